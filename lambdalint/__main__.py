@@ -1,0 +1,5 @@
+import sys
+
+from lambdalint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,136 @@
+"""`[tool.lambdalint]` configuration: discovery, validation and command-line overrides."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """Bad configuration: reported with exit code 2."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: Tuple[str, ...] = ("LAM",)
+    ignore: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    exclude: Tuple[str, ...] = ()
+    handlers: Tuple[str, ...] = ()  # "path:function", paths absolute after loading
+    handler_names: Tuple[str, ...] = ()
+    templates: Tuple[str, ...] = ()
+    client_factories: FrozenSet[str] = frozenset()
+    io_functions: FrozenSet[str] = frozenset()
+    root: str = "."  # directory that relative paths in the file are relative to
+    source: Optional[str] = None  # the file the settings came from
+
+    def with_overrides(self, **changes) -> "Config":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _str_list(key: str, value) -> Tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"`{key}` must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _codes(key: str, value) -> Tuple[str, ...]:
+    from lambdalint.registry import validate_code_prefixes
+
+    codes = _str_list(key, value)
+    try:
+        validate_code_prefixes(codes)
+    except ValueError as exc:
+        raise ConfigError(f"`{key}`: {exc}") from None
+    return codes
+
+
+def _handlers(key: str, value, root: str) -> Tuple[str, ...]:
+    out = []
+    for item in _str_list(key, value):
+        path, sep, func = item.rpartition(":")
+        if not sep or not path or not func:
+            raise ConfigError(f"`{key}`: expected 'path:function', got {item!r}")
+        out.append(f"{os.path.normpath(os.path.join(root, path))}:{func}")
+    return tuple(out)
+
+
+def _per_file_ignores(key: str, value) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"`{key}` must be a table of glob = [codes], got {value!r}")
+    return tuple((glob, _codes(f"{key}.{glob}", codes)) for glob, codes in value.items())
+
+
+_PARSERS = {
+    "select": lambda k, v, root: _codes(k, v),
+    "ignore": lambda k, v, root: _codes(k, v),
+    "per-file-ignores": lambda k, v, root: _per_file_ignores(k, v),
+    "exclude": lambda k, v, root: _str_list(k, v),
+    "handlers": _handlers,
+    "handler-names": lambda k, v, root: _str_list(k, v),
+    "templates": lambda k, v, root: _str_list(k, v),
+    "client-factories": lambda k, v, root: frozenset(_str_list(k, v)),
+    "io-functions": lambda k, v, root: frozenset(_str_list(k, v)),
+}
+
+
+def parse_table(table: Dict, root: str, source: Optional[str] = None) -> Config:
+    values = {}
+    for key, value in table.items():
+        if key not in _PARSERS:
+            known = ", ".join(sorted(_PARSERS))
+            raise ConfigError(f"unknown key `{key}` in [tool.lambdalint] (known keys: {known})")
+        values[key.replace("-", "_")] = _PARSERS[key](key, value, root)
+    return Config(root=root, source=source, **values)
+
+
+def load_file(path: Path) -> Config:
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("lambdalint", {}) if path.name == "pyproject.toml" else (
+        data.get("tool", {}).get("lambdalint", data)
+    )
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.lambdalint] must be a table")
+    try:
+        return parse_table(table, str(path.parent.resolve()), str(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def find_pyproject(start: Path) -> Optional[Path]:
+    """The nearest pyproject.toml with a [tool.lambdalint] table, searching upwards."""
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                with open(candidate, "rb") as f:
+                    data = tomllib.load(f)
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+            if "lambdalint" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load(config_file: Optional[str], cwd: Optional[Path] = None) -> Config:
+    if config_file:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"{config_file}: configuration file not found")
+        return load_file(path)
+    found = find_pyproject((cwd or Path.cwd()).resolve())
+    return load_file(found) if found else Config(root=str((cwd or Path.cwd()).resolve()))

@@ -1,0 +1,297 @@
+"""The one rule engine: parse once, analyse once, run every selected rule, fix.
+
+The CLI and the flake8 plugin are thin adapters over `lint_text` / `check_file`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple, Type
+
+from lambdalint import noqa
+from lambdalint.config import Config
+from lambdalint.model import SAFE, FileError, FileReport, Finding, RawFinding
+from lambdalint.registry import is_selected, selected_rules
+from lambdalint.rule import Rule
+from lambdalint.source import Source, SourceError, decode
+
+BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
+MAX_FIX_PASSES = 10
+
+# A superset of what makes a function an entry point, checked on the raw text so that
+# files without one never reach LibCST (issue 8).  Exactness matters more than speed
+# here: a miss is a false negative, so every alternative errs on the side of "maybe".
+_ENTRY_HINTS = re.compile(
+    r"def\s+\w+\s*\(\s*(?:#[^\n]*\n\s*)*(?:self\s*,\s*(?:#[^\n]*\n\s*)*)?\w*(?:event|evt)\b"
+    r"|\b__call__\b"
+    r"|def\s+(?:lambda_handler|handler)\b",
+    re.IGNORECASE,
+)
+
+
+def might_have_entry_point(text: str, handler_names: Sequence[str] = (),
+                           forced: bool = False) -> bool:
+    if forced or _ENTRY_HINTS.search(text):
+        return True
+    return any(re.search(rf"def\s+{re.escape(name)}\b", text) for name in handler_names)
+
+
+@dataclass
+class Options:
+    """How to run: which rules, which extra entry points, whether to fix."""
+
+    config: Config
+    rules: List[Type[Rule]] = field(default_factory=list)
+    entry_points: Dict[str, List[str]] = field(default_factory=dict)  # abs path -> functions
+    fix: Optional[str] = None  # None, "safe" or "unsafe": the fixes to compute
+    diff: bool = False  # show the fixes as a diff instead of writing them
+
+    def __post_init__(self) -> None:
+        if not self.rules:
+            self.rules = selected_rules(self.config.select, self.config.ignore)
+
+    def entry_points_for(self, path: str) -> List[str]:
+        return self.entry_points.get(os.path.realpath(path), [])
+
+
+def configured_entry_points(config: Config, extra: Sequence[str] = ()) -> Dict[str, List[str]]:
+    """`handlers` from configuration plus `--handler PATH:FUNC`, keyed by real path."""
+    out: Dict[str, List[str]] = {}
+    for item in (*config.handlers, *extra):
+        path, _, func = item.rpartition(":")
+        out.setdefault(os.path.realpath(path), []).append(func)
+    return out
+
+
+# -- linting text -----------------------------------------------------------------------
+
+@dataclass
+class LintResult:
+    findings: List[Finding]
+    errors: List[FileError]
+    module: object = None  # the parsed libcst Module, when one was built
+    raw: List[Tuple[RawFinding, Finding]] = field(default_factory=list)
+
+
+def parse(text: str, path: str):
+    """Parse with LibCST; a FileError (with line and column) instead of an exception."""
+    import libcst as cst
+
+    try:
+        return cst.parse_module(text), None
+    except cst.ParserSyntaxError as exc:
+        return None, FileError(
+            path, f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: "
+                  f"{exc.message}", exc.raw_line, exc.raw_column + 1)
+    except RecursionError:
+        return None, FileError(path, "too deeply nested to parse (recursion limit)")
+    except Exception as exc:  # LibCST raises assorted errors on odd input
+        return None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
+
+
+def lint_text(text: str, path: str, options: Options, module=None) -> LintResult:
+    """Lint one module's text.  `path` is the display path used in findings."""
+    entry_names = options.entry_points_for(path)
+    config = options.config
+    if module is None and not might_have_entry_point(text, config.handler_names, bool(entry_names)):
+        return LintResult([], [])
+    if module is None:
+        module, error = parse(text, path)
+        if error is not None:
+            return LintResult([], [error])
+    from lambdalint.analysis import ModuleAnalysis
+
+    try:
+        analysis = ModuleAnalysis(module, path, config, entry_names)
+    except RecursionError:
+        return LintResult([], [FileError(path, "too deeply nested to analyse (recursion limit)")], module)
+    rules = [r for r in options.rules if _allowed_in_file(r.code, path, config)]
+    if not analysis.entry_points:
+        return LintResult([], [], module)
+    silenced = noqa.noqa_lines(text)
+    findings: List[Finding] = []
+    errors: List[FileError] = []
+    raw_pairs: List[Tuple[RawFinding, Finding]] = []
+    for rule_type in rules:
+        try:
+            raws = list(rule_type(analysis).check())
+        except RecursionError:
+            errors.append(FileError(path, f"{rule_type.code}: too deeply nested to analyse"))
+            continue
+        except Exception as exc:  # one rule's bug must not stop the others
+            errors.append(FileError(
+                path, f"internal error in {rule_type.code} ({rule_type.name}): "
+                      f"{type(exc).__name__}: {exc}; please report it at {BUG_REPORT_URL}"))
+            continue
+        for raw in raws:
+            finding = _to_finding(raw, rule_type, analysis, path)
+            if not noqa.is_suppressed(finding.code, finding.line, silenced):
+                findings.append(finding)
+                raw_pairs.append((raw, finding))
+    findings.sort(key=Finding.sort_key)
+    return LintResult(findings, errors, module, raw_pairs)
+
+
+def _allowed_in_file(code: str, path: str, config: Config) -> bool:
+    for glob, codes in config.per_file_ignores:
+        if _glob_match(path, glob) and any(code.startswith(c) for c in codes):
+            return False
+    return True
+
+
+def _glob_match(path: str, glob: str) -> bool:
+    return fnmatch.fnmatch(path, glob) or fnmatch.fnmatch(os.path.basename(path), glob)
+
+
+def _to_finding(raw: RawFinding, rule: Type[Rule], analysis, path: str) -> Finding:
+    position = analysis.position(raw.node)
+    handler = analysis.handler_label(raw.function) if raw.function is not None else None
+    return Finding(
+        path=path,
+        line=position.start.line,
+        column=position.start.column + 1,
+        end_line=position.end.line,
+        end_column=position.end.column + 1,
+        code=rule.code,
+        name=rule.name,
+        message=raw.message,
+        suggestion=raw.suggestion,
+        handler=handler,
+        fix=raw.fix,
+    )
+
+
+# -- fixing -------------------------------------------------------------------------------
+
+def _applicable(finding: Finding, level: str) -> bool:
+    return finding.fix is not None and (level == "unsafe" or finding.fix.applicability == SAFE)
+
+
+def fix_text(text: str, path: str, options: Options, level: str) -> Tuple[str, int, LintResult]:
+    """Apply fixes up to `level` until stable.  Returns (new text, fixes applied, last lint)."""
+    from lambdalint import fixer
+
+    applied = 0
+    result = lint_text(text, path, options)
+    for _ in range(MAX_FIX_PASSES):
+        chosen, anchors = [], []
+        for raw, finding in result.raw:
+            if not _applicable(finding, level):
+                continue
+            if any(fixer.conflicts(finding.fix, other) for other in chosen):
+                continue  # waits for the next pass
+            chosen.append(finding.fix)
+            anchors.append(raw.node)
+        if not chosen:
+            break
+        new_module = fixer.apply(result.module, chosen, anchors)
+        new_text = new_module.code
+        reparsed, error = parse(new_text, path)
+        if error is not None or new_text == text:
+            break  # never produce code that does not parse
+        text = new_text
+        applied += len(chosen)
+        result = lint_text(text, path, options, module=reparsed)
+    return text, applied, result
+
+
+def single_fix_diff(module, raw: RawFinding, path: str) -> str:
+    from lambdalint import fixer
+
+    try:
+        new = fixer.apply(module, [raw.fix], [raw.node]).code
+    except Exception:  # a diff for display only; the fix itself is checked when applied
+        return ""
+    return unified_diff(module.code, new, path)
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    return "".join(difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True),
+        fromfile=path, tofile=path,
+    ))
+
+
+# -- files --------------------------------------------------------------------------------
+
+def read_source(path: str) -> Tuple[Optional[bytes], Optional[Source], Optional[FileError], str]:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except IsADirectoryError:
+        return None, None, FileError(path, "is a directory, not a Python file"), path
+    except PermissionError:
+        return None, None, FileError(path, "cannot read: permission denied"), path
+    except OSError as exc:
+        return None, None, FileError(path, f"cannot read: {exc.strerror or exc}"), path
+    try:
+        return data, decode(data), None, path
+    except SourceError as exc:
+        return data, None, FileError(path, str(exc)), path
+
+
+def check_file(real_path: str, display_path: str, options: Options) -> FileReport:
+    report = FileReport(display_path)
+    data, source, error, _ = read_source(real_path)
+    if error is not None:
+        report.errors.append(FileError(display_path, error.message))
+        return report
+    assert source is not None
+    if options.fix:
+        new_text, applied, result = fix_text(source.text, display_path, options, options.fix)
+        if applied and new_text != source.text:
+            if options.diff:
+                report.diff = unified_diff(source.text, new_text, display_path)
+                report.fixed = applied
+                result = lint_text(source.text, display_path, options)
+            else:
+                write_error = write_atomic(real_path, source.encode(new_text), data)
+                if write_error:
+                    report.errors.append(FileError(display_path, write_error))
+                    result = lint_text(source.text, display_path, options)
+                else:
+                    report.fixed = applied
+    else:
+        result = lint_text(source.text, display_path, options)
+    for raw, finding in result.raw:
+        if finding.fix is not None:
+            finding.fix.diff = single_fix_diff(result.module, raw, display_path)
+    report.findings = result.findings
+    report.errors.extend(result.errors)
+    return report
+
+
+def write_atomic(path: str, data: bytes, expected_old: Optional[bytes]) -> Optional[str]:
+    """Replace `path` with `data` atomically, keeping its mode; refuse if it changed."""
+    try:
+        with open(path, "rb") as f:
+            if expected_old is not None and f.read() != expected_old:
+                return "changed on disk while lambdalint was running; not fixed"
+        mode = os.stat(path).st_mode
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".lambdalint-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, mode & 0o7777)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError as exc:
+        return f"cannot write fix: {exc.strerror or exc}"
+    return None
+
+
+def is_code_selected(code: str, config: Config) -> bool:
+    return is_selected(code, config.select, config.ignore)

@@ -1,0 +1,135 @@
+"""Apply the fixes rules propose: node replacements plus statements hoisted to module level."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Sequence, Set
+
+import libcst as cst
+
+from lambdalint.model import Fix
+
+
+class _Replace(cst.CSTTransformer):
+    def __init__(self, edits: Dict[cst.CSTNode, object]) -> None:
+        super().__init__()
+        self.edits = edits
+
+    def on_leave(self, original_node, updated_node):
+        replacement = self.edits.get(original_node)
+        if replacement is None:
+            return updated_node
+        if callable(replacement):  # a function of the updated node (for nested edits)
+            return replacement(updated_node)
+        return replacement
+
+
+def _is_import(stmt: cst.CSTNode) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and any(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
+    )
+
+
+def _is_docstring(stmt: cst.CSTNode) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def import_block_end(body: Sequence[cst.CSTNode]) -> int:
+    """Index just after the module's leading docstring and import block."""
+    end = 0
+    for index, stmt in enumerate(body):
+        if _is_import(stmt) or (index == 0 and _is_docstring(stmt)):
+            end = index + 1
+        elif isinstance(stmt, cst.If) or isinstance(stmt, cst.Try):
+            continue  # `if TYPE_CHECKING:` / `try: import x` blocks between imports
+        else:
+            break
+    return end
+
+
+def has_import(module: cst.Module, name: str) -> bool:
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import) and any(
+                    isinstance(a.name, cst.Name) and a.name.value == name and a.asname is None
+                    for a in small.names
+                ):
+                    return True
+    return False
+
+
+def top_level_index(module: cst.Module, node: cst.CSTNode) -> int:
+    """Index of the module-level statement that contains `node` (by identity)."""
+    for index, stmt in enumerate(module.body):
+        if stmt is node or _contains(stmt, node):
+            return index
+    return len(module.body)
+
+
+def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    stack = [tree]
+    while stack:
+        current = stack.pop()
+        if current is node:
+            return True
+        stack.extend(current.children)
+    return False
+
+
+def apply(module: cst.Module, fixes: Sequence[Fix], anchors: Sequence[cst.CSTNode]) -> cst.Module:
+    """Apply `fixes` together.  `anchors[i]` is the node of fix i's finding: statements
+    it hoists go right before the module-level statement that contains it, where every
+    module-level name the function could see is already bound."""
+    edits: Dict[cst.CSTNode, object] = {}
+    for fix in fixes:
+        edits.update(fix.edits)
+    hoisted: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
+    for fix, anchor in zip(fixes, anchors):
+        if fix.module_statements:
+            index = top_level_index(module, anchor)
+            if index < len(module.body):
+                hoisted.setdefault(module.body[index], []).extend(fix.module_statements)
+    for target, statements in hoisted.items():
+        edits[target] = _prepend(statements, edits.get(target))
+    result = module.visit(_Replace(edits)) if edits else module
+    for name in sorted({name for fix in fixes for name in fix.imports}):
+        if not has_import(result, name):
+            result = add_import(result, name)
+    return result
+
+
+def _prepend(statements: List[cst.CSTNode], prior: object):
+    def edit(updated: cst.CSTNode):
+        if prior is not None:
+            updated = prior(updated) if callable(prior) else prior
+        new = []
+        for position, stmt in enumerate(statements):
+            comments = [line for line in getattr(stmt, "leading_lines", ()) if line.comment]
+            blank = [cst.EmptyLine()] if position == 0 else []
+            new.append(stmt.with_changes(leading_lines=blank + comments))
+        if isinstance(updated, cst.FlattenSentinel):
+            return cst.FlattenSentinel([*new, *updated.nodes])
+        if isinstance(updated, cst.RemovalSentinel):
+            return cst.FlattenSentinel(new)
+        return cst.FlattenSentinel([*new, updated])
+
+    return edit
+
+
+def add_import(module: cst.Module, name: str) -> cst.Module:
+    """`import name` at the end of the leading import block (or after the docstring)."""
+    body = list(module.body)
+    stmt = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(name))])])
+    body.insert(import_block_end(body), stmt)
+    return module.with_changes(body=body)
+
+
+def conflicts(a: Fix, b: Fix) -> bool:
+    """Two fixes conflict when one edits a node the other edits or contains."""
+    nodes_a, nodes_b = list(a.edits), list(b.edits)
+    return any(x is y or _contains(x, y) or _contains(y, x) for x in nodes_a for y in nodes_b)

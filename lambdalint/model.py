@@ -1,0 +1,100 @@
+"""Plain data shared by the engine, the rules and the front ends (no libcst import here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, List, Optional
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+
+@dataclass
+class Fix:
+    """A mechanical change proposed by a rule.
+
+    `edits` maps CST nodes of the linted module to their replacement: a node,
+    ``libcst.RemoveFromParent()`` or a ``libcst.FlattenSentinel``.  `module_statements`
+    are inserted at module level after the imports and existing setup; `imports` are
+    module names that must be imported (e.g. ``functools``).
+    """
+
+    applicability: str
+    description: str
+    edits: dict = field(default_factory=dict, repr=False)
+    module_statements: list = field(default_factory=list, repr=False)
+    imports: List[str] = field(default_factory=list)
+    diff: Optional[str] = None  # filled in by the engine for reports
+
+    def touched_nodes(self) -> list:
+        return list(self.edits)
+
+
+@dataclass
+class Finding:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    name: str
+    message: str
+    suggestion: str
+    handler: Optional[str] = None
+    fix: Optional[Fix] = None
+
+    def sort_key(self):
+        return (self.path, self.line, self.column, self.code)
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "handler": self.handler,
+            "suggestion": self.suggestion,
+            "fix": None
+            if self.fix is None
+            else {"applicability": self.fix.applicability, "diff": self.fix.diff or ""},
+        }
+
+
+@dataclass
+class FileError:
+    path: str
+    message: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "message": self.message}
+
+
+@dataclass
+class FileReport:
+    path: str
+    findings: List[Finding] = field(default_factory=list)
+    errors: List[FileError] = field(default_factory=list)
+    fixed: int = 0  # findings removed by --fix in this file
+    diff: Optional[str] = None  # unified diff of the fixes, with --diff
+
+
+@dataclass
+class RawFinding:
+    """What a rule reports: a node and text; the engine turns it into a Finding."""
+
+    node: Any
+    message: str
+    suggestion: str
+    function: Any = None  # analysis.Function the finding is in
+    fix: Optional[Fix] = None
+    code: Optional[str] = None  # set by the engine
+
+
+Check = Callable[..., Any]

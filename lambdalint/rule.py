@@ -1,0 +1,72 @@
+"""The base class every rule derives from (Fixit's model: metadata and examples beside the logic)."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Iterable, List, Optional, Tuple
+
+from lambdalint.model import Fix, RawFinding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lambdalint.analysis import Function, ModuleAnalysis
+
+DOCS_URL = "https://github.com/lambdalint/lambdalint/blob/main/docs/rules/{code}-{name}.md"
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code that must produce no finding of the rule."""
+
+    code: str
+
+    @property
+    def source(self) -> str:
+        return textwrap.dedent(self.code).lstrip("\n")
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code that must produce the rule's finding on each of `lines` (1-based).
+
+    `fixed`, when given, is what `--fix --unsafe-fixes` must turn the code into.
+    """
+
+    code: str
+    lines: Tuple[int, ...] = ()
+    fixed: Optional[str] = None
+
+    @property
+    def source(self) -> str:
+        return textwrap.dedent(self.code).lstrip("\n")
+
+    @property
+    def fixed_source(self) -> Optional[str]:
+        return None if self.fixed is None else textwrap.dedent(self.fixed).lstrip("\n")
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line: what it flags
+    why: ClassVar[str]  # markdown: what happens in the execution environment
+    fix_safety: ClassVar[str] = "This rule has no automatic fix."
+    options: ClassVar[str] = ""  # markdown: configuration keys that affect the rule
+    valid: ClassVar[List[Valid]] = []
+    invalid: ClassVar[List[Invalid]] = []
+
+    def __init__(self, analysis: "ModuleAnalysis") -> None:
+        self.analysis = analysis
+
+    def check(self) -> Iterable[RawFinding]:
+        raise NotImplementedError
+
+    # -- helpers for subclasses --------------------------------------------------------
+    def report(self, node, message: str, suggestion: str, function: "Optional[Function]" = None,
+               fix: Optional[Fix] = None) -> RawFinding:
+        return RawFinding(node=node, message=message, suggestion=suggestion,
+                          function=function, fix=fix, code=self.code)
+
+    @classmethod
+    def docs_url(cls) -> str:
+        return DOCS_URL.format(code=cls.code, name=cls.name)

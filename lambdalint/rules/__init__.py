@@ -1,0 +1,1 @@
+"""One module per rule; `lambdalint.registry` finds every Rule subclass defined here."""

@@ -1,0 +1,71 @@
+"""Small helpers several rules share (finding text, statement shapes, fix edits)."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Dict, Optional
+
+from lambdalint._lazy import cst
+from lambdalint.analysis import Function, ModuleAnalysis, Site, free_names
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def snippet(module, node, limit: int = 80) -> str:
+    """The node's source on one line (without comments above it), shortened for messages."""
+    if isinstance(node, cst.SimpleStatementLine):
+        node = node.body[0] if len(node.body) == 1 else node.with_changes(leading_lines=())
+    text = " ".join(module.code_for_node(node).strip().split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def assigned_name(site: Site) -> Optional[str]:
+    """`x` when the node is the whole value of `x = <node>` (or `x: T = <node>`)."""
+    parent = site.parent
+    if isinstance(parent, cst.Assign) and parent.value is site.node and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        return target.value if isinstance(target, cst.Name) else None
+    if isinstance(parent, cst.AnnAssign) and parent.value is site.node and isinstance(parent.target, cst.Name):
+        return parent.target.value
+    return None
+
+
+def is_single_assignment(statement, value, name: str) -> bool:
+    """`statement` is a line holding exactly `name = value`."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    return (
+        isinstance(small, (cst.Assign, cst.AnnAssign))
+        and small.value is value
+        and (not isinstance(small, cst.Assign) or len(small.targets) == 1)
+    )
+
+
+def uses_only_module_names(analysis: ModuleAnalysis, expr, fn: Function, statement) -> bool:
+    """Every name in `expr` is a builtin or bound at module level before `fn` is defined,
+    so the expression means the same when moved there."""
+    limit = analysis.top_level_index(fn.node)
+    for name in free_names(expr):
+        scope: Optional[Function] = fn
+        while scope is not None:
+            if scope.is_local(name):
+                return False
+            scope = scope.parent
+        index = analysis.module_binding_index(name)
+        if index is None:
+            if name not in _BUILTINS:
+                return False
+        elif index >= limit:
+            return False
+    return True
+
+
+def remove_statement_edits(site: Site, statement) -> Dict:
+    """Remove `statement` from its block, leaving `pass` if the block would be empty."""
+    for anc in reversed(site.ancestors):
+        if isinstance(anc, cst.IndentedBlock) and any(s is statement for s in anc.body):
+            if len(anc.body) == 1:
+                return {statement: cst.SimpleStatementLine(body=[cst.Pass()])}
+            break
+    return {statement: cst.RemoveFromParent()}

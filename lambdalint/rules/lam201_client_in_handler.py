@@ -1,0 +1,306 @@
+"""LAM201 client-in-handler: SDK clients, DB connections and HTTP pools built per request."""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional, Set
+
+from lambdalint._lazy import cst
+from lambdalint.analysis import Function, Site, dotted_name
+from lambdalint.catalog import CLIENT_CONSTRUCTORS, CLOSING_METHODS, client_kind
+from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
+from lambdalint.rule import Invalid, Rule, Valid
+from lambdalint.rules import _common
+
+
+class ClientInHandler(Rule):
+    code = "LAM201"
+    name = "client-in-handler"
+    summary = (
+        "An SDK client, database connection or HTTP connection pool is built on every "
+        "invocation from arguments that do not depend on the event."
+    )
+    why = """
+        Lambda runs module-level code once per execution environment (Init) and then calls
+        the handler again and again in the same process (warm starts). A `boto3.client(...)`,
+        a database connection or a `requests.Session()` created inside the handler is rebuilt
+        on every request: tens to hundreds of milliseconds of credential resolution, endpoint
+        and model loading, and a fresh TCP and TLS handshake each time, while the previous
+        connection is thrown away.
+
+        Created once at module level, the object is reused by every warm invocation. Since
+        1 August 2025 AWS bills the Init phase too, so the point is not that Init is free: it
+        runs once per environment instead of once per request (cold starts are typically well
+        under 1% of invocations), and provisioned concurrency and SnapStart pay it before any
+        request arrives.
+
+        Clients whose arguments depend on the event (a region or per-tenant credentials from
+        the request) are not flagged, nor are clients created lazily behind `if x is None:` or
+        in a `functools.cache` / `lru_cache` factory.
+    """
+    fix_safety = """
+        Hoisting `name = <client>(...)` from the top level of a function body to module level
+        is **safe** when its arguments are literals, module constants or environment reads and
+        the name is free at module level: only the time the client is built changes. It is
+        **unsafe** when the construction sits inside `try`, a loop or an `if` (exceptions now
+        happen at import time), and adding `@functools.cache` to a helper that returns a
+        client is unsafe (callers share one object). Connections the handler closes or uses
+        as a context manager are never hoisted.
+    """
+    options = """
+        - `client-factories`: extra qualified names to treat as client constructors, e.g.
+          `["myproject.db.connect"]`.
+    """
+    valid = [
+        Valid(
+            """
+            import boto3
+
+            s3 = boto3.client("s3")
+
+
+            def lambda_handler(event, context):
+                return s3.list_objects_v2(Bucket=event["bucket"])
+            """
+        ),
+        Valid(
+            """
+            import boto3
+
+
+            def lambda_handler(event, context):
+                # a client for the region named in the request: depends on the event
+                s3 = boto3.client("s3", region_name=event["region"])
+                return s3.list_buckets()
+            """
+        ),
+        Valid(
+            """
+            import functools
+
+            import boto3
+
+
+            @functools.cache
+            def dynamodb():
+                return boto3.resource("dynamodb")
+
+
+            def handler(event, context):
+                return dynamodb().Table("orders").get_item(Key={"id": event["id"]})
+            """
+        ),
+        Valid(
+            """
+            import boto3
+
+            _sqs = None
+
+
+            def handler(event, context):
+                global _sqs
+                if _sqs is None:
+                    _sqs = boto3.client("sqs")
+                _sqs.send_message(QueueUrl=event["queue"], MessageBody="hi")
+            """
+        ),
+        Valid(
+            """
+            import boto3
+
+
+            def main():
+                s3 = boto3.client("s3")  # a script, not a Lambda handler
+                print(s3.list_buckets())
+            """
+        ),
+    ]
+    invalid = [
+        Invalid(
+            """
+            import boto3
+
+
+            def lambda_handler(event, context):
+                s3 = boto3.client("s3")
+                return s3.list_objects_v2(Bucket=event["bucket"])
+            """,
+            lines=(5,),
+            fixed="""
+            import boto3
+
+            s3 = boto3.client("s3")
+
+
+            def lambda_handler(event, context):
+                return s3.list_objects_v2(Bucket=event["bucket"])
+            """,
+        ),
+        Invalid(
+            """
+            import os
+
+            import boto3 as b
+
+
+            def get_table():
+                return b.resource("dynamodb").Table(os.environ["TABLE"])
+
+
+            def handler(event, context):
+                return get_table().get_item(Key={"id": event["id"]})
+            """,
+            lines=(7,),
+            fixed="""
+            import os
+
+            import boto3 as b
+            import functools
+
+
+            @functools.cache
+            def get_table():
+                return b.resource("dynamodb").Table(os.environ["TABLE"])
+
+
+            def handler(event, context):
+                return get_table().get_item(Key={"id": event["id"]})
+            """,
+        ),
+        Invalid(
+            """
+            from requests import Session
+
+
+            class Handler:
+                def __call__(self, event, context):
+                    for url in event["urls"]:
+                        http = Session()
+                        http.get(url)
+
+
+            handler = Handler()
+            """,
+            lines=(7,),
+        ),
+    ]
+
+    def check(self) -> Iterator[RawFinding]:
+        analysis = self.analysis
+        factories = CLIENT_CONSTRUCTORS | analysis.config.client_factories
+        for fn in analysis.path_functions:
+            for site in fn.iter(cst.Call):
+                call = site.node
+                qn = analysis.qualified_name(call.func, fn)
+                if qn not in factories or self._inner_of_chain(site, fn, factories):
+                    continue
+                if not analysis.is_invariant(call, fn) or analysis.is_lazily_initialised(site):
+                    continue
+                yield self._finding(site, fn, qn)
+
+    def _inner_of_chain(self, site: Site, fn: Function, factories) -> bool:
+        """`boto3.Session()` in `boto3.Session().client("s3")`: report the outer call only."""
+        anc = site.ancestors
+        if len(anc) >= 2 and isinstance(anc[-1], cst.Attribute) and isinstance(anc[-2], cst.Call):
+            return self.analysis.qualified_name(anc[-2].func, fn) in factories
+        return False
+
+    def _finding(self, site: Site, fn: Function, qn: str) -> RawFinding:
+        analysis = self.analysis
+        call = site.node
+        kind = client_kind(qn)
+        snippet = _common.snippet(analysis.module, call)
+        message = (
+            f"{kind} `{snippet}` is created on every invocation; "
+            "create it once per execution environment and reuse it"
+        )
+        name = _common.assigned_name(site)
+        owned = name is not None and _lifetime_owned(fn, name, site)
+        statement = site.statement()
+        where = f"`{fn.qualname}`"
+        if owned:
+            suggestion = (
+                f"Create `{snippet}` once at module level and stop closing it in {where}: "
+                f"the function {owned}, so lambdalint will not move it automatically."
+            )
+            return self.report(call, message, suggestion, fn)
+        if name is not None and statement is not None:
+            stmt_code = _common.snippet(analysis.module, statement)
+            suggestion = (
+                f"Move `{stmt_code}` out of {where} to module level, below the imports, "
+                "so warm invocations reuse it."
+            )
+            return self.report(call, message, suggestion, fn, self._hoist_fix(site, fn, name))
+        if _returned(site) and fn.parent is None and fn.cls is None:
+            suggestion = (
+                f"Build the {kind} once: decorate `{fn.name}` with `@functools.cache`, or "
+                f"create it at module level and return that from `{fn.name}`."
+            )
+            return self.report(call, message, suggestion, fn, _cache_fix(fn))
+        suggestion = (
+            f"Create it once at module level, e.g. `client = {snippet}` below the imports, "
+            f"and use that name in {where}."
+        )
+        return self.report(call, message, suggestion, fn)
+
+    def _hoist_fix(self, site: Site, fn: Function, name: str) -> Optional[Fix]:
+        analysis = self.analysis
+        statement = site.statement()
+        if not _common.is_single_assignment(statement, site.node, name):
+            return None
+        if len(fn.assigned.get(name, [])) != 1 or name in fn.globals_declared:
+            return None
+        if not analysis.is_module_name_free(name):
+            return None
+        if not _common.uses_only_module_names(analysis, site.node, fn, statement):
+            return None
+        nested = site.in_control_flow()
+        applicability = UNSAFE if nested else SAFE
+        return Fix(
+            applicability=applicability,
+            description=f"move `{name} = ...` to module level",
+            edits=_common.remove_statement_edits(site, statement),
+            module_statements=[statement],
+        )
+
+
+def _lifetime_owned(fn: Function, name: str, site: Site) -> Optional[str]:
+    """Why the function owns the object's lifetime (closes it / `with`), or None."""
+    if any(isinstance(a, cst.WithItem) for a in site.ancestors):
+        return "uses it as a context manager"
+    for call_site in fn.iter(cst.Call):
+        func = call_site.node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in CLOSING_METHODS \
+                and isinstance(func.value, cst.Name) and func.value.value == name:
+            return "closes it"
+    for with_site in fn.iter(cst.With):
+        for item in with_site.node.items:
+            if dotted_name(item.item) == name:
+                return "uses it as a context manager"
+            if isinstance(item.item, cst.Call) and dotted_name(item.item.func) == "contextlib.closing":
+                if any(dotted_name(a.value) == name for a in item.item.args):
+                    return "closes it"
+    return None
+
+
+def _returned(site: Site) -> bool:
+    """The construction is (the start of) a `return` expression."""
+    for anc in reversed(site.ancestors):
+        if isinstance(anc, cst.Return):
+            return True
+        if not isinstance(anc, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index)):
+            return False
+    return False
+
+
+def _cache_fix(fn: Function) -> Fix:
+    decorator = cst.Decorator(decorator=cst.Attribute(value=cst.Name("functools"), attr=cst.Name("cache")))
+
+    def add_decorator(updated):
+        return updated.with_changes(decorators=[decorator, *updated.decorators])
+
+    return Fix(
+        applicability=UNSAFE,
+        description=f"decorate `{fn.name}` with `@functools.cache`",
+        edits={fn.node: add_decorator},
+        imports=["functools"],
+    )

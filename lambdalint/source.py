@@ -1,0 +1,48 @@
+"""Reading Python source bytes faithfully: encoding (PEP 263), BOM and line endings."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import tokenize
+from dataclasses import dataclass
+
+
+class SourceError(Exception):
+    """The file cannot be turned into text; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class Source:
+    text: str
+    encoding: str  # as declared or detected, without the "-sig" suffix
+    bom: bool
+
+    def encode(self, text: str) -> bytes:
+        data = text.encode(self.encoding)
+        return codecs.BOM_UTF8 + data if self.bom else data
+
+
+def decode(data: bytes) -> Source:
+    if b"\x00" in data:
+        raise SourceError("binary file (contains NUL bytes), not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(f"bad encoding declaration: {exc}") from None
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
+        data = data[len(codecs.BOM_UTF8):]
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"cannot decode as {encoding} (byte {exc.start}: {exc.reason}); "
+            "declare the encoding with a PEP 263 coding comment"
+        ) from None
+    except LookupError:
+        raise SourceError(f"unknown encoding {encoding!r}") from None
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    return Source(text=text, encoding=encoding, bom=bom)

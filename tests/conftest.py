@@ -1,0 +1,56 @@
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lambdalint.config import Config
+from lambdalint.engine import Options, lint_text
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
+
+
+def lambdalint_command():
+    """The installed console script (the real interface), next to this interpreter."""
+    script = Path(sys.executable).with_name("lambdalint")
+    found = str(script) if script.exists() else shutil.which("lambdalint")
+    assert found, "the lambdalint console script is not installed"
+    return found
+
+
+def run_cli(*args, cwd=None, input=None, env=None):
+    return subprocess.run(
+        [lambdalint_command(), *map(str, args)],
+        cwd=cwd, input=input, capture_output=True, text=True, env=env, timeout=300,
+    )
+
+
+def lint(source: str, path: str = "handler.py", config: Config = None, **options):
+    result = lint_text(source, path, Options(config or Config(), **options))
+    assert not result.errors, result.errors
+    return result.findings
+
+
+def expected_findings(text: str):
+    """{(line, code)} from `# expect: LAM201, LAM202` comments in a fixture."""
+    out = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = EXPECT.search(line)
+        if match:
+            for code in match.group(1).replace(",", " ").split():
+                out.add((number, code))
+    return out
+
+
+def fixture_files():
+    return sorted(p for p in FIXTURES.rglob("*.py"))
+
+
+@pytest.fixture
+def cli():
+    return run_cli
