@@ -859,7 +859,7 @@ class ModuleAnalysis:
         if self._binding_index is None:
             self._binding_index = {}
             for index, stmt in enumerate(self.module.body):
-                for bound in _bound_by(stmt):
+                for bound in bound_by(stmt):
                     self._binding_index.setdefault(bound, index)
         return self._binding_index.get(name)
 
@@ -886,7 +886,7 @@ def _walk_defs(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield from _walk_defs(child)
 
 
-def _bound_by(stmt: cst.CSTNode) -> Iterator[str]:
+def bound_by(stmt: cst.CSTNode) -> Iterator[str]:
     """Names a module-level statement binds (looking into if/try/with blocks)."""
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         yield stmt.name.value
@@ -922,7 +922,7 @@ def _bound_by(stmt: cst.CSTNode) -> Iterator[str]:
         for child in stmt.children:
             if isinstance(child, (cst.IndentedBlock, cst.Else, cst.ExceptHandler, cst.Finally, cst.If)):
                 for inner in _block_statements(child):
-                    yield from _bound_by(inner)
+                    yield from bound_by(inner)
 
 
 def _block_statements(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

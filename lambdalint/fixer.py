@@ -6,6 +6,7 @@ from typing import Dict, List, Sequence, Set
 
 import libcst as cst
 
+from lambdalint.analysis import bound_by, free_names
 from lambdalint.model import Fix
 
 
@@ -90,10 +91,10 @@ def apply(module: cst.Module, fixes: Sequence[Fix], anchors: Sequence[cst.CSTNod
         edits.update(fix.edits)
     hoisted: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
     for fix, anchor in zip(fixes, anchors):
-        if fix.module_statements:
-            index = top_level_index(module, anchor)
+        for stmt in fix.module_statements:
+            index = hoist_index(module, stmt, top_level_index(module, anchor))
             if index < len(module.body):
-                hoisted.setdefault(module.body[index], []).extend(fix.module_statements)
+                hoisted.setdefault(module.body[index], []).append(stmt)
     for target, statements in hoisted.items():
         edits[target] = _prepend(statements, edits.get(target))
     result = module.visit(_Replace(edits)) if edits else module
@@ -101,6 +102,21 @@ def apply(module: cst.Module, fixes: Sequence[Fix], anchors: Sequence[cst.CSTNod
         if not has_import(result, name):
             result = add_import(result, name)
     return result
+
+
+def hoist_index(module: cst.Module, stmt: cst.CSTNode, limit: int) -> int:
+    """Where a hoisted statement goes: before the first def/class that follows the imports
+    and every module-level binding it reads, and never after `limit` (the statement that
+    contains the code it came from, where all those names were already visible)."""
+    needed = set(free_names(stmt))
+    earliest = import_block_end(module.body)
+    for index, top in enumerate(module.body[:limit]):
+        if needed & set(bound_by(top)):
+            earliest = max(earliest, index + 1)
+    for index in range(earliest, limit):
+        if isinstance(module.body[index], (cst.FunctionDef, cst.ClassDef)):
+            return index
+    return limit
 
 
 def _prepend(statements: List[cst.CSTNode], prior: object):
@@ -132,4 +148,8 @@ def add_import(module: cst.Module, name: str) -> cst.Module:
 def conflicts(a: Fix, b: Fix) -> bool:
     """Two fixes conflict when one edits a node the other edits or contains."""
     nodes_a, nodes_b = list(a.edits), list(b.edits)
-    return any(x is y or _contains(x, y) or _contains(y, x) for x in nodes_a for y in nodes_b)
+    if any(x is y or _contains(x, y) or _contains(y, x) for x in nodes_a for y in nodes_b):
+        return True
+    # Two statements hoisted under one name would shadow each other at module level.
+    names_a = {n for stmt in a.module_statements for n in bound_by(stmt)}
+    return any(n in names_a for stmt in b.module_statements for n in bound_by(stmt))

@@ -1,0 +1,152 @@
+"""Autofix end to end: fixed code parses, is stable, keeps behaviour across warm invocations."""
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIXTURES, fixture_files, run_cli
+from lambdalint.config import Config
+from lambdalint.engine import Options, fix_text, lint_text, parse
+
+OPTIONS = Options(Config())
+
+
+def _fixable(path):
+    findings = lint_text(path.read_text(), str(path), OPTIONS).findings
+    return [f for f in findings if f.fix is not None]
+
+
+FIXABLE = [p for p in fixture_files() if _fixable(p)]
+
+
+def test_there_are_fixable_fixtures():
+    assert len(FIXABLE) >= 3
+
+
+@pytest.mark.parametrize("path", FIXABLE, ids=lambda p: str(p.relative_to(FIXTURES)))
+@pytest.mark.parametrize("level", ["safe", "unsafe"])
+def test_fix_parses_is_idempotent_and_removes_fixed_findings(path, level):
+    text = path.read_text()
+    before = lint_text(text, str(path), OPTIONS).findings
+    fixed, applied, after = fix_text(text, str(path), OPTIONS, level)
+    module, error = parse(fixed, str(path))
+    assert error is None, fixed
+    expected_applicable = [f for f in before if f.fix and (level == "unsafe" or f.fix.applicability == "safe")]
+    assert applied >= len(expected_applicable) > 0 or (level == "safe" and not expected_applicable)
+    # Every finding a fix was offered for is gone; the unfixable ones remain.
+    for code in {f.code for f in before}:
+        unfixable = [f for f in before if f.code == code and f not in expected_applicable]
+        remaining = [f for f in after.findings if f.code == code]
+        assert len(remaining) <= len(unfixable), (code, fixed)
+    again, applied_again, _ = fix_text(fixed, str(path), OPTIONS, level)
+    assert again == fixed and applied_again == 0
+
+
+def _diff_target(tmp_path, name="app.py"):
+    source = FIXTURES / "autofix" / "s3_thumbnails.py"
+    target = tmp_path / name
+    shutil.copy(source, target)
+    return source, target
+
+
+def test_diff_applies_with_patch_p0(tmp_path):
+    if shutil.which("patch") is None:
+        pytest.skip("the `patch` program is not installed")
+    source, target = _diff_target(tmp_path)
+    result = run_cli("check", "--diff", "app.py", cwd=tmp_path)
+    assert result.returncode == 1
+    diff = result.stdout[result.stdout.index("--- app.py"):result.stdout.rindex("\nWould fix")]
+    assert target.read_text() == source.read_text()  # --diff writes nothing
+    subprocess.run(["patch", "-p0"], input=diff + "\n", text=True, cwd=tmp_path, check=True,
+                   capture_output=True)
+    assert run_cli("check", "app.py", cwd=tmp_path).returncode == 0
+
+
+def test_diff_applies_with_git_apply(tmp_path):
+    source, target = _diff_target(tmp_path)
+    result = run_cli("check", "--diff", "--format", "concise", "app.py", cwd=tmp_path)
+    diff = result.stdout[result.stdout.index("--- app.py"):]
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "apply", "-p0", "-"], input=diff, text=True, cwd=tmp_path, check=True)
+    fixed, _, _ = fix_text(source.read_text(), "app.py", OPTIONS, "safe")
+    assert target.read_text() == fixed
+
+
+def test_fix_summary_counts_safe_and_unsafe(tmp_path):
+    shutil.copy(FIXTURES / "autofix" / "sqs_batch.py", tmp_path / "batch.py")
+    shutil.copy(FIXTURES / "autofix" / "s3_thumbnails.py", tmp_path / "thumbs.py")
+    result = run_cli("check", "--fix", ".", cwd=tmp_path)
+    assert "Fixed 2 findings (1 remaining; 1 more fixable with `--fix --unsafe-fixes`)." in result.stdout
+    assert result.returncode == 1
+    result = run_cli("check", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert "Fixed 1 finding (0 remaining)." in result.stdout
+    assert result.returncode == 0
+
+
+# -- behaviour across warm invocations (moto stands in for AWS) ----------------------------
+
+moto = pytest.importorskip("moto")
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with moto.mock_aws():
+        yield
+
+
+def _original_and_fixed(tmp_path, fixture, level="unsafe"):
+    source = (FIXTURES / "autofix" / fixture).read_text()
+    fixed, applied, _ = fix_text(source, fixture, OPTIONS, level)
+    assert applied and fixed != source
+    (tmp_path / "original.py").write_text(source)
+    (tmp_path / "fixed.py").write_text(fixed)
+    stem = fixture.replace(".py", "")
+    return _load(tmp_path / "original.py", f"orig_{stem}"), _load(tmp_path / "fixed.py", f"fixed_{stem}")
+
+
+def test_s3_thumbnails_behaves_the_same_when_warm(tmp_path, aws):
+    import boto3
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="uploads")
+    s3.create_bucket(Bucket="thumbs")
+    boto3.client("dynamodb").create_table(
+        TableName="audit", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    original, fixed = _original_and_fixed(tmp_path, "s3_thumbnails.py")
+    for n in range(3):
+        key = f"img{n}.png"
+        s3.put_object(Bucket="uploads", Key=key, Body=b"0123456789abcdef")
+        event = {"Records": [{"s3": {"bucket": {"name": "uploads"}, "object": {"key": key}}}]}
+        assert original.lambda_handler(event, None) == fixed.lambda_handler(event, None) == {"written": [key]}
+    assert s3.get_object(Bucket="thumbs", Key="thumb/img2.png")["Body"].read() == b"0123456789"
+
+
+def test_sqs_batch_behaves_the_same_when_warm(tmp_path, aws, monkeypatch):
+    import boto3
+
+    url = boto3.client("sqs").create_queue(QueueName="out")["QueueUrl"]
+    monkeypatch.setenv("OUT_QUEUE", url)
+    original, fixed = _original_and_fixed(tmp_path, "sqs_batch.py")
+    event = {"Records": [{"messageId": "1", "body": "a"}, {"messageId": "2", "body": "b"}]}
+    for _ in range(3):
+        assert original.handler(event, None) == fixed.handler(event, None) == {"batchItemFailures": []}
+    assert boto3.client("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]["ApproximateNumberOfMessages"] == "12"
