@@ -464,7 +464,7 @@ class ModuleAnalysis:
 
     # -- entry points and the invocation path ------------------------------------------
     def _find_entry_points(self, extra: Sequence[str]) -> List[EntryPoint]:
-        names = set(self.config.handler_names or DEFAULT_HANDLER_NAMES)
+        names = {*DEFAULT_HANDLER_NAMES, *self.config.handler_names}
         found: Dict[str, EntryPoint] = {}
 
         def add(fn: Function, source: str) -> None:

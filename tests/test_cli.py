@@ -209,3 +209,11 @@ def test_rules_and_explain():
     explain = run_cli("explain", "LAM201")
     assert explain.returncode == 0 and "client-in-handler" in explain.stdout
     assert run_cli("explain", "LAM999").returncode == 2
+
+
+def test_handler_names_add_to_the_conventional_names(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.lambdalint]\nhandler-names = ["main"]\n')
+    (tmp_path / "a.py").write_text(BAD.replace("def lambda_handler(event, context)", "def main(payload)"))
+    (tmp_path / "b.py").write_text(BAD)
+    result = run_cli("check", "--format", "concise", ".", cwd=tmp_path)
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["a.py", "b.py"]
