@@ -11,7 +11,10 @@ from lambdalint.model import Fix, RawFinding
 if TYPE_CHECKING:  # pragma: no cover
     from lambdalint.analysis import Function, ModuleAnalysis
 
-DOCS_URL = "https://github.com/lambdalint/lambdalint/blob/main/docs/rules/{code}-{name}.md"
+# Every link to a rule's page (text output, SARIF helpUri, `lambdalint rules`) and the file
+# `python -m lambdalint.docs --write docs` writes come from these two, so they cannot drift.
+DOCS_BASE_URL = "https://github.com/lambdalint/lambdalint/blob/main/docs/"
+DOCS_PAGE = "rules/{code}-{name}.md"  # relative to the docs/ directory
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class Rule:
     why: ClassVar[str]  # markdown: what happens in the execution environment
     fix_safety: ClassVar[str] = "This rule has no automatic fix."
     options: ClassVar[str] = ""  # markdown: configuration keys that affect the rule
+    # (title, url) pairs shown under "References" after the AWS lifecycle and best-practice pages
+    references: ClassVar[List[Tuple[str, str]]] = []
     valid: ClassVar[List[Valid]] = []
     invalid: ClassVar[List[Invalid]] = []
 
@@ -68,5 +73,10 @@ class Rule:
                           function=function, fix=fix, code=self.code)
 
     @classmethod
+    def docs_page(cls) -> str:
+        """The rule's page, relative to the docs/ directory."""
+        return DOCS_PAGE.format(code=cls.code, name=cls.name)
+
+    @classmethod
     def docs_url(cls) -> str:
-        return DOCS_URL.format(code=cls.code, name=cls.name)
+        return DOCS_BASE_URL + cls.docs_page()
