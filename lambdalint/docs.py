@@ -102,13 +102,21 @@ def run_check_command(command: str, code: str) -> str:
     return out.getvalue()
 
 
-def fix_command_diff(command: str, code: str, unsafe: bool) -> str:
-    """The diff that `command` plus ``--fix`` (and ``--unsafe-fixes``) makes to `code`."""
-    from lambdalint.engine import fix_text, unified_diff
+def fixed_by_command(command: str, code: str, unsafe: bool) -> str:
+    """`code` after `command` plus ``--fix`` (and ``--unsafe-fixes``)."""
+    from lambdalint.engine import fix_text
 
     path, options = _parse_command(command)
     fixed, _, _ = fix_text(code, path, options, "unsafe" if unsafe else "safe")
-    return unified_diff(code, fixed, path)
+    return fixed
+
+
+def fix_command_diff(command: str, code: str, unsafe: bool) -> str:
+    """The diff that `command` plus ``--fix`` (and ``--unsafe-fixes``) makes to `code`."""
+    from lambdalint.engine import unified_diff
+
+    path, _ = _parse_command(command)
+    return unified_diff(code, fixed_by_command(command, code, unsafe), path)
 
 
 def fix_applicabilities(rule: Type[Rule]) -> List[str]:
@@ -283,7 +291,11 @@ def marked_blocks(text: str) -> List[DocBlock]:
 
 
 def documented_examples(text: str) -> List[DocExample]:
-    """The marked examples of a page: EXAMPLE [FINDINGS [FIX]] and the no-findings ones."""
+    """The marked examples of a page.
+
+    An EXAMPLE is followed by its FINDINGS block; a FIX block anywhere below belongs to the
+    nearest EXAMPLE above it.
+    """
     examples: List[DocExample] = []
     blocks = marked_blocks(text)
     for index, block in enumerate(blocks):
@@ -292,8 +304,6 @@ def documented_examples(text: str) -> List[DocExample]:
             examples.append(DocExample(block.marker, block.content, block.start + 1))
         elif block.marker == FINDINGS and before != EXAMPLE:
             raise DocsError(f"line {block.start + 1}: a {FINDINGS} block follows a {EXAMPLE} block")
-        elif block.marker == FIX and before != FINDINGS:
-            raise DocsError(f"line {block.start + 1}: a {FIX} block follows a {FINDINGS} block")
         elif block.marker == FINDINGS:
             lines = block.content.splitlines()
             if not lines or not lines[0].startswith("$ ") or any(
@@ -304,7 +314,11 @@ def documented_examples(text: str) -> List[DocExample]:
             examples[-1].output = "".join(line + "\n" for line in lines[1:])
             examples[-1].findings_block = block
         elif block.marker == FIX:
-            examples[-1].fix_block = block
+            owner = next((e for e in reversed(examples) if e.kind == EXAMPLE), None)
+            if owner is None or owner.fix_block is not None:
+                raise DocsError(f"line {block.start + 1}: a {FIX} block shows the fix of the "
+                                f"nearest {EXAMPLE} above it, which has no other")
+            owner.fix_block = block
         elif block.marker == EXAMPLE:
             after = blocks[index + 1].marker if index + 1 < len(blocks) else None
             if after != FINDINGS:
@@ -448,7 +462,8 @@ def explain(code: str, out: TextIO) -> int:
 
     console = Console(file=out, soft_wrap=False)
     console.print(Markdown(rule_markdown(rule)))
-    console.print(f"Docs: {rule.docs_url()}")
+    # never wrapped: a URL broken across lines cannot be clicked or copied
+    console.print(f"Docs: {rule.docs_url()}", soft_wrap=True, highlight=False)
     return 0
 
 
