@@ -119,24 +119,23 @@ def fix_command_diff(command: str, code: str, unsafe: bool) -> str:
     return unified_diff(code, fixed_by_command(command, code, unsafe), path)
 
 
-def fix_applicabilities(rule: Type[Rule]) -> List[str]:
-    """The kinds of fix ("safe", "unsafe") the rule's invalid examples carry."""
-    from lambdalint.engine import lint_text
-
-    found = set()
-    for example in rule.invalid:
-        _, options = _parse_command(example_command(rule))
-        result = lint_text(example.source, EXAMPLE_PATH, options)
-        found.update(f.fix.applicability for f in result.findings if f.fix is not None)
-    return [kind for kind in ("safe", "unsafe") if kind in found]
-
-
-def needs_unsafe_fixes(rule: Type[Rule], example: Invalid) -> bool:
+def _example_fixes(rule: Type[Rule], example: Invalid) -> List[str]:
+    """The applicability of each fix the example's findings carry."""
     from lambdalint.engine import lint_text
 
     _, options = _parse_command(example_command(rule))
     result = lint_text(example.source, EXAMPLE_PATH, options)
-    return any(f.fix is not None and f.fix.applicability != "safe" for f in result.findings)
+    return [f.fix.applicability for f in result.findings if f.fix is not None]
+
+
+def fix_applicabilities(rule: Type[Rule]) -> List[str]:
+    """The kinds of fix ("safe", "unsafe") the rule's invalid examples carry."""
+    found = {kind for example in rule.invalid for kind in _example_fixes(rule, example)}
+    return [kind for kind in ("safe", "unsafe") if kind in found]
+
+
+def needs_unsafe_fixes(rule: Type[Rule], example: Invalid) -> bool:
+    return any(kind != "safe" for kind in _example_fixes(rule, example))
 
 
 # -- markdown ---------------------------------------------------------------------------------
