@@ -137,6 +137,7 @@ class HandlerRef:
     name: str  # the function's logical id / name in the template
     handler: str  # as written
     code_dir: str  # absolute directory the handler is relative to
+    code_label: str = ""  # the code directory as the template writes it, for messages
     runtime_known: bool = True  # False when the runtime could be anything (unset, intrinsic)
     problem: Optional[str] = None  # why the handler cannot be resolved, if it cannot
     module_path: Optional[str] = None  # the .py file, when it exists
@@ -158,9 +159,9 @@ def resolve(ref: HandlerRef) -> HandlerRef:
     if not func.isidentifier():
         ref.problem = f"handler `{ref.handler}`: `{func}` is not a Python function name"
         return ref
+    where = ref.code_label or f"`{ref.code_dir}`"
     if not os.path.isdir(ref.code_dir):
-        ref.problem = (f"handler `{ref.handler}`: the code directory "
-                       f"`{ref.code_dir}` does not exist")
+        ref.problem = f"handler `{ref.handler}`: {where} does not exist"
         return ref
     parts = [p for p in module.replace("/", ".").split(".") if p]
     base = os.path.join(ref.code_dir, *parts)
@@ -169,7 +170,7 @@ def resolve(ref: HandlerRef) -> HandlerRef:
             ref.module_path = os.path.realpath(candidate)
             return ref
     shown = "/".join(parts) + ".py"
-    ref.problem = f"handler `{ref.handler}`: there is no module `{shown}` under `{ref.code_dir}`"
+    ref.problem = f"handler `{ref.handler}`: there is no module `{shown}` in {where}"
     return ref
 
 
@@ -256,7 +257,7 @@ def cloudformation_refs(doc, path: str, text: str, seen: Set[str]) -> Tuple[List
         refs.append(resolve(HandlerRef(
             origin=path, line=line, column=column, kind=_FUNCTION_TYPES[kind], name=str(logical_id),
             handler=handler, code_dir=os.path.normpath(os.path.join(directory, code_dir)),
-            runtime_known=runtime is True,
+            code_label=f"CodeUri `{code_dir}`" if sam else f"Code `{code_dir}`", runtime_known=runtime is True,
         )))
     return refs, errors
 
@@ -296,7 +297,8 @@ def serverless_refs(doc, path: str) -> List[HandlerRef]:
         line, column = _mark(spec, "handler")
         refs.append(resolve(HandlerRef(
             origin=path, line=line, column=column, kind="Serverless", name=str(name),
-            handler=handler, code_dir=directory, runtime_known=runtime is True,
+            handler=handler, code_dir=directory, code_label="the service directory",
+            runtime_known=runtime is True,
         )))
     return refs
 
@@ -386,7 +388,8 @@ def cdk_refs(path: str, text: str) -> List[HandlerRef]:
         refs.append(resolve(HandlerRef(
             origin=path, line=where.lineno, column=where.col_offset + 1, kind="CDK",
             name=construct_id or "", handler=handler,
-            code_dir=os.path.normpath(os.path.join(app_dir, code_dir)), runtime_known=runtime_known,
+            code_dir=os.path.normpath(os.path.join(app_dir, code_dir)), code_label=f"asset directory `{code_dir}`",
+            runtime_known=runtime_known,
         )))
     return refs
 
@@ -549,14 +552,15 @@ def config_refs(config, extra: Sequence[str] = ()) -> List[HandlerRef]:
             if match:
                 line = text.count("\n", 0, match.start()) + 1
                 column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        shown = os.path.relpath(path, config.root if origin else os.getcwd()).replace(os.sep, "/")
         ref = HandlerRef(origin=origin, line=line, column=column,
-                         kind="config" if origin else "--handler", name="", handler=item,
+                         kind="config" if origin else "--handler", name="", handler=f"{shown}:{func}",
                          code_dir=os.path.dirname(path), function=func)
         real = os.path.realpath(path)
         if os.path.isfile(real):
             ref.module_path = real
         else:
-            ref.problem = f"handler `{item}`: there is no file `{path}`"
+            ref.problem = f"handler `{shown}:{func}`: there is no file `{shown}`"
         refs.append(ref)
     return refs
 
@@ -623,7 +627,7 @@ def check_refs(refs: Sequence[HandlerRef], display, wanted) -> Tuple[List[FileRe
         if problem is None:
             continue
         if not ref.origin:
-            errors.append(FileError(display(ref.handler.rpartition(":")[0]), f"--handler: {problem}"))
+            errors.append(FileError(ref.handler.rpartition(":")[0], f"--handler: {problem}"))
             continue
         shown = display(ref.origin)
         if not wanted(shown):
