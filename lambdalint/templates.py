@@ -264,7 +264,7 @@ def cloudformation_refs(doc, path: str, text: str, seen: Set[str]) -> Tuple[List
 
 def _json_line(text: str, owner: str, key: str) -> Tuple[int, int]:
     """Line and column of `"key": value` after `"owner":` in JSON text (json keeps no marks)."""
-    start = re.search(r'"%s"\s*:' % re.escape(owner), text)
+    start = re.search(r'"%s"\s*:\s*\{' % re.escape(owner), text)
     found = re.compile(r'"%s"\s*:\s*' % re.escape(key)).search(text, start.end() if start else 0)
     if found is None:
         return 0, 0
@@ -348,7 +348,7 @@ def cdk_refs(path: str, text: str) -> List[HandlerRef]:
     except (SyntaxError, ValueError, RecursionError):
         return []  # the Python lint reports it
     aliases = _ast_aliases(tree)
-    app_dir = _cdk_root(path)
+    app_dir = _cdk_root(path) or os.path.dirname(os.path.abspath(path))
     refs: List[HandlerRef] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -394,17 +394,28 @@ def cdk_refs(path: str, text: str) -> List[HandlerRef]:
     return refs
 
 
-def _cdk_root(path: str) -> str:
-    """`cdk synth` runs where cdk.json is; asset paths are relative to that directory."""
+def _cdk_root(path: str, memo: Optional[Dict[str, Optional[str]]] = None) -> Optional[str]:
+    """The directory holding cdk.json above `path`: `cdk synth` runs there, so asset
+    paths are relative to it (None when there is none: not a CDK app)."""
+    memo = {} if memo is None else memo
     directory = os.path.dirname(os.path.abspath(path))
-    probe = directory
+    walked = []
+    found: Optional[str] = None
     while True:
-        if os.path.isfile(os.path.join(probe, "cdk.json")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return directory
-        probe = parent
+        if directory in memo:
+            found = memo[directory]
+            break
+        walked.append(directory)
+        if os.path.isfile(os.path.join(directory, "cdk.json")):
+            found = directory
+            break
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for d in walked:
+        memo[d] = found
+    return found
 
 
 def _ast_aliases(tree: ast.Module) -> Dict[str, str]:
@@ -519,7 +530,10 @@ def scan(paths: Sequence[str], python_files: Sequence[str], config, cwd: str) ->
         result.templates.append(template)
         result.refs.extend(refs)
         result.errors.extend(errors)
+    cdk_roots: Dict[str, Optional[str]] = {}
     for file in python_files:
+        if _cdk_root(file, cdk_roots) is None:
+            continue  # only CDK apps (a cdk.json above) are read twice
         try:
             with open(file, "rb") as f:
                 data = f.read()

@@ -1,6 +1,8 @@
 """Fixtures under tests/fixtures carry their expected findings as `# expect: CODE` comments."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, expected_findings, fixture_files, lint
 from lambdalint import templates
@@ -50,3 +52,26 @@ def test_text_prepass_never_skips_an_entry_point(path):
     module, error = parse(text, str(path))
     assert error is None
     assert ModuleAnalysis(module, str(path), Config()).entry_points == [], path
+
+
+FRAGMENTS = [
+    "import boto3\n",
+    "from aws_lambda_powertools.event_handler import APIGatewayRestResolver as R\napp = R()\n",
+    "from aws_lambda_powertools import Logger\nlog = Logger()\n",
+    "import chalice\napp = chalice.Chalice(app_name='a')\n",
+    "from fastapi import FastAPI\nfrom mangum import Mangum\napp = FastAPI()\nh = Mangum(app)\n",
+    "@app.get('/')\n", "@app.route('/')\n", "@log.inject_lambda_context\n", "@other.decorator\n",
+    "def run(payload, ctx):\n    return boto3.client('s3')\n",
+    "def go(evt, context):\n    pass\n",
+    "class C:\n    def __call__(self, a, b):\n        pass\nc = C()\n",
+]
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=8))
+@settings(max_examples=150, deadline=None)
+def test_text_prepass_is_a_superset_on_generated_modules(pieces):
+    text = "".join(pieces)
+    module, error = parse(text, "gen.py")
+    if error is not None or might_have_entry_point(text):
+        return
+    assert ModuleAnalysis(module, "gen.py", Config()).entry_points == [], text

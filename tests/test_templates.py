@@ -29,7 +29,7 @@ def write(root, files):
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip() if name.endswith((".yaml", ".yml", ".json", ".toml")) else text)
+        path.write_text(text if name.endswith(".py") else textwrap.dedent(text).lstrip())
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -323,3 +323,37 @@ def test_json_template_lines_are_the_handler_lines():
     assert {(r.name, r.line) for r in refs} == {("IngestFunction", 10), ("SamFunction", 35)}
     text = (root / "template.json").read_text().splitlines()
     assert '"Handler": "ingest.main"' in text[9] and '"Handler": "ingest.replay"' in text[34]
+
+
+def test_dot_template_files_may_be_json_or_yaml(tmp_path):
+    write(tmp_path, {
+        "json_stack/stack.template": """
+            {"Resources": {"F": {"Type": "AWS::Lambda::Function",
+              "Properties": {"Runtime": "python3.12", "Code": ".", "Handler": "app.run"}}}}
+            """,
+        "json_stack/app.py": HANDLER,
+        "yaml_stack/stack.template": """
+            Resources:
+              F:
+                Type: AWS::Lambda::Function
+                Properties: {Runtime: python3.12, Code: ., Handler: app.gone}
+            """,
+        "yaml_stack/app.py": HANDLER,
+    })
+    result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
+    assert findings(result)[1] == {("json_stack/app.py", 5, "LAM201"),
+                                   ("yaml_stack/stack.template", 4, "LAM304")}
+
+
+def test_cdk_code_is_read_only_in_cdk_apps(tmp_path):
+    app = """
+        from aws_cdk import aws_lambda as lambda_
+
+        lambda_.Function(None, "F", runtime=lambda_.Runtime.PYTHON_3_12, handler="app.run",
+                         code=lambda_.Code.from_asset("fn"))
+        """
+    write(tmp_path, {"with_cdk/cdk.json": "{}", "with_cdk/stack.py": textwrap.dedent(app),
+                     "with_cdk/fn/app.py": HANDLER,
+                     "no_cdk/stack.py": textwrap.dedent(app), "no_cdk/fn/app.py": HANDLER})
+    result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
+    assert findings(result)[1] == {("with_cdk/fn/app.py", 5, "LAM201")}
