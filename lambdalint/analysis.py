@@ -185,6 +185,12 @@ POWERTOOLS_HANDLER_DECORATORS = {
 }
 
 
+def powertools_calls_with_event_and_context(decorator: str) -> bool:
+    """A Powertools decorator whose wrapper calls the wrapped function as f(event, context)."""
+    return decorator.startswith("aws_lambda_powertools.") and \
+        decorator.rsplit(".", 1)[-1] in POWERTOOLS_HANDLER_DECORATORS
+
+
 class _Collector(cst.CSTVisitor):
     """The single walk over the module."""
 
@@ -571,10 +577,9 @@ class ModuleAnalysis:
         return None
 
     def is_powertools_handler_decorator(self, decorator: str) -> bool:
-        """A Powertools decorator (or one made by `@lambda_handler_decorator` in this
-        module) that calls the function it wraps with (event, context)."""
-        if decorator.startswith("aws_lambda_powertools.") and \
-                decorator.rsplit(".", 1)[-1] in POWERTOOLS_HANDLER_DECORATORS:
+        """A Powertools handler decorator, or one made by `@lambda_handler_decorator` in
+        this module: the function it wraps is the Lambda handler."""
+        if powertools_calls_with_event_and_context(decorator):
             return True
         factory = self.module_functions.get(decorator)
         return factory is not None and any(

@@ -216,6 +216,8 @@ def cloudformation_refs(doc, path: str, text: str, seen: Set[str]) -> Tuple[List
         if not isinstance(resource, dict):
             continue
         kind = resource.get("Type")
+        if not isinstance(kind, str):
+            continue
         props = resource.get("Properties")
         props = props if isinstance(props, dict) else {}
         if kind in ("AWS::Serverless::Application", "AWS::CloudFormation::Stack"):
@@ -494,9 +496,11 @@ def find_templates(paths: Sequence[str], python_files: Iterable[str], config, cw
         if os.path.isdir(given):
             found.extend(walk(given, config.exclude, cwd, is_template_name))
     top = os.path.abspath(cwd)
+    listed: Set[str] = set()
     for file in python_files:
         directory = os.path.dirname(os.path.abspath(file))
-        while directory.startswith(top):
+        while directory not in listed and (directory + os.sep).startswith(top.rstrip(os.sep) + os.sep):
+            listed.add(directory)
             try:
                 names = sorted(os.listdir(directory))
             except OSError:
@@ -526,7 +530,10 @@ def scan(paths: Sequence[str], python_files: Sequence[str], config, cwd: str) ->
     result = TemplateScan()
     seen: Set[str] = set()
     for template in find_templates(paths, python_files, config, cwd):
-        refs, errors = template_refs(template, seen)
+        try:
+            refs, errors = template_refs(template, seen)
+        except Exception as exc:  # a template must never stop the run
+            refs, errors = [], [FileError(template, f"cannot read template: {type(exc).__name__}: {exc}")]
         result.templates.append(template)
         result.refs.extend(refs)
         result.errors.extend(errors)

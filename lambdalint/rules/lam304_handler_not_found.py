@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function
+from lambdalint.analysis import Function, powertools_calls_with_event_and_context
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 
@@ -100,10 +100,10 @@ class HandlerNotFound(Rule):
     ]
 
     def check(self) -> Iterator[RawFinding]:
-        analysis = self.analysis
-        for entry in analysis.entry_points:
+        for entry in self.analysis.entry_points:
             fn = entry.function
-            wrapped = [d for d in fn.decorators if analysis.is_powertools_handler_decorator(d)]
+            # Decorators made with @lambda_handler_decorator call the function as they please.
+            wrapped = [d for d in fn.decorators if powertools_calls_with_event_and_context(d)]
             if entry.source in _NAMED and fn.decorators and not wrapped:
                 continue  # another decorator may change what Lambda actually calls
             if entry.source not in _NAMED and not wrapped:
