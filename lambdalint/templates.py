@@ -665,7 +665,7 @@ def check_refs(refs: Sequence[HandlerRef], display, wanted) -> Tuple[List[FileRe
         where = f" ({ref.name})" if ref.name else ""
         finding = Finding(
             path=shown, line=line, column=max(ref.column, 1), end_line=line,
-            end_column=max(ref.column, 1) + len(ref.handler.rpartition(":")[2] if ref.kind in ("config", "--handler") else ref.handler),
+            end_column=max(ref.column, 1) + len(ref.handler),
             code=CODE, name=NAME,
             message=f"{ref.kind}{where} names a handler Lambda cannot load: {problem}",
             suggestion=_suggestion(ref),
@@ -686,14 +686,12 @@ def _suggestion(ref: HandlerRef) -> str:
 
 
 def entry_points(refs: Sequence[HandlerRef], display) -> Dict[str, Dict[str, Tuple[str, str]]]:
-    """Resolved handlers as engine entry points: real path -> {function: (source, detail)}."""
+    """Resolved template handlers as engine entry points: real path -> {function: (source, detail)}."""
     out: Dict[str, Dict[str, Tuple[str, str]]] = {}
     for ref in refs:
         if ref.module_path is None or not ref.function:
             continue
-        source = "config" if ref.kind in ("config", "--handler") else "template"
-        detail = ref.label(display(ref.origin)) if ref.origin else "--handler"
-        out.setdefault(ref.module_path, {}).setdefault(ref.function, (source, detail))
+        out.setdefault(ref.module_path, {}).setdefault(ref.function, ("template", ref.label(display(ref.origin))))
     return out
 
 

@@ -165,6 +165,10 @@ def test_broken_templates_are_errors_and_the_run_goes_on(tmp_path):
     assert result.returncode == 1
     text = run_cli("check", ".", cwd=tmp_path)
     assert "error: bad_yaml/template.yaml: invalid YAML" in text.stdout
+    shown = run_cli("check", "--show-handlers", ".", cwd=tmp_path)
+    assert shown.returncode == 0
+    assert "good/app.py:4: run  (template: SAM template good/template.yaml:4 (Fn))" in shown.stdout
+    assert "bad_json/template.json: error: invalid JSON" in shown.stdout
 
 
 def test_non_python_runtimes_produce_nothing(tmp_path):
@@ -357,3 +361,9 @@ def test_cdk_code_is_read_only_in_cdk_apps(tmp_path):
                      "no_cdk/stack.py": textwrap.dedent(app), "no_cdk/fn/app.py": HANDLER})
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     assert findings(result)[1] == {("with_cdk/fn/app.py", 5, "LAM201")}
+
+
+def test_template_side_lam304_matches_the_rule():
+    from lambdalint.rules.lam304_handler_not_found import HandlerNotFound
+
+    assert (templates.CODE, templates.NAME) == (HandlerNotFound.code, HandlerNotFound.name)
