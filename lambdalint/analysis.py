@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -137,7 +137,58 @@ class Function:
 @dataclass(eq=False)
 class EntryPoint:
     function: Function
-    source: str  # "convention", "signature", "config", "class instance", ...
+    # "convention", "signature", "config", "template", "class instance", "framework"
+    # (a route on a web framework app) or "decorator" (a Powertools handler decorator)
+    source: str
+    detail: str = ""  # which template line, which framework or decorator
+
+    def describe(self) -> str:
+        return f"{self.source}: {self.detail}" if self.detail else self.source
+
+
+# Web frameworks whose route functions Lambda reaches through the app object (issue 6).
+# `module.Class().method` after alias resolution, e.g. `app = APIGatewayRestResolver()`
+# and `@app.get("/")` give `aws_lambda_powertools.event_handler.APIGatewayRestResolver().get`.
+_POWERTOOLS_ROUTE = re.compile(
+    r"^aws_lambda_powertools\.event_handler\.(?:[\w.]+\.)?(?P<cls>\w+)\(\)\.(?P<method>\w+)$")
+POWERTOOLS_RESOLVERS = {
+    "APIGatewayRestResolver", "APIGatewayHttpResolver", "ALBResolver", "LambdaFunctionUrlResolver",
+    "VPCLatticeResolver", "VPCLatticeV2Resolver", "AppSyncResolver", "AppSyncEventsResolver",
+    "BedrockAgentResolver", "BedrockAgentFunctionResolver", "ApiGatewayResolver", "Router",
+    "APIGatewayRouter", "APIGatewayHttpRouter", "ALBRouter", "LambdaFunctionUrlRouter",
+    "VPCLatticeRouter", "VPCLatticeV2Router", "BedrockAgentRouter",
+}
+POWERTOOLS_ROUTE_METHODS = {
+    "get", "post", "put", "delete", "patch", "head", "options", "route", "resolver",
+    "batch_resolver", "async_batch_resolver", "on_publish", "on_subscribe", "tool",
+    "exception_handler", "not_found",
+}
+_CHALICE_ROUTE = re.compile(r"^chalice(?:\.app)?\.(?P<cls>Chalice|Blueprint)\(\)\.(?P<method>\w+)$")
+CHALICE_METHODS = {
+    "route", "lambda_function", "on_s3_event", "on_sns_message", "on_sqs_message", "on_cw_event",
+    "schedule", "on_dynamodb_record", "on_kinesis_record", "authorizer", "websocket_connect",
+    "websocket_message", "websocket_disconnect", "middleware",
+}
+_ASGI_ROUTE = re.compile(
+    r"^(?:fastapi|starlette)(?:\.[\w.]+)?\.(?P<cls>FastAPI|APIRouter|Starlette|Router)\(\)\.(?P<method>\w+)$")
+ASGI_ROUTE_METHODS = {
+    "get", "post", "put", "delete", "patch", "head", "options", "trace", "api_route", "route",
+    "websocket", "websocket_route", "middleware", "exception_handler",
+}
+MANGUM = {"mangum.Mangum", "mangum.adapter.Mangum"}
+# `app.current_event` (Powertools), `app.current_request` (Chalice): this request's data.
+REQUEST_ATTRIBUTES = ("current_event", "current_request")
+# Powertools decorators whose wrapper calls the handler with (event, context).
+POWERTOOLS_HANDLER_DECORATORS = {
+    "inject_lambda_context", "capture_lambda_handler", "log_metrics", "event_source",
+    "event_parser", "validator", "idempotent", "batch_processor", "async_batch_processor",
+}
+
+
+def powertools_calls_with_event_and_context(decorator: str) -> bool:
+    """A Powertools decorator whose wrapper calls the wrapped function as f(event, context)."""
+    return decorator.startswith("aws_lambda_powertools.") and \
+        decorator.rsplit(".", 1)[-1] in POWERTOOLS_HANDLER_DECORATORS
 
 
 class _Collector(cst.CSTVisitor):
@@ -363,7 +414,7 @@ class ModuleAnalysis:
     """Everything the rules need to know about one module, computed once."""
 
     def __init__(self, module: cst.Module, path: str, config: Config,
-                 extra_entry_points: Sequence[str] = ()) -> None:
+                 extra_entry_points: "Sequence[str] | Mapping[str, Tuple[str, str]]" = ()) -> None:
         self.module = module
         self.path = path
         self.config = config
@@ -377,11 +428,11 @@ class ModuleAnalysis:
         self._top_index: Optional[Dict[int, int]] = None
         self._binding_index: Optional[Dict[str, int]] = None
         module.visit(_Collector(self))
-        for fn in self.functions.values():
-            fn.decorators = [self._decorator_name(d.decorator, fn.parent) for d in fn.node.decorators]
         self.rebound_globals: Set[str] = set()
         for fn in self.functions.values():
             self.rebound_globals.update(n for n in fn.globals_declared if n in fn.assigned)
+        for fn in self.functions.values():
+            fn.decorators = [self._decorator_name(d.decorator, fn.parent) for d in fn.node.decorators]
         self.entry_points: List[EntryPoint] = self._find_entry_points(extra_entry_points)
         self.path_functions: Dict[Function, EntryPoint] = self._invocation_path()
         self._invariant_cache: Dict[int, bool] = {}
@@ -467,16 +518,18 @@ class ModuleAnalysis:
         names = {*DEFAULT_HANDLER_NAMES, *self.config.handler_names}
         found: Dict[str, EntryPoint] = {}
 
-        def add(fn: Function, source: str) -> None:
+        def add(fn: Function, source: str, detail: str = "") -> None:
             if fn.qualname not in found:
-                found[fn.qualname] = EntryPoint(fn, source)
+                found[fn.qualname] = EntryPoint(fn, source, detail)
 
         for name in extra:
+            # `extra` maps names to (source, detail) when they come from templates
+            source, detail = extra[name] if isinstance(extra, Mapping) else ("config", "")
             fn = self.functions.get(name)
             if fn is None and name in self.module_bindings:
                 fn = self._instance_call(name)
             if fn is not None:
-                add(fn, "config")
+                add(fn, source, detail)
         for fn in self.module_functions.values():
             params = fn.positional_params()
             if fn.name in names:
@@ -493,7 +546,46 @@ class ModuleAnalysis:
                 params = fn.positional_params()
                 if len(params) >= 2:
                     add(fn, "class instance")
+        mangum = self._has_mangum()
+        for fn in self.functions.values():
+            how = self._framework_entry(fn, mangum)
+            if how is not None:
+                add(fn, *how)
         return list(found.values())
+
+    def _has_mangum(self) -> bool:
+        """A module-level `handler = Mangum(app)`: the app's routes run per invocation."""
+        return any(
+            isinstance(v, cst.Call) and self.qualified_name(v.func, None) in MANGUM
+            for values in self.module_bindings.values() for v in values
+        )
+
+    def _framework_entry(self, fn: Function, mangum: bool) -> Optional[Tuple[str, str]]:
+        """("framework" | "decorator", detail) when a decorator makes `fn` run per request."""
+        for decorator in fn.decorators:
+            match = _POWERTOOLS_ROUTE.match(decorator)
+            if match and match["cls"] in POWERTOOLS_RESOLVERS and match["method"] in POWERTOOLS_ROUTE_METHODS:
+                return "framework", f"Powertools {match['cls']} @{match['method']}"
+            match = _CHALICE_ROUTE.match(decorator)
+            if match and match["method"] in CHALICE_METHODS:
+                return "framework", f"Chalice @{match['method']}"
+            match = _ASGI_ROUTE.match(decorator)
+            if mangum and match and match["method"] in ASGI_ROUTE_METHODS:
+                return "framework", f"Mangum {match['cls']} @{match['method']}"
+            if self.is_powertools_handler_decorator(decorator):
+                return "decorator", f"Powertools @{decorator.rsplit('.', 1)[-1]}"
+        return None
+
+    def is_powertools_handler_decorator(self, decorator: str) -> bool:
+        """A Powertools handler decorator, or one made by `@lambda_handler_decorator` in
+        this module: the function it wraps is the Lambda handler."""
+        if powertools_calls_with_event_and_context(decorator):
+            return True
+        factory = self.module_functions.get(decorator)
+        return factory is not None and any(
+            d.endswith("lambda_handler_decorator") and d.startswith("aws_lambda_powertools.")
+            for d in factory.decorators
+        )
 
     def _instance_call(self, name: str) -> Optional[Function]:
         """`Cls.__call__` when module-level `name = Cls(...)`."""
@@ -590,8 +682,11 @@ class ModuleAnalysis:
 
     def entry_params(self, fn: Function) -> Set[str]:
         """The event/context parameters of an entry point."""
-        if any(e.function is fn for e in self.entry_points):
-            return set(fn.positional_params()[:2])
+        for entry in self.entry_points:
+            if entry.function is fn:
+                if entry.source == "framework":  # route parameters come from the request
+                    return set(fn.positional_params()) | set(fn.extra_params)
+                return set(fn.positional_params()[:2])
         return set()
 
     # -- invariance and taint ------------------------------------------------------
@@ -637,6 +732,8 @@ class ModuleAnalysis:
         if isinstance(expr, cst.IfExp):
             return all(self._invariant(e, fn, active) for e in (expr.test, expr.body, expr.orelse))
         if isinstance(expr, cst.Attribute):
+            if expr.attr.value in REQUEST_ATTRIBUTES:
+                return False  # the framework app's view of the current event
             qn = self.qualified_name(expr, fn)
             if qn in ("os.environ",):
                 return True
@@ -766,7 +863,7 @@ class ModuleAnalysis:
             return False
         if isinstance(expr, cst.Name):
             return self._name_tainted(expr.value, fn, active)
-        if isinstance(expr, cst.Attribute) and expr.attr.value in ("current_event", "current_request"):
+        if isinstance(expr, cst.Attribute) and expr.attr.value in REQUEST_ATTRIBUTES:
             return True
         if isinstance(expr, cst.AugAssign):
             return self._tainted(expr.value, fn, active)

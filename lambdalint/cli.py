@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="skip matching paths (repeatable; adds to `exclude`)")
     check.add_argument("--handler", action="append", default=[], type=_handler,
                        metavar="PATH:FUNC", help="add an entry point (repeatable)")
+    check.add_argument("--show-handlers", action="store_true",
+                       help="list every entry point found and where it came from, then exit")
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -99,7 +101,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _check(args: argparse.Namespace) -> int:
     from lambdalint.config import ConfigError, load
     from lambdalint.discovery import discover
-    from lambdalint.engine import Options, configured_entry_points
+    from lambdalint import templates
+    from lambdalint.discovery import display_path
+    from lambdalint.engine import Options, configured_entry_points, merge_entry_points
     from lambdalint.output import FORMATS, RunResult, write_statistics
     from lambdalint.runner import run
 
@@ -119,13 +123,21 @@ def _check(args: argparse.Namespace) -> int:
         for path in missing:
             sys.stderr.write(f"lambdalint: {path}: no such file or directory\n")
         return EXIT_USAGE
+    def display(path: str) -> str:
+        return display_path(path, cwd)
+
+    found = templates.scan(args.paths or ["."], [real for real, _ in files], config, cwd)
     options = Options(
         config=config,
-        entry_points=configured_entry_points(config, args.handler),
+        entry_points=merge_entry_points(configured_entry_points(config, args.handler),
+                                        templates.entry_points(found.refs, display)),
         fix=("unsafe" if args.unsafe_fixes else "safe") if (args.fix or args.diff) else None,
         diff=args.diff,
     )
+    if args.show_handlers:
+        return _show_handlers(files, options, found, display)
     reports = run(files, options, jobs=args.jobs)
+    reports.extend(templates.template_reports(found, config, args.handler, display))
     result = RunResult(reports, fix_mode=bool(args.fix), unsafe_fixes=args.unsafe_fixes,
                        diff_mode=args.diff)
     FORMATS[args.format](result, sys.stdout)
@@ -136,3 +148,29 @@ def _check(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if result.findings or result.errors else EXIT_OK
+
+
+def _show_handlers(files, options, found, display) -> int:
+    """`check --show-handlers`: every entry point and what made it one."""
+    from lambdalint.analysis import ModuleAnalysis
+    from lambdalint.engine import might_have_entry_point, parse, read_source
+
+    for real, shown in files:
+        _, source, error, _ = read_source(real)
+        names = options.entry_points_for(real)
+        if error is not None or source is None or not might_have_entry_point(
+                source.text, options.config.handler_names, bool(names)):
+            continue
+        module, error = parse(source.text, shown)
+        if module is None:
+            continue
+        analysis = ModuleAnalysis(module, shown, options.config, names)
+        for entry in analysis.entry_points:
+            line = analysis.position(entry.function.node).start.line
+            sys.stdout.write(f"{shown}:{line}: {entry.function.qualname}  ({entry.describe()})\n")
+    for ref in found.refs:
+        if ref.module_path is None and ref.runtime_known:
+            sys.stdout.write(f"{ref.label(display(ref.origin))}: {ref.handler}  (not found: {ref.problem})\n")
+    for error in found.errors:
+        sys.stdout.write(f"{display(error.path)}: error: {error.message}\n")
+    return EXIT_OK

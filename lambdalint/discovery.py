@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from typing import Iterator, List, Sequence, Tuple
+from typing import Callable, Iterator, List, Sequence, Tuple
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules",
@@ -53,7 +53,7 @@ def discover(paths: Sequence[str], exclude: Sequence[str], cwd: str) -> Tuple[Li
         if not os.path.lexists(given):
             missing.append(given)
             continue
-        for path in _walk(given, exclude, cwd):
+        for path in walk(given, exclude, cwd):
             key = os.path.abspath(path)
             if key not in seen:
                 seen.add(key)
@@ -61,7 +61,13 @@ def discover(paths: Sequence[str], exclude: Sequence[str], cwd: str) -> Tuple[Li
     return found, missing
 
 
-def _walk(given: str, exclude: Sequence[str], cwd: str) -> Iterator[str]:
+def _is_python(name: str) -> bool:
+    return name.endswith(".py")
+
+
+def walk(given: str, exclude: Sequence[str], cwd: str,
+         accept: Callable[[str], bool] = _is_python) -> Iterator[str]:
+    """Files under `given` whose name `accept`s, skipping tool folders and excludes."""
     if not os.path.isdir(given):
         if not is_excluded(display_path(given, cwd), exclude):
             yield given
@@ -80,7 +86,7 @@ def _walk(given: str, exclude: Sequence[str], cwd: str) -> Iterator[str]:
             and not is_excluded(display_path(os.path.join(root, d), cwd), exclude)
         )
         for name in sorted(files):
-            if name.endswith(".py"):
+            if accept(name):
                 path = os.path.join(root, name)
                 if not is_excluded(display_path(path, cwd), exclude):
                     yield path

@@ -29,7 +29,9 @@ MAX_FIX_PASSES = 10
 _ENTRY_HINTS = re.compile(
     r"def\s+\w+\s*\(\s*(?:#[^\n]*\n\s*)*(?:self\s*,\s*(?:#[^\n]*\n\s*)*)?\w*(?:event|evt)\b"
     r"|\b__call__\b"
-    r"|def\s+(?:lambda_handler|handler)\b",
+    r"|def\s+(?:lambda_handler|handler)\b"
+    # route functions and decorated handlers of Lambda web frameworks (analysis.py)
+    r"|aws_lambda_powertools|\bchalice\b|\bmangum\b",
     re.IGNORECASE,
 )
 
@@ -47,7 +49,8 @@ class Options:
 
     config: Config
     rules: List[Type[Rule]] = field(default_factory=list)
-    entry_points: Dict[str, List[str]] = field(default_factory=dict)  # abs path -> functions
+    # real path -> {function: (source, detail)}: from configuration, --handler and templates
+    entry_points: Dict[str, Dict[str, Tuple[str, str]]] = field(default_factory=dict)
     fix: Optional[str] = None  # None, "safe" or "unsafe": the fixes to compute
     diff: bool = False  # show the fixes as a diff instead of writing them
 
@@ -55,16 +58,29 @@ class Options:
         if not self.rules:
             self.rules = selected_rules(self.config.select, self.config.ignore)
 
-    def entry_points_for(self, path: str) -> List[str]:
-        return self.entry_points.get(os.path.realpath(path), [])
+    def entry_points_for(self, path: str) -> Dict[str, Tuple[str, str]]:
+        return self.entry_points.get(os.path.realpath(path), {})
 
 
-def configured_entry_points(config: Config, extra: Sequence[str] = ()) -> Dict[str, List[str]]:
+def configured_entry_points(config: Config, extra: Sequence[str] = ()) -> Dict[str, Dict[str, Tuple[str, str]]]:
     """`handlers` from configuration plus `--handler PATH:FUNC`, keyed by real path."""
-    out: Dict[str, List[str]] = {}
-    for item in (*config.handlers, *extra):
+    out: Dict[str, Dict[str, Tuple[str, str]]] = {}
+    for item in config.handlers:
         path, _, func = item.rpartition(":")
-        out.setdefault(os.path.realpath(path), []).append(func)
+        out.setdefault(os.path.realpath(path), {}).setdefault(func, ("config", "`handlers` in configuration"))
+    for item in extra:
+        path, _, func = item.rpartition(":")
+        out.setdefault(os.path.realpath(path), {}).setdefault(func, ("config", "--handler"))
+    return out
+
+
+def merge_entry_points(*sources: Dict[str, Dict[str, Tuple[str, str]]]) -> Dict[str, Dict[str, Tuple[str, str]]]:
+    """Union of entry-point tables; the first source naming a function wins its label."""
+    out: Dict[str, Dict[str, Tuple[str, str]]] = {}
+    for table in sources:
+        for path, functions in table.items():
+            for func, how in functions.items():
+                out.setdefault(path, {}).setdefault(func, how)
     return out
 
 
