@@ -845,6 +845,15 @@ class ModuleAnalysis:
             if not called and target.name in caller.referenced:
                 yield caller, None
 
+    def call_sites(self, target: Function) -> Iterator[Tuple[Function, Optional[cst.Call]]]:
+        """Where `target` is called on the invocation path: (caller, call); the call is
+        None where `target` is only handed on (a callback)."""
+        return self._call_sites(target)
+
+    def resolve_call(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+        """The function of this module that calling `func` inside `fn` runs, if known."""
+        return self._resolve_direct(func, fn)
+
     def _resolve_direct(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
         if isinstance(func, cst.Name):
             return self._lookup_function(func.value, fn)
