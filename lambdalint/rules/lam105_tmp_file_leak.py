@@ -1,0 +1,425 @@
+"""LAM105 tmp-file-leak: per-invocation files under /tmp that are never removed."""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+from lambdalint._lazy import cst
+from lambdalint.analysis import Function, Site, free_names
+from lambdalint.model import RawFinding
+from lambdalint.rule import Invalid, Rule, Valid
+from lambdalint.rules import _common
+from lambdalint.rules._flow import FunctionFlow, mentions, target_names
+
+TMP = "/tmp"
+ALWAYS_NEW = {  # temp files with random names; NamedTemporaryFile only with delete=False
+    "tempfile.mkstemp": "file",
+    "tempfile.mkdtemp": "directory",
+    "tempfile.NamedTemporaryFile": "file",
+}
+PATH_JOINS = {"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath",
+              "pathlib.PosixPath", "pathlib.PurePosixPath", "str", "os.fspath"}
+TMP_DIRS = {"tempfile.gettempdir", "tempfile.mkdtemp", "tempfile.gettempdirb"}
+MAKE_DIRS = {"os.makedirs", "os.mkdir"}
+PATH_WRITERS = {"write_text", "write_bytes", "touch", "mkdir"}
+REMOVERS = {"os.remove", "os.unlink", "os.rmdir", "os.removedirs", "shutil.rmtree"}
+PATH_REMOVERS = {"unlink", "rmdir"}
+_MAX_DEPTH = 6
+
+
+class TmpFileLeak(Rule):
+    code = "LAM105"
+    name = "tmp-file-leak"
+    summary = (
+        "A file with a per-invocation name is created under /tmp on the invocation path and "
+        "not removed."
+    )
+    why = """
+        `/tmp` (ephemeral storage, 512 MB by default, up to 10 GB) belongs to the execution
+        environment, not to the invocation: what one request writes there is still there
+        for every later warm invocation in the same environment. A file named after the
+        request (an S3 key, a message id, a `uuid4()`, `tempfile.mkstemp()`) that is never
+        removed adds up, one per request, until writes fail with
+        `OSError: [Errno 28] No space left on device` -- in an environment that may have
+        served thousands of requests and keeps being reused. The leftovers may also hold
+        one customer's data where the next request can read it.
+
+        Remove the file when you are done with it, in a `finally:` block, or let a context
+        manager do it: `with tempfile.TemporaryDirectory() as tmp:` or
+        `with tempfile.NamedTemporaryFile() as f:`.
+
+        A file with a fixed name (a cache or model reused across invocations) is not a leak
+        and is not flagged, nor are files only read from /tmp. A removal that runs on the
+        normal path after the work (not only in an `if`, a loop or an `except`, and not
+        skipped by an earlier `return`) is accepted even though an exception before it would
+        skip it; a `finally:` or a context manager also covers failed invocations.
+    """
+    valid = [
+        Valid(
+            """
+            import os
+
+            import boto3
+
+            s3 = boto3.client("s3")
+
+
+            def handler(event, context):
+                key = event["key"]
+                path = f"/tmp/{os.path.basename(key)}"
+                s3.download_file(event["bucket"], key, path)
+                try:
+                    return convert(path)
+                finally:
+                    os.remove(path)
+
+
+            def convert(path):
+                with open(path, "rb") as source:
+                    return len(source.read())
+            """
+        ),
+        Valid(
+            """
+            import os
+            import tempfile
+
+            import boto3
+
+            s3 = boto3.client("s3")
+
+
+            def handler(event, context):
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = os.path.join(tmp, "input.pdf")
+                    s3.download_file(event["bucket"], event["key"], path)
+                    return os.path.getsize(path)
+            """
+        ),
+        Valid(
+            """
+            import os
+
+            import boto3
+
+            s3 = boto3.client("s3")
+            MODEL_PATH = "/tmp/model.bin"
+
+
+            def handler(event, context):
+                # a fixed name: downloaded once, reused by warm invocations
+                if not os.path.exists(MODEL_PATH):
+                    s3.download_file(os.environ["BUCKET"], "model.bin", MODEL_PATH)
+                return os.path.getsize(MODEL_PATH)
+            """
+        ),
+    ]
+    invalid = [
+        Invalid(
+            """
+            import os
+
+            import boto3
+
+            s3 = boto3.client("s3")
+
+
+            def handler(event, context):
+                key = event["key"]
+                path = f"/tmp/{os.path.basename(key)}"
+                s3.download_file(event["bucket"], key, path)
+                return convert(path)
+
+
+            def convert(path):
+                with open(path, "rb") as source:
+                    return len(source.read())
+            """,
+            lines=(11,),
+        ),
+        Invalid(
+            """
+            import json
+            import uuid
+
+
+            def handler(event, context):
+                path = f"/tmp/{uuid.uuid4()}.json"
+                with open(path, "w") as out:
+                    json.dump(event, out)
+                return path
+            """,
+            lines=(7,),
+        ),
+        Invalid(
+            """
+            import os
+            import tempfile
+
+
+            def handler(event, context):
+                fd, path = tempfile.mkstemp(suffix=".csv")
+                with os.fdopen(fd, "w") as out:
+                    out.write(render(event))
+                if event.get("upload"):
+                    upload(path)
+                    os.remove(path)
+                return {"ok": True}
+
+
+            def render(event):
+                return ""
+
+
+            def upload(path):
+                ...
+            """,
+            lines=(6,),
+        ),
+    ]
+
+    def check(self) -> Iterator[RawFinding]:
+        for fn in self.analysis.path_functions:
+            flow: Optional[FunctionFlow] = None
+            for site in fn.iter(cst.Call):
+                created = self._creates(site, fn)
+                if created is None:
+                    continue
+                what, path = created
+                if path is not None and (
+                    not self._under_tmp(path, fn, 0) or self.analysis.is_invariant(path, fn)
+                ):
+                    continue  # elsewhere, or a fixed name reused across invocations
+                flow = flow or FunctionFlow(fn)
+                handles = self._handles(site, fn, path)
+                if self._escapes(fn, flow, handles):
+                    continue
+                removals = list(self._removals(fn, flow, handles, path))
+                if any(self._on_every_path(flow, site.node, r, handles) for r in removals):
+                    continue
+                yield self._finding(site, fn, what, bool(removals))
+
+    # -- what creates a file --------------------------------------------------------------
+    def _creates(self, site: Site, fn: Function) -> Optional[Tuple[str, Optional[cst.BaseExpression]]]:
+        """("file" | "directory", the path expression, or None for random temp names)."""
+        call = site.node
+        func = call.func
+        qn = self.analysis.qualified_name(func, fn)
+        if isinstance(func, cst.Name) and func.value == "open" and qn is None and \
+                not self.analysis.is_module_level_name("open", fn):
+            path, mode = _arg(call, 0, "file"), _arg(call, 1, "mode")
+            return ("file", path) if path is not None and _writes(mode) else None
+        if qn in ALWAYS_NEW:
+            if qn == "tempfile.NamedTemporaryFile" and not _is_false(_arg(call, 99, "delete")):
+                return None
+            return (ALWAYS_NEW[qn], None)
+        if qn in MAKE_DIRS:
+            path = _arg(call, 0, "name") or _arg(call, 0, "path")
+            return ("directory", path) if path is not None else None
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == "download_file":
+                path = _keyword(call, "Filename")
+                positional = [a.value for a in call.args if a.keyword is None and not a.star]
+                if path is None and positional:
+                    path = positional[-1]
+                return ("file", path) if path is not None else None
+            if method in PATH_WRITERS:
+                return ("directory" if method == "mkdir" else "file", func.value)
+            if method == "open" and _writes(_arg(call, 0, "mode")):
+                return ("file", func.value)
+        return None
+
+    def _under_tmp(self, expr: object, fn: Optional[Function], depth: int) -> bool:
+        if depth > _MAX_DEPTH or not isinstance(expr, cst.CSTNode):
+            return False
+        if isinstance(expr, cst.SimpleString):
+            value = expr.evaluated_value
+            return isinstance(value, str) and (value == TMP or value.startswith(TMP + "/"))
+        if isinstance(expr, cst.ConcatenatedString):
+            return self._under_tmp(expr.left, fn, depth + 1)
+        if isinstance(expr, cst.FormattedString):
+            if not expr.parts:
+                return False
+            first = expr.parts[0]
+            if isinstance(first, cst.FormattedStringText):
+                return first.value == TMP or first.value.startswith(TMP + "/")
+            return self._under_tmp(first.expression, fn, depth + 1)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Divide)):
+            return self._under_tmp(expr.left, fn, depth + 1)
+        if isinstance(expr, cst.Call):
+            qn = self.analysis.qualified_name(expr.func, fn)
+            if qn in TMP_DIRS:
+                return True
+            if qn in PATH_JOINS and expr.args:
+                return self._under_tmp(expr.args[0].value, fn, depth + 1)
+            if isinstance(expr.func, cst.Attribute):  # "/tmp/{}".format(x), p.with_suffix(...)
+                return self._under_tmp(expr.func.value, fn, depth + 1)
+            return False
+        if isinstance(expr, cst.Attribute) and expr.attr.value in ("parent",):
+            return self._under_tmp(expr.value, fn, depth + 1)
+        if isinstance(expr, cst.Name):
+            return any(self._under_tmp(v, scope, depth + 1) for v, scope in self._values(expr.value, fn))
+        return False
+
+    def _values(self, name: str, fn: Optional[Function]) -> List[Tuple[object, Optional[Function]]]:
+        """What a name may hold: local assignments, or what the callers pass for a parameter,
+        or its module-level bindings."""
+        scope = fn
+        while scope is not None:
+            if name in scope.params:
+                index = scope.positional_params().index(name) if name in scope.positional_params() else -1
+                out = []
+                for caller, call in self.analysis.call_sites(scope):
+                    if call is not None:
+                        arg = _arg(call, index, name)
+                        if arg is not None:
+                            out.append((arg, caller))
+                return out
+            if scope.is_local(name):
+                return [(v, scope) for v in scope.assigned.get(name, [])]
+            scope = scope.parent
+        return [(v, None) for v in self.analysis.module_bindings.get(name, [])]
+
+    # -- which names refer to the file, and where it is removed ----------------------------
+    def _handles(self, site: Site, fn: Function, path: Optional[cst.BaseExpression]) -> Set[str]:
+        handles: Set[str] = set()
+        if path is not None:
+            for name in set(free_names(path)):
+                if self._under_tmp(cst.Name(name), fn, 0) or (isinstance(path, cst.Name) and path.value == name):
+                    handles.add(name)
+        parent = site.parent
+        if isinstance(parent, cst.Assign) and parent.value is site.node:
+            for target in parent.targets:
+                handles.update(target_names(target.target))
+        for anc in site.ancestors:
+            if isinstance(anc, cst.WithItem) and anc.item is site.node and anc.asname is not None:
+                handles.update(target_names(anc.asname.name))
+        return handles
+
+    def _escapes(self, fn: Function, flow: FunctionFlow, handles: Set[str]) -> bool:
+        """A helper that returns the path leaves the cleanup to its caller."""
+        if any(e.function is fn for e in self.analysis.entry_points):
+            return False
+        return any(
+            any(isinstance(a, (cst.Return, cst.Yield)) for a in ancestors)
+            for _, ancestors in flow.reads(handles)
+        )
+
+    def _removals(self, fn: Function, flow: FunctionFlow, handles: Set[str],
+                  path: Optional[cst.BaseExpression]) -> Iterator[cst.Call]:
+        module = self.analysis.module
+        path_code = module.code_for_node(path) if path is not None else None
+        prefix = _static_prefix(path) if path is not None else None
+        for site in fn.iter(cst.Call):
+            targets = self._removal_targets(site.node, fn)
+            if targets is None:
+                target = self.analysis.resolve_call(site.node.func, fn)
+                if target is not None and any(mentions(a.value, handles) for a in site.node.args) \
+                        and self._removes_a_parameter(target):
+                    yield site.node
+                continue
+            for target_expr in targets:
+                if mentions(target_expr, handles) or (
+                    path_code is not None and module.code_for_node(target_expr) == path_code
+                ) or _covers(target_expr, prefix):
+                    yield site.node
+                    break
+
+    def _removal_targets(self, call: cst.Call, fn: Function) -> Optional[List[cst.BaseExpression]]:
+        qn = self.analysis.qualified_name(call.func, fn)
+        if qn in REMOVERS and call.args:
+            return [call.args[0].value]
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in PATH_REMOVERS:
+            return [call.func.value]
+        return None
+
+    def _removes_a_parameter(self, fn: Function) -> bool:
+        params = set(fn.params) | set(fn.extra_params)
+        for site in fn.iter(cst.Call):
+            targets = self._removal_targets(site.node, fn)
+            if targets and any(mentions(t, params) for t in targets):
+                return True
+        return False
+
+    def _on_every_path(self, flow: FunctionFlow, created: cst.CSTNode, removal: cst.CSTNode,
+                       handles: Set[str]) -> bool:
+        """In a `finally:`, or after the creation on the normal path: not only in an `if`,
+        loop or `except` the creation is not in, and not skipped by an earlier `return`."""
+        removal_ancestors = flow.ancestors(removal)
+        if any(isinstance(a, cst.Finally) for a in removal_ancestors):
+            return True
+        if flow.order(removal) < flow.order(created) or flow.returns_between(created, removal):
+            return False
+        created_ancestors = flow.ancestors(created)
+        for anc in removal_ancestors:
+            if any(a is anc for a in created_ancestors):
+                continue
+            if isinstance(anc, cst.If) and mentions(anc.test, handles):
+                continue  # `if os.path.exists(path): os.remove(path)`
+            if isinstance(anc, (cst.If, cst.Else, cst.For, cst.While, cst.ExceptHandler,
+                                cst.IfExp, cst.Match)):
+                return False
+        return True
+
+    def _finding(self, site: Site, fn: Function, what: str, partly_removed: bool) -> RawFinding:
+        snippet = _common.snippet(self.analysis.module, site.node)
+        where = f"`{fn.qualname}`"
+        state = "is not removed on every path out of" if partly_removed else "is never removed by"
+        message = (
+            f"`{snippet}` creates a per-invocation {what} under /tmp that {state} {where}; "
+            "/tmp is kept between warm invocations and fills up"
+        )
+        remove = "shutil.rmtree(path)" if what == "directory" else "os.remove(path)"
+        suggestion = (
+            f"Remove it when done, in a `finally:` block after the work in {where} "
+            f"(`{remove}`), or create it inside `with tempfile.TemporaryDirectory() as tmp:` "
+            "(or `with tempfile.NamedTemporaryFile() as f:`) so it is deleted automatically."
+        )
+        return self.report(site.node, message, suggestion, fn)
+
+
+def _arg(call: cst.Call, index: int, keyword: str) -> Optional[cst.BaseExpression]:
+    found = _keyword(call, keyword)
+    if found is not None:
+        return found
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    return positional[index] if 0 <= index < len(positional) else None
+
+
+def _keyword(call: cst.Call, keyword: str) -> Optional[cst.BaseExpression]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return None
+
+
+def _writes(mode: Optional[cst.BaseExpression]) -> bool:
+    if not isinstance(mode, cst.SimpleString):
+        return False
+    value = mode.evaluated_value
+    return isinstance(value, str) and any(c in value for c in "wax")
+
+
+def _is_false(expr: Optional[cst.BaseExpression]) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _static_prefix(expr: cst.BaseExpression) -> Optional[str]:
+    """The literal start of a path: `/tmp/work/` for f"/tmp/work/{key}"."""
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.FormattedString) and expr.parts and isinstance(expr.parts[0], cst.FormattedStringText):
+        return expr.parts[0].value
+    return None
+
+
+def _covers(target: cst.BaseExpression, prefix: Optional[str]) -> bool:
+    """`shutil.rmtree("/tmp/work")` removes everything created under /tmp/work/."""
+    if prefix is None or not isinstance(target, cst.SimpleString):
+        return False
+    value = target.evaluated_value
+    if not isinstance(value, str) or value.rstrip("/") in ("", TMP):
+        return False
+    return prefix.startswith(value.rstrip("/") + "/")

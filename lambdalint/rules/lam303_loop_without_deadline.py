@@ -1,0 +1,347 @@
+"""LAM303 loop-without-deadline: unbounded and polling loops that ignore the remaining time."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterator, Optional, Set, Tuple
+
+from lambdalint._lazy import cst
+from lambdalint.analysis import Function, free_names
+from lambdalint.model import RawFinding
+from lambdalint.rule import Invalid, Rule, Valid
+from lambdalint.rules import _common
+from lambdalint.rules._flow import FunctionFlow, target_names
+
+REMAINING_TIME = "get_remaining_time_in_millis"
+POLLING_METHODS = {"receive_message", "receive_messages", "get_records"}
+SLEEPS = {"time.sleep", "asyncio.sleep"}
+CLOCKS = {
+    "time.time", "time.monotonic", "time.perf_counter", "time.time_ns", "time.monotonic_ns",
+    "datetime.datetime.now", "datetime.datetime.utcnow",
+}
+COUNTERS = {"itertools.count"}
+_CONTEXT_NAME = re.compile(r"^_*(?:\w+_)?(?:context|ctx)$")
+_MAX_DEPTH = 4
+
+
+class LoopWithoutDeadline(Rule):
+    code = "LAM303"
+    name = "loop-without-deadline"
+    summary = (
+        "An unbounded loop (`while True`, a polling loop) on the invocation path never "
+        "checks `context.get_remaining_time_in_millis()`."
+    )
+    why = """
+        Every invocation has a timeout. When it is reached Lambda stops the invocation
+        wherever it is: no exception the code can catch, no `finally`, no cleanup. A loop
+        that only ends when a queue is empty or a job is finished (`while True:` around
+        `receive_message`, `get_records` or `time.sleep`) runs into the timeout whenever
+        the queue keeps filling or the job is slow. Messages already received are
+        neither processed nor deleted, partial batches are lost, the invocation is counted
+        as an error, and the whole batch is retried. `break` on an empty response does not
+        bound it: a busy queue is never empty.
+
+        Check `context.get_remaining_time_in_millis()` on every iteration (or compare
+        against a deadline computed from it) and stop while there is still time left to
+        finish the current item and report what was done.
+
+        Loops bounded by a counter (`attempts += 1` ... `if attempts >= 5`) or by the
+        clock are not flagged.
+    """
+    valid = [
+        Valid(
+            """
+            import boto3
+
+            sqs = boto3.client("sqs")
+            SAFETY_MARGIN_MS = 10_000
+
+
+            def handler(event, context):
+                processed = 0
+                while context.get_remaining_time_in_millis() > SAFETY_MARGIN_MS:
+                    response = sqs.receive_message(QueueUrl=event["queue_url"], WaitTimeSeconds=5)
+                    messages = response.get("Messages", [])
+                    if not messages:
+                        break
+                    processed += len(messages)
+                return {"processed": processed}
+            """
+        ),
+        Valid(
+            """
+            import time
+
+
+            def handler(event, context):
+                deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - 5
+                while True:
+                    if time.monotonic() > deadline:
+                        return {"status": "partial"}
+                    if step(event):
+                        return {"status": "done"}
+
+
+            def step(event):
+                return True
+            """
+        ),
+        Valid(
+            """
+            import time
+
+            import requests
+
+
+            def handler(event, context):
+                attempts = 0
+                while True:
+                    response = requests.get(event["url"], timeout=5)
+                    if response.ok:
+                        return response.json()
+                    attempts += 1
+                    if attempts >= 3:
+                        raise RuntimeError("gave up")
+                    time.sleep(2 ** attempts)
+            """
+        ),
+    ]
+    invalid = [
+        Invalid(
+            """
+            import boto3
+
+            sqs = boto3.client("sqs")
+
+
+            def handler(event, context):
+                processed = 0
+                while True:
+                    response = sqs.receive_message(QueueUrl=event["queue_url"], WaitTimeSeconds=5)
+                    messages = response.get("Messages", [])
+                    if not messages:
+                        break
+                    processed += len(messages)
+                return {"processed": processed}
+            """,
+            lines=(8,),
+        ),
+        Invalid(
+            """
+            import time
+
+            import boto3
+
+            athena = boto3.client("athena")
+
+
+            def handler(event, context):
+                query_id = event["query_id"]
+                state = "RUNNING"
+                while state in ("QUEUED", "RUNNING"):
+                    time.sleep(1)
+                    execution = athena.get_query_execution(QueryExecutionId=query_id)
+                    state = execution["QueryExecution"]["Status"]["State"]
+                return state
+            """,
+            lines=(11,),
+        ),
+        Invalid(
+            """
+            import itertools
+
+
+            def handler(event, context):
+                for page in itertools.count():
+                    if not fetch(event["cursor"], page):
+                        break
+
+
+            def fetch(cursor, page):
+                return []
+            """,
+            lines=(5,),
+        ),
+    ]
+
+    def __init__(self, analysis) -> None:
+        super().__init__(analysis)
+        self._consulting: Dict[int, bool] = {}
+        self._deadline_names: Dict[Tuple[int, str], bool] = {}
+
+    def check(self) -> Iterator[RawFinding]:
+        for fn in self.analysis.path_functions:
+            flow: Optional[FunctionFlow] = None
+            for site in fn.iter(cst.While, cst.For):
+                shape = self._unbounded(site.node, fn)
+                if shape is None:
+                    continue
+                flow = flow or FunctionFlow(fn)
+                if self._bounded_by_counter_or_clock(site.node, fn, flow):
+                    continue
+                if self._consults_deadline(site.node, fn, flow):
+                    continue
+                yield self._finding(site.node, fn, shape)
+
+    # -- which loops are unbounded -----------------------------------------------------
+    def _unbounded(self, loop: cst.CSTNode, fn: Function) -> Optional[str]:
+        if isinstance(loop, cst.For):
+            if isinstance(loop.iter, cst.Call) and self.analysis.qualified_name(loop.iter.func, fn) in COUNTERS:
+                return "`for ... in itertools.count()` loop"
+            return None
+        if _always_true(loop.test):
+            return "`while True:` loop"
+        for call in self._calls_in(loop, fn):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in POLLING_METHODS:
+                return f"polling loop around `.{func.attr.value}()`"
+            if self.analysis.qualified_name(func, fn) in SLEEPS:
+                return "polling loop around `sleep()`"
+        return None
+
+    def _calls_in(self, loop: cst.CSTNode, fn: Function) -> Iterator[cst.Call]:
+        for site in fn.iter(cst.Call):
+            if any(a is loop for a in site.ancestors):
+                yield site.node
+
+    def _bounded_by_counter_or_clock(self, loop: cst.CSTNode, fn: Function, flow: FunctionFlow) -> bool:
+        """A retry counter compared in the loop, or a clock compared in the loop."""
+        counters: Set[str] = set()
+        if isinstance(loop, cst.For):
+            counters.update(target_names(loop.target))
+        for node, _ in flow.nodes_under(loop):
+            if isinstance(node, cst.AugAssign):
+                counters.update(target_names(node.target))
+        for node, _ in flow.nodes_under(loop):
+            if not isinstance(node, cst.Comparison):
+                continue
+            if counters & set(free_names(node)):
+                return True
+            if any(
+                isinstance(inner, cst.Call) and self.analysis.qualified_name(inner.func, fn) in CLOCKS
+                for inner, _ in flow.nodes_under(node)
+            ):
+                return True
+        return False
+
+    # -- does the loop look at the remaining time? ------------------------------------------
+    def _consults_deadline(self, loop: cst.CSTNode, fn: Function, flow: FunctionFlow) -> bool:
+        for call in self._calls_in(loop, fn):
+            if _asks_remaining_time(call):
+                return True
+            target = self.analysis.resolve_call(call.func, fn)
+            if target is not None and self._function_consults(target, 0):
+                return True
+            if any(isinstance(a.value, cst.Name) and _CONTEXT_NAME.match(a.value.value) for a in call.args):
+                return True  # the context goes to a helper that can check it
+        names = {n.value for n, _ in flow.nodes_under(loop) if isinstance(n, cst.Name)}
+        return any(self._is_deadline(name, fn, 0) for name in names)
+
+    def _function_consults(self, fn: Function, depth: int) -> bool:
+        if id(fn) in self._consulting:
+            return self._consulting[id(fn)]
+        self._consulting[id(fn)] = False  # recursion guard
+        result = False
+        if depth < _MAX_DEPTH:
+            for site in fn.iter(cst.Call):
+                if _asks_remaining_time(site.node):
+                    result = True
+                    break
+                target = self.analysis.resolve_call(site.node.func, fn)
+                if target is not None and self._function_consults(target, depth + 1):
+                    result = True
+                    break
+        self._consulting[id(fn)] = result
+        return result
+
+    def _is_deadline(self, name: str, fn: Function, depth: int) -> bool:
+        """`name` holds a value computed from the remaining time (a deadline)."""
+        key = (id(fn), name)
+        if key in self._deadline_names:
+            return self._deadline_names[key]
+        self._deadline_names[key] = False  # recursion guard
+        result = False
+        scope: Optional[Function] = fn
+        while scope is not None and not result:
+            if name in scope.params or name in scope.extra_params:
+                result = depth < _MAX_DEPTH and self._param_is_deadline(scope, name, depth)
+                break
+            if name in scope.assigned:
+                result = any(
+                    isinstance(value, cst.CSTNode) and self._derives(value, scope, depth)
+                    for value in scope.assigned[name]
+                )
+                break
+            scope = scope.parent
+        self._deadline_names[key] = result
+        return result
+
+    def _derives(self, expr: cst.CSTNode, fn: Function, depth: int) -> bool:
+        if isinstance(expr, cst.FunctionDef):
+            return False
+        if _mentions_remaining_time(expr):
+            return True
+        return any(self._is_deadline(name, fn, depth) for name in set(free_names(expr)))
+
+    def _param_is_deadline(self, fn: Function, name: str, depth: int) -> bool:
+        if name not in fn.params:
+            return False
+        index = fn.positional_params().index(name) if name in fn.positional_params() else -1
+        for caller, call in self.analysis.call_sites(fn):
+            if call is None:
+                continue
+            for position, arg in enumerate(a for a in call.args if not a.star):
+                matches = (arg.keyword is not None and arg.keyword.value == name) or (
+                    arg.keyword is None and position == index
+                )
+                if matches and self._derives(arg.value, caller, depth + 1):
+                    return True
+        return False
+
+    # -- the finding ------------------------------------------------------------------------------
+    def _finding(self, loop: cst.CSTNode, fn: Function, shape: str) -> RawFinding:
+        module = self.analysis.module
+        if isinstance(loop, cst.While):
+            header = f"while {_common.snippet(module, loop.test, 50)}:"
+        else:
+            header = f"for {_common.snippet(module, loop.target, 20)} in {_common.snippet(module, loop.iter, 40)}:"
+        message = (
+            f"{shape} in `{fn.qualname}` never checks `context.{REMAINING_TIME}()`; at the "
+            "timeout Lambda stops the invocation mid-iteration, without cleanup"
+        )
+        entry = self.analysis.path_functions[fn].function
+        params = entry.positional_params()
+        context = params[1] if len(params) > 1 else "context"
+        check = f"if {context}.{REMAINING_TIME}() < 10_000: break"
+        if fn is entry:
+            where = f"at the top of `{header}` in `{fn.qualname}`"
+        else:
+            where = (
+                f"at the top of `{header}` in `{fn.qualname}` (pass `{context}`, or a deadline "
+                f"computed from it, from `{entry.qualname}`)"
+            )
+        leftover = (
+            "unreceived messages stay in the queue for the next invocation"
+            if any(m in shape for m in POLLING_METHODS)
+            else "return what was done so the caller can continue"
+        )
+        suggestion = f"Stop with a safety margin: add `{check}` {where}; {leftover}."
+        return self.report(loop, message, suggestion, fn)
+
+
+def _always_true(test: cst.BaseExpression) -> bool:
+    if isinstance(test, cst.Name):
+        return test.value == "True"
+    if isinstance(test, cst.Integer):
+        return test.evaluated_value != 0
+    return False
+
+
+def _asks_remaining_time(call: cst.Call) -> bool:
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value == REMAINING_TIME
+
+
+def _mentions_remaining_time(expr: cst.CSTNode) -> bool:
+    if isinstance(expr, cst.Attribute) and expr.attr.value == REMAINING_TIME:
+        return True
+    return any(_mentions_remaining_time(child) for child in expr.children)
