@@ -51,9 +51,10 @@ class FunctionFlow:
     def returns_between(self, start: cst.CSTNode, end: cst.CSTNode) -> List["cst.Return"]:
         """`return` statements after `start` and before `end` (an early exit skips `end`)."""
         first, last = self.order(start), self.order(end)
+        around_end = self.ancestors(end)
         return [
             node for node, _ in self.nodes[first + 1:last]
-            if isinstance(node, cst.Return)
+            if isinstance(node, cst.Return) and not any(a is node for a in around_end)
         ]
 
     def nodes_under(self, parent: cst.CSTNode) -> Iterator[Tuple[cst.CSTNode, Ancestors]]:

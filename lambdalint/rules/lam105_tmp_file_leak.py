@@ -195,7 +195,7 @@ class TmpFileLeak(Rule):
                 if self._escapes(fn, flow, handles):
                     continue
                 removals = list(self._removals(fn, flow, handles, path))
-                if any(self._on_every_path(flow, site.node, r, handles) for r in removals):
+                if any(self._on_every_path(flow, site.node, r, handles, wipe) for r, wipe in removals):
                     continue
                 yield self._finding(site, fn, what, bool(removals))
 
@@ -284,10 +284,17 @@ class TmpFileLeak(Rule):
     # -- which names refer to the file, and where it is removed ----------------------------
     def _handles(self, site: Site, fn: Function, path: Optional[cst.BaseExpression]) -> Set[str]:
         handles: Set[str] = set()
-        if path is not None:
-            for name in set(free_names(path)):
-                if self._under_tmp(cst.Name(name), fn, 0) or (isinstance(path, cst.Name) and path.value == name):
+        # the path and the /tmp directories it is built from: removing any of them counts
+        todo = [path] if path is not None else []
+        if isinstance(path, cst.Name):
+            handles.add(path.value)
+            todo.extend(v for v, _ in self._values(path.value, fn) if isinstance(v, cst.CSTNode))
+        while todo:
+            expr = todo.pop()
+            for name in set(free_names(expr)) - handles:
+                if self._under_tmp(cst.Name(name), fn, 0):
                     handles.add(name)
+                    todo.extend(v for v, _ in self._values(name, fn) if isinstance(v, cst.CSTNode))
         parent = site.parent
         if isinstance(parent, cst.Assign) and parent.value is site.node:
             for target in parent.targets:
@@ -307,7 +314,7 @@ class TmpFileLeak(Rule):
         )
 
     def _removals(self, fn: Function, flow: FunctionFlow, handles: Set[str],
-                  path: Optional[cst.BaseExpression]) -> Iterator[cst.Call]:
+                  path: Optional[cst.BaseExpression]) -> Iterator[Tuple[cst.Call, bool]]:
         module = self.analysis.module
         path_code = module.code_for_node(path) if path is not None else None
         prefix = _static_prefix(path) if path is not None else None
@@ -317,13 +324,16 @@ class TmpFileLeak(Rule):
                 target = self.analysis.resolve_call(site.node.func, fn)
                 if target is not None and any(mentions(a.value, handles) for a in site.node.args) \
                         and self._removes_a_parameter(target):
-                    yield site.node
+                    yield site.node, False
                 continue
             for target_expr in targets:
+                if _covers(target_expr, prefix):
+                    yield site.node, True
+                    break
                 if mentions(target_expr, handles) or (
                     path_code is not None and module.code_for_node(target_expr) == path_code
-                ) or _covers(target_expr, prefix):
-                    yield site.node
+                ):
+                    yield site.node, False
                     break
 
     def _removal_targets(self, call: cst.Call, fn: Function) -> Optional[List[cst.BaseExpression]]:
@@ -343,13 +353,18 @@ class TmpFileLeak(Rule):
         return False
 
     def _on_every_path(self, flow: FunctionFlow, created: cst.CSTNode, removal: cst.CSTNode,
-                       handles: Set[str]) -> bool:
+                       handles: Set[str], wipe: bool) -> bool:
         """In a `finally:`, or after the creation on the normal path: not only in an `if`,
-        loop or `except` the creation is not in, and not skipped by an earlier `return`."""
+        loop or `except` the creation is not in, and not skipped by an earlier `return`.
+        Wiping the whole directory before creating counts too: at most one request's files
+        are left behind."""
         removal_ancestors = flow.ancestors(removal)
         if any(isinstance(a, cst.Finally) for a in removal_ancestors):
             return True
-        if flow.order(removal) < flow.order(created) or flow.returns_between(created, removal):
+        wiped_first = wipe and flow.order(removal) < flow.order(created)
+        if not wiped_first and (
+            flow.order(removal) < flow.order(created) or flow.returns_between(created, removal)
+        ):
             return False
         created_ancestors = flow.ancestors(created)
         for anc in removal_ancestors:

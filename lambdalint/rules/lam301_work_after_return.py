@@ -34,6 +34,7 @@ WAITING_FUNCTIONS = {
 WAITING_METHODS = {"run_until_complete", "gather", "wait", "wait_for", "as_completed"}
 # Methods of a thread / future / task that wait for it or stop it.
 FINISHING_METHODS = {"join", "result", "exception", "cancel"}
+HARMLESS_BUILTINS = {"len", "bool", "print", "repr", "str", "id", "isinstance", "type"}
 ADDERS = {"append", "add", "extend", "appendleft", "insert", "put", "put_nowait"}
 
 Outcome = Tuple[str, object]  # ("waited", node) / ("bound", [names]) / ("escaped"|"ignored", None)
@@ -313,7 +314,7 @@ class WorkAfterReturn(Rule):
             waits.extend(self._executor_shutdowns(site, flow))
         start = site.node
         return not any(
-            flow.order(wait) > flow.order(start) and not _early_returns(flow, start, wait)
+            flow.order(wait) >= flow.order(start) and not _early_returns(flow, start, wait)
             for wait in waits
         )
 
@@ -323,6 +324,8 @@ class WorkAfterReturn(Rule):
         if not ancestors:
             return ("ignored", None)
         parent = ancestors[-1]
+        if isinstance(parent, cst.Subscript) and parent.value is current:
+            return self._fate(parent, ancestors[:-1], fn, consumed_by_iteration)  # futures[0]
         if isinstance(parent, cst.Await):
             return ("waited", node)
         if isinstance(parent, cst.Attribute) and parent.value is current:
@@ -339,6 +342,8 @@ class WorkAfterReturn(Rule):
                 return ("waited", node)
             if isinstance(func, cst.Attribute) and func.attr.value in ADDERS and isinstance(func.value, cst.Name):
                 return ("bound", [func.value.value])
+            if isinstance(func, cst.Name) and func.value in HARMLESS_BUILTINS:
+                return ("ignored", None)  # len(futures), print(thread)
             if consumed_by_iteration:
                 return ("waited", node)  # list(pool.map(...)) runs the whole map
             return ("escaped", None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, Optional, Tuple
+from typing import Dict, Iterator, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function
@@ -165,13 +165,10 @@ class EventLoopPerInvocation(Rule):
         }
         if not used:
             return
-        name, kind = next(iter(sorted(used.items())))
         for fn in analysis.path_functions:
             for site in fn.iter(cst.Call):
-                qn = analysis.qualified_name(site.node.func, fn)
-                if qn not in LOOP_STARTERS:
-                    continue
-                yield self._finding(site.node, fn, qn, name, kind)
+                if analysis.qualified_name(site.node.func, fn) in LOOP_STARTERS:
+                    yield self._finding(site.node, fn, used)
 
     def _loop_bound_globals(self) -> Dict[str, str]:
         """Module-level names holding a loop-bound object, built at import time or lazily
@@ -209,17 +206,23 @@ class EventLoopPerInvocation(Rule):
                         return kind
         return None
 
-    def _finding(self, call: cst.Call, fn: Function, qn: str, name: str, kind: str) -> RawFinding:
+    def _finding(self, call: cst.Call, fn: Function, used: Dict[str, str]) -> RawFinding:
         snippet = _common.snippet(self.analysis.module, call)
+        names = sorted(used)
+        objects = ", ".join(f"`{n}` ({used[n]})" for n in names[:3])
+        if len(names) > 3:
+            objects += f" and {len(names) - 3} more"
+        verb = "stays" if len(names) == 1 else "stay"
         message = (
             f"`{snippet}` starts a new event loop on every invocation, but module-level "
-            f"`{name}` ({kind}) stays bound to the first loop: the next warm invocation "
-            "fails with \"Event loop is closed\""
+            f"{objects} {verb} bound to the first loop: the next warm invocation fails with "
+            "\"Event loop is closed\""
         )
         suggestion = (
             "Create one loop at module level (`loop = asyncio.new_event_loop()` below the "
             f"imports) and run `loop.run_until_complete(...)` in `{fn.qualname}`, or create "
-            f"the {kind} inside the coroutine (`async with ...:`) instead of keeping it in "
-            f"module-level `{name}`."
+            f"{' and '.join(f'`{n}`' for n in names[:3])} inside the coroutine "
+            f"(`async with ...:`) so {'it lives and dies' if len(names) == 1 else 'they live and die'} "
+            "with the loop."
         )
         return self.report(call, message, suggestion, fn)
