@@ -325,3 +325,24 @@ def test_analysis_call_sites_and_resolve_call():
     assert analysis.resolve_call(calls["map"].func, handler) is None
     sites = list(analysis.call_sites(analysis.functions["step"]))
     assert [(caller.name, call is not None) for caller, call in sites] == [("handler", True)]
+
+
+def test_decorator_from_a_module_level_object_does_not_crash_the_analysis():
+    # `@app.route` where `app = Flask(...)`: resolving the decorator reads rebound globals
+    source = """
+        import threading
+
+        from flask import Flask
+
+        app = Flask(__name__)
+
+
+        @app.route("/")
+        def index():
+            return "ok"
+
+
+        def handler(event, context):
+            threading.Thread(target=index).start()
+        """
+    assert _lines(source, "LAM301") == [14]
