@@ -197,6 +197,8 @@ class TmpFileLeak(Rule):
                 removals = list(self._removals(fn, flow, handles, path))
                 if any(self._on_every_path(flow, site.node, r, handles, wipe) for r, wipe in removals):
                     continue
+                if self._removed_by_callers(fn, handles, 0):
+                    continue
                 yield self._finding(site, fn, what, bool(removals))
 
     # -- what creates a file --------------------------------------------------------------
@@ -283,18 +285,7 @@ class TmpFileLeak(Rule):
 
     # -- which names refer to the file, and where it is removed ----------------------------
     def _handles(self, site: Site, fn: Function, path: Optional[cst.BaseExpression]) -> Set[str]:
-        handles: Set[str] = set()
-        # the path and the /tmp directories it is built from: removing any of them counts
-        todo = [path] if path is not None else []
-        if isinstance(path, cst.Name):
-            handles.add(path.value)
-            todo.extend(v for v, _ in self._values(path.value, fn) if isinstance(v, cst.CSTNode))
-        while todo:
-            expr = todo.pop()
-            for name in set(free_names(expr)) - handles:
-                if self._under_tmp(cst.Name(name), fn, 0):
-                    handles.add(name)
-                    todo.extend(v for v, _ in self._values(name, fn) if isinstance(v, cst.CSTNode))
+        handles = self._path_handles(path, fn) if path is not None else set()
         parent = site.parent
         if isinstance(parent, cst.Assign) and parent.value is site.node:
             for target in parent.targets:
@@ -303,6 +294,44 @@ class TmpFileLeak(Rule):
             if isinstance(anc, cst.WithItem) and anc.item is site.node and anc.asname is not None:
                 handles.update(target_names(anc.asname.name))
         return handles
+
+    def _path_handles(self, path: cst.BaseExpression, fn: Function) -> Set[str]:
+        """The names holding the path and the /tmp directories it is built from (removing
+        any of them removes the file), followed through this function's assignments."""
+        handles: Set[str] = set()
+        todo = [path]
+        if isinstance(path, cst.Name):
+            handles.add(path.value)
+            todo.extend(_local_values(path.value, fn))
+        while todo:
+            expr = todo.pop()
+            for name in set(free_names(expr)) - handles:
+                if self._under_tmp(cst.Name(name), fn, 0):
+                    handles.add(name)
+                    todo.extend(_local_values(name, fn))
+        return handles
+
+    def _removed_by_callers(self, fn: Function, handles: Set[str], depth: int) -> bool:
+        """`save(path, data)` writes the file, and the caller that chose `path` removes it."""
+        positional = fn.positional_params()
+        params = [p for p in positional if p in handles]
+        if not params or depth > 2 or any(e.function is fn for e in self.analysis.entry_points):
+            return False
+        for caller, call in self.analysis.call_sites(fn):
+            if call is None:
+                continue
+            for param in params:
+                arg = _arg(call, positional.index(param), param)
+                if arg is None:
+                    continue
+                caller_handles = self._path_handles(arg, caller)
+                flow = FunctionFlow(caller)
+                if any(self._on_every_path(flow, call, removal, caller_handles, wipe)
+                       for removal, wipe in self._removals(caller, flow, caller_handles, arg)):
+                    return True
+                if self._removed_by_callers(caller, caller_handles, depth + 1):
+                    return True
+        return False
 
     def _escapes(self, fn: Function, flow: FunctionFlow, handles: Set[str]) -> bool:
         """A helper that returns the path leaves the cleanup to its caller."""
@@ -438,3 +467,16 @@ def _covers(target: cst.BaseExpression, prefix: Optional[str]) -> bool:
     if not isinstance(value, str) or value.rstrip("/") in ("", TMP):
         return False
     return prefix.startswith(value.rstrip("/") + "/")
+
+
+def _local_values(name: str, fn: Function) -> List[cst.CSTNode]:
+    """What a local variable of `fn` (or an enclosing function) is assigned; nothing for
+    parameters and module-level names."""
+    scope: Optional[Function] = fn
+    while scope is not None:
+        if name in scope.params or name in scope.extra_params:
+            return []
+        if scope.is_local(name):
+            return [v for v in scope.assigned.get(name, []) if isinstance(v, cst.CSTNode)]
+        scope = scope.parent
+    return []

@@ -20,6 +20,11 @@ CLOCKS = {
     "datetime.datetime.now", "datetime.datetime.utcnow",
 }
 COUNTERS = {"itertools.count"}
+# A loop that follows a continuation token ends with the data set; not a poller.
+_PAGINATION = re.compile(
+    r"^(?:LastEvaluatedKey|ExclusiveStartKey|IsTruncated|(?:Next)?ContinuationToken|NextToken|"
+    r"nextToken|NextMarker|NextPageToken|next_?page_?token|next_?token|next_?marker|next_?cursor)$"
+)
 _CONTEXT_NAME = re.compile(r"^_*(?:\w+_)?(?:context|ctx)$")
 _MAX_DEPTH = 4
 
@@ -46,7 +51,11 @@ class LoopWithoutDeadline(Rule):
         finish the current item and report what was done.
 
         Loops bounded by a counter (`attempts += 1` ... `if attempts >= 5`) or by the
-        clock are not flagged.
+        clock are not flagged, nor are `while True:` loops that page through a finite
+        result (`LastEvaluatedKey`, `NextToken`, `IsTruncated`, ...) without polling: they
+        end with the data. Polling loops (`receive_message`, `get_records`, `sleep`) are
+        flagged even when they follow a token: an open Kinesis shard always returns a
+        `NextShardIterator`.
     """
     valid = [
         Valid(
@@ -179,6 +188,8 @@ class LoopWithoutDeadline(Rule):
                 flow = flow or FunctionFlow(fn)
                 if self._bounded_by_counter_or_clock(site.node, fn, flow):
                     continue
+                if not shape.startswith("polling") and self._paginates(site.node, flow):
+                    continue
                 if self._consults_deadline(site.node, fn, flow):
                     continue
                 yield self._finding(site.node, fn, shape)
@@ -221,6 +232,21 @@ class LoopWithoutDeadline(Rule):
                 isinstance(inner, cst.Call) and self.analysis.qualified_name(inner.func, fn) in CLOCKS
                 for inner, _ in flow.nodes_under(node)
             ):
+                return True
+        return False
+
+    def _paginates(self, loop: cst.CSTNode, flow: FunctionFlow) -> bool:
+        """`while True:` over pages (`if "NextToken" not in page: break`), without polling."""
+        for node, _ in flow.nodes_under(loop):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in POLLING_METHODS:
+                return False
+        for node, _ in flow.nodes_under(loop):
+            if isinstance(node, cst.SimpleString):
+                value = node.evaluated_value
+                if isinstance(value, str) and _PAGINATION.match(value):
+                    return True
+            elif isinstance(node, cst.Name) and _PAGINATION.match(node.value):
                 return True
         return False
 
