@@ -355,6 +355,11 @@ class _Collector(cst.CSTVisitor):
             b.setdefault(node.name.value, []).append(node)
 
 
+def target_names(target: cst.CSTNode) -> List[str]:
+    """The names an assignment, `for` or `with ... as` target binds (`a, *b` -> a, b)."""
+    return _target_names(target)
+
+
 class _IterOf:
     """Marker value: the element of an iterable (a for-loop target)."""
 

@@ -346,3 +346,12 @@ def test_decorator_from_a_module_level_object_does_not_crash_the_analysis():
             threading.Thread(target=index).start()
         """
     assert _lines(source, "LAM301") == [14]
+
+
+def test_analysis_target_names():
+    import libcst as cst
+
+    from lambdalint.analysis import target_names
+
+    statement = cst.parse_statement("a, (b, *c), d.e = value")
+    assert target_names(statement.body[0].targets[0].target) == ["a", "b", "c"]

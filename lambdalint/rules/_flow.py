@@ -9,7 +9,7 @@ rule has a candidate, and keeps every node in source order with its ancestors.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, free_names
@@ -103,19 +103,6 @@ def unwrap_container(node: cst.CSTNode, ancestors: Ancestors) -> Tuple[cst.CSTNo
         current = parent
         index -= 1
     return current, ancestors[:index]
-
-
-def target_names(target: cst.CSTNode) -> List[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        out: List[str] = []
-        for element in target.elements:
-            out.extend(target_names(element.value))
-        return out
-    if isinstance(target, cst.StarredElement):
-        return target_names(target.value)
-    return []
 
 
 def mentions(expr: Optional[cst.CSTNode], names: Iterable[str]) -> bool:

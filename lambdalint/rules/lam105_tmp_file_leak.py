@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site, free_names
+from lambdalint.analysis import Function, Site, free_names, target_names
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common
-from lambdalint.rules._flow import FunctionFlow, mentions, target_names
+from lambdalint.rules._flow import FunctionFlow, mentions
 
 TMP = "/tmp"
 ALWAYS_NEW = {  # temp files with random names; NamedTemporaryFile only with delete=False

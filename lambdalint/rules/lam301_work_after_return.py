@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site
+from lambdalint.analysis import Function, Site, target_names
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common
-from lambdalint.rules._flow import FunctionFlow, target_names, unwrap_container
+from lambdalint.rules._flow import FunctionFlow, unwrap_container
 
 THREAD_CLASSES = {
     "threading.Thread": "thread",

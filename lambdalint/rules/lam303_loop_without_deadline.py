@@ -6,11 +6,11 @@ import re
 from typing import Dict, Iterator, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, free_names
+from lambdalint.analysis import Function, free_names, target_names
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common
-from lambdalint.rules._flow import FunctionFlow, target_names
+from lambdalint.rules._flow import FunctionFlow
 
 REMAINING_TIME = "get_remaining_time_in_millis"
 POLLING_METHODS = {"receive_message", "receive_messages", "get_records"}
