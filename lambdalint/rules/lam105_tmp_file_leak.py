@@ -24,6 +24,7 @@ MAKE_DIRS = {"os.makedirs", "os.mkdir"}
 PATH_WRITERS = {"write_text", "write_bytes", "touch", "mkdir"}
 REMOVERS = {"os.remove", "os.unlink", "os.rmdir", "os.removedirs", "shutil.rmtree"}
 PATH_REMOVERS = {"unlink", "rmdir"}
+REMOVER_NAMES = {"remove", "unlink", "rmdir", "removedirs", "rmtree"}
 _MAX_DEPTH = 6
 
 
@@ -212,8 +213,11 @@ class TmpFileLeak(Rule):
             path, mode = _arg(call, 0, "file"), _arg(call, 1, "mode")
             return ("file", path) if path is not None and _writes(mode) else None
         if qn in ALWAYS_NEW:
-            if qn == "tempfile.NamedTemporaryFile" and not _is_false(_arg(call, 99, "delete")):
+            if qn == "tempfile.NamedTemporaryFile" and not _is_false(_arg(call, 7, "delete")):
                 return None
+            directory = _arg(call, 6 if qn == "tempfile.NamedTemporaryFile" else 2, "dir")
+            if directory is not None and not self._under_tmp(directory, fn, 0):
+                return None  # dir= elsewhere (EFS, a cache directory)
             return (ALWAYS_NEW[qn], None)
         if qn in MAKE_DIRS:
             path = _arg(call, 0, "name") or _arg(call, 0, "path")
@@ -367,7 +371,9 @@ class TmpFileLeak(Rule):
 
     def _removal_targets(self, call: cst.Call, fn: Function) -> Optional[List[cst.BaseExpression]]:
         qn = self.analysis.qualified_name(call.func, fn)
-        if qn in REMOVERS and call.args:
+        if call.args and (qn in REMOVERS or (
+            qn is not None and qn.rsplit(".", 1)[-1] in REMOVER_NAMES  # compat re-exports
+        )):
             return [call.args[0].value]
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in PATH_REMOVERS:
             return [call.func.value]

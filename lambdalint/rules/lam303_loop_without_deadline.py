@@ -20,6 +20,11 @@ CLOCKS = {
     "datetime.datetime.now", "datetime.datetime.utcnow",
 }
 COUNTERS = {"itertools.count"}
+# Reading a stream or draining a local work list: the loop ends with the data.
+FINITE_SOURCE_METHODS = {
+    "read", "read1", "readline", "readinto", "readlines", "iter_chunks", "iter_lines",
+    "pop", "popleft", "popitem",
+}
 # A loop that follows a continuation token ends with the data set; not a poller.
 _PAGINATION = re.compile(
     r"^(?:LastEvaluatedKey|ExclusiveStartKey|IsTruncated|(?:Next)?ContinuationToken|NextToken|"
@@ -52,8 +57,9 @@ class LoopWithoutDeadline(Rule):
 
         Loops bounded by a counter (`attempts += 1` ... `if attempts >= 5`) or by the
         clock are not flagged, nor are `while True:` loops that page through a finite
-        result (`LastEvaluatedKey`, `NextToken`, `IsTruncated`, ...) without polling: they
-        end with the data. Polling loops (`receive_message`, `get_records`, `sleep`) are
+        result (`LastEvaluatedKey`, `NextToken`, `IsTruncated`, ...), read a stream to its
+        end (`.read()`, `.readline()`) or drain a local list (`.pop()`) without polling:
+        they end with the data. Polling loops (`receive_message`, `get_records`, `sleep`) are
         flagged even when they follow a token: an open Kinesis shard always returns a
         `NextShardIterator`.
     """
@@ -188,7 +194,9 @@ class LoopWithoutDeadline(Rule):
                 flow = flow or FunctionFlow(fn)
                 if self._bounded_by_counter_or_clock(site.node, fn, flow):
                     continue
-                if not shape.startswith("polling") and self._paginates(site.node, flow):
+                if self._waits_for(site.node, fn) is None and (
+                    self._paginates(site.node, flow) or _consumes_finite_source(site.node, flow)
+                ):
                     continue
                 if self._consults_deadline(site.node, fn, flow):
                     continue
@@ -202,12 +210,18 @@ class LoopWithoutDeadline(Rule):
             return None
         if _always_true(loop.test):
             return "`while True:` loop"
+        waits = self._waits_for(loop, fn)
+        return f"polling loop around `{waits}`" if waits else None
+
+    def _waits_for(self, loop: cst.CSTNode, fn: Function) -> Optional[str]:
+        """The polling or sleeping call in the loop, if any: such a loop waits on the
+        outside world, and a finite-looking exit does not bound it."""
         for call in self._calls_in(loop, fn):
             func = call.func
             if isinstance(func, cst.Attribute) and func.attr.value in POLLING_METHODS:
-                return f"polling loop around `.{func.attr.value}()`"
+                return f".{func.attr.value}()"
             if self.analysis.qualified_name(func, fn) in SLEEPS:
-                return "polling loop around `sleep()`"
+                return "sleep()"
         return None
 
     def _calls_in(self, loop: cst.CSTNode, fn: Function) -> Iterator[cst.Call]:
@@ -237,10 +251,6 @@ class LoopWithoutDeadline(Rule):
 
     def _paginates(self, loop: cst.CSTNode, flow: FunctionFlow) -> bool:
         """`while True:` over pages (`if "NextToken" not in page: break`), without polling."""
-        for node, _ in flow.nodes_under(loop):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                    and node.func.attr.value in POLLING_METHODS:
-                return False
         for node, _ in flow.nodes_under(loop):
             if isinstance(node, cst.SimpleString):
                 value = node.evaluated_value
@@ -353,6 +363,19 @@ class LoopWithoutDeadline(Rule):
         )
         suggestion = f"Stop with a safety margin: add `{check}` {where}; {leftover}."
         return self.report(loop, message, suggestion, fn)
+
+
+def _consumes_finite_source(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
+    """`while True: chunk = body.read(n); if not chunk: break` ends at the end of the
+    stream (or of the work list), like a `for` loop over it."""
+    for node, _ in flow.nodes_under(loop):
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in FINITE_SOURCE_METHODS:
+                return True
+            if isinstance(func, cst.Name) and func.value == "next":
+                return True
+    return False
 
 
 def _always_true(test: cst.BaseExpression) -> bool:
