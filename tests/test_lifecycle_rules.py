@@ -355,3 +355,39 @@ def test_analysis_target_names():
 
     statement = cst.parse_statement("a, (b, *c), d.e = value")
     assert target_names(statement.body[0].targets[0].target) == ["a", "b", "c"]
+
+
+def test_lam301_work_kept_in_a_global_is_waited_for_elsewhere():
+    source = """
+        import threading
+
+        _pending = []
+
+
+        def start_in_background(record):
+            worker = threading.Thread(target=print, args=(record,))
+            worker.start()
+            _pending.append(worker)
+
+
+        def handler(event, context):
+            start_in_background(event)
+            while _pending:
+                _pending.pop().join()
+        """
+    assert _lines(source, "LAM301") == []
+    assert _lines(source.replace("            _pending.append(worker)\n", ""), "LAM301") == [8]
+
+
+def test_lam105_open_like_functions_and_modes():
+    source = """
+        import gzip
+
+
+        def handler(event, context):
+            with gzip.open(f"/tmp/{event['id']}.gz", "wt") as out:
+                out.write("x")
+            with open(f"/tmp/{event['id']}.txt", "r+") as existing:
+                existing.write("y")
+        """
+    assert _lines(source, "LAM105") == [5]  # "r+" opens an existing file, creates none

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
@@ -20,12 +21,14 @@ ALWAYS_NEW = {  # temp files with random names; NamedTemporaryFile only with del
 PATH_JOINS = {"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath",
               "pathlib.PosixPath", "pathlib.PurePosixPath", "str", "os.fspath"}
 TMP_DIRS = {"tempfile.gettempdir", "tempfile.mkdtemp", "tempfile.gettempdirb"}
+OPEN_LIKE = {"io.open", "gzip.open", "bz2.open", "lzma.open", "codecs.open"}
 MAKE_DIRS = {"os.makedirs", "os.mkdir"}
 PATH_WRITERS = {"write_text", "write_bytes", "touch", "mkdir"}
 REMOVERS = {"os.remove", "os.unlink", "os.rmdir", "os.removedirs", "shutil.rmtree"}
 PATH_REMOVERS = {"unlink", "rmdir"}
 REMOVER_NAMES = {"remove", "unlink", "rmdir", "removedirs", "rmtree"}
 _MAX_DEPTH = 6
+_MODE = re.compile(r"^[rwaxbt+U]{1,4}$")
 
 
 class TmpFileLeak(Rule):
@@ -208,8 +211,9 @@ class TmpFileLeak(Rule):
         call = site.node
         func = call.func
         qn = self.analysis.qualified_name(func, fn)
-        if isinstance(func, cst.Name) and func.value == "open" and qn is None and \
-                not self.analysis.is_module_level_name("open", fn):
+        builtin_open = isinstance(func, cst.Name) and func.value == "open" and qn is None \
+            and not self.analysis.is_module_level_name("open", fn)
+        if builtin_open or qn in OPEN_LIKE:
             path, mode = _arg(call, 0, "file"), _arg(call, 1, "mode")
             return ("file", path) if path is not None and _writes(mode) else None
         if qn in ALWAYS_NEW:
@@ -448,7 +452,7 @@ def _writes(mode: Optional[cst.BaseExpression]) -> bool:
     if not isinstance(mode, cst.SimpleString):
         return False
     value = mode.evaluated_value
-    return isinstance(value, str) and any(c in value for c in "wax")
+    return isinstance(value, str) and _MODE.match(value) is not None and any(c in value for c in "wax")
 
 
 def _is_false(expr: Optional[cst.BaseExpression]) -> bool:

@@ -302,6 +302,8 @@ class WorkAfterReturn(Rule):
                 if what == "waited":
                     waits.append(detail)
                 elif what == "bound":
+                    if any(not _is_local(fn, n) for n in detail):
+                        return False  # kept in a global or outer name: waited for elsewhere
                     todo.extend(n for n in detail if n not in seen)
                 continue
             name = todo.pop()
@@ -467,4 +469,13 @@ def _early_returns(flow: FunctionFlow, start: cst.CSTNode, wait: cst.CSTNode) ->
         if not any(any(a is t for a in ret_ancestors) and not any(a is t.finalbody for a in ret_ancestors)
                    for t in finals):
             return True
+    return False
+
+
+def _is_local(fn: Function, name: str) -> bool:
+    scope: Optional[Function] = fn
+    while scope is not None:
+        if scope.is_local(name):
+            return scope is fn
+        scope = scope.parent
     return False
