@@ -63,6 +63,11 @@ class WorkAfterReturn(Rule):
         Work that must really outlive the response belongs in a queue or stream (SQS,
         EventBridge, Kinesis) or a Lambda extension, which keeps running after the
         response.
+
+        A wait counts when it comes after the start and no `return` in between skips it
+        (a wait in a `finally:` covers those returns). A thread, future or task that is
+        returned, stored on an object or in a global, or passed to another function is
+        left to the code that receives it and is not flagged.
     """
     valid = [
         Valid(

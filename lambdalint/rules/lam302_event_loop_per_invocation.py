@@ -66,6 +66,11 @@ class EventLoopPerInvocation(Rule):
         and call `loop.run_until_complete(...)` in the handler), or create the async client
         inside the coroutine (`async with aiohttp.ClientSession() as session:`) so that it
         lives and dies with the loop.
+
+        Only flagged when such an object is kept at module level (built at import time, or
+        lazily into a `global`) and used on the invocation path.
+        `asyncio.get_event_loop().run_until_complete(...)` is not flagged: it returns the
+        same loop on every warm invocation.
     """
     valid = [
         Valid(
