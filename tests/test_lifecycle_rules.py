@@ -391,3 +391,17 @@ def test_lam105_open_like_functions_and_modes():
                 existing.write("y")
         """
     assert _lines(source, "LAM105") == [5]  # "r+" opens an existing file, creates none
+
+
+def test_lam105_temp_files_in_another_directory():
+    source = """
+        import tempfile
+
+
+        def handler(event, context, **options):
+            tempfile.mkstemp(dir="/mnt/efs")
+            tempfile.mkstemp(**options)
+            tempfile.NamedTemporaryFile("w", delete=False, dir="/mnt/efs")
+            tempfile.mkdtemp(dir="/tmp/jobs")
+        """
+    assert _lines(source, "LAM105") == [8]

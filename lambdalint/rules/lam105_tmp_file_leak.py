@@ -219,6 +219,8 @@ class TmpFileLeak(Rule):
         if qn in ALWAYS_NEW:
             if qn == "tempfile.NamedTemporaryFile" and not _is_false(_arg(call, 7, "delete")):
                 return None
+            if any(a.star for a in call.args):
+                return None  # `mkstemp(*args, **kw)`: the directory is not known here
             directory = _arg(call, 6 if qn == "tempfile.NamedTemporaryFile" else 2, "dir")
             if directory is not None and not self._under_tmp(directory, fn, 0):
                 return None  # dir= elsewhere (EFS, a cache directory)
