@@ -58,6 +58,12 @@ class TmpFileLeak(Rule):
         skipped by an earlier `return`) is accepted even though an exception before it would
         skip it; a `finally:` or a context manager also covers failed invocations.
     """
+    references = [
+        ("Configure ephemeral storage for Lambda functions",
+         "https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html"),
+        ("tempfile: TemporaryDirectory and NamedTemporaryFile",
+         "https://docs.python.org/3/library/tempfile.html"),
+    ]
     valid = [
         Valid(
             """

@@ -69,6 +69,12 @@ class WorkAfterReturn(Rule):
         returned, stored on an object or in a global, or passed to another function is
         left to the code that receives it and is not flagged.
     """
+    references = [
+        ("Lambda Extensions API (work that continues after the response)",
+         "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-extensions-api.html"),
+        ("concurrent.futures: waiting for futures",
+         "https://docs.python.org/3/library/concurrent.futures.html#module-functions"),
+    ]
     valid = [
         Valid(
             """

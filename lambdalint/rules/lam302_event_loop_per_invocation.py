@@ -72,6 +72,10 @@ class EventLoopPerInvocation(Rule):
         `asyncio.get_event_loop().run_until_complete(...)` is not flagged: it returns the
         same loop on every warm invocation.
     """
+    references = [
+        ("asyncio.run() creates a new event loop and closes it",
+         "https://docs.python.org/3/library/asyncio-runner.html#asyncio.run"),
+    ]
     valid = [
         Valid(
             """

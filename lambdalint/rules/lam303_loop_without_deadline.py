@@ -63,6 +63,10 @@ class LoopWithoutDeadline(Rule):
         flagged even when they follow a token: an open Kinesis shard always returns a
         `NextShardIterator`.
     """
+    references = [
+        ("Lambda context object in Python (get_remaining_time_in_millis)",
+         "https://docs.aws.amazon.com/lambda/latest/dg/python-context.html"),
+    ]
     valid = [
         Valid(
             """
