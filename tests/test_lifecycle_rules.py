@@ -405,3 +405,28 @@ def test_lam105_temp_files_in_another_directory():
             tempfile.mkdtemp(dir="/tmp/jobs")
         """
     assert _lines(source, "LAM105") == [8]
+
+
+def test_lam302_global_rebuilt_every_invocation_lives_in_the_current_loop():
+    source = """
+        import asyncio
+
+        import httpx
+
+        _client = None
+
+
+        async def call(path):
+            global _client
+            _client = httpx.AsyncClient()
+            return await _client.get(path)
+
+
+        def handler(event, context):
+            return asyncio.run(call(event["path"]))
+        """
+    assert _lines(source, "LAM302") == []
+    lazy = _source(source).replace(
+        "    _client = httpx", "    if _client is None:\n        _client = httpx"
+    )
+    assert _lines(lazy, "LAM302") == [16]

@@ -190,11 +190,13 @@ class EventLoopPerInvocation(Rule):
                 if kind:
                     found.setdefault(name, kind)
         for fn in analysis.path_functions:
-            for name in fn.globals_declared:
-                for value in fn.assigned.get(name, []):
-                    kind = self._loop_bound(value, fn)
-                    if kind:
-                        found.setdefault(name, kind)
+            for site in fn.iter(cst.Call):
+                parent = site.parent
+                if not isinstance(parent, (cst.Assign, cst.Await)) or not analysis.is_lazily_initialised(site):
+                    continue  # rebuilt on every invocation: it lives in the current loop
+                kind = self._loop_bound(site.node, fn)
+                for name in _assigned_globals(site, fn) if kind else ():
+                    found.setdefault(name, kind)
         return found
 
     def _loop_bound(self, value: object, fn: Optional[Function]) -> Optional[str]:
@@ -235,3 +237,14 @@ class EventLoopPerInvocation(Rule):
             "with the loop."
         )
         return self.report(call, message, suggestion, fn)
+
+
+def _assigned_globals(site, fn: Function):
+    """The `global` names the statement holding the call assigns."""
+    for anc in reversed(site.ancestors):
+        if isinstance(anc, cst.Assign):
+            return [
+                t.target.value for t in anc.targets
+                if isinstance(t.target, cst.Name) and t.target.value in fn.globals_declared
+            ]
+    return []
