@@ -430,3 +430,23 @@ def test_lam302_global_rebuilt_every_invocation_lives_in_the_current_loop():
         "    _client = httpx", "    if _client is None:\n        _client = httpx"
     )
     assert _lines(lazy, "LAM302") == [16]
+
+
+def test_lam303_periodic_counter_is_not_a_bound():
+    source = """
+        import time
+
+
+        def handler(event, context):
+            polls = 0
+            while True:
+                time.sleep(1)
+                polls += 1
+                if polls % 10 == 0:
+                    print("still waiting")
+        """
+    assert _lines(source, "LAM303") == [6]
+    bounded = source.replace("polls % 10 == 0", "polls >= 10").replace(
+        'print("still waiting")', 'raise TimeoutError("gave up after 10 polls")'
+    )
+    assert _lines(bounded, "LAM303") == []

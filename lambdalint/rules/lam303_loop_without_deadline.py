@@ -244,7 +244,7 @@ class LoopWithoutDeadline(Rule):
         for node, _ in flow.nodes_under(loop):
             if not isinstance(node, cst.Comparison):
                 continue
-            if counters & set(free_names(node)):
+            if _limits(node, counters):
                 return True
             if any(
                 isinstance(inner, cst.Call) and self.analysis.qualified_name(inner.func, fn) in CLOCKS
@@ -379,6 +379,22 @@ def _consumes_finite_source(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
                 return True
             if isinstance(func, cst.Name) and func.value == "next":
                 return True
+    return False
+
+
+def _limits(comparison: cst.Comparison, counters: Set[str]) -> bool:
+    """`attempts >= 5` or `retries == MAX`: a counter compared as a whole, not
+    `i % 100 == 0` (a periodic action, no bound)."""
+    operands = [comparison.left, *(c.comparator for c in comparison.comparisons)]
+    ordered = any(
+        isinstance(c.operator, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual))
+        for c in comparison.comparisons
+    )
+    for operand in operands:
+        if isinstance(operand, cst.Name) and operand.value in counters:
+            return True
+        if ordered and not isinstance(operand, cst.BinaryOperation) and counters & set(free_names(operand)):
+            return True  # len(seen) > 100, self.attempts >= 3
     return False
 
 
