@@ -427,6 +427,7 @@ class ModuleAnalysis:
         self._positions = None
         self._top_index: Optional[Dict[int, int]] = None
         self._binding_index: Optional[Dict[str, int]] = None
+        self._module_value_functions: Dict[str, List[Function]] = {}
         module.visit(_Collector(self))
         self.rebound_globals: Set[str] = set()
         for fn in self.functions.values():
@@ -438,6 +439,7 @@ class ModuleAnalysis:
         self._invariant_cache: Dict[int, bool] = {}
         self._tainted_cache: Dict[int, bool] = {}
         self._param_invariance: Dict[Tuple[int, str], bool] = {}
+        self._reach: Dict[int, Set[Function]] = {}
 
     def class_depth_of(self, fn: Function) -> int:
         return self._class_depth.get(id(fn), 0)
@@ -608,15 +610,37 @@ class ModuleAnalysis:
             if child.name in fn.referenced:
                 yield child
         for site in fn.iter(cst.Call):
-            target = self._resolve_callee(site.node.func, fn)
+            target = self._resolve_direct(site.node.func, fn)
             if target is not None:
                 yield target
         for name in fn.referenced:
+            if name in self.classes:
+                continue  # `Cls.method` / `isinstance(x, Cls)` do not run `Cls.__init__`
             target = self._lookup_function(name, fn)
             if target is not None:
                 yield target
+            elif self.is_module_level_name(name, fn):
+                yield from self._functions_in_module_value(name)
 
-    def _lookup_function(self, name: str, fn: Function) -> Optional[Function]:
+    def _functions_in_module_value(self, name: str) -> Iterator[Function]:
+        """Functions a module-level value hands on: a dispatch table `{"a": on_a}`, an
+        alias `process = on_a`, a lambda or `functools.partial(on_a, ...)`.  A call in the
+        value (`X = build()`) ran at import time (Init), so its callee is not included."""
+        if name in self._module_value_functions:
+            return iter(self._module_value_functions[name])
+        found: List[Function] = []
+        self._module_value_functions[name] = found  # also guards against self-reference
+        for value in self.module_bindings.get(name, ()):
+            if isinstance(value, cst.BaseExpression):
+                for ref in _callable_references(value):
+                    target = self._lookup_function(ref, None)
+                    if target is not None and target not in found:
+                        found.append(target)
+                    elif target is None and ref != name and ref in self.module_bindings:
+                        found.extend(f for f in self._functions_in_module_value(ref) if f not in found)
+        return iter(found)
+
+    def _lookup_function(self, name: str, fn: Optional[Function]) -> Optional[Function]:
         scope: Optional[Function] = fn
         while scope is not None:
             for child in scope.children:
@@ -632,6 +656,21 @@ class ModuleAnalysis:
         return None
 
     def _resolve_callee(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            inner = func.value.func
+            if isinstance(inner, cst.Name) and inner.value == "super":
+                owner = _owning_method(fn)
+                node = self.classes.get(owner.cls) if owner is not None and owner.cls else None
+                for base in node.bases if node is not None else ():
+                    if isinstance(base.value, cst.Name) and base.value.value in self.classes:
+                        target = self._method(base.value.value, func.attr.value)
+                        if target is not None:
+                            return target
+                return None
+            if isinstance(inner, cst.Name) and inner.value in self.classes \
+                    and not self._shadowed(inner.value, fn):
+                return self._method(inner.value, func.attr.value)  # `Service().run(...)`
+            return None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             receiver, method = func.value.value, func.attr.value
             owner = fn
@@ -645,6 +684,15 @@ class ModuleAnalysis:
             if cls is not None:
                 return self._method(cls, method)
         return None
+
+    def _shadowed(self, name: str, fn: Optional[Function]) -> bool:
+        """`name` is bound in `fn` or an enclosing function (not the module's)."""
+        scope = fn
+        while scope is not None:
+            if scope.is_local(name):
+                return True
+            scope = scope.parent
+        return False
 
     def _method(self, cls: str, method: str) -> Optional[Function]:
         seen: Set[str] = set()
@@ -672,6 +720,25 @@ class ModuleAnalysis:
                 reached[fn] = entry
                 todo.extend(self.callees(fn))
         return reached
+
+    def reachable_from(self, fn: Function) -> Set[Function]:
+        """`fn` and every function it reaches (the invocation path below one function)."""
+        key = id(fn)
+        if key not in self._reach:
+            reached: Set[Function] = set()
+            todo = [fn]
+            while todo:
+                current = todo.pop()
+                if current in reached or (current.cached and current is not fn):
+                    continue
+                reached.add(current)
+                todo.extend(self.callees(current))
+            self._reach[key] = reached
+        return self._reach[key]
+
+    def entries_reaching(self, fn: Function) -> List[EntryPoint]:
+        """Every entry point whose invocation path includes `fn`."""
+        return [e for e in self.entry_points if fn in self.reachable_from(e.function)]
 
     def on_path(self, fn: Function) -> bool:
         return fn in self.path_functions
@@ -974,6 +1041,28 @@ class ModuleAnalysis:
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._positions = wrapper.resolve(PositionProvider)
         return self._positions[node]
+
+
+def _owning_method(fn: Optional[Function]) -> Optional[Function]:
+    while fn is not None and fn.cls is None:
+        fn = fn.parent
+    return fn
+
+
+def _callable_references(value: cst.CSTNode) -> Iterator[str]:
+    """Names a module-level value stores for later calls (not names it calls right away)."""
+    if isinstance(value, cst.Name):
+        yield value.value
+    elif isinstance(value, cst.Lambda):
+        yield from (n.value for n in _names_in(value.body))
+    elif isinstance(value, cst.Call):
+        for arg in value.args:  # `partial(on_a, ...)`, `Router(routes=[...])`
+            yield from _callable_references(arg.value)
+    elif isinstance(value, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
+        for element in value.elements:
+            yield from _callable_references(element.value)
+            if isinstance(element, cst.DictElement):
+                yield from _callable_references(element.key)
 
 
 def _walk_defs(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
