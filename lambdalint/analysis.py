@@ -53,6 +53,7 @@ PURE_METHODS = {
 COLLECTED = (
     cst.Call, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.Import, cst.ImportFrom,
     cst.While, cst.For, cst.With, cst.Return, cst.Lambda, cst.Await, cst.Yield,
+    cst.Subscript, cst.Comparison,
 )
 
 
@@ -939,7 +940,7 @@ class ModuleAnalysis:
         return any(
             self._tainted(child, fn, active)
             for child in expr.children
-            if isinstance(child, cst.CSTNode) and not isinstance(child, (cst.Comma, cst.BaseWhitespace))
+            if isinstance(child, cst.CSTNode) and not isinstance(child, (cst.Comma, cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace))
         ) if isinstance(expr, cst.CSTNode) else False
 
     def _name_tainted(self, name: str, fn: Function, active) -> bool:

@@ -1,0 +1,423 @@
+"""What the state rules (LAM101, LAM102, LAM103) share: which module-level names hold
+mutable containers, where the invocation path mutates them, and which of them are
+caches.
+
+How LAM101 and LAM103 split one container between them (never both):
+
+- A container is **cache-shaped** when the invocation path both looks it up by key
+  (`k in x`, `x.get(k)`, `x[k]` read, `x.setdefault(k, ...)`) and writes keys into it
+  (`x[k] = v`, `x.setdefault(k, v)`, `x.add(k)`, `x.append(k)` after a membership test).
+  Keeping entries across invocations is then the point, so LAM101 stays silent.
+  LAM103 reports it when some written key derives from the event and nothing on the
+  path bounds or evicts it (`len(x)`, `pop`, `popitem`, `clear`, `del x[k]`, a
+  `global x` rebinding).  Cache-shaped containers with invariant keys (lazy per-name
+  memo tables such as `_clients["s3"]`) or with eviction are correct practice.
+- Every other container mutated on the path is LAM101.
+- A container reset at the start of the handler (or of the mutating function) keeps no
+  state across invocations and is reported by neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Set
+
+from lambdalint._lazy import cst
+from lambdalint.analysis import Function, ModuleAnalysis, Site, dotted_name
+
+MUTABLE_CONSTRUCTORS = {
+    "list": "list",
+    "dict": "dict",
+    "set": "set",
+    "bytearray": "bytearray",
+    "collections.deque": "deque",
+    "collections.defaultdict": "defaultdict",
+    "collections.OrderedDict": "OrderedDict",
+    "collections.Counter": "Counter",
+    "collections.ChainMap": "ChainMap",
+    "typing.OrderedDict": "OrderedDict",
+}
+MUTATING_METHODS = {
+    "append", "extend", "insert", "update", "setdefault", "add", "discard", "pop",
+    "popitem", "remove", "appendleft", "extendleft", "popleft", "rotate", "subtract",
+    "move_to_end", "difference_update", "intersection_update",
+    "symmetric_difference_update", "__setitem__", "__delitem__",
+}
+# `clear()` empties the container: a reset, never a leak.  `sort()` / `reverse()` only
+# reorder what is there: repeating them on every request changes nothing that leaks.
+EVICTING_METHODS = {"pop", "popitem", "popleft", "clear", "remove", "discard"}
+LOOKUP_METHODS = {"get", "setdefault", "__contains__", "__getitem__"}
+
+
+@dataclass
+class MutableGlobal:
+    name: str
+    kind: str  # "list", "dict", "deque", ...
+    value: cst.BaseExpression  # the module-level initial value
+    bounded: bool = False  # a deque with maxlen
+
+
+@dataclass
+class Mutation:
+    site: Site
+    name: str
+    key: Optional[cst.BaseExpression] = None  # the key written (`x[k] = v`, `x.add(k)`)
+
+
+@dataclass
+class Usage:
+    """How the invocation path uses one mutable global."""
+
+    mutations: List[Mutation] = field(default_factory=list)
+    looked_up: bool = False
+    keyed_writes: List[Mutation] = field(default_factory=list)
+    evicted: bool = False
+
+
+def container_kind(analysis: ModuleAnalysis, value: object) -> Optional[str]:
+    if isinstance(value, (cst.List, cst.ListComp)):
+        return "list"
+    if isinstance(value, (cst.Dict, cst.DictComp)):
+        return "dict"
+    if isinstance(value, (cst.Set, cst.SetComp)):
+        return "set"
+    if isinstance(value, cst.Call):
+        qn = analysis.qualified_name(value.func, None)
+        if qn is None and isinstance(value.func, cst.Name) and not analysis.is_module_level_name(value.func.value, None):
+            qn = value.func.value  # a builtin: list(), dict(), set()
+        return MUTABLE_CONSTRUCTORS.get(qn or "")
+    return None
+
+
+def starts_empty(analysis: ModuleAnalysis, value: cst.BaseExpression) -> bool:
+    """`x.clear()` gives back the initial value (an empty container, keeping a
+    defaultdict's factory or a deque's maxlen)."""
+    if isinstance(value, (cst.List, cst.Dict, cst.Set)):
+        return not value.elements
+    if isinstance(value, cst.Call):
+        kind = container_kind(analysis, value)
+        positional = [a for a in value.args if a.keyword is None]
+        if kind == "defaultdict":
+            return len(positional) <= 1 and len(value.args) == len(positional)
+        if kind == "deque":
+            return not positional and all(a.keyword and a.keyword.value == "maxlen" for a in value.args)
+        return not value.args
+    return False
+
+
+def mutable_globals(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
+    cached = getattr(analysis, "_lambdalint_mutable_globals", None)
+    if cached is not None:
+        return cached
+    found: Dict[str, MutableGlobal] = {}
+    for name, values in analysis.module_bindings.items():
+        kinds = [container_kind(analysis, v) for v in values]
+        if values and all(kinds):
+            value = values[0]
+            bounded = kinds[0] == "deque" and any(
+                a.keyword is not None and a.keyword.value == "maxlen" for a in value.args)
+            found[name] = MutableGlobal(name, kinds[0], value, bounded)
+    analysis._lambdalint_mutable_globals = found  # type: ignore[attr-defined]
+    return found
+
+
+def root_name(node: cst.BaseExpression) -> Optional[str]:
+    """`x` for `x`, `x[k]`, `x[k][j]` (a container reached by subscripts only)."""
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def _is_full_slice(node: cst.CSTNode) -> bool:
+    return (
+        isinstance(node, cst.Subscript)
+        and isinstance(node.value, cst.Name)
+        and len(node.slice) == 1
+        and isinstance(node.slice[0].slice, cst.Slice)
+        and node.slice[0].slice.lower is None
+        and node.slice[0].slice.upper is None
+    )
+
+
+def _subscript_key(node: cst.CSTNode) -> Optional[cst.BaseExpression]:
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        return node.slice[0].slice.value
+    return None
+
+
+def _empty_literal(value: cst.BaseExpression) -> bool:
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+        return not value.elements
+    return isinstance(value, cst.Call) and not value.args and dotted_name(value.func) in ("list", "tuple")
+
+
+def _reads(expr: cst.CSTNode, name: str) -> bool:
+    if isinstance(expr, cst.Name):
+        return expr.value == name
+    return any(_reads(child, name) for child in expr.children)
+
+
+def mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutation]:
+    """Every mutation of a module-level mutable container in `fn`, in source order."""
+    tracked = mutable_globals(analysis)
+
+    def is_global(name: Optional[str]) -> bool:
+        return name is not None and name in tracked and analysis.is_module_level_name(name, fn)
+
+    for site in fn.sites:
+        node = site.node
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value in MUTATING_METHODS:
+            name = root_name(node.func.value)
+            if is_global(name):
+                key = None
+                if node.func.attr.value in ("setdefault", "add", "append", "__setitem__") and node.args:
+                    key = node.args[0].value
+                elif isinstance(node.func.value, cst.Subscript):
+                    key = _subscript_key(node.func.value)  # groups[k].append(v)
+                yield Mutation(site, name, key)
+        elif isinstance(node, cst.Assign):
+            for target in node.targets:
+                t = target.target
+                name = root_name(t)
+                if isinstance(t, cst.Subscript) and is_global(name):
+                    if _is_full_slice(t) and _empty_literal(node.value):
+                        continue  # `x[:] = []` is a reset
+                    yield Mutation(site, name, _subscript_key(t))
+                    break
+                if isinstance(t, cst.Name) and t.value in fn.globals_declared and t.value in tracked \
+                        and _reads(node.value, t.value):
+                    yield Mutation(site, t.value)  # `x = x + [item]`: accumulates
+                    break
+        elif isinstance(node, cst.AugAssign):
+            t = node.target
+            name = root_name(t)
+            if isinstance(t, cst.Subscript) and is_global(name):
+                yield Mutation(site, name, _subscript_key(t))
+            elif isinstance(t, cst.Name) and t.value in fn.globals_declared and t.value in tracked:
+                yield Mutation(site, t.value)  # `global x; x += [item]`
+        elif isinstance(node, cst.Del):
+            for t in _del_targets(node.target):
+                name = root_name(t)
+                if isinstance(t, cst.Subscript) and is_global(name) and not _is_full_slice(t):
+                    yield Mutation(site, name, _subscript_key(t))
+                    break
+
+
+def _del_targets(target: cst.CSTNode) -> List[cst.CSTNode]:
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [e.value for e in target.elements]
+    return [target]
+
+
+# -- resets -------------------------------------------------------------------------------
+
+def is_reset(statement: cst.CSTNode, name: str, fn: Function) -> bool:
+    """A statement that gives `name` a fresh value: `x.clear()`, `x[:] = []`, `del x[:]`,
+    or `global x; x = ...` (a rebinding that does not read the old value)."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            func = small.value.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "clear" \
+                    and isinstance(func.value, cst.Name) and func.value.value == name:
+                return True
+        if isinstance(small, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+            for t in targets:
+                if _is_full_slice(t) and t.value.value == name and small.value is not None \
+                        and _empty_literal(small.value):
+                    return True
+                if isinstance(t, cst.Name) and t.value == name and name in fn.globals_declared \
+                        and small.value is not None and not _reads(small.value, name):
+                    return True
+        if isinstance(small, cst.Del) and any(
+                _is_full_slice(t) and t.value.value == name for t in _del_targets(small.target)):
+            return True
+    return False
+
+
+def body_statements(fn: Function) -> List[cst.CSTNode]:
+    body = fn.node.body
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else [cst.SimpleStatementLine(body=body.body)]
+
+
+def top_statement_index(site: Site) -> int:
+    """Index of the top-level statement of the function body that holds the site."""
+    if len(site.ancestors) < 2:
+        return 0
+    block, statement = site.ancestors[0], site.ancestors[1]
+    for index, stmt in enumerate(getattr(block, "body", ())):
+        if stmt is statement:
+            return index
+    return 0
+
+
+def reset_before(fn: Function, name: str, limit: int) -> bool:
+    """A top-level statement of `fn` before index `limit` resets `name`."""
+    return any(is_reset(stmt, name, fn) for stmt in body_statements(fn)[:limit])
+
+
+def _finally_resets(site: Site, name: str) -> bool:
+    for anc in site.ancestors:
+        if isinstance(anc, cst.Try) and anc.finalbody is not None \
+                and any(is_reset(s, name, site.function) for s in anc.finalbody.body.body):
+            return True
+    return False
+
+
+def _is_lazy_fill(site: Site, name: str) -> bool:
+    """Filled once when empty: `if not x:` / `if len(x) == 0:` guarding the mutation."""
+    for anc in site.ancestors:
+        if isinstance(anc, cst.If):
+            test = anc.test
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) \
+                    and isinstance(test.expression, cst.Name) and test.expression.value == name:
+                return True
+            if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Call) \
+                    and dotted_name(test.left.func) == "len" and test.left.args \
+                    and isinstance(test.left.args[0].value, cst.Name) \
+                    and test.left.args[0].value.value == name \
+                    and len(test.comparisons) == 1 \
+                    and isinstance(test.comparisons[0].operator, cst.Equal) \
+                    and isinstance(test.comparisons[0].comparator, cst.Integer) \
+                    and test.comparisons[0].comparator.value == "0":
+                return True
+    return False
+
+
+def handled_per_invocation(analysis: ModuleAnalysis, mutation: Mutation) -> bool:
+    """The mutation cannot carry state into the next invocation: the function resets the
+    container before it (or in a `finally`), it only fills an empty container once, or
+    every entry point reaching the function resets it before calling into it."""
+    site, name, fn = mutation.site, mutation.name, mutation.site.function
+    if reset_before(fn, name, top_statement_index(site)) or _finally_resets(site, name):
+        return True
+    if _is_lazy_fill(site, name):
+        return True
+    entries = analysis.entries_reaching(fn)
+    if not entries or any(e.function is fn for e in entries):
+        return False
+    return all(entry_resets_before_calling(analysis, e.function, name, fn) for e in entries)
+
+
+def entry_resets_before_calling(analysis: ModuleAnalysis, entry: Function, name: str,
+                                target: Function) -> bool:
+    statements = body_statements(entry)
+    first_call = len(statements)
+    for site in entry.iter(cst.Call):
+        callee = analysis._resolve_direct(site.node.func, entry)
+        if callee is not None and target in analysis.reachable_from(callee):
+            first_call = min(first_call, top_statement_index(site))
+    for child in entry.children:
+        if target in analysis.reachable_from(child):
+            first_call = 0  # handed on as a callback: no telling when it runs
+    if reset_before(entry, name, first_call):
+        return True
+    for index, stmt in enumerate(statements[: first_call + 1]):
+        if isinstance(stmt, cst.Try) and stmt.finalbody is not None and index == first_call \
+                and any(is_reset(s, name, entry) for s in stmt.finalbody.body.body):
+            return True
+    return False
+
+
+# -- whole-path usage ---------------------------------------------------------------------
+
+def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
+    """How the invocation path uses each mutable global (computed once per module)."""
+    cached = getattr(analysis, "_lambdalint_state_usage", None)
+    if cached is not None:
+        return cached
+    tracked = mutable_globals(analysis)
+    result: Dict[str, Usage] = {name: Usage() for name in tracked}
+    for fn in analysis.path_functions:
+        for mutation in mutations_in(analysis, fn):
+            u = result[mutation.name]
+            u.mutations.append(mutation)
+            if mutation.key is not None and not _is_receiver_subscript(mutation):
+                u.keyed_writes.append(mutation)
+        for name in tracked:
+            if name not in fn.referenced or not analysis.is_module_level_name(name, fn):
+                if not (name in fn.globals_declared and name in fn.assigned):
+                    continue
+            u = result[name]
+            u.looked_up = u.looked_up or _looked_up(fn, name)
+            u.evicted = u.evicted or _evicted(fn, name)
+    analysis._lambdalint_state_usage = result  # type: ignore[attr-defined]
+    return result
+
+
+def _is_receiver_subscript(mutation: Mutation) -> bool:
+    """`groups[k].append(v)`: mutates the value under k, it does not write key k."""
+    node = mutation.site.node
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        and isinstance(node.func.value, cst.Subscript)
+
+
+def _looked_up(fn: Function, name: str) -> bool:
+    for site in fn.sites:
+        node = site.node
+        if isinstance(node, cst.Comparison):
+            if any(isinstance(c.operator, (cst.In, cst.NotIn)) and isinstance(c.comparator, cst.Name)
+                   and c.comparator.value == name for c in node.comparisons):
+                return True
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value in LOOKUP_METHODS \
+                and isinstance(node.func.value, cst.Name) and node.func.value.value == name:
+            return True
+        elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) \
+                and node.value.value == name and _is_load(site):
+            return True
+    return False
+
+
+def _is_load(site: Site) -> bool:
+    """The subscript is read, not written, deleted or mutated in place."""
+    child: cst.CSTNode = site.node
+    for anc in reversed(site.ancestors):
+        if isinstance(anc, cst.Subscript) and anc.value is child:
+            child = anc
+            continue
+        if isinstance(anc, (cst.AssignTarget, cst.Del)):
+            return False
+        if isinstance(anc, cst.AugAssign) and anc.target is child:
+            return False
+        if isinstance(anc, cst.Attribute) and anc.value is child and anc.attr.value in MUTATING_METHODS:
+            return False
+        return True
+    return True
+
+
+def _evicted(fn: Function, name: str) -> bool:
+    for site in fn.sites:
+        node = site.node
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in EVICTING_METHODS \
+                    and isinstance(func.value, cst.Name) and func.value.value == name:
+                return True
+            if dotted_name(func) == "len" and node.args and isinstance(node.args[0].value, cst.Name) \
+                    and node.args[0].value.value == name:
+                return True
+        elif isinstance(node, cst.Del):
+            if any(root_name(t) == name for t in _del_targets(node.target)):
+                return True
+        elif isinstance(node, cst.Assign) and name in fn.globals_declared:
+            if any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+                return True
+    return False
+
+
+def is_cache(u: Usage) -> bool:
+    return u.looked_up and bool(u.keyed_writes)
+
+
+def first_per_function(mutations: List[Mutation]) -> List[Mutation]:
+    seen: Set[int] = set()
+    out: List[Mutation] = []
+    for m in mutations:
+        if id(m.site.function) not in seen:
+            seen.add(id(m.site.function))
+            out.append(m)
+    return out
