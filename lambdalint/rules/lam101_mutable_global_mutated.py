@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function
@@ -174,6 +175,7 @@ class MutableGlobalMutated(Rule):
     def check(self) -> Iterator[RawFinding]:
         analysis = self.analysis
         tracked = _state.mutable_globals(analysis)
+        found = []
         for name, use in _state.usage(analysis).items():
             if _state.is_cache(use):
                 continue  # a cache: LAM103 decides
@@ -183,9 +185,19 @@ class MutableGlobalMutated(Rule):
                 if id(fn) in reported or _state.handled_per_invocation(analysis, mutation):
                     continue
                 reported.add(id(fn))
-                yield self._finding(mutation, tracked[name])
+                found.append((mutation, tracked[name]))
+        plans = [self._plan(m, g) for m, g in found]
+        fixes = _merged_fixes(analysis.module, plans)
+        for (mutation, glob), plan, fix in zip(found, plans, fixes):
+            yield self._finding(mutation, glob, plan, fix)
 
-    def _finding(self, mutation: _state.Mutation, glob: _state.MutableGlobal) -> RawFinding:
+    def _plan(self, mutation: _state.Mutation, glob: _state.MutableGlobal) -> Optional["_Plan"]:
+        fn = mutation.site.function
+        entries = [e.function for e in self.analysis.entries_reaching(fn)]
+        return self._move_plan(glob, fn, entries) or self._reset_plan(glob, entries)
+
+    def _finding(self, mutation: _state.Mutation, glob: _state.MutableGlobal,
+                 plan: Optional["_Plan"], fix: Optional[Fix]) -> RawFinding:
         analysis = self.analysis
         fn = mutation.site.function
         entries = [e.function for e in analysis.entries_reaching(fn)]
@@ -195,20 +207,18 @@ class MutableGlobalMutated(Rule):
             "invocation and keeps its contents across warm invocations"
         )
         handlers = ", ".join(f"`{e.qualname}`" for e in entries) or f"`{fn.qualname}`"
-        move = self._move_fix(glob, fn, entries)
-        if move is not None:
+        if plan is not None and plan.removals:
             suggestion = (
                 f"Create `{glob.name}` inside `{fn.qualname}` (move "
                 f"`{glob.name} = {_common.snippet(analysis.module, glob.value)}` from module level "
                 "to the top of the function) so each invocation starts empty."
             )
-            return self.report(mutation.site.node, message, suggestion, fn, move)
-        reset = _reset_statement_code(analysis, glob)
-        suggestion = (
-            f"Reset it at the top of {handlers} with `{reset}`, or create it inside the "
-            "handler and pass it to the functions that fill it."
-        )
-        return self.report(mutation.site.node, message, suggestion, fn, self._reset_fix(glob, entries))
+        else:
+            suggestion = (
+                f"Reset it at the top of {handlers} with `{_reset_statement_code(analysis, glob)}`, "
+                "or create it inside the handler and pass it to the functions that fill it."
+            )
+        return self.report(mutation.site.node, message, suggestion, fn, fix)
 
     # -- fixes ------------------------------------------------------------------------
     def _init_statement(self, glob: _state.MutableGlobal) -> Optional[cst.SimpleStatementLine]:
@@ -222,7 +232,7 @@ class MutableGlobalMutated(Rule):
             return stmt
         return None
 
-    def _move_fix(self, glob: _state.MutableGlobal, fn: Function, entries: List[Function]) -> Optional[Fix]:
+    def _move_plan(self, glob: _state.MutableGlobal, fn: Function, entries: List[Function]) -> Optional["_Plan"]:
         """Move `x = []` into the only function using it, when that is the handler itself."""
         analysis = self.analysis
         statement = self._init_statement(glob)
@@ -244,47 +254,90 @@ class MutableGlobalMutated(Rule):
             return None  # the initial value would mean something else inside the function
         comments = [line for line in statement.leading_lines if line.comment]
         moved = statement.with_changes(leading_lines=comments)
-        edits = {statement: cst.RemoveFromParent(), fn.node: _insert_at_top([moved])}
-        body = list(analysis.module.body)
-        index = next(i for i, s in enumerate(body) if s is statement)
-        if index == 0 and len(body) > 1:  # the next statement becomes the first: no blank lines above
-            following = body[1]
-            strip = _strip_blank_lines
-            edits[following] = (lambda u, f=edits.get(following): strip(f(u) if f else u))
-        return Fix(
-            applicability=UNSAFE,
-            description=f"move `{glob.name} = ...` into `{fn.qualname}`",
-            edits=edits,
-        )
+        return _Plan({fn.node: [moved]}, [statement])
 
-    def _reset_fix(self, glob: _state.MutableGlobal, entries: List[Function]) -> Optional[Fix]:
+    def _reset_plan(self, glob: _state.MutableGlobal, entries: List[Function]) -> Optional["_Plan"]:
         analysis = self.analysis
-        if not entries:
-            return None
-        edits = {}
+        inserts = {}
         clear = _state.starts_empty(analysis, glob.value)
         for entry in entries:
-            if _state.reset_before(entry, glob.name, len(_state.body_statements(entry))) \
-                    and not any(m.site.function is entry for m in _state.usage(analysis)[glob.name].mutations):
-                continue
             if any(entry.is_local(n) and n not in entry.globals_declared for n in _free(glob.value)):
                 return None  # the initial value would mean something else inside the handler
             if glob.name in entry.globals_declared and not _leading_global(entry, glob.name):
                 return None  # a later `global x` would make `x = ...` above it a SyntaxError
-            if clear and not (glob.name in entry.globals_declared):
+            if clear and glob.name not in entry.globals_declared:
                 new = [_parse_statement(f"{glob.name}.clear()")]
             else:
                 new = [_parse_statement(f"{glob.name} = {analysis.module.code_for_node(glob.value)}")]
                 if glob.name not in entry.globals_declared:
                     new.insert(0, _parse_statement(f"global {glob.name}"))
-            edits[entry.node] = _insert_at_top(new)
-        if not edits:
-            return None
-        return Fix(
+            inserts[entry.node] = new
+        return _Plan(inserts, []) if inserts else None
+
+
+@dataclass
+class _Plan:
+    """Statements to insert at the top of functions, module statements to remove."""
+
+    inserts: Dict[cst.CSTNode, List[cst.CSTNode]]
+    removals: List[cst.CSTNode]
+
+
+def _merged_fixes(module: cst.Module, plans: List[Optional[_Plan]]) -> List[Optional[Fix]]:
+    """One fix per group of findings whose plans touch the same function.
+
+    Every fix of a group carries the whole group's edits: the engine applies the first
+    and drops the others as conflicting, so a handler leaking five globals is fixed in one
+    pass instead of five (the engine bounds its passes)."""
+    groups: List[List[int]] = []
+    for index, plan in enumerate(plans):
+        if plan is None:
+            continue
+        touched = set(map(id, plan.inserts))
+        merged = [g for g in groups if touched & {id(n) for i in g for n in plans[i].inserts}]
+        groups = [g for g in groups if g not in merged] + [sorted([index, *(i for g in merged for i in g)])]
+    fixes: List[Optional[Fix]] = [None] * len(plans)
+    body = list(module.body)
+    for group in groups:
+        inserts: Dict[cst.CSTNode, List[cst.CSTNode]] = {}
+        removals: List[cst.CSTNode] = []
+        for i in group:
+            for node, statements in plans[i].inserts.items():
+                bucket = inserts.setdefault(node, [])
+                bucket.extend(s for s in statements if not any(s.deep_equals(o) for o in bucket))
+            removals.extend(r for r in plans[i].removals if all(r is not o for o in removals))
+        edits: Dict[cst.CSTNode, object] = {node: _insert_at_top(stmts) for node, stmts in inserts.items()}
+        for stmt in removals:
+            edits[stmt] = cst.RemoveFromParent()
+        kept = [index for index, stmt in enumerate(body) if all(stmt is not r for r in removals)]
+        if removals and kept and kept[0] > 0:  # the new first statement gets no blank lines above
+            first = body[kept[0]]
+            edits[first] = lambda u, f=edits.get(first): _strip_blank_lines(f(u) if f else u)
+        names = [n for i in group for n in _plan_names(plans[i])]
+        fix = Fix(
             applicability=UNSAFE,
-            description=f"reset `{glob.name}` at the start of the handler",
+            description="make " + ", ".join(f"`{n}`" for n in dict.fromkeys(names)) + " per-invocation",
             edits=edits,
         )
+        for i in group:
+            fixes[i] = fix
+    return fixes
+
+
+def _plan_names(plan: _Plan) -> List[str]:
+    out = []
+    for statements in plan.inserts.values():
+        for stmt in statements:
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    target = small.targets[0].target
+                elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    target = small.value.func.value
+                else:
+                    continue
+                if isinstance(target, cst.Name):
+                    out.append(target.value)
+    return out
 
 
 def _strip_blank_lines(node: cst.CSTNode) -> cst.CSTNode:
