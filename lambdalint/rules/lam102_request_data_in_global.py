@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site
@@ -116,8 +116,7 @@ class RequestDataInGlobal(Rule):
             if not fn.globals_declared:
                 continue
             for site in fn.iter(cst.Assign, cst.AnnAssign):
-                name = _rebound_global(site, fn)
-                value = site.node.value
+                name, value = _rebound_global(site, fn)
                 if name is None or value is None:
                     continue
                 if name in tracked and _state._reads(value, name):
@@ -155,17 +154,27 @@ class RequestDataInGlobal(Rule):
         return self.report(site.node, message, suggestion, fn)
 
 
-def _rebound_global(site: Site, fn: Function) -> Optional[str]:
+def _rebound_global(site: Site, fn: Function) -> Tuple[Optional[str], Optional[cst.BaseExpression]]:
+    """The first `global` name the assignment rebinds and the value it gets: the matching
+    element for `a, G = x, y`, else the whole right-hand side."""
     node = site.node
+    value = node.value
     targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
     for target in targets:
-        names = [target] if isinstance(target, cst.Name) else (
-            [e.value for e in target.elements if isinstance(e.value, cst.Name)]
-            if isinstance(target, (cst.Tuple, cst.List)) else [])
-        for n in names:
-            if n.value in fn.globals_declared:
-                return n.value
-    return None
+        if isinstance(target, cst.Name) and target.value in fn.globals_declared:
+            return target.value, value
+        if isinstance(target, (cst.Tuple, cst.List)):
+            parts = value.elements if isinstance(value, (cst.Tuple, cst.List)) \
+                and len(value.elements) == len(target.elements) else None
+            for index, element in enumerate(target.elements):
+                if isinstance(element.value, cst.Name) and element.value.value in fn.globals_declared:
+                    if parts is None:
+                        return element.value.value, value
+                    part = parts[index].value
+                    if isinstance(parts[index], cst.StarredElement) or isinstance(element, cst.StarredElement):
+                        return element.value.value, value
+                    return element.value.value, part
+    return None, None
 
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
