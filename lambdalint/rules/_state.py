@@ -62,6 +62,9 @@ class Mutation:
     site: Site
     name: str
     key: Optional[cst.BaseExpression] = None  # the key written (`x[k] = v`, `x.add(k)`)
+    # `x[k].append(v)`, `x.setdefault(k, []).append(v)`: grows the value under k, an
+    # accumulator rather than a cache entry.
+    in_value: bool = False
 
 
 @dataclass
@@ -175,7 +178,8 @@ def mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutation]:
                     key = node.args[0].value
                 elif isinstance(node.func.value, cst.Subscript):
                     key = _subscript_key(node.func.value)  # groups[k].append(v)
-                yield Mutation(site, name, key)
+                in_value = isinstance(node.func.value, cst.Subscript) or _result_mutated(site)
+                yield Mutation(site, name, key, in_value)
         elif isinstance(node, cst.Assign):
             for target in node.targets:
                 t = target.target
@@ -202,6 +206,13 @@ def mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutation]:
                 if isinstance(t, cst.Subscript) and is_global(name) and not _is_full_slice(t):
                     yield Mutation(site, name, _subscript_key(t))
                     break
+
+
+def _result_mutated(site: Site) -> bool:
+    """`x.setdefault(k, [])` whose result is mutated right away (`.append(v)`)."""
+    anc = site.ancestors
+    return len(anc) >= 2 and isinstance(anc[-1], cst.Attribute) and anc[-1].value is site.node \
+        and anc[-1].attr.value in MUTATING_METHODS and isinstance(anc[-2], cst.Call)
 
 
 def _del_targets(target: cst.CSTNode) -> List[cst.CSTNode]:
@@ -335,7 +346,7 @@ def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
         for mutation in mutations_in(analysis, fn):
             u = result[mutation.name]
             u.mutations.append(mutation)
-            if mutation.key is not None and not _is_receiver_subscript(mutation):
+            if mutation.key is not None and not mutation.in_value:
                 u.keyed_writes.append(mutation)
         for name in tracked:
             if name not in fn.referenced or not analysis.is_module_level_name(name, fn):
@@ -348,13 +359,6 @@ def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
     return result
 
 
-def _is_receiver_subscript(mutation: Mutation) -> bool:
-    """`groups[k].append(v)`: mutates the value under k, it does not write key k."""
-    node = mutation.site.node
-    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-        and isinstance(node.func.value, cst.Subscript)
-
-
 def _looked_up(fn: Function, name: str) -> bool:
     for site in fn.sites:
         node = site.node
@@ -364,7 +368,8 @@ def _looked_up(fn: Function, name: str) -> bool:
                 return True
         elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
                 and node.func.attr.value in LOOKUP_METHODS \
-                and isinstance(node.func.value, cst.Name) and node.func.value.value == name:
+                and isinstance(node.func.value, cst.Name) and node.func.value.value == name \
+                and not _result_mutated(site):
             return True
         elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) \
                 and node.value.value == name and _is_load(site):
@@ -398,7 +403,8 @@ def _evicted(fn: Function, name: str) -> bool:
                     and isinstance(func.value, cst.Name) and func.value.value == name:
                 return True
             if dotted_name(func) == "len" and node.args and isinstance(node.args[0].value, cst.Name) \
-                    and node.args[0].value.value == name:
+                    and node.args[0].value.value == name \
+                    and isinstance(site.parent, cst.Comparison):  # a size check, `if len(x) > N`
                 return True
         elif isinstance(node, cst.Del):
             if any(root_name(t) == name for t in _del_targets(node.target)):
