@@ -160,8 +160,37 @@ def _reads(expr: cst.CSTNode, name: str) -> bool:
     return any(_reads(child, name) for child in expr.children)
 
 
+# Methods that give the same state when repeated with the same arguments.
+IDEMPOTENT_METHODS = {"update", "setdefault", "add", "discard", "__setitem__"}
+
+
+def _idempotent(analysis: ModuleAnalysis, node: cst.CSTNode, fn: Function) -> bool:
+    """Repeating it every invocation leaves the same state: `x["stage"] = STAGE`,
+    `x.update(DEFAULTS)`, or a counter under a fixed key (`stats["calls"] += 1`)."""
+    invariant = analysis.is_invariant
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+            and isinstance(node.func.value, cst.Name):
+        return node.func.attr.value in IDEMPOTENT_METHODS and all(invariant(a.value, fn) for a in node.args)
+    if isinstance(node, cst.Assign) and isinstance(node.targets[0].target, cst.Subscript) \
+            and isinstance(node.targets[0].target.value, cst.Name):
+        key = _subscript_key(node.targets[0].target)
+        return key is not None and invariant(key, fn) and invariant(node.value, fn)
+    if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Subscript) \
+            and isinstance(node.target.value, cst.Name):
+        key = _subscript_key(node.target)
+        return key is not None and invariant(key, fn) and isinstance(node.value, (cst.Integer, cst.Float))
+    return False
+
+
 def mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutation]:
-    """Every mutation of a module-level mutable container in `fn`, in source order."""
+    """Every mutation of a module-level mutable container in `fn`, in source order
+    (leaving out idempotent ones, which carry nothing from one request to the next)."""
+    for mutation in _all_mutations_in(analysis, fn):
+        if not _idempotent(analysis, mutation.site.node, fn):
+            yield mutation
+
+
+def _all_mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutation]:
     tracked = mutable_globals(analysis)
 
     def is_global(name: Optional[str]) -> bool:
