@@ -252,3 +252,18 @@ def test_reachable_from_and_entries_reaching(entry):
     assert fns["shared"] in analysis.reachable_from(fns[entry])
     assert {e.function.name for e in analysis.entries_reaching(fns["shared"])} == {"handler", "worker"}
     assert {e.function.name for e in analysis.entries_reaching(fns["own"])} == {"worker"}
+
+
+def test_decorators_resolving_through_a_module_level_call_do_not_crash():
+    analysis = analyse(
+        """
+        import flask
+
+        app = flask.Flask(__name__)
+
+        @app.route("/")
+        def index(event, context):
+            return "ok"
+        """
+    )
+    assert analysis.functions["index"].decorators == ["flask.Flask().route"]
