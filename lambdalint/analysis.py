@@ -49,6 +49,10 @@ PURE_METHODS = {
     "removesuffix", "parent",
 }
 
+# What differs per request on the Lambda context object (the rest describes the function
+# or the environment, or is a timer).
+REQUEST_CONTEXT_ATTRIBUTES = {"aws_request_id", "client_context", "identity"}
+
 # Nodes a rule may ask for, per function.
 COLLECTED = (
     cst.Call, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.Import, cst.ImportFrom,
@@ -918,40 +922,56 @@ class ModuleAnalysis:
             return self._lookup_function(func.value, fn)
         return self._resolve_callee(func, fn)
 
-    def is_tainted(self, expr: object, fn: Optional[Function]) -> bool:
-        """True when the value derives from the event or context of an entry point."""
-        return self._tainted(expr, fn, set())
+    def is_tainted(self, expr: object, fn: Optional[Function], request_only: bool = False) -> bool:
+        """True when the value derives from the event or context of an entry point.
 
-    def _tainted(self, expr: object, fn: Optional[Function], active) -> bool:
+        With `request_only`, the context counts only through what differs per request
+        (`aws_request_id`, `client_context`, `identity`), not through the remaining time,
+        the function name or a bare `context` in `hasattr(context, ...)`."""
+        return self._tainted(expr, fn, set(), request_only)
+
+    def _tainted(self, expr: object, fn: Optional[Function], active, request_only: bool = False) -> bool:
         if fn is None or expr is None:
             return False
         if isinstance(expr, _IterOf):
-            return self._tainted(expr.iterable, fn, active)
+            return self._tainted(expr.iterable, fn, active, request_only)
         if isinstance(expr, _Opaque):
             return False
         if isinstance(expr, cst.Name):
-            return self._name_tainted(expr.value, fn, active)
+            return self._name_tainted(expr.value, fn, active, request_only)
         if isinstance(expr, cst.Attribute) and expr.attr.value in REQUEST_ATTRIBUTES:
             return True
+        if request_only and isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) \
+                and self._is_context_param(expr.value.value, fn):
+            return expr.attr.value in REQUEST_CONTEXT_ATTRIBUTES
         if isinstance(expr, cst.AugAssign):
-            return self._tainted(expr.value, fn, active)
+            return self._tainted(expr.value, fn, active, request_only)
         if isinstance(expr, (cst.Lambda,)):
             return False
         return any(
-            self._tainted(child, fn, active)
+            self._tainted(child, fn, active, request_only)
             for child in expr.children
             if isinstance(child, cst.CSTNode) and not isinstance(child, (cst.Comma, cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace))
         ) if isinstance(expr, cst.CSTNode) else False
 
-    def _name_tainted(self, name: str, fn: Function, active) -> bool:
+    def _is_context_param(self, name: str, fn: Function) -> bool:
+        scope: Optional[Function] = fn
+        while scope is not None:
+            if scope.is_local(name):
+                params = scope.positional_params()
+                return name in self.entry_params(scope) and len(params) > 1 and params[1] == name
+            scope = scope.parent
+        return False
+
+    def _name_tainted(self, name: str, fn: Function, active, request_only: bool = False) -> bool:
         scope: Optional[Function] = fn
         while scope is not None:
             if name in scope.globals_declared:
                 return False
             if name in scope.params or name in scope.extra_params:
                 if name in self.entry_params(scope):
-                    return True
-                return self._param_tainted(scope, name, active)
+                    return not (request_only and self._is_context_param(name, scope))
+                return self._param_tainted(scope, name, active, request_only)
             if name in scope.assigned:
                 key = (id(scope), name)
                 if key in active:
@@ -959,7 +979,7 @@ class ModuleAnalysis:
                 active.add(key)
                 try:
                     return any(
-                        not isinstance(v, cst.FunctionDef) and self._tainted(v, scope, active)
+                        not isinstance(v, cst.FunctionDef) and self._tainted(v, scope, active, request_only)
                         for v in scope.assigned[name]
                     )
                 finally:
@@ -967,7 +987,7 @@ class ModuleAnalysis:
             scope = scope.parent
         return False
 
-    def _param_tainted(self, fn: Function, name: str, active) -> bool:
+    def _param_tainted(self, fn: Function, name: str, active, request_only: bool = False) -> bool:
         key = (id(fn), "taint:" + name)
         if key in active or name not in fn.params:
             return False
@@ -980,7 +1000,7 @@ class ModuleAnalysis:
                 for site in caller.iter(cst.Call):
                     if self._resolve_direct(site.node.func, caller) is fn:
                         arg = _argument(site.node, index, name)
-                        if arg is not None and self._tainted(arg, caller, active):
+                        if arg is not None and self._tainted(arg, caller, active, request_only):
                             return True
             return False
         finally:

@@ -10,10 +10,6 @@ from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _state
 
-# Reading how much time is left is a timer, not request data.
-_TIMER_METHODS = {"get_remaining_time_in_millis"}
-
-
 class RequestDataInGlobal(Rule):
     code = "LAM102"
     name = "request-data-in-global"
@@ -127,16 +123,7 @@ class RequestDataInGlobal(Rule):
                 yield self._finding(site, fn, name)
 
     def _request_derived(self, value: cst.BaseExpression, fn: Function) -> bool:
-        if not self.analysis.is_tainted(value, fn):
-            return False
-        timers = [n for n in _walk(value) if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
-                  and n.func.attr.value in _TIMER_METHODS]
-        if timers:
-            without = value
-            for call in timers:
-                without = without.deep_replace(call, cst.Integer("0"))
-            return self.analysis.is_tainted(without, fn)
-        return True
+        return self.analysis.is_tainted(value, fn, request_only=True)
 
     def _finding(self, site: Site, fn: Function, name: str) -> RawFinding:
         analysis = self.analysis
@@ -175,9 +162,3 @@ def _rebound_global(site: Site, fn: Function) -> Tuple[Optional[str], Optional[c
                         return element.value.value, value
                     return element.value.value, part
     return None, None
-
-
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    yield node
-    for child in node.children:
-        yield from _walk(child)
