@@ -51,10 +51,24 @@ LOOKUP_METHODS = {"get", "setdefault", "__contains__", "__getitem__"}
 
 @dataclass
 class MutableGlobal:
-    name: str
+    """A container that outlives invocations: a module-level name, or an attribute of
+    the one module-level instance of a class (`handler = Handler()`, `self.seen = set()`)."""
+
+    name: str  # the key: `x`, or `Cls.attr` for an instance attribute
     kind: str  # "list", "dict", "deque", ...
-    value: cst.BaseExpression  # the module-level initial value
+    value: cst.BaseExpression  # the initial value
     bounded: bool = False  # a deque with maxlen
+    cls: Optional[str] = None  # the class, for an instance attribute
+    instance: Optional[str] = None  # the module-level instance's name
+
+    @property
+    def display(self) -> str:
+        return f"self.{self.name.rsplit('.', 1)[1]}" if self.cls else self.name
+
+    def describe(self) -> str:
+        if self.cls:
+            return f"`{self.display}` ({self.kind}) of the module-level instance `{self.instance}`"
+        return f"module-level {self.kind} `{self.name}`"
 
 
 @dataclass
@@ -120,21 +134,113 @@ def mutable_globals(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
             bounded = kinds[0] == "deque" and any(
                 a.keyword is not None and a.keyword.value == "maxlen" for a in value.args)
             found[name] = MutableGlobal(name, kinds[0], value, bounded)
+    found.update(_instance_attributes(analysis))
     analysis._lambdalint_mutable_globals = found  # type: ignore[attr-defined]
     return found
 
 
-def root_name(node: cst.BaseExpression) -> Optional[str]:
+def _instance_attributes(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
+    """`self.attr = <container>` in `__init__` of a class with exactly one instance, made at
+    module level and never on the invocation path (so `self` is always that instance)."""
+    instances: Dict[str, List[str]] = {}
+    for name in analysis.module_bindings:
+        cls = analysis.instance_class(name, None)
+        if cls is not None:
+            instances.setdefault(cls, []).append(name)
+    found: Dict[str, MutableGlobal] = {}
+    for cls, names in instances.items():
+        if len(names) != 1 or _instantiated_on_path(analysis, cls):
+            continue
+        chain = _class_and_bases(analysis, cls)
+        for owner in chain:
+            if owner != cls and _has_other_subclasses(analysis, owner, chain):
+                continue  # `self` in the base's methods may be some other, per-request object
+            found.update(_init_attributes(analysis, owner, names[0]))
+    return found
+
+
+def _has_other_subclasses(analysis: ModuleAnalysis, base: str, chain: List[str]) -> bool:
+    return any(
+        name not in chain and any(isinstance(b.value, cst.Name) and b.value.value == base for b in node.bases)
+        for name, node in analysis.classes.items()
+    )
+
+
+def _init_attributes(analysis: ModuleAnalysis, cls: str, instance: str) -> Dict[str, MutableGlobal]:
+    found: Dict[str, MutableGlobal] = {}
+    init = analysis.functions.get(f"{cls}.__init__")
+    if init is not None:
+        for stmt in body_statements(init):
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if not isinstance(small, (cst.Assign, cst.AnnAssign)) or small.value is None:
+                    continue
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                kind = container_kind(analysis, small.value)
+                for t in targets:
+                    if kind and isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) \
+                            and t.value.value == "self":
+                        key = f"{cls}.{t.attr.value}"
+                        bounded = kind == "deque" and any(
+                            a.keyword is not None and a.keyword.value == "maxlen" for a in small.value.args)
+                        found[key] = MutableGlobal(key, kind, small.value, bounded, cls, instance)
+    return found
+
+
+def _instantiated_on_path(analysis: ModuleAnalysis, cls: str) -> bool:
+    for fn in analysis.path_functions:
+        for site in fn.iter(cst.Call):
+            if isinstance(site.node.func, cst.Name) and site.node.func.value == cls:
+                return True
+    return False
+
+
+def ref(analysis: ModuleAnalysis, expr: cst.CSTNode, fn: Function) -> Optional[str]:
+    """The tracked container an expression names in `fn`: `x` for a module-level `x`,
+    `Cls.attr` for `self.attr` in a method of `Cls` (or of a nested function there)."""
+    tracked = mutable_globals(analysis)
+    if isinstance(expr, cst.Name):
+        name = expr.value
+        return name if name in tracked and analysis.is_module_level_name(name, fn) else None
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+        owner = fn
+        while owner is not None and owner.cls is None:
+            if owner.is_local("self"):
+                return None
+            owner = owner.parent
+        if owner is None or not owner.params or owner.params[0] != "self":
+            return None
+        for cls in _class_and_bases(analysis, owner.cls):
+            key = f"{cls}.{expr.attr.value}"
+            if key in tracked:
+                return key
+    return None
+
+
+def _class_and_bases(analysis: ModuleAnalysis, cls: str) -> List[str]:
+    out, todo = [], [cls]
+    while todo:
+        c = todo.pop(0)
+        if c in out:
+            continue
+        out.append(c)
+        node = analysis.classes.get(c)
+        if node is not None:
+            todo.extend(b.value.value for b in node.bases if isinstance(b.value, cst.Name))
+    return out
+
+
+def root(node: cst.BaseExpression) -> cst.BaseExpression:
     """`x` for `x`, `x[k]`, `x[k][j]` (a container reached by subscripts only)."""
     while isinstance(node, cst.Subscript):
         node = node.value
-    return node.value if isinstance(node, cst.Name) else None
+    return node
 
 
 def _is_full_slice(node: cst.CSTNode) -> bool:
     return (
         isinstance(node, cst.Subscript)
-        and isinstance(node.value, cst.Name)
         and len(node.slice) == 1
         and isinstance(node.slice[0].slice, cst.Slice)
         and node.slice[0].slice.lower is None
@@ -154,10 +260,10 @@ def _empty_literal(value: cst.BaseExpression) -> bool:
     return isinstance(value, cst.Call) and not value.args and dotted_name(value.func) in ("list", "tuple")
 
 
-def _reads(expr: cst.CSTNode, name: str) -> bool:
-    if isinstance(expr, cst.Name):
-        return expr.value == name
-    return any(_reads(child, name) for child in expr.children)
+def reads(analysis: ModuleAnalysis, expr: cst.CSTNode, key: str, fn: Function) -> bool:
+    if ref(analysis, expr, fn) == key:
+        return True
+    return any(reads(analysis, child, key, fn) for child in expr.children)
 
 
 # Methods that give the same state when repeated with the same arguments.
@@ -169,14 +275,14 @@ def _idempotent(analysis: ModuleAnalysis, node: cst.CSTNode, fn: Function) -> bo
     `x.update(DEFAULTS)`, or a counter under a fixed key (`stats["calls"] += 1`)."""
     invariant = analysis.is_invariant
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-            and isinstance(node.func.value, cst.Name):
+            and not isinstance(node.func.value, cst.Subscript):
         return node.func.attr.value in IDEMPOTENT_METHODS and all(invariant(a.value, fn) for a in node.args)
     if isinstance(node, cst.Assign) and isinstance(node.targets[0].target, cst.Subscript) \
-            and isinstance(node.targets[0].target.value, cst.Name):
+            and not isinstance(node.targets[0].target.value, cst.Subscript):
         key = _subscript_key(node.targets[0].target)
         return key is not None and invariant(key, fn) and invariant(node.value, fn)
     if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Subscript) \
-            and isinstance(node.target.value, cst.Name):
+            and not isinstance(node.target.value, cst.Subscript):
         key = _subscript_key(node.target)
         return key is not None and invariant(key, fn) and isinstance(node.value, (cst.Integer, cst.Float))
     return False
@@ -191,17 +297,21 @@ def mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutation]:
 
 
 def _all_mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutation]:
-    tracked = mutable_globals(analysis)
+    def tracked_root(expr: cst.BaseExpression) -> Optional[str]:
+        return ref(analysis, root(expr), fn)
 
-    def is_global(name: Optional[str]) -> bool:
-        return name is not None and name in tracked and analysis.is_module_level_name(name, fn)
+    def rebound(target: cst.CSTNode) -> Optional[str]:
+        """`global x; x ...` or `self.attr ...` rebinding a tracked container."""
+        if isinstance(target, cst.Name) and target.value not in fn.globals_declared:
+            return None
+        return ref(analysis, target, fn) if isinstance(target, (cst.Name, cst.Attribute)) else None
 
     for site in fn.sites:
         node = site.node
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
                 and node.func.attr.value in MUTATING_METHODS:
-            name = root_name(node.func.value)
-            if is_global(name):
+            name = tracked_root(node.func.value)
+            if name is not None:
                 key = None
                 if node.func.attr.value in ("setdefault", "add", "append", "__setitem__") and node.args:
                     key = node.args[0].value
@@ -212,27 +322,30 @@ def _all_mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutati
         elif isinstance(node, cst.Assign):
             for target in node.targets:
                 t = target.target
-                name = root_name(t)
-                if isinstance(t, cst.Subscript) and is_global(name):
+                name = tracked_root(t) if isinstance(t, cst.Subscript) else None
+                if name is not None:
                     if _is_full_slice(t) and _empty_literal(node.value):
                         continue  # `x[:] = []` is a reset
                     yield Mutation(site, name, _subscript_key(t))
                     break
-                if isinstance(t, cst.Name) and t.value in fn.globals_declared and t.value in tracked \
-                        and _reads(node.value, t.value):
-                    yield Mutation(site, t.value)  # `x = x + [item]`: accumulates
+                name = rebound(t)
+                if name is not None and reads(analysis, node.value, name, fn):
+                    yield Mutation(site, name)  # `x = x + [item]`: accumulates
                     break
         elif isinstance(node, cst.AugAssign):
             t = node.target
-            name = root_name(t)
-            if isinstance(t, cst.Subscript) and is_global(name):
-                yield Mutation(site, name, _subscript_key(t))
-            elif isinstance(t, cst.Name) and t.value in fn.globals_declared and t.value in tracked:
-                yield Mutation(site, t.value)  # `global x; x += [item]`
+            if isinstance(t, cst.Subscript):
+                name = tracked_root(t)
+                if name is not None:
+                    yield Mutation(site, name, _subscript_key(t))
+            else:
+                name = rebound(t)
+                if name is not None:
+                    yield Mutation(site, name)  # `global x; x += [item]`
         elif isinstance(node, cst.Del):
             for t in _del_targets(node.target):
-                name = root_name(t)
-                if isinstance(t, cst.Subscript) and is_global(name) and not _is_full_slice(t):
+                name = tracked_root(t) if isinstance(t, cst.Subscript) else None
+                if name is not None and not _is_full_slice(t):
                     yield Mutation(site, name, _subscript_key(t))
                     break
 
@@ -252,28 +365,31 @@ def _del_targets(target: cst.CSTNode) -> List[cst.CSTNode]:
 
 # -- resets -------------------------------------------------------------------------------
 
-def is_reset(statement: cst.CSTNode, name: str, fn: Function) -> bool:
-    """A statement that gives `name` a fresh value: `x.clear()`, `x[:] = []`, `del x[:]`,
-    or `global x; x = ...` (a rebinding that does not read the old value)."""
+def is_reset(analysis: ModuleAnalysis, statement: cst.CSTNode, name: str, fn: Function) -> bool:
+    """A statement that gives the container a fresh value: `x.clear()`, `x[:] = []`,
+    `del x[:]`, `global x; x = ...` or `self.x = ...` (not reading the old value)."""
     if not isinstance(statement, cst.SimpleStatementLine):
         return False
+
+    def names(expr: cst.CSTNode) -> bool:
+        return ref(analysis, expr, fn) == name
+
     for small in statement.body:
         if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
             func = small.value.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "clear" \
-                    and isinstance(func.value, cst.Name) and func.value.value == name:
+            if isinstance(func, cst.Attribute) and func.attr.value == "clear" and names(func.value):
                 return True
-        if isinstance(small, (cst.Assign, cst.AnnAssign)):
+        if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
             targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
             for t in targets:
-                if _is_full_slice(t) and t.value.value == name and small.value is not None \
-                        and _empty_literal(small.value):
+                if _is_full_slice(t) and names(t.value) and _empty_literal(small.value):
                     return True
-                if isinstance(t, cst.Name) and t.value == name and name in fn.globals_declared \
-                        and small.value is not None and not _reads(small.value, name):
+                rebinds = isinstance(t, cst.Attribute) or (
+                    isinstance(t, cst.Name) and t.value in fn.globals_declared)
+                if rebinds and names(t) and not reads(analysis, small.value, name, fn):
                     return True
         if isinstance(small, cst.Del) and any(
-                _is_full_slice(t) and t.value.value == name for t in _del_targets(small.target)):
+                _is_full_slice(t) and names(t.value) for t in _del_targets(small.target)):
             return True
     return False
 
@@ -294,31 +410,31 @@ def top_statement_index(site: Site) -> int:
     return 0
 
 
-def reset_before(fn: Function, name: str, limit: int) -> bool:
-    """A top-level statement of `fn` before index `limit` resets `name`."""
-    return any(is_reset(stmt, name, fn) for stmt in body_statements(fn)[:limit])
+def reset_before(analysis: ModuleAnalysis, fn: Function, name: str, limit: int) -> bool:
+    """A top-level statement of `fn` before index `limit` resets the container."""
+    return any(is_reset(analysis, stmt, name, fn) for stmt in body_statements(fn)[:limit])
 
 
-def _finally_resets(site: Site, name: str) -> bool:
+def _finally_resets(analysis: ModuleAnalysis, site: Site, name: str) -> bool:
     for anc in site.ancestors:
         if isinstance(anc, cst.Try) and anc.finalbody is not None \
-                and any(is_reset(s, name, site.function) for s in anc.finalbody.body.body):
+                and any(is_reset(analysis, s, name, site.function) for s in anc.finalbody.body.body):
             return True
     return False
 
 
-def _is_lazy_fill(site: Site, name: str) -> bool:
+def _is_lazy_fill(analysis: ModuleAnalysis, site: Site, name: str) -> bool:
     """Filled once when empty: `if not x:` / `if len(x) == 0:` guarding the mutation."""
+    fn = site.function
     for anc in site.ancestors:
         if isinstance(anc, cst.If):
             test = anc.test
             if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) \
-                    and isinstance(test.expression, cst.Name) and test.expression.value == name:
+                    and ref(analysis, test.expression, fn) == name:
                 return True
             if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Call) \
                     and dotted_name(test.left.func) == "len" and test.left.args \
-                    and isinstance(test.left.args[0].value, cst.Name) \
-                    and test.left.args[0].value.value == name \
+                    and ref(analysis, test.left.args[0].value, fn) == name \
                     and len(test.comparisons) == 1 \
                     and isinstance(test.comparisons[0].operator, cst.Equal) \
                     and isinstance(test.comparisons[0].comparator, cst.Integer) \
@@ -332,9 +448,9 @@ def handled_per_invocation(analysis: ModuleAnalysis, mutation: Mutation) -> bool
     container before it (or in a `finally`), it only fills an empty container once, or
     every entry point reaching the function resets it before calling into it."""
     site, name, fn = mutation.site, mutation.name, mutation.site.function
-    if reset_before(fn, name, top_statement_index(site)) or _finally_resets(site, name):
+    if reset_before(analysis, fn, name, top_statement_index(site)) or _finally_resets(analysis, site, name):
         return True
-    if _is_lazy_fill(site, name):
+    if _is_lazy_fill(analysis, site, name):
         return True
     entries = analysis.entries_reaching(fn)
     if not entries or any(e.function is fn for e in entries):
@@ -353,11 +469,11 @@ def entry_resets_before_calling(analysis: ModuleAnalysis, entry: Function, name:
     for child in entry.children:
         if target in analysis.reachable_from(child):
             first_call = 0  # handed on as a callback: no telling when it runs
-    if reset_before(entry, name, first_call):
+    if reset_before(analysis, entry, name, first_call):
         return True
     for index, stmt in enumerate(statements[: first_call + 1]):
         if isinstance(stmt, cst.Try) and stmt.finalbody is not None and index == first_call \
-                and any(is_reset(s, name, entry) for s in stmt.finalbody.body.body):
+                and any(is_reset(analysis, s, name, entry) for s in stmt.finalbody.body.body):
             return True
     return False
 
@@ -377,31 +493,28 @@ def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
             u.mutations.append(mutation)
             if mutation.key is not None and not mutation.in_value:
                 u.keyed_writes.append(mutation)
-        for name in tracked:
-            if name not in fn.referenced or not analysis.is_module_level_name(name, fn):
-                if not (name in fn.globals_declared and name in fn.assigned):
-                    continue
+        for name, glob in tracked.items():
+            if glob.cls is None and name not in fn.referenced and name not in fn.globals_declared:
+                continue
             u = result[name]
-            u.looked_up = u.looked_up or _looked_up(fn, name)
-            u.evicted = u.evicted or _evicted(fn, name)
+            u.looked_up = u.looked_up or _looked_up(analysis, fn, name)
+            u.evicted = u.evicted or _evicted(analysis, fn, name)
     analysis._lambdalint_state_usage = result  # type: ignore[attr-defined]
     return result
 
 
-def _looked_up(fn: Function, name: str) -> bool:
+def _looked_up(analysis: ModuleAnalysis, fn: Function, name: str) -> bool:
     for site in fn.sites:
         node = site.node
         if isinstance(node, cst.Comparison):
-            if any(isinstance(c.operator, (cst.In, cst.NotIn)) and isinstance(c.comparator, cst.Name)
-                   and c.comparator.value == name for c in node.comparisons):
+            if any(isinstance(c.operator, (cst.In, cst.NotIn)) and ref(analysis, c.comparator, fn) == name
+                   for c in node.comparisons):
                 return True
         elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
                 and node.func.attr.value in LOOKUP_METHODS \
-                and isinstance(node.func.value, cst.Name) and node.func.value.value == name \
-                and not _result_mutated(site):
+                and ref(analysis, node.func.value, fn) == name and not _result_mutated(site):
             return True
-        elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) \
-                and node.value.value == name and _is_load(site):
+        elif isinstance(node, cst.Subscript) and ref(analysis, node.value, fn) == name and _is_load(site):
             return True
     return False
 
@@ -423,24 +536,27 @@ def _is_load(site: Site) -> bool:
     return True
 
 
-def _evicted(fn: Function, name: str) -> bool:
+def _evicted(analysis: ModuleAnalysis, fn: Function, name: str) -> bool:
     for site in fn.sites:
         node = site.node
         if isinstance(node, cst.Call):
             func = node.func
             if isinstance(func, cst.Attribute) and func.attr.value in EVICTING_METHODS \
-                    and isinstance(func.value, cst.Name) and func.value.value == name:
+                    and ref(analysis, func.value, fn) == name:
                 return True
-            if dotted_name(func) == "len" and node.args and isinstance(node.args[0].value, cst.Name) \
-                    and node.args[0].value.value == name \
+            if dotted_name(func) == "len" and node.args and ref(analysis, node.args[0].value, fn) == name \
                     and isinstance(site.parent, cst.Comparison):  # a size check, `if len(x) > N`
                 return True
         elif isinstance(node, cst.Del):
-            if any(root_name(t) == name for t in _del_targets(node.target)):
+            if any(ref(analysis, root(t), fn) == name for t in _del_targets(node.target)):
                 return True
-        elif isinstance(node, cst.Assign) and name in fn.globals_declared:
-            if any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
-                return True
+        elif isinstance(node, cst.Assign):
+            for t in node.targets:
+                target = t.target
+                if isinstance(target, cst.Name) and target.value not in fn.globals_declared:
+                    continue
+                if isinstance(target, (cst.Name, cst.Attribute)) and ref(analysis, target, fn) == name:
+                    return True
     return False
 
 

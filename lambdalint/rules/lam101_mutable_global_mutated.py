@@ -170,6 +170,22 @@ class MutableGlobalMutated(Rule):
                 return "\\n".join(lines)
             """,
         ),
+        Invalid(
+            """
+            class Handler:
+                def __init__(self):
+                    self.processed = []
+
+                def __call__(self, event, context):
+                    for record in event["Records"]:
+                        self.processed.append(record["messageId"])
+                    return {"processed": len(self.processed)}
+
+
+            handler = Handler()
+            """,
+            lines=(7,),
+        ),
     ]
 
     def check(self) -> Iterator[RawFinding]:
@@ -193,6 +209,8 @@ class MutableGlobalMutated(Rule):
 
     def _plan(self, mutation: _state.Mutation, glob: _state.MutableGlobal) -> Optional["_Plan"]:
         fn = mutation.site.function
+        if glob.cls is not None:
+            return None  # instance state: where to reset depends on how the class is used
         entries = [e.function for e in self.analysis.entries_reaching(fn)]
         return self._move_plan(glob, fn, entries) or self._reset_plan(glob, entries)
 
@@ -203,7 +221,7 @@ class MutableGlobalMutated(Rule):
         entries = [e.function for e in analysis.entries_reaching(fn)]
         snippet = _common.snippet(analysis.module, mutation.site.node)
         message = (
-            f"module-level {glob.kind} `{glob.name}` is mutated by `{snippet}` on every "
+            f"{glob.describe()} is mutated by `{snippet}` on every "
             "invocation and keeps its contents across warm invocations"
         )
         handlers = ", ".join(f"`{e.qualname}`" for e in entries) or f"`{fn.qualname}`"
@@ -212,6 +230,12 @@ class MutableGlobalMutated(Rule):
                 f"Create `{glob.name}` inside `{fn.qualname}` (move "
                 f"`{glob.name} = {_common.snippet(analysis.module, glob.value)}` from module level "
                 "to the top of the function) so each invocation starts empty."
+            )
+        elif glob.cls is not None:
+            suggestion = (
+                f"Create the {glob.kind} per invocation in `{glob.cls}` (a local in the method "
+                f"that fills it, passed along) instead of `{glob.display}` from `__init__`, or "
+                f"reset it with `{glob.display}.clear()` at the top of {handlers}."
             )
         else:
             suggestion = (

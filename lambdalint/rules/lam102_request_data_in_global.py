@@ -115,7 +115,7 @@ class RequestDataInGlobal(Rule):
                 name, value = _rebound_global(site, fn)
                 if name is None or value is None:
                     continue
-                if name in tracked and _state._reads(value, name):
+                if name in tracked and _state.reads(analysis, value, name, fn):
                     continue  # `x = x + [item]` accumulates: LAM101
                 value_site = Site(value, (*site.ancestors, site.node), fn)
                 if analysis.is_lazily_initialised(value_site) or not self._request_derived(value, fn):

@@ -146,17 +146,16 @@ class UnboundedModuleCache(Rule):
 
     def _finding(self, mutation: _state.Mutation, glob: _state.MutableGlobal) -> RawFinding:
         analysis = self.analysis
-        name = glob.name
         fn = mutation.site.function
         write = _common.snippet(analysis.module, mutation.site.node)
         message = (
-            f"module-level {glob.kind} `{name}` caches a key from the event (`{write}`) "
+            f"{glob.describe()} caches a key from the event (`{write}`) "
             "with no bound or eviction, so it grows for the life of the environment"
         )
         suggestion = (
-            f"Replace `{name}` with a bounded cache: move the computation in "
+            f"Replace `{glob.display}` with a bounded cache: move the computation in "
             f"`{fn.qualname}` into a function decorated with "
             "`@functools.lru_cache(maxsize=...)`, or make it "
-            f"`{name} = cachetools.TTLCache(maxsize=..., ttl=...)` so entries also expire."
+            f"`{glob.display} = cachetools.TTLCache(maxsize=..., ttl=...)` so entries also expire."
         )
         return self.report(mutation.site.node, message, suggestion, fn)
