@@ -29,6 +29,10 @@ class MutableGlobalMutated(Rule):
         data to the wrong caller, counts drift, and memory grows until the function runs
         out of it. The bug hides in tests, which usually run one invocation per process.
 
+        The same holds for containers created in `__init__` of a class whose one instance is
+        made at module level (`handler = Handler()`): `self.items` lives as long as the
+        environment.
+
         Make the container local to the invocation (create it inside the handler), or reset
         it at the top of the handler (`x.clear()`). Containers that are only filled at
         module level and read in the handler, containers cleared at the start of the
@@ -40,7 +44,9 @@ class MutableGlobalMutated(Rule):
         otherwise a reset (`x.clear()`, or `global x` and `x = <initial value>` when the
         initial value is not empty) is inserted at the top of every handler that reaches the
         mutation. Code that relies on the data surviving between invocations (deliberate
-        batching) changes behaviour, which is exactly what the rule warns about.
+        batching) changes behaviour, which is exactly what the rule warns about. Containers
+        held by a module-level handler object (`self.items = []` in `__init__`) are reported
+        without a fix.
     """
     valid = [
         Valid(
