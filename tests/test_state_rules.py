@@ -262,3 +262,50 @@ def test_cli_reports_and_fixes_state_leaks(tmp_path, cli):
     fixed = cli("check", "--fix", "--unsafe-fixes", "--no-cache", str(app), cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "    totals.clear()\n" in app.read_text()
+
+
+def test_fix_handles_one_liners_async_handlers_and_keeps_spacing():
+    fixed = fix(
+        """
+        from collections import deque
+
+        results = []
+        window = deque(maxlen=5)
+        names = ["a"]
+
+
+        def handler(event, context): results.append(event); return results
+
+
+        async def async_handler(event, context):
+            \"\"\"Doc.\"\"\"
+            global names
+            names.append(event["n"])
+            window.append(event)
+            return list(window), names
+        """,
+        ["LAM101"],
+    )
+    assert fixed == src(
+        """
+        from collections import deque
+
+        names = ["a"]
+
+
+        def handler(event, context):
+            results = []
+            results.append(event); return results
+
+
+        async def async_handler(event, context):
+            \"\"\"Doc.\"\"\"
+            global names
+            window = deque(maxlen=5)
+            names = ["a"]
+            names.append(event["n"])
+            window.append(event)
+            return list(window), names
+        """
+    )
+    compile(fixed, "fixed.py", "exec")

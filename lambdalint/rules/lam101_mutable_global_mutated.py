@@ -339,10 +339,7 @@ def _merged_fixes(module: cst.Module, plans: List[Optional[_Plan]]) -> List[Opti
         edits: Dict[cst.CSTNode, object] = {node: _insert_at_top(stmts) for node, stmts in inserts.items()}
         for stmt in removals:
             edits[stmt] = cst.RemoveFromParent()
-        kept = [index for index, stmt in enumerate(body) if all(stmt is not r for r in removals)]
-        if removals and kept and kept[0] > 0:  # the new first statement gets no blank lines above
-            first = body[kept[0]]
-            edits[first] = lambda u, f=edits.get(first): _strip_blank_lines(f(u) if f else u)
+        _keep_spacing(body, removals, edits)
         names = [n for i in group for n in _plan_names(plans[i])]
         fix = Fix(
             applicability=UNSAFE,
@@ -352,6 +349,31 @@ def _merged_fixes(module: cst.Module, plans: List[Optional[_Plan]]) -> List[Opti
         for i in group:
             fixes[i] = fix
     return fixes
+
+
+def _keep_spacing(body: List[cst.CSTNode], removals: List[cst.CSTNode], edits: Dict) -> None:
+    """The statement after a removed run takes over the run's blank lines above it (or
+    none, when it becomes the first statement of the module)."""
+    index = 0
+    while index < len(body):
+        if not any(body[index] is r for r in removals):
+            index += 1
+            continue
+        start = index
+        while index < len(body) and any(body[index] is r for r in removals):
+            index += 1
+        if index == len(body):
+            return
+        blank = [line for line in body[start].leading_lines if not line.comment]
+        kept = body[index]
+        if start == 0:
+            edits[kept] = lambda u, f=edits.get(kept): _strip_blank_lines(f(u) if f else u)
+        elif blank and not kept.leading_lines:
+            edits[kept] = lambda u, f=edits.get(kept), b=blank: _with_blank_lines(f(u) if f else u, b)
+
+
+def _with_blank_lines(node: cst.CSTNode, blank: List[cst.EmptyLine]) -> cst.CSTNode:
+    return node.with_changes(leading_lines=[*blank, *node.leading_lines])
 
 
 def _plan_names(plan: _Plan) -> List[str]:
