@@ -309,3 +309,14 @@ def test_fix_handles_one_liners_async_handlers_and_keeps_spacing():
         """
     )
     compile(fixed, "fixed.py", "exec")
+
+
+@pytest.mark.parametrize("reset_first, expected", [(True, []), (False, [(2, "LAM101")])])
+def test_reset_must_come_before_the_helper_is_handed_on_as_a_callback(reset_first, expected):
+    reset, use = "    seen.clear()\n", "    found = list(map(remember, event['ids']))\n"
+    body = reset + use if reset_first else use + reset
+    source = (
+        "def remember(item):\n    seen.append(item)\n\n\nseen = []\n\n\n"
+        "def handler(event, context):\n" + body + "    return found\n"
+    )
+    assert sorted((f.line, f.code) for f in lint(source)) == expected

@@ -466,9 +466,10 @@ def entry_resets_before_calling(analysis: ModuleAnalysis, entry: Function, name:
         callee = analysis._resolve_direct(site.node.func, entry)
         if callee is not None and target in analysis.reachable_from(callee):
             first_call = min(first_call, top_statement_index(site))
-    for child in entry.children:
-        if target in analysis.reachable_from(child):
-            first_call = 0  # handed on as a callback: no telling when it runs
+    for index, stmt in enumerate(statements[:first_call]):
+        if any(_reaches(analysis, entry, name.value, target) for name in _names_in(stmt)):
+            first_call = index  # handed on as a callback (`pool.map(helper, ...)`)
+            break
     if reset_before(analysis, entry, name, first_call):
         return True
     for index, stmt in enumerate(statements[: first_call + 1]):
@@ -476,6 +477,18 @@ def entry_resets_before_calling(analysis: ModuleAnalysis, entry: Function, name:
                 and any(is_reset(analysis, s, name, entry) for s in stmt.finalbody.body.body):
             return True
     return False
+
+
+def _reaches(analysis: ModuleAnalysis, entry: Function, name: str, target: Function) -> bool:
+    fn = analysis._lookup_function(name, entry)
+    return fn is not None and target in analysis.reachable_from(fn)
+
+
+def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
+    if isinstance(node, cst.Name):
+        yield node
+    for child in node.children:
+        yield from _names_in(child)
 
 
 # -- whole-path usage ---------------------------------------------------------------------
