@@ -741,6 +741,14 @@ class ModuleAnalysis:
             self._reach[key] = reached
         return self._reach[key]
 
+    def function_called(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+        """The function of this module a call's `func` runs, when resolvable."""
+        return self._resolve_direct(func, fn)
+
+    def function_named(self, name: str, fn: Optional[Function]) -> Optional[Function]:
+        """The function a name means inside `fn` (nested, module-level, or a class's __init__)."""
+        return self._lookup_function(name, fn)
+
     def entries_reaching(self, fn: Function) -> List[EntryPoint]:
         """Every entry point whose invocation path includes `fn`."""
         return [e for e in self.entry_points if fn in self.reachable_from(e.function)]

@@ -19,6 +19,7 @@ How LAM101 and LAM103 split one container between them (never both):
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Set
 
@@ -122,8 +123,13 @@ def starts_empty(analysis: ModuleAnalysis, value: cst.BaseExpression) -> bool:
     return False
 
 
+# Per-module results shared by the three state rules (computed once per analysis).
+_GLOBALS: "weakref.WeakKeyDictionary[ModuleAnalysis, Dict[str, MutableGlobal]]" = weakref.WeakKeyDictionary()
+_USAGE: "weakref.WeakKeyDictionary[ModuleAnalysis, Dict[str, Usage]]" = weakref.WeakKeyDictionary()
+
+
 def mutable_globals(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
-    cached = getattr(analysis, "_lambdalint_mutable_globals", None)
+    cached = _GLOBALS.get(analysis)
     if cached is not None:
         return cached
     found: Dict[str, MutableGlobal] = {}
@@ -135,7 +141,7 @@ def mutable_globals(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
                 a.keyword is not None and a.keyword.value == "maxlen" for a in value.args)
             found[name] = MutableGlobal(name, kinds[0], value, bounded)
     found.update(_instance_attributes(analysis))
-    analysis._lambdalint_mutable_globals = found  # type: ignore[attr-defined]
+    _GLOBALS[analysis] = found
     return found
 
 
@@ -463,7 +469,7 @@ def entry_resets_before_calling(analysis: ModuleAnalysis, entry: Function, name:
     statements = body_statements(entry)
     first_call = len(statements)
     for site in entry.iter(cst.Call):
-        callee = analysis._resolve_direct(site.node.func, entry)
+        callee = analysis.function_called(site.node.func, entry)
         if callee is not None and target in analysis.reachable_from(callee):
             first_call = min(first_call, top_statement_index(site))
     for index, stmt in enumerate(statements[:first_call]):
@@ -480,7 +486,7 @@ def entry_resets_before_calling(analysis: ModuleAnalysis, entry: Function, name:
 
 
 def _reaches(analysis: ModuleAnalysis, entry: Function, name: str, target: Function) -> bool:
-    fn = analysis._lookup_function(name, entry)
+    fn = analysis.function_named(name, entry)
     return fn is not None and target in analysis.reachable_from(fn)
 
 
@@ -495,7 +501,7 @@ def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
 
 def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
     """How the invocation path uses each mutable global (computed once per module)."""
-    cached = getattr(analysis, "_lambdalint_state_usage", None)
+    cached = _USAGE.get(analysis)
     if cached is not None:
         return cached
     tracked = mutable_globals(analysis)
@@ -512,7 +518,7 @@ def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
             u = result[name]
             u.looked_up = u.looked_up or _looked_up(analysis, fn, name)
             u.evicted = u.evicted or _evicted(analysis, fn, name)
-    analysis._lambdalint_state_usage = result  # type: ignore[attr-defined]
+    _USAGE[analysis] = result
     return result
 
 
