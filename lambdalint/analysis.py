@@ -445,6 +445,8 @@ class ModuleAnalysis:
         self._tainted_cache: Dict[int, bool] = {}
         self._param_invariance: Dict[Tuple[int, str], bool] = {}
         self._reach: Dict[int, Set[Function]] = {}
+        self._call_index: Optional[Dict[Function, List[Tuple[Function, Optional[cst.Call]]]]] = None
+        self._param_taint: Dict[Tuple[int, str, bool], bool] = {}
 
     def class_depth_of(self, fn: Function) -> int:
         return self._class_depth.get(id(fn), 0)
@@ -895,35 +897,58 @@ class ModuleAnalysis:
         index = fn.params.index(name)
         if fn.is_method and fn.params and fn.params[0] in ("self", "cls"):
             index -= 1
+        memo = (id(fn), name)
+        if memo in self._param_invariance:
+            return self._param_invariance[memo]
         active.add(key)
         try:
-            calls = list(self._call_sites(fn))
-            if not calls:
-                return False
-            for caller, call in calls:
-                if call is None:
-                    return False
-                arg = _argument(call, index, name)
-                if arg is None:
-                    default = _param_default(fn.node, name)
-                    if default is None or not self._invariant(default, None, active):
-                        return False
-                elif not self._invariant(arg, caller, active):
-                    return False
-            return True
+            result = self._param_invariant_uncached(fn, name, index, active)
         finally:
             active.discard(key)
+        self._param_invariance[memo] = result
+        return result
+
+    def _param_invariant_uncached(self, fn: Function, name: str, index: int, active) -> bool:
+        calls = list(self._call_sites(fn))
+        if not calls:
+            return False
+        for caller, call in calls:
+            if call is None:
+                return False
+            arg = _argument(call, index, name)
+            if arg is None:
+                default = _param_default(fn.node, name)
+                if default is None or not self._invariant(default, None, active):
+                    return False
+            elif not self._invariant(arg, caller, active):
+                return False
+        return True
 
     def _call_sites(self, target: Function) -> Iterator[Tuple[Function, Optional[cst.Call]]]:
         """Where `target` is called on the path; a None call means "passed as a callback"."""
+        if self._call_index is None:
+            self._call_index = self._index_call_sites()
+        return iter(self._call_index.get(target, ()))
+
+    def _index_call_sites(self) -> Dict[Function, List[Tuple[Function, Optional[cst.Call]]]]:
+        """Every call site on the path by callee, built once: parameter invariance and
+        taint ask for the callers of each helper, along chains of helpers."""
+        by_name: Dict[str, List[Function]] = {}
+        for fn in self.functions.values():
+            by_name.setdefault(fn.name, []).append(fn)
+        index: Dict[Function, List[Tuple[Function, Optional[cst.Call]]]] = {}
         for caller in self.path_functions:
-            called = False
+            called: Set[Function] = set()
             for site in caller.iter(cst.Call):
-                if self._resolve_direct(site.node.func, caller) is target:
-                    called = True
-                    yield caller, site.node
-            if not called and target.name in caller.referenced:
-                yield caller, None
+                target = self._resolve_direct(site.node.func, caller)
+                if target is not None:
+                    called.add(target)
+                    index.setdefault(target, []).append((caller, site.node))
+            for name in caller.referenced:
+                for target in by_name.get(name, ()):
+                    if target not in called:
+                        index.setdefault(target, []).append((caller, None))
+        return index
 
     def _resolve_direct(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
         if isinstance(func, cst.Name):
@@ -1002,17 +1027,20 @@ class ModuleAnalysis:
         index = fn.params.index(name)
         if fn.is_method and fn.params and fn.params[0] in ("self", "cls"):
             index -= 1
+        memo = (id(fn), name, request_only)
+        if memo in self._param_taint:
+            return self._param_taint[memo]
         active.add(key)
         try:
-            for caller in self.path_functions:
-                for site in caller.iter(cst.Call):
-                    if self._resolve_direct(site.node.func, caller) is fn:
-                        arg = _argument(site.node, index, name)
-                        if arg is not None and self._tainted(arg, caller, active, request_only):
-                            return True
-            return False
+            result = any(
+                call is not None and _argument(call, index, name) is not None
+                and self._tainted(_argument(call, index, name), caller, active, request_only)
+                for caller, call in self._call_sites(fn)
+            )
         finally:
             active.discard(key)
+        self._param_taint[memo] = result
+        return result
 
     # -- caching and lazy initialisation --------------------------------------------
     def is_lazily_initialised(self, site: Site) -> bool:

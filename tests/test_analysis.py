@@ -267,3 +267,35 @@ def test_decorators_resolving_through_a_module_level_call_do_not_crash():
         """
     )
     assert analysis.functions["index"].decorators == ["flask.Flask().route"]
+
+
+def test_parameter_questions_along_a_chain_of_helpers_are_answered_once_each(monkeypatch):
+    """A chain of n helpers passing the event on used to rescan every call on the path
+    for every link of every question (cubic); now callers are indexed once and each
+    parameter's answer is remembered."""
+    calls = {"index": 0, "invariant": 0}
+    index, uncached = ModuleAnalysis._index_call_sites, ModuleAnalysis._param_invariant_uncached
+
+    def counting_index(self):
+        calls["index"] += 1
+        return index(self)
+
+    def counting_uncached(self, *args):
+        calls["invariant"] += 1
+        return uncached(self, *args)
+
+    monkeypatch.setattr(ModuleAnalysis, "_index_call_sites", counting_index)
+    monkeypatch.setattr(ModuleAnalysis, "_param_invariant_uncached", counting_uncached)
+    n = 40
+    helpers = "".join(
+        f"def helper_{i}(key):\n    return helper_{i + 1}(key)\n\n\n" for i in range(n)
+    )
+    source = helpers + f"def helper_{n}(key):\n    return key\n\n\ndef handler(event, context):\n    return helper_0('k')\n"
+    analysis = analyse(source)
+    last = analysis.functions[f"helper_{n}"]
+    ret = next(site.node for site in last.iter(cst.Return))
+    for _ in range(3):
+        assert analysis.is_invariant(ret.value, last)
+        assert not analysis.is_tainted(ret.value, last)
+    assert calls["index"] == 1
+    assert calls["invariant"] == n + 1

@@ -515,6 +515,8 @@ def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
         for name, glob in tracked.items():
             if glob.cls is None and name not in fn.referenced and name not in fn.globals_declared:
                 continue
+            if glob.cls is not None and "self" not in fn.referenced:
+                continue
             u = result[name]
             u.looked_up = u.looked_up or _looked_up(analysis, fn, name)
             u.evicted = u.evicted or _evicted(analysis, fn, name)
