@@ -276,9 +276,14 @@ def reads(analysis: ModuleAnalysis, expr: cst.CSTNode, key: str, fn: Function) -
 IDEMPOTENT_METHODS = {"update", "setdefault", "add", "discard", "__setitem__"}
 
 
+_NUMERIC_CALLS = {"len", "int", "float", "round", "sum"}
+
+
 def _idempotent(analysis: ModuleAnalysis, node: cst.CSTNode, fn: Function) -> bool:
-    """Repeating it every invocation leaves the same state: `x["stage"] = STAGE`,
-    `x.update(DEFAULTS)`, or a counter under a fixed key (`stats["calls"] += 1`)."""
+    """It neither grows the container nor stores request data: a repeated update with
+    invariant arguments (`x.update(DEFAULTS)`), a fixed slot overwritten with something
+    that is not from the request (`x["last_run"] = time.time()`), or a counter under a
+    fixed key (`stats["calls"] += 1`, `stats["records"] += len(records)`)."""
     invariant = analysis.is_invariant
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
             and not isinstance(node.func.value, cst.Subscript):
@@ -286,11 +291,15 @@ def _idempotent(analysis: ModuleAnalysis, node: cst.CSTNode, fn: Function) -> bo
     if isinstance(node, cst.Assign) and isinstance(node.targets[0].target, cst.Subscript) \
             and not isinstance(node.targets[0].target.value, cst.Subscript):
         key = _subscript_key(node.targets[0].target)
-        return key is not None and invariant(key, fn) and invariant(node.value, fn)
+        return key is not None and invariant(key, fn) \
+            and not analysis.is_tainted(node.value, fn, request_only=True)
     if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Subscript) \
             and not isinstance(node.target.value, cst.Subscript):
         key = _subscript_key(node.target)
-        return key is not None and invariant(key, fn) and isinstance(node.value, (cst.Integer, cst.Float))
+        value = node.value
+        numeric = isinstance(value, (cst.Integer, cst.Float)) or (
+            isinstance(value, cst.Call) and dotted_name(value.func) in _NUMERIC_CALLS)
+        return key is not None and invariant(key, fn) and numeric
     return False
 
 
