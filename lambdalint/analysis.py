@@ -49,10 +49,15 @@ PURE_METHODS = {
     "removesuffix", "parent",
 }
 
+# What differs per request on the Lambda context object (the rest describes the function
+# or the environment, or is a timer).
+REQUEST_CONTEXT_ATTRIBUTES = {"aws_request_id", "client_context", "identity"}
+
 # Nodes a rule may ask for, per function.
 COLLECTED = (
     cst.Call, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.Import, cst.ImportFrom,
     cst.While, cst.For, cst.With, cst.Return, cst.Lambda, cst.Await, cst.Yield,
+    cst.Subscript, cst.Comparison,
 )
 
 
@@ -432,6 +437,7 @@ class ModuleAnalysis:
         self._positions = None
         self._top_index: Optional[Dict[int, int]] = None
         self._binding_index: Optional[Dict[str, int]] = None
+        self._module_value_functions: Dict[str, List[Function]] = {}
         module.visit(_Collector(self))
         self.rebound_globals: Set[str] = set()
         for fn in self.functions.values():
@@ -443,6 +449,9 @@ class ModuleAnalysis:
         self._invariant_cache: Dict[int, bool] = {}
         self._tainted_cache: Dict[int, bool] = {}
         self._param_invariance: Dict[Tuple[int, str], bool] = {}
+        self._reach: Dict[int, Set[Function]] = {}
+        self._call_index: Optional[Dict[Function, List[Tuple[Function, Optional[cst.Call]]]]] = None
+        self._param_taint: Dict[Tuple[int, str, bool], bool] = {}
 
     def class_depth_of(self, fn: Function) -> int:
         return self._class_depth.get(id(fn), 0)
@@ -613,15 +622,37 @@ class ModuleAnalysis:
             if child.name in fn.referenced:
                 yield child
         for site in fn.iter(cst.Call):
-            target = self._resolve_callee(site.node.func, fn)
+            target = self._resolve_direct(site.node.func, fn)
             if target is not None:
                 yield target
         for name in fn.referenced:
+            if name in self.classes:
+                continue  # `Cls.method` / `isinstance(x, Cls)` do not run `Cls.__init__`
             target = self._lookup_function(name, fn)
             if target is not None:
                 yield target
+            elif self.is_module_level_name(name, fn):
+                yield from self._functions_in_module_value(name)
 
-    def _lookup_function(self, name: str, fn: Function) -> Optional[Function]:
+    def _functions_in_module_value(self, name: str) -> Iterator[Function]:
+        """Functions a module-level value hands on: a dispatch table `{"a": on_a}`, an
+        alias `process = on_a`, a lambda or `functools.partial(on_a, ...)`.  A call in the
+        value (`X = build()`) ran at import time (Init), so its callee is not included."""
+        if name in self._module_value_functions:
+            return iter(self._module_value_functions[name])
+        found: List[Function] = []
+        self._module_value_functions[name] = found  # also guards against self-reference
+        for value in self.module_bindings.get(name, ()):
+            if isinstance(value, cst.BaseExpression):
+                for ref in _callable_references(value):
+                    target = self._lookup_function(ref, None)
+                    if target is not None and target not in found:
+                        found.append(target)
+                    elif target is None and ref != name and ref in self.module_bindings:
+                        found.extend(f for f in self._functions_in_module_value(ref) if f not in found)
+        return iter(found)
+
+    def _lookup_function(self, name: str, fn: Optional[Function]) -> Optional[Function]:
         scope: Optional[Function] = fn
         while scope is not None:
             for child in scope.children:
@@ -637,6 +668,21 @@ class ModuleAnalysis:
         return None
 
     def _resolve_callee(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            inner = func.value.func
+            if isinstance(inner, cst.Name) and inner.value == "super":
+                owner = _owning_method(fn)
+                node = self.classes.get(owner.cls) if owner is not None and owner.cls else None
+                for base in node.bases if node is not None else ():
+                    if isinstance(base.value, cst.Name) and base.value.value in self.classes:
+                        target = self._method(base.value.value, func.attr.value)
+                        if target is not None:
+                            return target
+                return None
+            if isinstance(inner, cst.Name) and inner.value in self.classes \
+                    and not self._shadowed(inner.value, fn):
+                return self._method(inner.value, func.attr.value)  # `Service().run(...)`
+            return None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             receiver, method = func.value.value, func.attr.value
             owner = fn
@@ -650,6 +696,15 @@ class ModuleAnalysis:
             if cls is not None:
                 return self._method(cls, method)
         return None
+
+    def _shadowed(self, name: str, fn: Optional[Function]) -> bool:
+        """`name` is bound in `fn` or an enclosing function (not the module's)."""
+        scope = fn
+        while scope is not None:
+            if scope.is_local(name):
+                return True
+            scope = scope.parent
+        return False
 
     def _method(self, cls: str, method: str) -> Optional[Function]:
         seen: Set[str] = set()
@@ -677,6 +732,33 @@ class ModuleAnalysis:
                 reached[fn] = entry
                 todo.extend(self.callees(fn))
         return reached
+
+    def reachable_from(self, fn: Function) -> Set[Function]:
+        """`fn` and every function it reaches (the invocation path below one function)."""
+        key = id(fn)
+        if key not in self._reach:
+            reached: Set[Function] = set()
+            todo = [fn]
+            while todo:
+                current = todo.pop()
+                if current in reached or (current.cached and current is not fn):
+                    continue
+                reached.add(current)
+                todo.extend(self.callees(current))
+            self._reach[key] = reached
+        return self._reach[key]
+
+    def function_called(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+        """The function of this module a call's `func` runs, when resolvable."""
+        return self._resolve_direct(func, fn)
+
+    def function_named(self, name: str, fn: Optional[Function]) -> Optional[Function]:
+        """The function a name means inside `fn` (nested, module-level, or a class's __init__)."""
+        return self._lookup_function(name, fn)
+
+    def entries_reaching(self, fn: Function) -> List[EntryPoint]:
+        """Every entry point whose invocation path includes `fn`."""
+        return [e for e in self.entry_points if fn in self.reachable_from(e.function)]
 
     def on_path(self, fn: Function) -> bool:
         return fn in self.path_functions
@@ -820,35 +902,58 @@ class ModuleAnalysis:
         index = fn.params.index(name)
         if fn.is_method and fn.params and fn.params[0] in ("self", "cls"):
             index -= 1
+        memo = (id(fn), name)
+        if memo in self._param_invariance:
+            return self._param_invariance[memo]
         active.add(key)
         try:
-            calls = list(self._call_sites(fn))
-            if not calls:
-                return False
-            for caller, call in calls:
-                if call is None:
-                    return False
-                arg = _argument(call, index, name)
-                if arg is None:
-                    default = _param_default(fn.node, name)
-                    if default is None or not self._invariant(default, None, active):
-                        return False
-                elif not self._invariant(arg, caller, active):
-                    return False
-            return True
+            result = self._param_invariant_uncached(fn, name, index, active)
         finally:
             active.discard(key)
+        self._param_invariance[memo] = result
+        return result
+
+    def _param_invariant_uncached(self, fn: Function, name: str, index: int, active) -> bool:
+        calls = list(self._call_sites(fn))
+        if not calls:
+            return False
+        for caller, call in calls:
+            if call is None:
+                return False
+            arg = _argument(call, index, name)
+            if arg is None:
+                default = _param_default(fn.node, name)
+                if default is None or not self._invariant(default, None, active):
+                    return False
+            elif not self._invariant(arg, caller, active):
+                return False
+        return True
 
     def _call_sites(self, target: Function) -> Iterator[Tuple[Function, Optional[cst.Call]]]:
         """Where `target` is called on the path; a None call means "passed as a callback"."""
+        if self._call_index is None:
+            self._call_index = self._index_call_sites()
+        return iter(self._call_index.get(target, ()))
+
+    def _index_call_sites(self) -> Dict[Function, List[Tuple[Function, Optional[cst.Call]]]]:
+        """Every call site on the path by callee, built once: parameter invariance and
+        taint ask for the callers of each helper, along chains of helpers."""
+        by_name: Dict[str, List[Function]] = {}
+        for fn in self.functions.values():
+            by_name.setdefault(fn.name, []).append(fn)
+        index: Dict[Function, List[Tuple[Function, Optional[cst.Call]]]] = {}
         for caller in self.path_functions:
-            called = False
+            called: Set[Function] = set()
             for site in caller.iter(cst.Call):
-                if self._resolve_direct(site.node.func, caller) is target:
-                    called = True
-                    yield caller, site.node
-            if not called and target.name in caller.referenced:
-                yield caller, None
+                target = self._resolve_direct(site.node.func, caller)
+                if target is not None:
+                    called.add(target)
+                    index.setdefault(target, []).append((caller, site.node))
+            for name in caller.referenced:
+                for target in by_name.get(name, ()):
+                    if target not in called:
+                        index.setdefault(target, []).append((caller, None))
+        return index
 
     def call_sites(self, target: Function) -> Iterator[Tuple[Function, Optional[cst.Call]]]:
         """Where `target` is called on the invocation path: (caller, call); the call is
@@ -864,40 +969,56 @@ class ModuleAnalysis:
             return self._lookup_function(func.value, fn)
         return self._resolve_callee(func, fn)
 
-    def is_tainted(self, expr: object, fn: Optional[Function]) -> bool:
-        """True when the value derives from the event or context of an entry point."""
-        return self._tainted(expr, fn, set())
+    def is_tainted(self, expr: object, fn: Optional[Function], request_only: bool = False) -> bool:
+        """True when the value derives from the event or context of an entry point.
 
-    def _tainted(self, expr: object, fn: Optional[Function], active) -> bool:
+        With `request_only`, the context counts only through what differs per request
+        (`aws_request_id`, `client_context`, `identity`), not through the remaining time,
+        the function name or a bare `context` in `hasattr(context, ...)`."""
+        return self._tainted(expr, fn, set(), request_only)
+
+    def _tainted(self, expr: object, fn: Optional[Function], active, request_only: bool = False) -> bool:
         if fn is None or expr is None:
             return False
         if isinstance(expr, _IterOf):
-            return self._tainted(expr.iterable, fn, active)
+            return self._tainted(expr.iterable, fn, active, request_only)
         if isinstance(expr, _Opaque):
             return False
         if isinstance(expr, cst.Name):
-            return self._name_tainted(expr.value, fn, active)
+            return self._name_tainted(expr.value, fn, active, request_only)
         if isinstance(expr, cst.Attribute) and expr.attr.value in REQUEST_ATTRIBUTES:
             return True
+        if request_only and isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) \
+                and self._is_context_param(expr.value.value, fn):
+            return expr.attr.value in REQUEST_CONTEXT_ATTRIBUTES
         if isinstance(expr, cst.AugAssign):
-            return self._tainted(expr.value, fn, active)
+            return self._tainted(expr.value, fn, active, request_only)
         if isinstance(expr, (cst.Lambda,)):
             return False
         return any(
-            self._tainted(child, fn, active)
+            self._tainted(child, fn, active, request_only)
             for child in expr.children
-            if isinstance(child, cst.CSTNode) and not isinstance(child, (cst.Comma, cst.BaseWhitespace))
+            if isinstance(child, cst.CSTNode) and not isinstance(child, (cst.Comma, cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace))
         ) if isinstance(expr, cst.CSTNode) else False
 
-    def _name_tainted(self, name: str, fn: Function, active) -> bool:
+    def _is_context_param(self, name: str, fn: Function) -> bool:
+        scope: Optional[Function] = fn
+        while scope is not None:
+            if scope.is_local(name):
+                params = scope.positional_params()
+                return name in self.entry_params(scope) and len(params) > 1 and params[1] == name
+            scope = scope.parent
+        return False
+
+    def _name_tainted(self, name: str, fn: Function, active, request_only: bool = False) -> bool:
         scope: Optional[Function] = fn
         while scope is not None:
             if name in scope.globals_declared:
                 return False
             if name in scope.params or name in scope.extra_params:
                 if name in self.entry_params(scope):
-                    return True
-                return self._param_tainted(scope, name, active)
+                    return not (request_only and self._is_context_param(name, scope))
+                return self._param_tainted(scope, name, active, request_only)
             if name in scope.assigned:
                 key = (id(scope), name)
                 if key in active:
@@ -905,7 +1026,7 @@ class ModuleAnalysis:
                 active.add(key)
                 try:
                     return any(
-                        not isinstance(v, cst.FunctionDef) and self._tainted(v, scope, active)
+                        not isinstance(v, cst.FunctionDef) and self._tainted(v, scope, active, request_only)
                         for v in scope.assigned[name]
                     )
                 finally:
@@ -913,24 +1034,27 @@ class ModuleAnalysis:
             scope = scope.parent
         return False
 
-    def _param_tainted(self, fn: Function, name: str, active) -> bool:
+    def _param_tainted(self, fn: Function, name: str, active, request_only: bool = False) -> bool:
         key = (id(fn), "taint:" + name)
         if key in active or name not in fn.params:
             return False
         index = fn.params.index(name)
         if fn.is_method and fn.params and fn.params[0] in ("self", "cls"):
             index -= 1
+        memo = (id(fn), name, request_only)
+        if memo in self._param_taint:
+            return self._param_taint[memo]
         active.add(key)
         try:
-            for caller in self.path_functions:
-                for site in caller.iter(cst.Call):
-                    if self._resolve_direct(site.node.func, caller) is fn:
-                        arg = _argument(site.node, index, name)
-                        if arg is not None and self._tainted(arg, caller, active):
-                            return True
-            return False
+            result = any(
+                call is not None and _argument(call, index, name) is not None
+                and self._tainted(_argument(call, index, name), caller, active, request_only)
+                for caller, call in self._call_sites(fn)
+            )
         finally:
             active.discard(key)
+        self._param_taint[memo] = result
+        return result
 
     # -- caching and lazy initialisation --------------------------------------------
     def is_lazily_initialised(self, site: Site) -> bool:
@@ -988,6 +1112,28 @@ class ModuleAnalysis:
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._positions = wrapper.resolve(PositionProvider)
         return self._positions[node]
+
+
+def _owning_method(fn: Optional[Function]) -> Optional[Function]:
+    while fn is not None and fn.cls is None:
+        fn = fn.parent
+    return fn
+
+
+def _callable_references(value: cst.CSTNode) -> Iterator[str]:
+    """Names a module-level value stores for later calls (not names it calls right away)."""
+    if isinstance(value, cst.Name):
+        yield value.value
+    elif isinstance(value, cst.Lambda):
+        yield from (n.value for n in _names_in(value.body))
+    elif isinstance(value, cst.Call):
+        for arg in value.args:  # `partial(on_a, ...)`, `Router(routes=[...])`
+            yield from _callable_references(arg.value)
+    elif isinstance(value, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
+        for element in value.elements:
+            yield from _callable_references(element.value)
+            if isinstance(element, cst.DictElement):
+                yield from _callable_references(element.key)
 
 
 def _walk_defs(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -196,8 +196,12 @@ def fix_text(text: str, path: str, options: Options, level: str) -> Tuple[str, i
     result = lint_text(text, path, options)
     for _ in range(MAX_FIX_PASSES):
         chosen, anchors = [], []
+        shared = 0  # findings resolved by a fix object another finding already chose
         for raw, finding in result.raw:
             if not _applicable(finding, level):
+                continue
+            if any(finding.fix is other for other in chosen):
+                shared += 1  # one edit set covering several findings (e.g. LAM101 resets)
                 continue
             if any(fixer.conflicts(finding.fix, other) for other in chosen):
                 continue  # waits for the next pass
@@ -211,7 +215,7 @@ def fix_text(text: str, path: str, options: Options, level: str) -> Tuple[str, i
         if error is not None or new_text == text:
             break  # never produce code that does not parse
         text = new_text
-        applied += len(chosen)
+        applied += len(chosen) + shared
         result = lint_text(text, path, options, module=reparsed)
     return text, applied, result
 
