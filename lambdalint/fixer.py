@@ -135,7 +135,8 @@ def _prepend(statements: List[cst.CSTNode], prior: object):
         for position, stmt in enumerate(statements):
             comments = [line for line in getattr(stmt, "leading_lines", ()) if line.comment]
             blank = [cst.EmptyLine()] if position == 0 else []
-            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            defs = (cst.FunctionDef, cst.ClassDef)
+            if isinstance(stmt, defs) or (position and isinstance(statements[position - 1], defs)):
                 blank = [cst.EmptyLine(), cst.EmptyLine()]  # PEP 8: defs apart by two lines
             new.append(stmt.with_changes(leading_lines=blank + comments))
         if isinstance(updated, cst.FlattenSentinel):

@@ -55,3 +55,15 @@ def test_hoisted_definition_is_two_lines_apart():
     fix = Fix("unsafe", "loader", module_statements=[loader])
     out = fixer.apply(module, [fix], [module.body[1]]).code
     assert out == "import os\n\n\ndef _load():\n    return 1\n\n\ndef handler(event, context):\n    pass\n"
+
+
+def test_statement_hoisted_after_a_definition_is_two_lines_below_it():
+    from lambdalint.model import Fix
+
+    module = cst.parse_module("import os\n\n\ndef handler(event, context):\n    pass\n")
+    loader = cst.parse_statement("def _load():\n    return 1\n")
+    constant = cst.parse_statement("X = _load()\n")
+    fix = Fix("unsafe", "loader", module_statements=[loader, constant])
+    out = fixer.apply(module, [fix], [module.body[1]]).code
+    assert out == ("import os\n\n\ndef _load():\n    return 1\n\n\nX = _load()\n\n\n"
+                   "def handler(event, context):\n    pass\n")

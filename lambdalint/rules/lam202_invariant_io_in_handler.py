@@ -33,6 +33,7 @@ _LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "AWS_LAMBDA_RUNTIME_API",
                 "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")
 _PATH_METHODS = {"joinpath", "with_name", "with_suffix", "with_stem", "resolve", "absolute",
                  "expanduser"}
+_DOWNLOAD_DESTINATIONS = {"Filename", "Fileobj", "Callback", "Config"}
 _CONSUMERS = {"read", "readlines", "read_text", "read_bytes", "json", "decode", "text", "content"}
 _DISK_CHECKS = {"os.path.exists", "os.path.isfile", "os.path.isdir", "os.access"}
 
@@ -313,6 +314,8 @@ class InvariantIoInHandler(Rule):
                     continue
                 if analysis.is_lazily_initialised(site) or self._disk_cached(site, fn):
                     continue
+                if io.kind == "http" and isinstance(site.parent, cst.Expr):
+                    continue  # the response is not used: a ping or webhook, not a read
                 yield self._finding(site, fn, io)
 
     def _classify(self, call: cst.Call, fn: Function) -> Optional[_Io]:
@@ -321,6 +324,10 @@ class InvariantIoInHandler(Rule):
         qn = analysis.qualified_name(call.func, fn)
         if qn in STREAM_LOADERS:
             return self._loader(call, fn, qn)
+        if isinstance(call.func, cst.Attribute) and qn not in HTTP_GETS:
+            aws = self._aws_read(call, fn)
+            if aws is not None:
+                return aws
         if not all(analysis.is_invariant(a.value, fn) for a in call.args):
             return None
         if self._is_builtin_open(call.func, fn) or qn in FILE_OPENERS:
@@ -335,10 +342,6 @@ class InvariantIoInHandler(Rule):
             return self._file_read(func.value, mode, fn, "file")
         if qn in HTTP_GETS:
             return self._http_get(call, fn, qn)
-        if isinstance(func, cst.Attribute):
-            aws = self._aws_read(func, fn)
-            if aws is not None:
-                return aws
         if qn is not None and qn in analysis.config.io_functions:
             return _Io("custom", qn)
         return None
@@ -429,12 +432,20 @@ class InvariantIoInHandler(Rule):
             return None
         return _Io("http", _common.snippet(analysis.module, url, 60))
 
-    def _aws_read(self, func: cst.Attribute, fn: Function) -> Optional[_Io]:
+    def _aws_read(self, call: cst.Call, fn: Function) -> Optional[_Io]:
+        func = call.func
         method = func.attr.value
         service = self._service(func.value, fn, 0)
         if service is None:
             return None
         name, resource = service
+        # Where a download writes to is not an input: only the bucket and key must be fixed.
+        skip = {None: 2, "Bucket": 1, "Object": 0}.get(resource, 99) if method.startswith("download_") else 99
+        positional = [a for a in call.args if a.keyword is None]
+        inputs = [a for a in call.args if (a.keyword is None and positional.index(a) < skip)
+                  or (a.keyword is not None and a.keyword.value not in _DOWNLOAD_DESTINATIONS)]
+        if not all(self.analysis.is_invariant(a.value, fn) for a in inputs):
+            return None
         kind = AWS_RESOURCE_READS.get((name, resource, method)) if resource else AWS_READS.get((name, method))
         if kind is None:
             if f"{name}.{method}" in self.analysis.config.io_functions:
@@ -582,8 +593,7 @@ class InvariantIoInHandler(Rule):
             f"`{snippet}` {_WHAT[io.kind]} on every invocation although nothing in it "
             "depends on the event; do it once per execution environment"
         )
-        statement = site.statement()
-        stmt_code = _common.snippet(analysis.module, statement, 70) if statement is not None else snippet
+        stmt_code = self._label(site, snippet)
         where = f"`{fn.qualname}`"
         fix, loader = self._fix(site, fn)
         if io.kind in ("parameter", "secret", "configuration"):
@@ -614,6 +624,18 @@ class InvariantIoInHandler(Rule):
                 f"reuse the result.{ttl}"
             )
         return self.report(call, message, suggestion, fn, fix)
+
+    def _label(self, site: Site, snippet: str) -> str:
+        """The code to move: `x = <io>`, a `with ...:` header, or the call itself."""
+        statement = site.statement()
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 \
+                and isinstance(statement.body[0], (cst.Assign, cst.AnnAssign)):
+            return _common.snippet(self.analysis.module, statement, 70)
+        if isinstance(statement, cst.With) and any(isinstance(a, cst.WithItem) for a in site.ancestors):
+            header = statement.with_changes(body=cst.SimpleStatementSuite(body=[cst.Expr(cst.Ellipsis())]),
+                                            leading_lines=())
+            return _common.snippet(self.analysis.module, header, 70)[: -len(" ...")]
+        return snippet
 
     # -- fixes -------------------------------------------------------------------------------
     def _fix(self, site: Site, fn: Function) -> Tuple[Optional[Fix], Optional[str]]:
