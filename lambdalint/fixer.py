@@ -16,12 +16,26 @@ class _Replace(cst.CSTTransformer):
         self.edits = edits
 
     def on_leave(self, original_node, updated_node):
+        if isinstance(original_node, cst.IndentedBlock):
+            updated_node = self._close_gap(original_node, updated_node)
         replacement = self.edits.get(original_node)
         if replacement is None:
             return updated_node
         if callable(replacement):  # a function of the updated node (for nested edits)
             return replacement(updated_node)
         return replacement
+
+    def _close_gap(self, original_node, updated_node):
+        """When the statements opening a block are removed, the blank lines that separated
+        them from the rest go too (no empty line right below a `def`)."""
+        first = original_node.body[0] if original_node.body else None
+        if not isinstance(self.edits.get(first), cst.RemovalSentinel) or not updated_node.body:
+            return updated_node
+        head = updated_node.body[0]
+        lines = list(head.leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        return updated_node.with_changes(body=[head.with_changes(leading_lines=lines), *updated_node.body[1:]])
 
 
 def _is_import(stmt: cst.CSTNode) -> bool:

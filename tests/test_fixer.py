@@ -3,6 +3,7 @@
 import libcst as cst
 
 from lambdalint import fixer
+from lambdalint.model import Fix
 
 
 def _add(source, name):
@@ -67,3 +68,11 @@ def test_statement_hoisted_after_a_definition_is_two_lines_below_it():
     out = fixer.apply(module, [fix], [module.body[1]]).code
     assert out == ("import os\n\n\ndef _load():\n    return 1\n\n\nX = _load()\n\n\n"
                    "def handler(event, context):\n    pass\n")
+
+
+def test_removing_the_opening_statements_of_a_block_leaves_no_blank_line_under_the_def():
+    module = cst.parse_module("def f():\n    import a\n    import b\n\n    return a, b\n")
+    body = module.body[0].body.body
+    out = fixer.apply(module, [Fix("safe", "x", edits={body[0]: cst.RemoveFromParent(),
+                                                       body[1]: cst.RemoveFromParent()})], [None]).code
+    assert out == "def f():\n    return a, b\n"

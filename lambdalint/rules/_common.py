@@ -63,27 +63,13 @@ def uses_only_module_names(analysis: ModuleAnalysis, expr, fn: Function, stateme
 
 
 def remove_statement_edits(site: Site, statement) -> Dict:
-    """Remove `statement` from its block, leaving `pass` if the block would be empty.
-    When it opens the block, the blank lines that separated it from the next statement go
-    with it (no empty line right below the `def`)."""
-    edits: Dict = {statement: cst.RemoveFromParent()}
+    """Remove `statement` from its block, leaving `pass` if the block would be empty."""
     for anc in reversed(site.ancestors):
         if isinstance(anc, cst.IndentedBlock) and any(s is statement for s in anc.body):
             if len(anc.body) == 1:
                 return {statement: cst.SimpleStatementLine(body=[cst.Pass()])}
-            following = anc.body[1]
-            if anc.body[0] is statement and following.leading_lines \
-                    and following.leading_lines[0].comment is None:
-                edits[following] = _drop_leading_blank_lines
             break
-    return edits
-
-
-def _drop_leading_blank_lines(updated):
-    lines = list(updated.leading_lines)
-    while lines and lines[0].comment is None:
-        lines.pop(0)
-    return updated.with_changes(leading_lines=lines)
+    return {statement: cst.RemoveFromParent()}
 
 
 def cache_decorator_fix(fn: Function) -> Fix:
