@@ -106,6 +106,21 @@ class InvariantIoInHandler(Rule):
     valid = [
         Valid(
             """
+            import os
+
+            from aws_lambda_powertools.utilities import parameters
+
+            PARAM = os.environ["THRESHOLD_PARAM"]
+
+
+            def lambda_handler(event, context):
+                # cached for five minutes per environment; a changed value is picked up
+                threshold = parameters.get_parameter(PARAM, max_age=300)
+                return {"alert": event["value"] > float(threshold)}
+            """
+        ),
+        Valid(
+            """
             import json
             import os
 
@@ -185,21 +200,23 @@ class InvariantIoInHandler(Rule):
             import boto3
 
             ssm = boto3.client("ssm")
+            PARAM = os.environ["THRESHOLD_PARAM"]
 
 
             def lambda_handler(event, context):
-                threshold = ssm.get_parameter(Name=os.environ["THRESHOLD_PARAM"])["Parameter"]["Value"]
+                threshold = ssm.get_parameter(Name=PARAM)["Parameter"]["Value"]
                 return {"alert": event["value"] > float(threshold)}
             """,
-            lines=(9,),
+            lines=(10,),
             fixed="""
             import os
 
             import boto3
 
             ssm = boto3.client("ssm")
+            PARAM = os.environ["THRESHOLD_PARAM"]
 
-            threshold = ssm.get_parameter(Name=os.environ["THRESHOLD_PARAM"])["Parameter"]["Value"]
+            threshold = ssm.get_parameter(Name=PARAM)["Parameter"]["Value"]
 
 
             def lambda_handler(event, context):

@@ -52,15 +52,12 @@ class ImportInHandler(Rule):
     valid = [
         Valid(
             """
-            import json
-
-            import boto3
-
-            s3 = boto3.client("s3")
+            import pandas as pd
 
 
             def lambda_handler(event, context):
-                return json.dumps(s3.head_object(Bucket=event["bucket"], Key=event["key"]), default=str)
+                frame = pd.DataFrame(event["rows"])
+                return {"total": float(frame["amount"].sum())}
             """
         ),
         Valid(
