@@ -329,7 +329,8 @@ class InvariantIoInHandler(Rule):
                 io = self._classify(site.node, fn)
                 if io is None or self._reported_by_outer(site, fn):
                     continue
-                if analysis.is_lazily_initialised(site) or self._disk_cached(site, fn):
+                if analysis.is_lazily_initialised(site) or self._disk_cached(site, fn) \
+                        or _or_default(site):
                     continue
                 if io.kind == "http" and isinstance(site.parent, cst.Expr):
                     continue  # the response is not used: a ping or webhook, not a read
@@ -814,6 +815,19 @@ class InvariantIoInHandler(Rule):
             and any(r.node.value is not None and r.function is fn for r in fn.iter(cst.Return))
             and not fn.globals_declared
         )
+
+
+def _or_default(site: Site) -> bool:
+    """`x = x or <io>`: loaded once, then reused."""
+    for anc in reversed(site.ancestors):
+        if isinstance(anc, (cst.Assign, cst.AnnAssign)):
+            value = anc.value
+            targets = {t.target.value for t in getattr(anc, "targets", ()) if isinstance(t.target, cst.Name)}
+            if isinstance(anc, cst.AnnAssign) and isinstance(anc.target, cst.Name):
+                targets.add(anc.target.value)
+            return isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
+                and isinstance(value.left, cst.Name) and value.left.value in targets
+    return False
 
 
 def _powertools_getter(kind: str) -> str:

@@ -191,6 +191,12 @@ class ImportInHandler(Rule):
             )
         else:
             suggestion = f"Move `{code}` out of {where} to the import block at the top of the module."
+        clashes = [local for local, target in _bindings(site.node)
+                   if self.analysis.aliases.get(local, target) != target
+                   or (local not in self.analysis.aliases and not self.analysis.is_module_name_free(local))]
+        if clashes:
+            names = ", ".join(f"`{n}`" for n in clashes)
+            suggestion += f" {names} already means something else at module level: rename one first."
         return self.report(site.node, message, suggestion, fn, self._fix(site, fn, code))
 
     def _fix(self, site: Site, fn: Function, code: str) -> Optional[Fix]:
