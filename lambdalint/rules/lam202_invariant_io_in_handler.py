@@ -24,8 +24,8 @@ from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common
 
 # Paths whose content changes at run time: files the function itself writes under /tmp,
-# and kernel views (/proc/self/status for memory metrics...).
-_RUNTIME_PATH_PREFIXES = ("/tmp", "/proc", "/sys", "/dev")
+# kernel views (/proc/self/status for memory metrics...) and EFS mounts shared with writers.
+_RUNTIME_PATH_PREFIXES = ("/tmp", "/proc", "/sys", "/dev", "/mnt")
 _TEMPDIR_CALLS = {"tempfile.gettempdir", "tempfile.mkdtemp", "tempfile.mkstemp",
                   "tempfile.NamedTemporaryFile", "tempfile.TemporaryDirectory"}
 # Local endpoints: the AppConfig agent and the Parameters and Secrets extension cache for us.
@@ -35,6 +35,9 @@ _PATH_METHODS = {"joinpath", "with_name", "with_suffix", "with_stem", "resolve",
                  "expanduser"}
 _DOWNLOAD_DESTINATIONS = {"Filename", "Fileobj", "Callback", "Config"}
 _CONSUMERS = {"read", "readlines", "read_text", "read_bytes", "json", "decode", "text", "content"}
+_PACKAGE_READERS = {"pkgutil.get_data", "importlib.resources.read_text",
+                    "importlib.resources.read_binary"}
+_RESOURCE_ROOTS = {"importlib.resources.files", "importlib_resources.files"}
 _DISK_CHECKS = {"os.path.exists", "os.path.isfile", "os.path.isdir", "os.access"}
 
 _WHAT = {
@@ -346,7 +349,7 @@ class InvariantIoInHandler(Rule):
             aws = self._aws_read(call, fn)
             if aws is not None:
                 return aws
-        if not all(analysis.is_invariant(a.value, fn) for a in call.args):
+        if not all(self._invariant(a.value, fn) for a in call.args):
             return None
         if self._is_builtin_open(call.func, fn) or qn in FILE_OPENERS:
             path = _arg(call, 0, "file", "filename")
@@ -354,15 +357,52 @@ class InvariantIoInHandler(Rule):
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in PATH_READ_METHODS \
                 and self._is_path(func.value, fn, 0):
-            if not analysis.is_invariant(func.value, fn):
+            if not self._path_invariant(func.value, fn):
                 return None
             mode = _arg(call, 0, "mode") if func.attr.value == "open" else None
-            return self._file_read(func.value, mode, fn, "file")
+            return self._file_read(func.value, mode, fn, "file", path_checked=True)
         if qn in HTTP_GETS:
             return self._http_get(call, fn, qn)
         if qn is not None and qn in analysis.config.io_functions:
             return _Io("custom", qn)
         return None
+
+    def _invariant(self, expr, fn: Optional[Function]) -> bool:
+        """Invariant per the shared analysis, and not the result of one of the module's own
+        (uncached) helpers: `since=last_hour()` may be invariant in form but not in value."""
+        return self.analysis.is_invariant(expr, fn) and not self._helper_result(expr, fn, 0)
+
+    def _helper_result(self, expr, fn: Optional[Function], depth: int) -> bool:
+        if depth > 6 or not isinstance(expr, cst.CSTNode):
+            return False
+        analysis = self.analysis
+        for node in _walk(expr):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                helper = analysis.module_functions.get(node.func.value)
+                if helper is not None and not helper.cached \
+                        and analysis.is_module_level_name(node.func.value, fn):
+                    return True
+            elif isinstance(node, cst.Name) and fn is not None:
+                scope: Optional[Function] = fn
+                while scope is not None and not scope.is_local(node.value):
+                    scope = scope.parent
+                if scope is not None and any(self._helper_result(v, scope, depth + 1)
+                                             for v in scope.assigned.get(node.value, [])):
+                    return True
+        return False
+
+    def _path_invariant(self, expr, fn: Optional[Function]) -> bool:
+        """A path object built only from invariant pieces (`files("pkg").joinpath("x")`)."""
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            return all(self._invariant(a.value, fn) for a in expr.args) and (
+                not isinstance(func, cst.Attribute) or self._path_invariant(func.value, fn)
+                or self.analysis.qualified_name(func, fn) in PATH_CONSTRUCTORS | _RESOURCE_ROOTS)
+        if isinstance(expr, cst.BinaryOperation):
+            return self._path_invariant(expr.left, fn) and self._path_invariant(expr.right, fn)
+        if isinstance(expr, cst.Attribute):
+            return self._path_invariant(expr.value, fn)
+        return self._invariant(expr, fn)
 
     def _is_builtin_open(self, func: cst.BaseExpression, fn: Function) -> bool:
         if not isinstance(func, cst.Name) or func.value != "open":
@@ -374,14 +414,14 @@ class InvariantIoInHandler(Rule):
             scope = scope.parent
         return not self.analysis.is_module_level_name("open", None)
 
-    def _file_read(self, path, mode, fn: Function, kind: str) -> Optional[_Io]:
+    def _file_read(self, path, mode, fn: Function, kind: str, path_checked: bool = False) -> Optional[_Io]:
         if path is None or isinstance(path, cst.Integer):
             return None  # a file descriptor
         if mode is not None:
             text = string_value(mode)
             if text is None or set(text) & set("wax+"):
                 return None  # a write, or a mode we cannot read
-        if not self.analysis.is_invariant(path, fn) or self._runtime_path(path, fn):
+        if not (path_checked or self._invariant(path, fn)) or self._runtime_path(path, fn):
             return None
         return _Io(kind, _common.snippet(self.analysis.module, path, 60))
 
@@ -393,18 +433,19 @@ class InvariantIoInHandler(Rule):
             return None
         kind = "file" if qn.startswith(("json.", "yaml.", "toml", "csv.")) else "model"
         analysis = self.analysis
-        if not all(analysis.is_invariant(a.value, fn) for a in call.args if a.value is not first):
+        if not all(self._invariant(a.value, fn) for a in call.args if a.value is not first):
             return None
         if isinstance(first, cst.Call):
             inner = self._classify(first, fn)
             if inner is not None and inner.kind == "file" and self._opens_file(first, fn):
                 return _Io(kind, inner.target)
             return None
-        if not analysis.is_invariant(first, fn):
+        if not self._invariant(first, fn):
             return None
         if qn not in PATH_LOADERS or self._runtime_path(first, fn):
             return None
-        if self._is_path(first, fn, 0) or _has_string(first, self._values_of, fn):
+        if qn in _PACKAGE_READERS or self._is_path(first, fn, 0) \
+                or _has_string(first, self._values_of, fn):
             return _Io(kind, _common.snippet(self.analysis.module, first, 60))
         return None
 
@@ -442,9 +483,9 @@ class InvariantIoInHandler(Rule):
                         (string_value(_arg(request, 5, "method")) or "GET").upper() != "GET":
                     return None
                 url = _arg(request, 0, "url")
-        if url is None or not analysis.is_invariant(url, fn):
+        if url is None or not self._invariant(url, fn):
             return None
-        if isinstance(call.func, cst.Attribute) and not analysis.is_invariant(call.func.value, fn):
+        if isinstance(call.func, cst.Attribute) and not self._invariant(call.func.value, fn):
             return None  # a per-request session
         if any(h in s for s in self._strings(url, fn) for h in _LOCAL_HOSTS):
             return None
@@ -462,7 +503,7 @@ class InvariantIoInHandler(Rule):
         positional = [a for a in call.args if a.keyword is None]
         inputs = [a for a in call.args if (a.keyword is None and positional.index(a) < skip)
                   or (a.keyword is not None and a.keyword.value not in _DOWNLOAD_DESTINATIONS)]
-        if not all(self.analysis.is_invariant(a.value, fn) for a in inputs):
+        if not all(self._invariant(a.value, fn) for a in inputs):
             return None
         kind = AWS_RESOURCE_READS.get((name, resource, method)) if resource else AWS_READS.get((name, method))
         if kind is None:
@@ -481,7 +522,7 @@ class InvariantIoInHandler(Rule):
             func = receiver.func
             if isinstance(func, cst.Attribute) and func.attr.value in ("Object", "Bucket"):
                 base = self._service(func.value, fn, depth + 1)
-                args_ok = all(analysis.is_invariant(a.value, fn) for a in receiver.args)
+                args_ok = all(self._invariant(a.value, fn) for a in receiver.args)
                 if base is not None and base[1] == "resource" and args_ok:
                     return base[0], func.attr.value
                 if base is not None and base[1] == "Bucket" and func.attr.value == "Object" and args_ok:
@@ -542,7 +583,7 @@ class InvariantIoInHandler(Rule):
         if depth > 8:
             return False
         if isinstance(expr, cst.Call):
-            if self.analysis.qualified_name(expr.func, fn) in PATH_CONSTRUCTORS:
+            if self.analysis.qualified_name(expr.func, fn) in PATH_CONSTRUCTORS | _RESOURCE_ROOTS:
                 return True
             func = expr.func
             return isinstance(func, cst.Attribute) and func.attr.value in _PATH_METHODS \
