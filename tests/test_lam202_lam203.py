@@ -1,8 +1,6 @@
 """LAM202 / LAM203 through the real interfaces, plus shapes the fixtures do not show."""
 
 import json
-import subprocess
-import sys
 import textwrap
 
 from conftest import lint, run_cli

@@ -1,11 +1,10 @@
 """LAM202's fix keeps behaviour across warm invocations, with moto standing in for AWS."""
 
-import importlib.util
 import json
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, load_module
 from lambdalint.config import Config
 from lambdalint.engine import Options, fix_text, lint_text
 
@@ -14,31 +13,18 @@ OPTIONS = Options(Config())
 FIXTURE = FIXTURES / "autofix" / "config_per_request.py"
 
 
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    with moto.mock_aws():
-        import boto3
+def shop(aws, monkeypatch):
+    import boto3
 
-        boto3.client("ssm").put_parameter(Name="/shop/limit", Value="10", Type="String")
-        boto3.client("s3").create_bucket(Bucket="shop-config")
-        boto3.client("s3").put_object(Bucket="shop-config", Key="prices.json",
-                                      Body=json.dumps({"apple": 3, "pear": 5}).encode())
-        arn = boto3.client("secretsmanager").create_secret(Name="shop/token", SecretString="tok-123")["ARN"]
-        monkeypatch.setenv("LIMIT_PARAM", "/shop/limit")
-        monkeypatch.setenv("BUCKET", "shop-config")
-        monkeypatch.setenv("SECRET_ID", arn)
-        yield
+    boto3.client("ssm").put_parameter(Name="/shop/limit", Value="10", Type="String")
+    boto3.client("s3").create_bucket(Bucket="shop-config")
+    boto3.client("s3").put_object(Bucket="shop-config", Key="prices.json",
+                                  Body=json.dumps({"apple": 3, "pear": 5}).encode())
+    arn = boto3.client("secretsmanager").create_secret(Name="shop/token", SecretString="tok-123")["ARN"]
+    monkeypatch.setenv("LIMIT_PARAM", "/shop/limit")
+    monkeypatch.setenv("BUCKET", "shop-config")
+    monkeypatch.setenv("SECRET_ID", arn)
 
 
 def _aws_calls(module):
@@ -61,14 +47,14 @@ def test_fix_moves_every_read_out_of_the_handler():
     assert fix_text(source, "app.py", OPTIONS, "safe")[1] == 0  # never applied as safe
 
 
-def test_fixed_handler_returns_the_same_results_when_warm(tmp_path, aws):
+def test_fixed_handler_returns_the_same_results_when_warm(tmp_path, shop):
     source = FIXTURE.read_text()
     fixed, _, _ = fix_text(source, "app.py", OPTIONS, "unsafe")
     (tmp_path / "config.json").write_text(json.dumps({"currency": "EUR"}))
     (tmp_path / "original.py").write_text(source)
     (tmp_path / "fixed.py").write_text(fixed)
-    original = _load(tmp_path / "original.py", "lam202_original")
-    fixed_module = _load(tmp_path / "fixed.py", "lam202_fixed")  # reads happen here, at Init
+    original = load_module(tmp_path / "original.py", "lam202_original")
+    fixed_module = load_module(tmp_path / "fixed.py", "lam202_fixed")  # reads happen here, at Init
     original_calls, fixed_calls = _aws_calls(original), _aws_calls(fixed_module)
     events = [{"items": ["apple"]}, {"items": ["apple", "pear", "pear"]}, {"items": []},
               {"items": ["pear"] * 3}]

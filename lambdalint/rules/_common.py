@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import Dict, Optional
+from typing import Dict, Iterator, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, ModuleAnalysis, Site, free_names
@@ -85,3 +85,12 @@ def cache_decorator_fix(fn: Function) -> Fix:
         edits={fn.node: add_decorator},
         imports=["functools"],
     )
+
+
+def walk_nodes(node) -> Iterator:
+    """Every node of a subtree, the root included (order unspecified)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)

@@ -376,7 +376,7 @@ class InvariantIoInHandler(Rule):
         if depth > 6 or not isinstance(expr, cst.CSTNode):
             return False
         analysis = self.analysis
-        for node in _walk(expr):
+        for node in _common.walk_nodes(expr):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
                 helper = analysis.module_functions.get(node.func.value)
                 if helper is not None and not helper.cached \
@@ -432,7 +432,6 @@ class InvariantIoInHandler(Rule):
         if first is None:
             return None
         kind = "file" if qn.startswith(("json.", "yaml.", "toml", "csv.")) else "model"
-        analysis = self.analysis
         if not all(self._invariant(a.value, fn) for a in call.args if a.value is not first):
             return None
         if isinstance(first, cst.Call):
@@ -633,7 +632,7 @@ class InvariantIoInHandler(Rule):
         analysis = self.analysis
         for anc in site.ancestors:
             if isinstance(anc, cst.If):
-                for node in _walk(anc.test):
+                for node in _common.walk_nodes(anc.test):
                     if isinstance(node, cst.Call):
                         qn = analysis.qualified_name(node.func, fn) or ""
                         if qn in _DISK_CHECKS or (
@@ -722,7 +721,7 @@ class InvariantIoInHandler(Rule):
                 isinstance(n, cst.Call) and (
                     (isinstance(n.func, cst.Attribute) and n.func.attr.value in _CONSUMERS)
                     or self.analysis.qualified_name(n.func, fn) in STREAM_LOADERS)
-                for n in _walk(value))
+                for n in _common.walk_nodes(value))
             for value in returns)
 
     def _consumed(self, site: Site, fn: Function) -> bool:
@@ -769,7 +768,7 @@ class InvariantIoInHandler(Rule):
         analysis = self.analysis
         if any(isinstance(n, (cst.Return, cst.Yield, cst.Await, cst.Global, cst.Nonlocal,
                               cst.Break, cst.Continue, cst.FunctionDef, cst.ClassDef))
-               for n in _walk(block)) or block.asynchronous is not None:
+               for n in _common.walk_nodes(block)) or block.asynchronous is not None:
             return None
         bound = _bound_in(block)
         body = fn.node.body.body
@@ -900,13 +899,6 @@ def _has_string(expr, values_of, fn) -> bool:
     return False
 
 
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
-
 
 def _base(node) -> Optional[str]:
     while isinstance(node, (cst.Attribute, cst.Subscript)):
@@ -935,7 +927,7 @@ def _target_names(target: cst.CSTNode) -> List[str]:
 
 def _bound_in(block: cst.CSTNode) -> Set[str]:
     out: Set[str] = set()
-    for node in _walk(block):
+    for node in _common.walk_nodes(block):
         if isinstance(node, cst.AssignTarget):
             out.update(_target_names(node.target))
         elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
@@ -949,7 +941,7 @@ def _bound_in(block: cst.CSTNode) -> Set[str]:
 
 def _assignments_in(block: cst.CSTNode, name: str) -> int:
     count = 0
-    for node in _walk(block):
+    for node in _common.walk_nodes(block):
         if isinstance(node, cst.Assign):
             count += sum(name in _target_names(t.target) for t in node.targets)
         elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr)) \

@@ -249,14 +249,14 @@ class ImportInHandler(Rule):
             return None
         if block.orelse is not None or block.finalbody is not None:
             return None
-        inner = [id(n) for n in _walk(block)]
+        inner = [id(n) for n in _common.walk_nodes(block)]
         for name in bound_by(block):
             if not analysis.is_module_name_free(name) or name in fn.globals_declared:
                 return None
             if any(id(v) not in inner for v in fn.assigned.get(name, [])):
                 return None
         own = set(bound_by(block))
-        for node in _walk(block):
+        for node in _common.walk_nodes(block):
             if isinstance(node, cst.BaseCompoundStatement) and node is not block:
                 return None
             if isinstance(node, cst.SimpleStatementLine):
@@ -284,7 +284,7 @@ class ImportInHandler(Rule):
         for stmt in analysis.module.body:
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                 continue
-            for node in _walk(stmt):
+            for node in _common.walk_nodes(stmt):
                 if _changes_environment(analysis, node, None):
                     return True
         return False
@@ -373,10 +373,3 @@ def _rebound_nearby(fn: Function, name: str) -> bool:
 def _statement_source(node) -> str:
     return cst.Module(body=[cst.SimpleStatementLine(body=[node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])]).code.strip()
 
-
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
