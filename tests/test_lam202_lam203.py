@@ -194,3 +194,38 @@ def test_import_fixes_that_would_change_names_are_not_offered():
     fixes = {f.line: f.fix for f in findings}
     assert fixes[5] is None and "module level" in findings[0].suggestion
     assert fixes[6].applicability == "unsafe"
+
+
+def test_star_import_at_module_level_makes_the_import_move_unsafe():
+    (finding,) = lint(textwrap.dedent(
+        """
+        from helpers import *
+
+
+        def handler(event, context):
+            import json
+
+            return json.dumps(event)
+        """
+    ))
+    assert finding.fix.applicability == "unsafe"
+
+
+def test_awaited_io_is_reported_but_never_hoisted_out_of_an_async_function():
+    findings = lint(textwrap.dedent(
+        """
+        import asyncio
+        import json
+
+
+        async def main(event):
+            config = await asyncio.to_thread(json.load, open("config.json"))
+            return config[event["k"]]
+
+
+        def handler(event, context):
+            return asyncio.run(main(event))
+        """
+    ))
+    io = [f for f in findings if f.code == "LAM202"]
+    assert [f.line for f in io] == [7] and io[0].fix is None

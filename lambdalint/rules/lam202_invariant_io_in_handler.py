@@ -754,6 +754,9 @@ class InvariantIoInHandler(Rule):
         name = targets[0].target.value
         if not self._movable_name(fn, name) or not analysis.is_module_name_free(name):
             return None
+        if any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr, cst.Lambda))
+               for n in _common.walk_nodes(small.value)):
+            return None  # not valid, or not the same, at module level
         if not _common.uses_only_module_names(analysis, small.value, fn, statement):
             return None
         return Fix(

@@ -227,6 +227,7 @@ class ImportInHandler(Rule):
             site.in_control_flow()
             or (isinstance(node, cst.ImportFrom) and bool(node.relative))
             or self._environment_changed_before(fn)
+            or self._has_star_import()
         )
         if len(statement.body) == 1:
             edits = _common.remove_statement_edits(site, statement)
@@ -274,6 +275,12 @@ class ImportInHandler(Rule):
             edits=_common.remove_statement_edits(site, block),
             module_statements=[block],
         )
+
+    def _has_star_import(self) -> bool:
+        """`from x import *` at module level may bind the same name: order would matter."""
+        return any(isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+                   for stmt in self.analysis.module.body if isinstance(stmt, cst.SimpleStatementLine)
+                   for small in stmt.body)
 
     def _environment_changed_before(self, fn: Function) -> bool:
         """The function or module-level code sets env vars / sys.path an import may read."""
