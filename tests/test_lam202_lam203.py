@@ -229,3 +229,24 @@ def test_awaited_io_is_reported_but_never_hoisted_out_of_an_async_function():
     ))
     io = [f for f in findings if f.code == "LAM202"]
     assert [f.line for f in io] == [7] and io[0].fix is None
+
+
+def test_no_cache_fix_for_a_loader_whose_result_the_handler_edits():
+    findings = lint(textwrap.dedent(
+        """
+        import json
+
+
+        def load_defaults():
+            with open("defaults.json") as f:
+                return json.load(f)
+
+
+        def handler(event, context):
+            settings = load_defaults()
+            settings["user"] = event["user"]  # cached, this would leak into the next request
+            return settings
+        """
+    ))
+    (finding,) = [f for f in findings if f.code == "LAM202"]
+    assert finding.fix is None

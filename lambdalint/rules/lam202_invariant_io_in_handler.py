@@ -701,6 +701,9 @@ class InvariantIoInHandler(Rule):
         top = _top_level_statement(site, fn)
         in_with_item = any(isinstance(a, cst.WithItem) for a in site.ancestors)
         consumed = in_with_item or self._consumed(site, fn)
+        # A parameterless helper already is the loader: caching it keeps names and layout.
+        if self._cacheable_helper(fn) and (consumed or self._returns_data(fn)):
+            return _common.cache_decorator_fix(fn), None
         if isinstance(top, cst.SimpleStatementLine) and consumed:
             fix = self._hoist_fix(site, fn, top)
             if fix is not None:
@@ -709,8 +712,6 @@ class InvariantIoInHandler(Rule):
             made = self._loader_fix(site, fn, top)
             if made is not None:
                 return made
-        if self._cacheable_helper(fn) and (consumed or self._returns_data(fn)):
-            return _common.cache_decorator_fix(fn), None
         return None, None
 
     def _returns_data(self, fn: Function) -> bool:
@@ -817,10 +818,12 @@ class InvariantIoInHandler(Rule):
         )
         return fix, loader
 
-    def _movable_name(self, fn: Function, name: str) -> bool:
+    def _movable_name(self, fn: Function, name: str, rebinding_ok: bool = False) -> bool:
         """Bound once in `fn`, not a global, and never changed in place by it (a value
-        shared by every request must not carry one request's edits into the next)."""
-        if name in fn.globals_declared or name in fn.nonlocals_declared or name in fn.params:
+        shared by every request must not carry one request's edits into the next).
+        With `rebinding_ok`, only in-place changes count."""
+        if not rebinding_ok and (name in fn.globals_declared or name in fn.nonlocals_declared
+                                 or name in fn.params):
             return False
         for site in fn.sites:
             node = site.node
@@ -857,7 +860,33 @@ class InvariantIoInHandler(Rule):
             and not any(s.function is fn for s in fn.iter(cst.Yield))
             and any(r.node.value is not None and r.function is fn for r in fn.iter(cst.Return))
             and not fn.globals_declared
+            and not self._result_mutated(fn)
         )
+
+    def _result_mutated(self, helper: Function) -> bool:
+        """A caller changes what `helper()` returns: cached, that edit would reach the next
+        request (`cfg = load(); cfg["id"] = event["id"]`, `load().append(...)`)."""
+        def is_helper_call(node) -> bool:
+            return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) \
+                and node.func.value == helper.name
+
+        for caller in self.analysis.path_functions:
+            for site in caller.sites:
+                node = site.node
+                if isinstance(node, cst.Assign) and is_helper_call(node.value):
+                    for target in node.targets:
+                        if isinstance(target.target, cst.Name) \
+                                and not self._movable_name(caller, target.target.value, rebinding_ok=True):
+                            return True
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                        and node.func.attr.value in MUTATING_METHODS and is_helper_call(node.func.value):
+                    return True
+                if isinstance(node, (cst.Assign, cst.AugAssign)):
+                    targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                    if any(isinstance(t, (cst.Subscript, cst.Attribute)) and is_helper_call(t.value)
+                           for t in targets):
+                        return True
+        return False
 
 
 def _or_default(site: Site) -> bool:
