@@ -250,3 +250,28 @@ def test_no_cache_fix_for_a_loader_whose_result_the_handler_edits():
     ))
     (finding,) = [f for f in findings if f.code == "LAM202"]
     assert finding.fix is None
+
+
+def test_import_fix_keeps_submodules_and_optional_module_level_imports():
+    source = textwrap.dedent(
+        """
+        import xml
+
+        try:
+            import yaml
+        except ImportError:
+            yaml = None
+
+
+        def handler(event, context):
+            import xml.etree.ElementTree
+            import yaml
+
+            return xml.etree.ElementTree.fromstring(event["xml"]), yaml.safe_dump(event)
+        """
+    ).lstrip()
+    fixes = {f.line: f.fix for f in lint(source)}
+    assert fixes[11] is None  # `yaml` may be None at module level
+    fixed, applied, _ = fix_text(source, "handler.py", Options(Config()), "safe")
+    assert applied == 1
+    assert fixed.startswith("import xml\nimport xml.etree.ElementTree\n")

@@ -210,19 +210,19 @@ class ImportInHandler(Rule):
         bindings = _bindings(node)
         if not bindings:
             return None
-        same_everywhere = True
         for local, target in bindings:
             if _rebound_nearby(fn, local) or sum(1 for s in fn.iter(cst.Import, cst.ImportFrom)
                                                  if local in dict(_bindings(s.node))) > 1:
                 return None
             existing = analysis.aliases.get(local)
-            if existing is not None:
-                if existing != target or analysis.module_binding_index(local) is None:
-                    return None
-            elif not analysis.is_module_name_free(local):
-                return None
-            else:
-                same_everywhere = False
+            if local in analysis.module_bindings or (existing is None and not analysis.is_module_name_free(local)):
+                return None  # assigned at module level too (`yaml = None` fallback, a constant)
+            if existing is not None and existing != target:
+                return None  # the module-level name is another module or object
+        source = _statement_source(node)
+        from lambdalint.fixer import has_import  # here: fixer imports libcst eagerly (see _lazy)
+
+        already = has_import(analysis.module, source)
         unsafe = (
             site.in_control_flow()
             or (isinstance(node, cst.ImportFrom) and bool(node.relative))
@@ -237,7 +237,7 @@ class ImportInHandler(Rule):
             applicability=UNSAFE if unsafe else SAFE,
             description=f"move `{code}` to the module's imports",
             edits=edits,
-            imports=[] if same_everywhere else [_statement_source(node)],
+            imports=[] if already else [source],
         )
 
     def _hoist_try_fix(self, site: Site, fn: Function) -> Optional[Fix]:
