@@ -164,7 +164,9 @@ STREAM_LOADERS = frozenset(
         "csv.DictReader",
     }
 ) | PATH_LOADERS
-FILE_OPENERS = frozenset({"open", "io.open", "codecs.open", "builtins.open"})
+FILE_OPENERS = frozenset(
+    {"open", "io.open", "codecs.open", "builtins.open", "gzip.open", "bz2.open", "lzma.open"}
+)
 PATH_CONSTRUCTORS = frozenset(
     {"pathlib.Path", "pathlib.PosixPath", "pathlib.PurePath", "pathlib.PurePosixPath"}
 )

@@ -48,7 +48,6 @@ _WHAT = {
     "configuration": "fetches the same AppConfig configuration",
     "object": "downloads the same S3 object",
     "http": "requests the same URL",
-    "custom": "calls a configured I/O function with the same arguments",
 }
 
 
@@ -647,8 +646,9 @@ class InvariantIoInHandler(Rule):
         analysis = self.analysis
         call = site.node
         snippet = _common.snippet(analysis.module, call, 70)
+        what = f"calls the configured I/O function `{io.target}`" if io.kind == "custom" else _WHAT[io.kind]
         message = (
-            f"`{snippet}` {_WHAT[io.kind]} on every invocation although nothing in it "
+            f"`{snippet}` {what} on every invocation although nothing in it "
             "depends on the event; do it once per execution environment"
         )
         stmt_code = self._label(site, snippet)
