@@ -656,10 +656,10 @@ class InvariantIoInHandler(Rule):
         fix, loader = self._fix(site, fn)
         if io.kind in ("parameter", "secret", "configuration"):
             suggestion = (
-                f"Fetch it outside {where} with a TTL cache so rotation and edits are still "
-                f"picked up, e.g. Powertools `parameters.get_{_powertools_getter(io.kind)}(..., "
-                "max_age=300)` at the call site or in a `functools.cache`d loader; a plain "
-                f"module-level `{stmt_code}` also works but keeps the first value until the "
+                f"In {where}, replace it with a read through a per-environment TTL cache so "
+                "rotation and edits are still picked up, e.g. Powertools "
+                f"`parameters.get_{_powertools_getter(io.kind)}(..., max_age=300)`; or move "
+                f"`{stmt_code}` to module level, which keeps the first value until the "
                 "environment is recycled."
             )
         elif fix is not None and fix.edits.get(fn.node) is not None:
