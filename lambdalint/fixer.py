@@ -67,9 +67,10 @@ def import_block_end(body: Sequence[cst.CSTNode]) -> int:
 
 
 def has_import(module: cst.Module, name: str) -> bool:
-    """`name` is a module name (`functools`) or an import statement (`from x import y`);
+    """`name` is a module name (`functools`) or an import statement (`from x import y`,
+    possibly with its comments);
     true when the module already has it at top level (every name the statement binds)."""
-    if name.startswith(("import ", "from ")):
+    if not _is_module_name(name):
         wanted = _import_bindings(cst.parse_statement(name))
         present: Set[tuple] = set()
         for stmt in module.body:
@@ -162,6 +163,10 @@ def _prepend(statements: List[cst.CSTNode], prior: object):
     return edit
 
 
+def _is_module_name(text: str) -> bool:
+    return all(part.isidentifier() for part in text.split("."))
+
+
 def _import_bindings(stmt: cst.CSTNode) -> Set[tuple]:
     """(local name, what it is bound to) for each name a top-level import line binds."""
     out: Set[tuple] = set()
@@ -188,7 +193,7 @@ def add_import(module: cst.Module, name: str) -> cst.Module:
     """Add `import name`, or the import statement `name` ("from x import y", "import a as
     b"), at the end of the leading import block (after the docstring when there is none)."""
     body = list(module.body)
-    if name.startswith(("import ", "from ")):
+    if not _is_module_name(name):
         stmt = cst.parse_statement(name)
     else:
         stmt = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(name))])])

@@ -76,3 +76,9 @@ def test_removing_the_opening_statements_of_a_block_leaves_no_blank_line_under_t
     out = fixer.apply(module, [Fix("safe", "x", edits={body[0]: cst.RemoveFromParent(),
                                                        body[1]: cst.RemoveFromParent()})], [None]).code
     assert out == "def f():\n    return a, b\n"
+
+
+def test_an_import_statement_keeps_its_comments():
+    out = _add("import os\n", "# heavy: only reports need it\nimport pandas as pd  # noqa: E402")
+    assert out == "import os\n# heavy: only reports need it\nimport pandas as pd  # noqa: E402\n"
+    assert fixer.has_import(cst.parse_module(out), "# another comment\nimport pandas as pd")

@@ -176,7 +176,7 @@ class ImportInHandler(Rule):
                 yield self._finding(site, fn)
 
     def _finding(self, site: Site, fn: Function) -> RawFinding:
-        code = _common.snippet(self.analysis.module, site.node)
+        code = _common.snippet(self.analysis.module, site.node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT))
         where = f"`{fn.qualname}`"
         message = (
             f"`{code}` runs inside {where} on the invocation path: the import cost lands on "
@@ -219,7 +219,7 @@ class ImportInHandler(Rule):
                 return None  # assigned at module level too (`yaml = None` fallback, a constant)
             if existing is not None and existing != target:
                 return None  # the module-level name is another module or object
-        source = _statement_source(node)
+        source = _statement_source(node, statement)
         from lambdalint.fixer import has_import  # here: fixer imports libcst eagerly (see _lazy)
 
         already = has_import(analysis.module, source)
@@ -377,6 +377,11 @@ def _rebound_nearby(fn: Function, name: str) -> bool:
     return False
 
 
-def _statement_source(node) -> str:
-    return cst.Module(body=[cst.SimpleStatementLine(body=[node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])]).code.strip()
-
+def _statement_source(node, statement) -> str:
+    """The import as a line of its own; a line it had alone keeps its comments."""
+    line = cst.SimpleStatementLine(body=[node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+    if len(statement.body) == 1:
+        comments = [cst.EmptyLine(indent=False, comment=c.comment)
+                    for c in statement.leading_lines if c.comment is not None]
+        line = line.with_changes(leading_lines=comments, trailing_whitespace=statement.trailing_whitespace)
+    return cst.Module(body=[line]).code.strip()
