@@ -323,6 +323,8 @@ class InvariantIoInHandler(Rule):
         ),
     ]
 
+    _methods: Optional[Set[str]] = None
+
     # -- detection -------------------------------------------------------------------------
     def check(self) -> Iterator[RawFinding]:
         analysis = self.analysis
@@ -344,27 +346,40 @@ class InvariantIoInHandler(Rule):
         qn = analysis.qualified_name(call.func, fn)
         if qn in STREAM_LOADERS:
             return self._loader(call, fn, qn)
-        if isinstance(call.func, cst.Attribute) and qn not in HTTP_GETS:
+        func = call.func
+        if isinstance(func, cst.Attribute) and qn not in HTTP_GETS \
+                and func.attr.value in self._service_methods():
             aws = self._aws_read(call, fn)
             if aws is not None:
                 return aws
+        opens = self._is_builtin_open(func, fn) or qn in FILE_OPENERS
+        reads_path = isinstance(func, cst.Attribute) and func.attr.value in PATH_READ_METHODS \
+            and self._is_path(func.value, fn, 0)
+        custom = qn is not None and qn in analysis.config.io_functions
+        if not (opens or reads_path or custom or qn in HTTP_GETS):
+            return None  # decided before the (costlier) invariance questions
         if not all(self._invariant(a.value, fn) for a in call.args):
             return None
-        if self._is_builtin_open(call.func, fn) or qn in FILE_OPENERS:
+        if opens:
             path = _arg(call, 0, "file", "filename")
             return self._file_read(path, _arg(call, 1, "mode"), fn, "file")
-        func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in PATH_READ_METHODS \
-                and self._is_path(func.value, fn, 0):
+        if reads_path:
             if not self._path_invariant(func.value, fn):
                 return None
             mode = _arg(call, 0, "mode") if func.attr.value == "open" else None
             return self._file_read(func.value, mode, fn, "file", path_checked=True)
         if qn in HTTP_GETS:
             return self._http_get(call, fn, qn)
-        if qn is not None and qn in analysis.config.io_functions:
+        if custom:
             return _Io("custom", qn)
         return None
+
+    def _service_methods(self) -> Set[str]:
+        """Operation names worth resolving a receiver for."""
+        if self._methods is None:
+            self._methods = {m for _, m in AWS_READS} | {m for _, _, m in AWS_RESOURCE_READS} | {
+                name.rsplit(".", 1)[-1] for name in self.analysis.config.io_functions}
+        return self._methods
 
     def _invariant(self, expr, fn: Optional[Function]) -> bool:
         """Invariant per the shared analysis, and not the result of one of the module's own
