@@ -557,6 +557,11 @@ class InvariantIoInHandler(Rule):
                          and r.function is helper}
                 return found.pop() if len(found) == 1 else None
             return None
+        if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) \
+                and receiver.value.value == "self":
+            values = self._self_attribute_values(receiver.attr.value, fn)
+            found = {self._service(v, s, depth + 1) for s, v in values}
+            return found.pop() if len(found) == 1 else None
         if isinstance(receiver, cst.Name):
             scope, values = self._bindings(receiver.value, fn)
             found = {self._service(v, s, depth + 1) for s, v in values
@@ -578,6 +583,25 @@ class InvariantIoInHandler(Rule):
             if name in other.globals_declared:
                 values.extend((other, v) for v in other.assigned.get(name, []))
         return None, values
+
+    def _self_attribute_values(self, attr: str, fn: Optional[Function]):
+        """Every `self.<attr> = value` in the methods of `fn`'s class, with its method."""
+        owner = fn
+        while owner is not None and owner.cls is None:
+            owner = owner.parent
+        if owner is None:
+            return []
+        out = []
+        for method in self.analysis.functions.values():
+            if method.cls != owner.cls:
+                continue
+            for site in method.iter(cst.Assign):
+                for target in site.node.targets:
+                    t = target.target
+                    if isinstance(t, cst.Attribute) and t.attr.value == attr \
+                            and isinstance(t.value, cst.Name) and t.value.value == "self":
+                        out.append((method, site.node.value))
+        return out
 
     def _values_of(self, name: str, fn: Optional[Function]):
         return self._bindings(name, fn)[1]
