@@ -942,7 +942,9 @@ class ModuleAnalysis:
         for anc in site.ancestors:
             if isinstance(anc, cst.If):
                 mentioned = {n.value for n in _names_in(anc.test)}
-                if mentioned & (targets | _assigned_in(anc.body)):
+                # A parameter is per call: filling it in is not a cache.
+                assigned = _assigned_in(anc.body) - set(site.function.params)
+                if mentioned & (targets | assigned):
                     return True
             if isinstance(anc, cst.While):
                 if {n.value for n in _names_in(anc.test)} & targets:
