@@ -1058,14 +1058,20 @@ class ModuleAnalysis:
 
     # -- caching and lazy initialisation --------------------------------------------
     def is_lazily_initialised(self, site: Site) -> bool:
-        """The node sits under `if x is None:` (or similar) guarding the name it assigns."""
+        """The node sits under `if x is None:` (or similar) guarding the name it assigns,
+        or under an `if` whose test reads a name that its own body assigns (a lazy load
+        into another name: `if _cfg is None: with open(p) as f: _cfg = json.load(f)`, or a
+        refresh: `if time.time() > _expires: _secret = ...; _expires = ...`)."""
         targets = _assigned_bases(site)
-        if not targets:
-            return False
         for anc in site.ancestors:
-            if isinstance(anc, (cst.If, cst.While)):
+            if isinstance(anc, cst.If):
                 mentioned = {n.value for n in _names_in(anc.test)}
-                if mentioned & targets:
+                # A parameter is per call: filling it in is not a cache.
+                assigned = _assigned_in(anc.body) - set(site.function.params)
+                if mentioned & (targets | assigned):
+                    return True
+            if isinstance(anc, cst.While):
+                if {n.value for n in _names_in(anc.test)} & targets:
                     return True
             if isinstance(anc, cst.IfExp):
                 if {n.value for n in _names_in(anc.test)} & targets:
@@ -1231,6 +1237,23 @@ def _assigned_bases(site: Site) -> Set[str]:
             break
         if isinstance(anc, cst.BaseSmallStatement):
             break
+    return out
+
+
+def _assigned_in(block: cst.CSTNode) -> Set[str]:
+    """Names (or self attributes) assigned anywhere in a block, nested defs excluded."""
+    out: Set[str] = set()
+    stack = [block]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                out |= _target_keys(t.target)
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            out |= _target_keys(node.target)
+        stack.extend(node.children)
     return out
 
 

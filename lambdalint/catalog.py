@@ -91,3 +91,109 @@ def client_kind(qualified_name: str) -> str:
     if top in ("requests", "httpx", "urllib3"):
         return "HTTP connection pool"
     return "client"
+
+
+# -- invariant I/O (LAM202) ----------------------------------------------------------------
+
+# AWS SDK operations that read configuration or data, by service: (service, operation) -> kind.
+AWS_READS = {
+    ("ssm", "get_parameter"): "parameter",
+    ("ssm", "get_parameters"): "parameter",
+    ("ssm", "get_parameters_by_path"): "parameter",
+    ("secretsmanager", "get_secret_value"): "secret",
+    ("secretsmanager", "batch_get_secret_value"): "secret",
+    ("appconfigdata", "start_configuration_session"): "configuration",
+    ("appconfigdata", "get_latest_configuration"): "configuration",
+    ("appconfig", "get_configuration"): "configuration",
+    ("s3", "get_object"): "object",
+    ("s3", "download_file"): "object",
+    ("s3", "download_fileobj"): "object",
+}
+# boto3 resource objects: (service, resource class, method) -> kind.
+AWS_RESOURCE_READS = {
+    ("s3", "Object", "get"): "object",
+    ("s3", "Object", "download_file"): "object",
+    ("s3", "Object", "download_fileobj"): "object",
+    ("s3", "Bucket", "download_file"): "object",
+    ("s3", "Bucket", "download_fileobj"): "object",
+}
+
+# Functions that read a whole file or model given a path (or an open file).
+PATH_LOADERS = frozenset(
+    {
+        "joblib.load",
+        "torch.load",
+        "torch.jit.load",
+        "numpy.load",
+        "numpy.loadtxt",
+        "pandas.read_csv",
+        "pandas.read_json",
+        "pandas.read_parquet",
+        "pandas.read_pickle",
+        "pandas.read_excel",
+        "toml.load",
+        "pkgutil.get_data",
+        "importlib.resources.read_text",
+        "importlib.resources.read_binary",
+        "tensorflow.keras.models.load_model",
+        "keras.models.load_model",
+        "keras.saving.load_model",
+        "onnxruntime.InferenceSession",
+        "spacy.load",
+        "transformers.pipeline",
+        "sentence_transformers.SentenceTransformer",
+        "gensim.models.KeyedVectors.load",
+        "xgboost.Booster",
+        "lightgbm.Booster",
+    }
+)
+# Functions that parse an open file: reported (once) when they wrap an invariant `open()`.
+STREAM_LOADERS = frozenset(
+    {
+        "json.load",
+        "yaml.safe_load",
+        "yaml.load",
+        "yaml.full_load",
+        "yaml.unsafe_load",
+        "pickle.load",
+        "dill.load",
+        "cloudpickle.load",
+        "tomllib.load",
+        "tomli.load",
+        "csv.reader",
+        "csv.DictReader",
+    }
+) | PATH_LOADERS
+FILE_OPENERS = frozenset(
+    {"open", "io.open", "codecs.open", "builtins.open", "gzip.open", "bz2.open", "lzma.open"}
+)
+PATH_CONSTRUCTORS = frozenset(
+    {"pathlib.Path", "pathlib.PosixPath", "pathlib.PurePath", "pathlib.PurePosixPath"}
+)
+PATH_READ_METHODS = frozenset({"read_text", "read_bytes", "open"})
+
+# HTTP GETs, as module functions and as methods of sessions / pools.
+HTTP_GETS = frozenset(
+    {
+        "requests.get",
+        "requests.api.get",
+        "httpx.get",
+        "urllib.request.urlopen",
+        "urllib3.request",
+        "requests.Session().get",
+        "requests.session().get",
+        "requests.sessions.Session().get",
+        "httpx.Client().get",
+        "urllib3.PoolManager().request",
+        "urllib3.poolmanager.PoolManager().request",
+    }
+)
+
+# Methods that change a container in place (a hoisted value must not be one the handler edits).
+MUTATING_METHODS = frozenset(
+    {
+        "append", "extend", "insert", "update", "setdefault", "add", "discard", "pop",
+        "popitem", "remove", "clear", "appendleft", "extendleft", "sort", "reverse",
+        "__setitem__", "__delitem__",
+    }
+)

@@ -6,7 +6,7 @@ from typing import Dict, List, Sequence, Set
 
 import libcst as cst
 
-from lambdalint.analysis import bound_by, free_names
+from lambdalint.analysis import bound_by, dotted_name, free_names
 from lambdalint.model import Fix
 
 
@@ -16,12 +16,26 @@ class _Replace(cst.CSTTransformer):
         self.edits = edits
 
     def on_leave(self, original_node, updated_node):
+        if isinstance(original_node, cst.IndentedBlock):
+            updated_node = self._close_gap(original_node, updated_node)
         replacement = self.edits.get(original_node)
         if replacement is None:
             return updated_node
         if callable(replacement):  # a function of the updated node (for nested edits)
             return replacement(updated_node)
         return replacement
+
+    def _close_gap(self, original_node, updated_node):
+        """When the statements opening a block are removed, the blank lines that separated
+        them from the rest go too (no empty line right below a `def`)."""
+        first = original_node.body[0] if original_node.body else None
+        if not isinstance(self.edits.get(first), cst.RemovalSentinel) or not updated_node.body:
+            return updated_node
+        head = updated_node.body[0]
+        lines = list(head.leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        return updated_node.with_changes(body=[head.with_changes(leading_lines=lines), *updated_node.body[1:]])
 
 
 def _is_import(stmt: cst.CSTNode) -> bool:
@@ -53,6 +67,15 @@ def import_block_end(body: Sequence[cst.CSTNode]) -> int:
 
 
 def has_import(module: cst.Module, name: str) -> bool:
+    """`name` is a module name (`functools`) or an import statement (`from x import y`,
+    possibly with its comments);
+    true when the module already has it at top level (every name the statement binds)."""
+    if not _is_module_name(name):
+        wanted = _import_bindings(cst.parse_statement(name))
+        present: Set[tuple] = set()
+        for stmt in module.body:
+            present |= _import_bindings(stmt)
+        return wanted <= present
     for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
@@ -127,6 +150,9 @@ def _prepend(statements: List[cst.CSTNode], prior: object):
         for position, stmt in enumerate(statements):
             comments = [line for line in getattr(stmt, "leading_lines", ()) if line.comment]
             blank = [cst.EmptyLine()] if position == 0 else []
+            defs = (cst.FunctionDef, cst.ClassDef)
+            if isinstance(stmt, defs) or (position and isinstance(statements[position - 1], defs)):
+                blank = [cst.EmptyLine(), cst.EmptyLine()]  # PEP 8: defs apart by two lines
             new.append(stmt.with_changes(leading_lines=blank + comments))
         if isinstance(updated, cst.FlattenSentinel):
             return cst.FlattenSentinel([*new, *updated.nodes])
@@ -137,11 +163,50 @@ def _prepend(statements: List[cst.CSTNode], prior: object):
     return edit
 
 
+def _is_module_name(text: str) -> bool:
+    return all(part.isidentifier() for part in text.split("."))
+
+
+def _import_bindings(stmt: cst.CSTNode) -> Set[tuple]:
+    """(local name, what it is bound to) for each name a top-level import line binds."""
+    out: Set[tuple] = set()
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return out
+    for small in stmt.body:
+        if isinstance(small, cst.Import):
+            for alias in small.names:
+                full = dotted_name(alias.name) or ""
+                if alias.asname is not None:
+                    out.add((dotted_name(alias.asname.name), full))
+                else:
+                    out.add((full, full))  # `import a.b` makes a.b reachable
+        elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            module = "." * len(small.relative) + (dotted_name(small.module) or "")
+            for alias in small.names:
+                name = dotted_name(alias.name) or ""
+                local = dotted_name(alias.asname.name) if alias.asname is not None else name
+                out.add((local, f"{module}:{name}"))
+    return out
+
+
 def add_import(module: cst.Module, name: str) -> cst.Module:
-    """`import name` at the end of the leading import block (or after the docstring)."""
+    """Add `import name`, or the import statement `name` ("from x import y", "import a as
+    b"), at the end of the leading import block (after the docstring when there is none)."""
     body = list(module.body)
-    stmt = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(name))])])
-    body.insert(import_block_end(body), stmt)
+    if not _is_module_name(name):
+        stmt = cst.parse_statement(name)
+    else:
+        stmt = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(name))])])
+    index = import_block_end(body)
+    if not any(_is_import(s) for s in body[:index]) and index < len(body):
+        # A new import block: keep it apart from the code after it (and the docstring).
+        if index > 0:
+            stmt = stmt.with_changes(leading_lines=[cst.EmptyLine()])
+        following = body[index]
+        if not any(line.comment is None for line in following.leading_lines):
+            blank = [cst.EmptyLine()] * (2 if isinstance(following, (cst.FunctionDef, cst.ClassDef)) else 1)
+            body[index] = following.with_changes(leading_lines=[*blank, *following.leading_lines])
+    body.insert(index, stmt)
     return module.with_changes(body=body)
 
 

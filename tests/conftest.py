@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import re
 import shutil
@@ -54,3 +55,22 @@ def fixture_files():
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def load_module(path, name):
+    """Import a module from a file (an original or fixed handler) under a unique name."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto stands in for AWS, with fake credentials in one region."""
+    moto = pytest.importorskip("moto")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with moto.mock_aws():
+        yield

@@ -1,6 +1,5 @@
 """Autofix end to end: fixed code parses, is stable, keeps behaviour across warm invocations."""
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -8,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, fixture_files, run_cli
+from conftest import FIXTURES, fixture_files, load_module, run_cli
 from lambdalint.config import Config
 from lambdalint.engine import Options, fix_text, lint_text, parse
 
@@ -92,22 +91,6 @@ def test_fix_summary_counts_safe_and_unsafe(tmp_path):
 moto = pytest.importorskip("moto")
 
 
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with moto.mock_aws():
-        yield
-
-
 def _original_and_fixed(tmp_path, fixture, level="unsafe"):
     source = (FIXTURES / "autofix" / fixture).read_text()
     fixed, applied, _ = fix_text(source, fixture, OPTIONS, level)
@@ -115,7 +98,7 @@ def _original_and_fixed(tmp_path, fixture, level="unsafe"):
     (tmp_path / "original.py").write_text(source)
     (tmp_path / "fixed.py").write_text(fixed)
     stem = fixture.replace(".py", "")
-    return _load(tmp_path / "original.py", f"orig_{stem}"), _load(tmp_path / "fixed.py", f"fixed_{stem}")
+    return load_module(tmp_path / "original.py", f"orig_{stem}"), load_module(tmp_path / "fixed.py", f"fixed_{stem}")
 
 
 def test_s3_thumbnails_behaves_the_same_when_warm(tmp_path, aws):

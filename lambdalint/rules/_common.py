@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
-from typing import Dict, Optional
+from typing import Dict, Iterator, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, ModuleAnalysis, Site, free_names
+from lambdalint.model import UNSAFE, Fix
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -69,3 +70,27 @@ def remove_statement_edits(site: Site, statement) -> Dict:
                 return {statement: cst.SimpleStatementLine(body=[cst.Pass()])}
             break
     return {statement: cst.RemoveFromParent()}
+
+
+def cache_decorator_fix(fn: Function) -> Fix:
+    """Decorate `fn` with `@functools.cache` (unsafe: every caller now shares one result)."""
+    decorator = cst.Decorator(decorator=cst.Attribute(value=cst.Name("functools"), attr=cst.Name("cache")))
+
+    def add_decorator(updated):
+        return updated.with_changes(decorators=[decorator, *updated.decorators])
+
+    return Fix(
+        applicability=UNSAFE,
+        description=f"decorate `{fn.name}` with `@functools.cache`",
+        edits={fn.node: add_decorator},
+        imports=["functools"],
+    )
+
+
+def walk_nodes(node) -> Iterator:
+    """Every node of a subtree, the root included (order unspecified)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)

@@ -235,7 +235,7 @@ class ClientInHandler(Rule):
                 f"Build the {kind} once: decorate `{fn.name}` with `@functools.cache`, or "
                 f"create it at module level and return that from `{fn.name}`."
             )
-            return self.report(call, message, suggestion, fn, _cache_fix(fn))
+            return self.report(call, message, suggestion, fn, _common.cache_decorator_fix(fn))
         suggestion = (
             f"Create it once at module level, e.g. `client = {snippet}` below the imports, "
             f"and use that name in {where}."
@@ -290,17 +290,3 @@ def _returned(site: Site) -> bool:
         if not isinstance(anc, (cst.Attribute, cst.Call, cst.Arg, cst.Subscript, cst.SubscriptElement, cst.Index)):
             return False
     return False
-
-
-def _cache_fix(fn: Function) -> Fix:
-    decorator = cst.Decorator(decorator=cst.Attribute(value=cst.Name("functools"), attr=cst.Name("cache")))
-
-    def add_decorator(updated):
-        return updated.with_changes(decorators=[decorator, *updated.decorators])
-
-    return Fix(
-        applicability=UNSAFE,
-        description=f"decorate `{fn.name}` with `@functools.cache`",
-        edits={fn.node: add_decorator},
-        imports=["functools"],
-    )

@@ -1,0 +1,1024 @@
+"""LAM202 invariant-io-in-handler: the same file, parameter, secret, object or URL read per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, List, Optional, Set, Tuple
+
+from lambdalint._lazy import cst
+from lambdalint.analysis import Function, Site, dotted_name, free_names, string_value
+from lambdalint.catalog import (
+    AWS_READS,
+    AWS_RESOURCE_READS,
+    CLIENT_CONSTRUCTORS,
+    FILE_OPENERS,
+    HTTP_GETS,
+    MUTATING_METHODS,
+    PATH_CONSTRUCTORS,
+    PATH_LOADERS,
+    PATH_READ_METHODS,
+    STREAM_LOADERS,
+)
+from lambdalint.model import UNSAFE, Fix, RawFinding
+from lambdalint.rule import Invalid, Rule, Valid
+from lambdalint.rules import _common
+
+# Paths whose content changes at run time: files the function itself writes under /tmp,
+# kernel views (/proc/self/status for memory metrics...) and EFS mounts shared with writers.
+_RUNTIME_PATH_PREFIXES = ("/tmp", "/proc", "/sys", "/dev", "/mnt")
+_TEMPDIR_CALLS = {"tempfile.gettempdir", "tempfile.mkdtemp", "tempfile.mkstemp",
+                  "tempfile.NamedTemporaryFile", "tempfile.TemporaryDirectory"}
+# Local endpoints: the AppConfig agent and the Parameters and Secrets extension cache for us.
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "AWS_LAMBDA_RUNTIME_API",
+                "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")
+_PATH_METHODS = {"joinpath", "with_name", "with_suffix", "with_stem", "resolve", "absolute",
+                 "expanduser"}
+_DOWNLOAD_DESTINATIONS = {"Filename", "Fileobj", "Callback", "Config"}
+_CONSUMERS = {"read", "readlines", "read_text", "read_bytes", "json", "decode", "text", "content"}
+_PACKAGE_READERS = {"pkgutil.get_data", "importlib.resources.read_text",
+                    "importlib.resources.read_binary"}
+_RESOURCE_ROOTS = {"importlib.resources.files", "importlib_resources.files"}
+_DISK_CHECKS = {"os.path.exists", "os.path.isfile", "os.path.isdir", "os.access"}
+
+_WHAT = {
+    "file": "reads the same file",
+    "model": "loads the same model or data file",
+    "parameter": "fetches the same SSM parameter",
+    "secret": "fetches the same secret",
+    "configuration": "fetches the same AppConfig configuration",
+    "object": "downloads the same S3 object",
+    "http": "requests the same URL",
+}
+
+
+@dataclass
+class _Io:
+    kind: str  # a key of _WHAT
+    target: str  # what is read, for messages
+
+
+class InvariantIoInHandler(Rule):
+    code = "LAM202"
+    name = "invariant-io-in-handler"
+    summary = (
+        "Blocking I/O whose inputs do not depend on the event (a bundled file, an SSM "
+        "parameter, a secret, a fixed S3 key, a constant URL, a model) runs on every invocation."
+    )
+    why = """
+        An execution environment serves many requests in one process. Reading a bundled
+        config file, loading a model, fetching an SSM parameter or a secret named by an
+        environment variable, downloading a fixed S3 key or GETting a constant URL inside the
+        handler repeats the same blocking work on every warm invocation: milliseconds to
+        seconds of latency, API calls that count against service quotas (SSM and Secrets
+        Manager throttle), and a cost that grows with traffic instead of with the number of
+        environments.
+
+        Done once per environment (at module level, which is Init, or in a
+        `functools.cache`d loader the handler calls), the result is reused by every warm
+        request. Since 1 August 2025 AWS bills the Init phase too, so the gain is not that
+        Init is free: the work runs once per environment instead of once per request (cold
+        starts are typically well under 1% of invocations), and provisioned concurrency and
+        SnapStart do it before any request arrives. Values that change while the function
+        runs (rotated secrets, feature flags) belong in a TTL cache such as Powertools
+        `parameters` (`max_age=`), not in a constant.
+
+        The finding is reported at the I/O call; for `json.load(open(path))` it is reported
+        once, at the outer `json.load(...)`. Not flagged: paths, keys and URLs derived from
+        the event; writes (`open(p, "w")`, `put_object`); files under `/tmp` (written by the
+        function itself), `/proc` and `/sys`; reads guarded by `if x is None:` or
+        `if not os.path.exists(...)`, and reads inside `functools.cache` / `lru_cache`
+        functions; Powertools `parameters.get_*` and the local AppConfig / Parameters and
+        Secrets extension endpoints (they cache); GETs whose result is discarded (pings).
+    """
+    fix_safety = """
+        Always **unsafe**: errors (a missing file, a denied `GetParameter`) move from the
+        request to Init, and the value is no longer re-read, so a rotated secret or an
+        edited object is not seen until the environment is recycled. A plain `x = <io>` at
+        the top level of the function body becomes a module-level constant; a `with open(...)`
+        block that computes one value becomes a `@functools.cache` loader function that the
+        handler calls; a parameterless helper that does the I/O gets `@functools.cache`. No
+        fix is offered when the handler mutates the value (it would leak between requests).
+    """
+    options = """
+        - `io-functions`: extra qualified names of blocking I/O functions, e.g.
+          `["myproject.config.load_settings"]`, or `service.operation` for AWS SDK client
+          calls, e.g. `["dynamodb.get_item"]`. They are flagged when all their arguments are
+          invariant.
+    """
+    valid = [
+        Valid(
+            """
+            import os
+
+            from aws_lambda_powertools.utilities import parameters
+
+            PARAM = os.environ["THRESHOLD_PARAM"]
+
+
+            def lambda_handler(event, context):
+                # cached for five minutes per environment; a changed value is picked up
+                threshold = parameters.get_parameter(PARAM, max_age=300)
+                return {"alert": event["value"] > float(threshold)}
+            """
+        ),
+        Valid(
+            """
+            import json
+            import os
+
+            CONFIG_PATH = os.path.join(os.path.dirname(__file__), "config.json")
+            with open(CONFIG_PATH) as f:
+                CONFIG = json.load(f)
+
+
+            def lambda_handler(event, context):
+                return CONFIG[event["tenant"]]
+            """
+        ),
+        Valid(
+            """
+            import boto3
+
+            s3 = boto3.client("s3")
+
+
+            def handler(event, context):
+                record = event["Records"][0]["s3"]
+                obj = s3.get_object(Bucket=record["bucket"]["name"], Key=record["object"]["key"])
+                return obj["ContentLength"]
+            """
+        ),
+        Valid(
+            """
+            from aws_lambda_powertools.utilities import parameters
+
+
+            def handler(event, context):
+                api_key = parameters.get_secret("prod/api-key", max_age=300)
+                return {"authorised": event["headers"].get("x-api-key") == api_key}
+            """
+        ),
+        Valid(
+            """
+            import functools
+            import os
+
+            import boto3
+
+            ssm = boto3.client("ssm")
+
+
+            @functools.lru_cache(maxsize=1)
+            def flags():
+                return ssm.get_parameter(Name=os.environ["FLAGS_PARAM"])["Parameter"]["Value"]
+
+
+            def handler(event, context):
+                return {"flags": flags(), "id": event["id"]}
+            """
+        ),
+        Valid(
+            """
+            import json
+
+            _config = None
+
+
+            def handler(event, context):
+                global _config
+                if _config is None:
+                    with open("config.json") as f:
+                        _config = json.load(f)
+                with open(f"/tmp/{event['name']}", "w") as out:
+                    out.write(json.dumps(_config))
+            """
+        ),
+    ]
+    invalid = [
+        Invalid(
+            """
+            import os
+
+            import boto3
+
+            ssm = boto3.client("ssm")
+            PARAM = os.environ["THRESHOLD_PARAM"]
+
+
+            def lambda_handler(event, context):
+                threshold = ssm.get_parameter(Name=PARAM)["Parameter"]["Value"]
+                return {"alert": event["value"] > float(threshold)}
+            """,
+            lines=(10,),
+            fixed="""
+            import os
+
+            import boto3
+
+            ssm = boto3.client("ssm")
+            PARAM = os.environ["THRESHOLD_PARAM"]
+
+            threshold = ssm.get_parameter(Name=PARAM)["Parameter"]["Value"]
+
+
+            def lambda_handler(event, context):
+                return {"alert": event["value"] > float(threshold)}
+            """,
+        ),
+        Invalid(
+            """
+            import json
+
+
+            def handler(event, context):
+                # the routing table ships with the function
+                with open("routes.json") as f:
+                    routes = json.load(f)
+                return routes.get(event["path"], "not found")
+            """,
+            lines=(6,),
+            fixed="""
+            import json
+            import functools
+
+
+            @functools.cache
+            def _load_routes():
+                with open("routes.json") as f:
+                    routes = json.load(f)
+                return routes
+
+
+            def handler(event, context):
+                # the routing table ships with the function
+                routes = _load_routes()
+                return routes.get(event["path"], "not found")
+            """,
+        ),
+        Invalid(
+            """
+            import json
+            import pickle
+
+
+            def handler(event, context):
+                model = pickle.load(open("model.pkl", "rb"))
+                settings = json.load(open("settings.json"))
+                return model.predict([event["features"]])[0] * settings["scale"]
+            """,
+            lines=(6, 7),
+            fixed="""
+            import json
+            import pickle
+
+            model = pickle.load(open("model.pkl", "rb"))
+            settings = json.load(open("settings.json"))
+
+
+            def handler(event, context):
+                return model.predict([event["features"]])[0] * settings["scale"]
+            """,
+        ),
+        Invalid(
+            """
+            import os
+
+            import boto3
+            import requests
+
+            BUCKET = os.environ["BUCKET"]
+
+
+            def load_schema():
+                body = boto3.resource("s3").Object(BUCKET, "schema.json").get()["Body"]
+                return body.read()
+
+
+            def handler(event, context):
+                jwks = requests.get("https://example.auth0.com/.well-known/jwks.json", timeout=5).json()
+                return {"schema": load_schema(), "keys": len(jwks["keys"]), "id": event["id"]}
+            """,
+            lines=(10, 15),
+            fixed="""
+            import os
+
+            import boto3
+            import requests
+            import functools
+
+            BUCKET = os.environ["BUCKET"]
+
+            jwks = requests.get("https://example.auth0.com/.well-known/jwks.json", timeout=5).json()
+
+
+            @functools.cache
+            def load_schema():
+                body = boto3.resource("s3").Object(BUCKET, "schema.json").get()["Body"]
+                return body.read()
+
+
+            def handler(event, context):
+                return {"schema": load_schema(), "keys": len(jwks["keys"]), "id": event["id"]}
+            """,
+        ),
+    ]
+
+    _methods: Optional[Set[str]] = None
+
+    # -- detection -------------------------------------------------------------------------
+    def check(self) -> Iterator[RawFinding]:
+        analysis = self.analysis
+        for fn in analysis.path_functions:
+            for site in fn.iter(cst.Call):
+                io = self._classify(site.node, fn)
+                if io is None or self._reported_by_outer(site, fn):
+                    continue
+                if analysis.is_lazily_initialised(site) or self._disk_cached(site, fn) \
+                        or _or_default(site):
+                    continue
+                if io.kind == "http" and isinstance(site.parent, cst.Expr):
+                    continue  # the response is not used: a ping or webhook, not a read
+                yield self._finding(site, fn, io)
+
+    def _classify(self, call: cst.Call, fn: Function) -> Optional[_Io]:
+        """What invariant I/O the call does, or None (not I/O, or not invariant)."""
+        analysis = self.analysis
+        qn = analysis.qualified_name(call.func, fn)
+        if qn in STREAM_LOADERS:
+            return self._loader(call, fn, qn)
+        func = call.func
+        if isinstance(func, cst.Attribute) and qn not in HTTP_GETS \
+                and func.attr.value in self._service_methods():
+            aws = self._aws_read(call, fn)
+            if aws is not None:
+                return aws
+        opens = self._is_builtin_open(func, fn) or qn in FILE_OPENERS
+        reads_path = isinstance(func, cst.Attribute) and func.attr.value in PATH_READ_METHODS \
+            and self._is_path(func.value, fn, 0)
+        custom = qn is not None and qn in analysis.config.io_functions
+        if not (opens or reads_path or custom or qn in HTTP_GETS):
+            return None  # decided before the (costlier) invariance questions
+        if not all(self._invariant(a.value, fn) for a in call.args):
+            return None
+        if opens:
+            path = _arg(call, 0, "file", "filename")
+            return self._file_read(path, _arg(call, 1, "mode"), fn, "file")
+        if reads_path:
+            if not self._path_invariant(func.value, fn):
+                return None
+            mode = _arg(call, 0, "mode") if func.attr.value == "open" else None
+            return self._file_read(func.value, mode, fn, "file", path_checked=True)
+        if qn in HTTP_GETS:
+            return self._http_get(call, fn, qn)
+        if custom:
+            return _Io("custom", qn)
+        return None
+
+    def _service_methods(self) -> Set[str]:
+        """Operation names worth resolving a receiver for."""
+        if self._methods is None:
+            self._methods = {m for _, m in AWS_READS} | {m for _, _, m in AWS_RESOURCE_READS} | {
+                name.rsplit(".", 1)[-1] for name in self.analysis.config.io_functions}
+        return self._methods
+
+    def _invariant(self, expr, fn: Optional[Function]) -> bool:
+        """Invariant per the shared analysis, and not the result of one of the module's own
+        (uncached) helpers: `since=last_hour()` may be invariant in form but not in value."""
+        return self.analysis.is_invariant(expr, fn) and not self._helper_result(expr, fn, 0)
+
+    def _helper_result(self, expr, fn: Optional[Function], depth: int) -> bool:
+        if depth > 6 or not isinstance(expr, cst.CSTNode):
+            return False
+        analysis = self.analysis
+        for node in _common.walk_nodes(expr):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                helper = analysis.module_functions.get(node.func.value)
+                if helper is not None and not helper.cached \
+                        and analysis.is_module_level_name(node.func.value, fn):
+                    return True
+            elif isinstance(node, cst.Name) and fn is not None:
+                scope: Optional[Function] = fn
+                while scope is not None and not scope.is_local(node.value):
+                    scope = scope.parent
+                if scope is not None and any(self._helper_result(v, scope, depth + 1)
+                                             for v in scope.assigned.get(node.value, [])):
+                    return True
+        return False
+
+    def _path_invariant(self, expr, fn: Optional[Function]) -> bool:
+        """A path object built only from invariant pieces (`files("pkg").joinpath("x")`)."""
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            return all(self._invariant(a.value, fn) for a in expr.args) and (
+                not isinstance(func, cst.Attribute) or self._path_invariant(func.value, fn)
+                or self.analysis.qualified_name(func, fn) in PATH_CONSTRUCTORS | _RESOURCE_ROOTS)
+        if isinstance(expr, cst.BinaryOperation):
+            return self._path_invariant(expr.left, fn) and self._path_invariant(expr.right, fn)
+        if isinstance(expr, cst.Attribute):
+            return self._path_invariant(expr.value, fn)
+        return self._invariant(expr, fn)
+
+    def _is_builtin_open(self, func: cst.BaseExpression, fn: Function) -> bool:
+        if not isinstance(func, cst.Name) or func.value != "open":
+            return False
+        scope: Optional[Function] = fn
+        while scope is not None:
+            if scope.is_local("open"):
+                return False
+            scope = scope.parent
+        return not self.analysis.is_module_level_name("open", None)
+
+    def _file_read(self, path, mode, fn: Function, kind: str, path_checked: bool = False) -> Optional[_Io]:
+        if path is None or isinstance(path, cst.Integer):
+            return None  # a file descriptor
+        if mode is not None:
+            text = string_value(mode)
+            if text is None or set(text) & set("wax+"):
+                return None  # a write, or a mode we cannot read
+        if not (path_checked or self._invariant(path, fn)) or self._runtime_path(path, fn):
+            return None
+        return _Io(kind, _common.snippet(self.analysis.module, path, 60))
+
+    def _loader(self, call: cst.Call, fn: Function, qn: str) -> Optional[_Io]:
+        """`json.load(open(p))` (reported here, once) or `joblib.load(path)`."""
+        first = _arg(call, 0, "fp", "stream", "f", "file", "filename", "path", "fname",
+                     "filepath_or_buffer", "path_or_buf", "model", "path_or_fileobj")
+        if first is None:
+            return None
+        kind = "file" if qn.startswith(("json.", "yaml.", "toml", "csv.")) else "model"
+        if not all(self._invariant(a.value, fn) for a in call.args if a.value is not first):
+            return None
+        if isinstance(first, cst.Call):
+            inner = self._classify(first, fn)
+            if inner is not None and inner.kind == "file" and self._opens_file(first, fn):
+                return _Io(kind, inner.target)
+            return None
+        if not self._invariant(first, fn):
+            return None
+        if qn not in PATH_LOADERS or self._runtime_path(first, fn):
+            return None
+        if qn in _PACKAGE_READERS or self._is_path(first, fn, 0) \
+                or _has_string(first, self._values_of, fn):
+            return _Io(kind, _common.snippet(self.analysis.module, first, 60))
+        return None
+
+    def _opens_file(self, call: cst.Call, fn: Function) -> bool:
+        """`open(...)` or `Path(...).open()`: a file object, not its contents."""
+        func = call.func
+        return self._is_builtin_open(func, fn) or self.analysis.qualified_name(func, fn) in FILE_OPENERS or (
+            isinstance(func, cst.Attribute) and func.attr.value == "open")
+
+    def _reported_by_outer(self, site: Site, fn: Function) -> bool:
+        """`open(p)` inside `json.load(open(p))`: the outer call carries the finding."""
+        anc = site.ancestors
+        if len(anc) >= 2 and isinstance(anc[-1], cst.Arg) and isinstance(anc[-2], cst.Call):
+            outer = anc[-2]
+            qn = self.analysis.qualified_name(outer.func, fn)
+            return qn in STREAM_LOADERS and self._classify(outer, fn) is not None
+        return False
+
+    def _http_get(self, call: cst.Call, fn: Function, qn: str) -> Optional[_Io]:
+        analysis = self.analysis
+        if qn.endswith("request"):  # urllib3: request("GET", url)
+            method = string_value(_arg(call, 0, "method"))
+            if method is None or method.upper() != "GET":
+                return None
+            url = _arg(call, 1, "url")
+        else:
+            url = _arg(call, 0, "url")
+        if qn == "urllib.request.urlopen":
+            if _arg(call, 1, "data") is not None:
+                return None  # a POST
+            request = self._resolve(url, fn)
+            if isinstance(request, cst.Call) and (analysis.qualified_name(request.func, fn) or "")\
+                    .endswith("Request"):
+                if _arg(request, 1, "data") is not None or \
+                        (string_value(_arg(request, 5, "method")) or "GET").upper() != "GET":
+                    return None
+                url = _arg(request, 0, "url")
+        if url is None or not self._invariant(url, fn):
+            return None
+        if isinstance(call.func, cst.Attribute) and not self._invariant(call.func.value, fn):
+            return None  # a per-request session
+        if any(h in s for s in self._strings(url, fn) for h in _LOCAL_HOSTS):
+            return None
+        return _Io("http", _common.snippet(analysis.module, url, 60))
+
+    def _aws_read(self, call: cst.Call, fn: Function) -> Optional[_Io]:
+        func = call.func
+        method = func.attr.value
+        service = self._service(func.value, fn, 0)
+        if service is None:
+            return None
+        name, resource = service
+        # Where a download writes to is not an input: only the bucket and key must be fixed.
+        skip = {None: 2, "Bucket": 1, "Object": 0}.get(resource, 99) if method.startswith("download_") else 99
+        positional = [a for a in call.args if a.keyword is None]
+        inputs = [a for a in call.args if (a.keyword is None and positional.index(a) < skip)
+                  or (a.keyword is not None and a.keyword.value not in _DOWNLOAD_DESTINATIONS)]
+        if not all(self._invariant(a.value, fn) for a in inputs):
+            return None
+        kind = AWS_RESOURCE_READS.get((name, resource, method)) if resource else AWS_READS.get((name, method))
+        if kind is None:
+            if f"{name}.{method}" in self.analysis.config.io_functions:
+                return _Io("custom", f"{name}.{method}")
+            return None
+        return _Io(kind, f"{name} {method}")
+
+    def _service(self, receiver, fn: Optional[Function], depth: int) -> Optional[Tuple[str, Optional[str]]]:
+        """(service, resource class or None) of an AWS client or resource object, when it
+        was built from invariant arguments; None when unknown."""
+        analysis = self.analysis
+        if depth > 8:
+            return None
+        if isinstance(receiver, cst.Call):
+            func = receiver.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("Object", "Bucket"):
+                base = self._service(func.value, fn, depth + 1)
+                args_ok = all(self._invariant(a.value, fn) for a in receiver.args)
+                if base is not None and base[1] == "resource" and args_ok:
+                    return base[0], func.attr.value
+                if base is not None and base[1] == "Bucket" and func.attr.value == "Object" and args_ok:
+                    return base[0], "Object"
+                return None
+            qn = analysis.qualified_name(func, fn)
+            if qn in CLIENT_CONSTRUCTORS and qn.endswith(("client", "resource")):
+                if not analysis.is_invariant(receiver, fn):
+                    return None
+                name = string_value(_arg(receiver, 0, "service_name"))
+                if name is None:
+                    return None
+                return name, ("resource" if qn.endswith("resource") else None)
+            if isinstance(func, cst.Name) and func.value in analysis.module_functions \
+                    and analysis.is_module_level_name(func.value, fn) and not receiver.args:
+                helper = analysis.module_functions[func.value]
+                found = {self._service(r.node.value, helper, depth + 1)
+                         for r in helper.iter(cst.Return) if r.node.value is not None
+                         and r.function is helper}
+                return found.pop() if len(found) == 1 else None
+            return None
+        if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) \
+                and receiver.value.value == "self":
+            values = self._self_attribute_values(receiver.attr.value, fn)
+            found = {self._service(v, s, depth + 1) for s, v in values}
+            return found.pop() if len(found) == 1 else None
+        if isinstance(receiver, cst.Name):
+            scope, values = self._bindings(receiver.value, fn)
+            found = {self._service(v, s, depth + 1) for s, v in values
+                     if not (isinstance(v, cst.Name) and v.value == "None")}
+            return found.pop() if len(found) == 1 else None
+        return None
+
+    # -- expression helpers ----------------------------------------------------------------
+    def _bindings(self, name: str, fn: Optional[Function]):
+        """Every value `name` is bound to where `fn` reads it, with the scope of each: the
+        local assignments, or the module binding plus `global name` assignments."""
+        scope = fn
+        while scope is not None:
+            if scope.is_local(name):
+                return scope, [(scope, v) for v in scope.assigned.get(name, [])]
+            scope = scope.parent
+        values = [(None, v) for v in self.analysis.module_bindings.get(name, [])]
+        for other in self.analysis.functions.values():
+            if name in other.globals_declared:
+                values.extend((other, v) for v in other.assigned.get(name, []))
+        return None, values
+
+    def _self_attribute_values(self, attr: str, fn: Optional[Function]):
+        """Every `self.<attr> = value` in the methods of `fn`'s class, with its method."""
+        owner = fn
+        while owner is not None and owner.cls is None:
+            owner = owner.parent
+        if owner is None:
+            return []
+        out = []
+        for method in self.analysis.functions.values():
+            if method.cls != owner.cls:
+                continue
+            for site in method.iter(cst.Assign):
+                for target in site.node.targets:
+                    t = target.target
+                    if isinstance(t, cst.Attribute) and t.attr.value == attr \
+                            and isinstance(t.value, cst.Name) and t.value.value == "self":
+                        out.append((method, site.node.value))
+        return out
+
+    def _values_of(self, name: str, fn: Optional[Function]):
+        return self._bindings(name, fn)[1]
+
+    def _resolve(self, expr, fn: Optional[Function]):
+        """A name bound exactly once resolves to its value (one step)."""
+        if isinstance(expr, cst.Name):
+            values = self._values_of(expr.value, fn)
+            if len(values) == 1 and isinstance(values[0][1], cst.BaseExpression):
+                return values[0][1]
+        return expr
+
+    def _is_path(self, expr, fn: Optional[Function], depth: int) -> bool:
+        """A `pathlib.Path` value: Path(...), p / "x", p.parent, p.with_suffix(...), a name
+        bound to one."""
+        if depth > 8:
+            return False
+        if isinstance(expr, cst.Call):
+            if self.analysis.qualified_name(expr.func, fn) in PATH_CONSTRUCTORS | _RESOURCE_ROOTS:
+                return True
+            func = expr.func
+            return isinstance(func, cst.Attribute) and func.attr.value in _PATH_METHODS \
+                and self._is_path(func.value, fn, depth + 1)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            return self._is_path(expr.left, fn, depth + 1)
+        if isinstance(expr, cst.Attribute) and expr.attr.value in ("parent", "parents"):
+            return self._is_path(expr.value, fn, depth + 1)
+        if isinstance(expr, cst.Subscript):
+            return self._is_path(expr.value, fn, depth + 1)
+        if isinstance(expr, cst.Name):
+            values = self._values_of(expr.value, fn)
+            return len(values) == 1 and self._is_path(values[0][1], values[0][0], depth + 1)
+        return False
+
+    def _strings(self, expr, fn: Optional[Function], depth: int = 0) -> List[str]:
+        """The string pieces an expression is built from (following names), and the names of
+        environment variables it reads."""
+        out: List[str] = []
+        if depth > 6 or not isinstance(expr, cst.CSTNode):
+            return out
+        if isinstance(expr, cst.SimpleString):
+            value = string_value(expr)
+            return [value] if value is not None else []
+        if isinstance(expr, cst.FormattedStringText):
+            return [expr.value]
+        if isinstance(expr, cst.Name):
+            for scope, value in self._values_of(expr.value, fn):
+                out.extend(self._strings(value, scope, depth + 1))
+            return out
+        if isinstance(expr, cst.Call) and self.analysis.qualified_name(expr.func, fn) in _TEMPDIR_CALLS:
+            return ["/tmp"]
+        for child in expr.children:
+            out.extend(self._strings(child, fn, depth + 1))
+        return out
+
+    def _runtime_path(self, path, fn: Function) -> bool:
+        """The path is under /tmp (written by the function) or a kernel view like /proc."""
+        pieces = self._strings(path, fn)
+        return any(p.startswith(_RUNTIME_PATH_PREFIXES) for p in pieces) or (
+            bool(pieces) and pieces[0] in ("tmp", "/")
+            and any(p.lstrip("/").startswith(("tmp", "proc", "sys", "dev")) for p in pieces[1:2])
+        )
+
+    def _disk_cached(self, site: Site, fn: Function) -> bool:
+        """Under `if not os.path.exists(...)`: a download cached on local disk."""
+        analysis = self.analysis
+        for anc in site.ancestors:
+            if isinstance(anc, cst.If):
+                for node in _common.walk_nodes(anc.test):
+                    if isinstance(node, cst.Call):
+                        qn = analysis.qualified_name(node.func, fn) or ""
+                        if qn in _DISK_CHECKS or (
+                            isinstance(node.func, cst.Attribute)
+                            and node.func.attr.value in ("exists", "is_file", "is_dir")
+                        ):
+                            return True
+        return False
+
+    # -- reporting ---------------------------------------------------------------------------
+    def _finding(self, site: Site, fn: Function, io: _Io) -> RawFinding:
+        analysis = self.analysis
+        call = site.node
+        snippet = _common.snippet(analysis.module, call, 70)
+        what = f"calls the configured I/O function `{io.target}`" if io.kind == "custom" else _WHAT[io.kind]
+        message = (
+            f"`{snippet}` {what} on every invocation although nothing in it "
+            "depends on the event; do it once per execution environment"
+        )
+        stmt_code = self._label(site, snippet)
+        where = f"`{fn.qualname}`"
+        fix, loader = self._fix(site, fn)
+        if io.kind in ("parameter", "secret", "configuration"):
+            suggestion = (
+                f"In {where}, replace it with a read through a per-environment TTL cache so "
+                "rotation and edits are still picked up, e.g. Powertools "
+                f"`parameters.get_{_powertools_getter(io.kind)}(..., max_age=300)`; or move "
+                f"`{stmt_code}` to module level, which keeps the first value until the "
+                "environment is recycled."
+            )
+        elif fix is not None and fix.edits.get(fn.node) is not None:
+            suggestion = (
+                f"Decorate `{fn.name}` with `@functools.cache` so `{stmt_code}` runs once per "
+                "execution environment and warm invocations reuse the result."
+            )
+        elif loader is not None:
+            suggestion = (
+                f"Move the `{stmt_code}` block into a `@functools.cache` loader "
+                f"(`{loader}()`) above {where} and call it there, so it runs once per "
+                "execution environment."
+            )
+        else:
+            ttl = (" If the content can change while the function runs, cache it with a TTL "
+                   "(e.g. `cachetools.TTLCache`) instead.") if io.kind in ("object", "http") else ""
+            suggestion = (
+                f"Move `{stmt_code}` out of {where} to module level (Init), or into a "
+                f"`@functools.cache` loader function that {where} calls, so warm invocations "
+                f"reuse the result.{ttl}"
+            )
+        return self.report(call, message, suggestion, fn, fix)
+
+    def _label(self, site: Site, snippet: str) -> str:
+        """The code to move: `x = <io>`, a `with ...:` header, or the call itself."""
+        statement = site.statement()
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 \
+                and isinstance(statement.body[0], (cst.Assign, cst.AnnAssign)):
+            return _common.snippet(self.analysis.module, statement, 70)
+        if isinstance(statement, cst.With) and any(isinstance(a, cst.WithItem) for a in site.ancestors):
+            header = statement.with_changes(body=cst.SimpleStatementSuite(body=[cst.Expr(cst.Ellipsis())]),
+                                            leading_lines=())
+            return _common.snippet(self.analysis.module, header, 70)[: -len(" ...")]
+        return snippet
+
+    # -- fixes -------------------------------------------------------------------------------
+    def _fix(self, site: Site, fn: Function) -> Tuple[Optional[Fix], Optional[str]]:
+        """(fix, loader name when the fix creates one)."""
+        top = _top_level_statement(site, fn)
+        in_with_item = any(isinstance(a, cst.WithItem) for a in site.ancestors)
+        consumed = in_with_item or self._consumed(site, fn)
+        # A parameterless helper already is the loader: caching it keeps names and layout.
+        if self._cacheable_helper(fn) and (consumed or self._returns_data(fn)):
+            return _common.cache_decorator_fix(fn), None
+        if isinstance(top, cst.SimpleStatementLine) and consumed:
+            fix = self._hoist_fix(site, fn, top)
+            if fix is not None:
+                return fix, None
+        if isinstance(top, cst.With) and in_with_item:
+            made = self._loader_fix(site, fn, top)
+            if made is not None:
+                return made
+        return None, None
+
+    def _returns_data(self, fn: Function) -> bool:
+        """Every `return` of `fn` hands back read data (`body.read()`, `json.load(f)`)."""
+        returns = [r.node.value for r in fn.iter(cst.Return) if r.function is fn]
+        return bool(returns) and all(
+            value is not None and any(
+                isinstance(n, cst.Call) and (
+                    (isinstance(n.func, cst.Attribute) and n.func.attr.value in _CONSUMERS)
+                    or self.analysis.qualified_name(n.func, fn) in STREAM_LOADERS)
+                for n in _common.walk_nodes(value))
+            for value in returns)
+
+    def _consumed(self, site: Site, fn: Function) -> bool:
+        """The statement keeps data, not an open stream: a file object or an S3 `Body`
+        kept at module level would be empty for the second request."""
+        call = site.node
+        func = call.func
+        streams = self._opens_file(call, fn) or (
+            isinstance(func, cst.Attribute) and func.attr.value in (
+                "get_object", "get", "get_latest_configuration", "urlopen")
+        ) or self.analysis.qualified_name(func, fn) == "urllib.request.urlopen"
+        if not streams:
+            return True
+        for anc in site.ancestors:
+            if isinstance(anc, cst.Call) and anc is not call:
+                if isinstance(anc.func, cst.Attribute) and anc.func.attr.value in _CONSUMERS:
+                    return True
+                if self.analysis.qualified_name(anc.func, fn) in STREAM_LOADERS:
+                    return True
+        return False
+
+    def _hoist_fix(self, site: Site, fn: Function, statement) -> Optional[Fix]:
+        analysis = self.analysis
+        if len(statement.body) != 1 or not isinstance(statement.body[0], (cst.Assign, cst.AnnAssign)):
+            return None
+        small = statement.body[0]
+        targets = small.targets if isinstance(small, cst.Assign) else [small]
+        if len(targets) != 1 or not isinstance(targets[0].target, cst.Name) or small.value is None:
+            return None
+        name = targets[0].target.value
+        if not self._movable_name(fn, name) or not analysis.is_module_name_free(name):
+            return None
+        if any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr, cst.Lambda))
+               for n in _common.walk_nodes(small.value)):
+            return None  # not valid, or not the same, at module level
+        if not _common.uses_only_module_names(analysis, small.value, fn, statement):
+            return None
+        return Fix(
+            applicability=UNSAFE,
+            description=f"move `{name} = ...` to module level",
+            edits=_common.remove_statement_edits(site, statement),
+            module_statements=[statement],
+        )
+
+    def _loader_fix(self, site: Site, fn: Function, block) -> Optional[Tuple[Fix, str]]:
+        """`with open(p) as f: x = load(f)` -> `x = _load_x()` and a cached `_load_x()`."""
+        analysis = self.analysis
+        if any(isinstance(n, (cst.Return, cst.Yield, cst.Await, cst.Global, cst.Nonlocal,
+                              cst.Break, cst.Continue, cst.FunctionDef, cst.ClassDef))
+               for n in _common.walk_nodes(block)) or block.asynchronous is not None:
+            return None
+        bound = _bound_in(block)
+        body = fn.node.body.body
+        index = next(i for i, s in enumerate(body) if s is block)
+        used_later: Set[str] = set()
+        for later in body[index + 1:]:
+            used_later.update(free_names(later))
+        exported = sorted(bound & used_later)
+        if len(exported) != 1:
+            return None
+        name = exported[0]
+        if any(item.asname is not None and name in _target_names(item.asname.name) for item in block.items):
+            return None  # the file object itself escapes the block
+        if len(fn.assigned.get(name, [])) != _assignments_in(block, name) or not self._movable_name(fn, name):
+            return None
+        loader = f"_load_{name.lstrip('_')}"
+        if not analysis.is_module_name_free(loader):
+            return None
+        for read in set(free_names(block)) - bound:
+            if not _common.uses_only_module_names(analysis, cst.Name(read), fn, block):
+                return None
+        definition = cst.FunctionDef(
+            name=cst.Name(loader),
+            params=cst.Parameters(),
+            body=cst.IndentedBlock(body=[
+                block.with_changes(leading_lines=[]),
+                cst.SimpleStatementLine(body=[cst.Return(value=cst.Name(name))]),
+            ]),
+            decorators=[cst.Decorator(decorator=cst.Attribute(
+                value=cst.Name("functools"), attr=cst.Name("cache")))],
+        )
+        call = cst.SimpleStatementLine(
+            body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))],
+                             value=cst.Call(func=cst.Name(loader)))],
+            leading_lines=block.leading_lines,
+        )
+        fix = Fix(
+            applicability=UNSAFE,
+            description=f"move the `with` block into a cached loader `{loader}()`",
+            edits={block: call},
+            module_statements=[definition],
+            imports=["functools"],
+        )
+        return fix, loader
+
+    def _movable_name(self, fn: Function, name: str, rebinding_ok: bool = False) -> bool:
+        """Bound once in `fn`, not a global, and never changed in place by it (a value
+        shared by every request must not carry one request's edits into the next).
+        With `rebinding_ok`, only in-place changes count."""
+        if not rebinding_ok and (name in fn.globals_declared or name in fn.nonlocals_declared
+                                 or name in fn.params):
+            return False
+        for site in fn.sites:
+            node = site.node
+            targets: List[cst.CSTNode] = []
+            if isinstance(node, cst.Assign):
+                targets = [t.target for t in node.targets]
+            elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+                targets = [node.target]
+            elif isinstance(node, cst.Del):
+                targets = [node.target]
+            for target in targets:
+                if isinstance(target, (cst.Subscript, cst.Attribute)) and _base(target) == name:
+                    return False
+                if isinstance(node, cst.AugAssign) and _base(target) == name:
+                    return False
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in MUTATING_METHODS and _base(node.func.value) == name:
+                return False
+        for child in fn.children:
+            if name in child.referenced and not self._movable_name_in_child(child, name):
+                return False
+        return True
+
+    def _movable_name_in_child(self, child: Function, name: str) -> bool:
+        return name not in child.nonlocals_declared and self._movable_name(child, name)
+
+    def _cacheable_helper(self, fn: Function) -> bool:
+        """A module-level helper without parameters that returns what it loads."""
+        analysis = self.analysis
+        return (
+            fn.parent is None and fn.cls is None and not fn.params and not fn.extra_params
+            and not any(e.function is fn for e in analysis.entry_points)
+            and fn.node.asynchronous is None
+            and not any(s.function is fn for s in fn.iter(cst.Yield))
+            and any(r.node.value is not None and r.function is fn for r in fn.iter(cst.Return))
+            and not fn.globals_declared
+            and not self._result_mutated(fn)
+        )
+
+    def _result_mutated(self, helper: Function) -> bool:
+        """A caller changes what `helper()` returns: cached, that edit would reach the next
+        request (`cfg = load(); cfg["id"] = event["id"]`, `load().append(...)`)."""
+        def is_helper_call(node) -> bool:
+            return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) \
+                and node.func.value == helper.name
+
+        for caller in self.analysis.path_functions:
+            for site in caller.sites:
+                node = site.node
+                if isinstance(node, cst.Assign) and is_helper_call(node.value):
+                    for target in node.targets:
+                        if isinstance(target.target, cst.Name) \
+                                and not self._movable_name(caller, target.target.value, rebinding_ok=True):
+                            return True
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                        and node.func.attr.value in MUTATING_METHODS and is_helper_call(node.func.value):
+                    return True
+                if isinstance(node, (cst.Assign, cst.AugAssign)):
+                    targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                    if any(isinstance(t, (cst.Subscript, cst.Attribute)) and is_helper_call(t.value)
+                           for t in targets):
+                        return True
+        return False
+
+
+def _or_default(site: Site) -> bool:
+    """`x = x or <io>`: loaded once, then reused."""
+    for anc in reversed(site.ancestors):
+        if isinstance(anc, (cst.Assign, cst.AnnAssign)):
+            value = anc.value
+            targets = {t.target.value for t in getattr(anc, "targets", ()) if isinstance(t.target, cst.Name)}
+            if isinstance(anc, cst.AnnAssign) and isinstance(anc.target, cst.Name):
+                targets.add(anc.target.value)
+            return isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
+                and isinstance(value.left, cst.Name) and value.left.value in targets
+    return False
+
+
+def _powertools_getter(kind: str) -> str:
+    return {"secret": "secret", "configuration": "app_config"}.get(kind, "parameter")
+
+
+def _arg(call: cst.Call, index: int, *keywords: str):
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value in keywords:
+            return a.value
+    return positional[index].value if 0 <= index < len(positional) else None
+
+
+def _has_string(expr, values_of, fn) -> bool:
+    """The expression is (built from) a string: a file name rather than a file object."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return True
+    if isinstance(expr, cst.BinaryOperation):
+        return _has_string(expr.left, values_of, fn) or _has_string(expr.right, values_of, fn)
+    if isinstance(expr, cst.Call):
+        return dotted_name(expr.func) in ("os.path.join", "os.getenv", "os.environ.get", "str") or (
+            isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("format", "join", "get"))
+    if isinstance(expr, cst.Subscript):
+        return dotted_name(expr.value) == "os.environ"
+    if isinstance(expr, cst.Name):
+        values = values_of(expr.value, fn)
+        return len(values) == 1 and _has_string(values[0][1], values_of, values[0][0])
+    return False
+
+
+
+def _base(node) -> Optional[str]:
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def _top_level_statement(site: Site, fn: Function):
+    """The statement of `fn`'s own body (not nested in if/for/try) that holds the node."""
+    body = fn.node.body
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    for index, anc in enumerate(site.ancestors):
+        if anc is body and index + 1 < len(site.ancestors):
+            return site.ancestors[index + 1]
+    return None
+
+
+def _target_names(target: cst.CSTNode) -> List[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in _target_names(el.value)]
+    return []
+
+
+def _bound_in(block: cst.CSTNode) -> Set[str]:
+    out: Set[str] = set()
+    for node in _common.walk_nodes(block):
+        if isinstance(node, cst.AssignTarget):
+            out.update(_target_names(node.target))
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
+            out.update(_target_names(node.target))
+        elif isinstance(node, cst.AsName):
+            out.update(_target_names(node.name))
+        elif isinstance(node, cst.NamedExpr):
+            out.update(_target_names(node.target))
+    return out
+
+
+def _assignments_in(block: cst.CSTNode, name: str) -> int:
+    count = 0
+    for node in _common.walk_nodes(block):
+        if isinstance(node, cst.Assign):
+            count += sum(name in _target_names(t.target) for t in node.targets)
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr)) \
+                and name in _target_names(node.target):
+            count += 1
+        elif isinstance(node, cst.WithItem) and node.asname is not None \
+                and name in _target_names(node.asname.name):
+            count += 1
+    return count

@@ -1,0 +1,387 @@
+"""LAM203 import-in-handler: import statements that run on the invocation path."""
+
+from __future__ import annotations
+
+from typing import Iterator, List, Optional, Tuple
+
+from lambdalint._lazy import cst
+from lambdalint.analysis import Function, Site, bound_by, dotted_name, free_names
+from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
+from lambdalint.rule import Invalid, Rule, Valid
+from lambdalint.rules import _common
+
+# Code that changes what a later import does (the env vars a library reads when imported,
+# the search path); an import moved above it would behave differently.
+_IMPORT_ENVIRONMENT = {
+    "os.environ.update", "os.environ.setdefault", "os.putenv", "os.chdir",
+    "sys.path.append", "sys.path.insert", "sys.path.extend", "site.addsitedir",
+    "importlib.invalidate_caches",
+}
+
+
+class ImportInHandler(Rule):
+    code = "LAM203"
+    name = "import-in-handler"
+    summary = "An `import` statement runs on the invocation path instead of at module level (Init)."
+    why = """
+        Importing a module executes it: a heavy dependency (pandas, numpy, an ML framework,
+        even `boto3`) takes hundreds of milliseconds to seconds. Imported at module level,
+        that work happens during Init, once per execution environment, where provisioned
+        concurrency and SnapStart can pay it before any request arrives. Imported inside the
+        handler, it lands on the first request each environment serves, inflating exactly
+        the latency users notice; later invocations still pay a `sys.modules` lookup.
+
+        Since 1 August 2025 AWS bills the Init phase too, so the point is not that Init is
+        free: the import costs the same either way, but at module level it is done before a
+        request waits on it. A deliberately lazy import (an optional dependency inside
+        `try/except ImportError`, a module only some routes need) is still reported, because
+        the cost still lands on a request; its fix is marked unsafe. Imports under
+        `if TYPE_CHECKING:` never run and are not reported.
+    """
+    fix_safety = """
+        Moving a plain `import x` / `from x import y` that sits at the top level of the
+        function body to the module's import block is **safe** when the names it binds are
+        free at module level (or already bound there by the same import, in which case the
+        statement is just removed): only the moment of the import changes. It is **unsafe**
+        inside `try`, `if`, loops or `with` (often a deliberate optional or lazy import, and
+        an `ImportError` would now stop Init), for relative imports (they can be there to
+        break an import cycle), and when the function or the module changes `os.environ` or
+        `sys.path` before the import. No fix is offered when the name means something else
+        at module level.
+    """
+    valid = [
+        Valid(
+            """
+            import pandas as pd
+
+
+            def lambda_handler(event, context):
+                frame = pd.DataFrame(event["rows"])
+                return {"total": float(frame["amount"].sum())}
+            """
+        ),
+        Valid(
+            """
+            from typing import TYPE_CHECKING
+
+
+            def handler(event, context):
+                if TYPE_CHECKING:
+                    from mypy_boto3_s3 import S3Client
+                return {"ok": True}
+            """
+        ),
+        Valid(
+            """
+            def main():
+                import argparse  # a command-line script, not a handler
+
+                argparse.ArgumentParser().parse_args()
+            """
+        ),
+    ]
+    invalid = [
+        Invalid(
+            """
+            import boto3
+
+
+            def lambda_handler(event, context):
+                import pandas as pd
+
+                frame = pd.DataFrame(event["rows"])
+                return {"total": float(frame["amount"].sum())}
+            """,
+            lines=(5,),
+            fixed="""
+            import boto3
+            import pandas as pd
+
+
+            def lambda_handler(event, context):
+                frame = pd.DataFrame(event["rows"])
+                return {"total": float(frame["amount"].sum())}
+            """,
+        ),
+        Invalid(
+            """
+            import logging
+
+            logger = logging.getLogger()
+
+
+            def handler(event, context):
+                try:
+                    import orjson as json_lib
+                except ImportError:
+                    import json as json_lib
+                logger.info("serialising")
+                return json_lib.dumps(event)
+            """,
+            lines=(8, 10),
+            fixed="""
+            import logging
+
+            logger = logging.getLogger()
+
+            try:
+                import orjson as json_lib
+            except ImportError:
+                import json as json_lib
+
+
+            def handler(event, context):
+                logger.info("serialising")
+                return json_lib.dumps(event)
+            """,
+        ),
+        Invalid(
+            """
+            import json
+
+
+            def render(rows):
+                from jinja2 import Template
+
+                return Template("{{ rows|length }}").render(rows=rows)
+
+
+            def handler(event, context):
+                import json
+
+                return json.dumps({"html": render(event["rows"])})
+            """,
+            lines=(5, 11),
+            fixed="""
+            import json
+            from jinja2 import Template
+
+
+            def render(rows):
+                return Template("{{ rows|length }}").render(rows=rows)
+
+
+            def handler(event, context):
+                return json.dumps({"html": render(event["rows"])})
+            """,
+        ),
+    ]
+
+    def check(self) -> Iterator[RawFinding]:
+        analysis = self.analysis
+        for fn in analysis.path_functions:
+            for site in fn.iter(cst.Import, cst.ImportFrom):
+                if _under_type_checking(site):
+                    continue
+                yield self._finding(site, fn)
+
+    def _finding(self, site: Site, fn: Function) -> RawFinding:
+        code = _common.snippet(self.analysis.module, site.node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT))
+        where = f"`{fn.qualname}`"
+        message = (
+            f"`{code}` runs inside {where} on the invocation path: the import cost lands on "
+            "a request instead of Init, where provisioned concurrency and SnapStart can pre-pay it"
+        )
+        lazy = _optional_import(site)
+        if lazy:
+            suggestion = (
+                f"Move `{code}` to the top of the module; it looks like an optional import "
+                f"(inside `try/except {lazy}`), so move the whole `try/except` with it and set "
+                "the fallback there."
+            )
+        else:
+            suggestion = f"Move `{code}` out of {where} to the import block at the top of the module."
+        clashes = [local for local, target in _bindings(site.node)
+                   if self.analysis.aliases.get(local, target) != target
+                   or (local not in self.analysis.aliases and not self.analysis.is_module_name_free(local))]
+        if clashes:
+            names = ", ".join(f"`{n}`" for n in clashes)
+            suggestion += f" {names} already means something else at module level: rename one first."
+        return self.report(site.node, message, suggestion, fn, self._fix(site, fn, code))
+
+    def _fix(self, site: Site, fn: Function, code: str) -> Optional[Fix]:
+        analysis = self.analysis
+        node = site.node
+        statement = site.statement()
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return None
+        if _optional_import(site):
+            return self._hoist_try_fix(site, fn)
+        bindings = _bindings(node)
+        if not bindings:
+            return None
+        for local, target in bindings:
+            if _rebound_nearby(fn, local) or sum(1 for s in fn.iter(cst.Import, cst.ImportFrom)
+                                                 if local in dict(_bindings(s.node))) > 1:
+                return None
+            existing = analysis.aliases.get(local)
+            if local in analysis.module_bindings or (existing is None and not analysis.is_module_name_free(local)):
+                return None  # assigned at module level too (`yaml = None` fallback, a constant)
+            if existing is not None and existing != target:
+                return None  # the module-level name is another module or object
+        source = _statement_source(node, statement)
+        from lambdalint.fixer import has_import  # here: fixer imports libcst eagerly (see _lazy)
+
+        already = has_import(analysis.module, source)
+        unsafe = (
+            site.in_control_flow()
+            or (isinstance(node, cst.ImportFrom) and bool(node.relative))
+            or self._environment_changed_before(fn)
+            or self._has_star_import()
+        )
+        if len(statement.body) == 1:
+            edits = _common.remove_statement_edits(site, statement)
+        else:
+            edits = {node: cst.RemoveFromParent()}
+        return Fix(
+            applicability=UNSAFE if unsafe else SAFE,
+            description=f"move `{code}` to the module's imports",
+            edits=edits,
+            imports=[] if already else [source],
+        )
+
+    def _hoist_try_fix(self, site: Site, fn: Function) -> Optional[Fix]:
+        """An optional import keeps its fallback: the whole `try/except ImportError` (at the
+        top level of the function body, holding only imports and simple assignments) moves
+        to module level."""
+        analysis = self.analysis
+        block = site.ancestors[1] if len(site.ancestors) > 1 else None
+        if not isinstance(block, cst.Try) or site.ancestors[0] is not fn.node.body:
+            return None
+        if block.orelse is not None or block.finalbody is not None:
+            return None
+        inner = [id(n) for n in _common.walk_nodes(block)]
+        for name in bound_by(block):
+            if not analysis.is_module_name_free(name) or name in fn.globals_declared:
+                return None
+            if any(id(v) not in inner for v in fn.assigned.get(name, [])):
+                return None
+        own = set(bound_by(block))
+        for node in _common.walk_nodes(block):
+            if isinstance(node, cst.BaseCompoundStatement) and node is not block:
+                return None
+            if isinstance(node, cst.SimpleStatementLine):
+                if not all(isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass, cst.Assign))
+                           for small in node.body):
+                    return None
+                reads = {n for small in node.body if isinstance(small, cst.Assign)
+                         for n in free_names(small.value)}
+                if not all(_common.uses_only_module_names(analysis, cst.Name(n), fn, node)
+                           for n in reads - own):
+                    return None
+        return Fix(
+            applicability=UNSAFE,
+            description="move the optional import's `try/except` to module level",
+            edits=_common.remove_statement_edits(site, block),
+            module_statements=[block],
+        )
+
+    def _has_star_import(self) -> bool:
+        """`from x import *` at module level may bind the same name: order would matter."""
+        return any(isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+                   for stmt in self.analysis.module.body if isinstance(stmt, cst.SimpleStatementLine)
+                   for small in stmt.body)
+
+    def _environment_changed_before(self, fn: Function) -> bool:
+        """The function or module-level code sets env vars / sys.path an import may read."""
+        analysis = self.analysis
+        for site in fn.sites:
+            if _changes_environment(analysis, site.node, fn):
+                return True
+        for stmt in analysis.module.body:
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            for node in _common.walk_nodes(stmt):
+                if _changes_environment(analysis, node, None):
+                    return True
+        return False
+
+
+def _changes_environment(analysis, node, fn: Optional[Function]) -> bool:
+    if isinstance(node, cst.Call):
+        return analysis.qualified_name(node.func, fn) in _IMPORT_ENVIRONMENT
+    if isinstance(node, (cst.Assign, cst.AugAssign, cst.Del)):
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        return any(
+            isinstance(t, cst.Subscript) and analysis.qualified_name(t.value, fn) == "os.environ"
+            or analysis.qualified_name(t, fn) == "sys.path"
+            for t in targets
+        )
+    return False
+
+
+def _under_type_checking(site: Site) -> bool:
+    for anc in site.ancestors:
+        if isinstance(anc, cst.If):
+            name = dotted_name(anc.test) or ""
+            if name == "TYPE_CHECKING" or name.endswith(".TYPE_CHECKING"):
+                return True
+    return False
+
+
+def _optional_import(site: Site) -> Optional[str]:
+    """The exception name when the import sits in a `try` that catches a failed import."""
+    for anc in site.ancestors:
+        if isinstance(anc, (cst.Try, cst.TryStar)):
+            for handler in anc.handlers:
+                caught = [handler.type] if handler.type is not None else []
+                if caught and isinstance(caught[0], cst.Tuple):
+                    caught = [e.value for e in caught[0].elements]
+                for exc in caught:
+                    name = dotted_name(exc) or ""
+                    if name.split(".")[-1] in ("ImportError", "ModuleNotFoundError"):
+                        return name.split(".")[-1]
+                if handler.type is None:
+                    return "…"
+    return None
+
+
+def _bindings(node) -> List[Tuple[str, str]]:
+    """(local name, what it refers to) for each name the import binds, in the same
+    notation as `ModuleAnalysis.aliases`."""
+    out: List[Tuple[str, str]] = []
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            full = dotted_name(alias.name)
+            if full is None:
+                return []
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                out.append((alias.asname.name.value, full))
+            else:
+                top = full.split(".")[0]
+                out.append((top, top))
+    elif isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+        module = "." * len(node.relative) + (dotted_name(node.module) or "")
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            if name is None:
+                return []
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            out.append((local, f"{module}.{name}" if module else name))
+    return out
+
+
+def _rebound_nearby(fn: Function, name: str) -> bool:
+    """The function, or one it is nested in, also binds `name` another way, so a
+    module-level import would not be what the code reads."""
+    if name in fn.assigned or name in fn.params or name in fn.extra_params \
+            or name in fn.globals_declared or name in fn.nonlocals_declared:
+        return True
+    scope = fn.parent
+    while scope is not None:
+        if scope.is_local(name):
+            return True
+        scope = scope.parent
+    return False
+
+
+def _statement_source(node, statement) -> str:
+    """The import as a line of its own; a line it had alone keeps its comments."""
+    line = cst.SimpleStatementLine(body=[node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
+    if len(statement.body) == 1:
+        comments = [cst.EmptyLine(indent=False, comment=c.comment)
+                    for c in statement.leading_lines if c.comment is not None]
+        line = line.with_changes(leading_lines=comments, trailing_whitespace=statement.trailing_whitespace)
+    return cst.Module(body=[line]).code.strip()
