@@ -1,0 +1,61 @@
+"""flake8 plugin: the LAM codes from the same engine as `lambdalint check`.
+
+A thin adapter in the style of flake8-bugbear.  It reports every LAM finding and leaves
+the filtering to flake8 (`--select`, `--extend-select`, `--per-file-ignores`, `# noqa`,
+`--disable-noqa`), so lambdalint's own `select`, `ignore`, `per-file-ignores` and noqa
+handling are switched off here.  The settings that change what is found (`handlers`,
+`handler-names`, `client-factories`, `io-functions`, ...) come from `[tool.lambdalint]` as
+for the CLI, read once per process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import lru_cache
+from typing import Iterator, List, Optional, Tuple
+
+from lambdalint import __version__
+
+
+@lru_cache(maxsize=None)
+def _options(config_file: Optional[str]):
+    from lambdalint.config import load
+    from lambdalint.engine import Options, configured_entry_points
+
+    config = load(config_file).with_overrides(select=("LAM",), ignore=(), per_file_ignores=())
+    return Options(config=config, entry_points=configured_entry_points(config), noqa=False)
+
+
+class LambdaLintChecker:
+    name = "lambdalint"
+    version = __version__
+    config_file: Optional[str] = None
+
+    def __init__(self, tree, filename: str, lines: List[str]) -> None:
+        # `tree` makes flake8 run this as an AST plugin (after its own syntax check);
+        # the engine parses `lines` with LibCST, and only for files that may hold a handler.
+        self.filename = filename
+        self.lines = lines
+
+    @classmethod
+    def add_options(cls, manager) -> None:
+        manager.add_option(
+            "--lambdalint-config", metavar="FILE", parse_from_config=True,
+            help="pyproject.toml or TOML file with lambdalint settings "
+                 "(default: the nearest pyproject.toml with [tool.lambdalint])",
+        )
+
+    @classmethod
+    def parse_options(cls, options: argparse.Namespace) -> None:
+        cls.config_file = options.lambdalint_config
+
+    def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        from lambdalint.engine import lint_text
+
+        result = lint_text("".join(self.lines), self.filename, _options(self.config_file))
+        for error in result.errors:
+            # flake8 reports syntax errors itself (E999); these are LibCST-only failures.
+            sys.stderr.write(f"lambdalint: {error.path}: {error.message}\n")
+        for finding in result.findings:
+            yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)
