@@ -232,10 +232,15 @@ def single_fix_diff(module, raw: RawFinding, path: str) -> str:
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
-    return "".join(difflib.unified_diff(
+    out = []
+    for line in difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True),
         fromfile=path, tofile=path,
-    ))
+    ):
+        out.append(line)
+        if line.splitlines() == [line]:  # a last line without its newline, marked as git does
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
 
 
 # -- files --------------------------------------------------------------------------------
