@@ -48,7 +48,15 @@ class LambdaLintChecker:
 
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
+        from flake8.exceptions import ExecutionError
+
+        from lambdalint.config import ConfigError
+
         cls.config_file = options.lambdalint_config
+        try:
+            _options(cls.config_file)  # once, before any file: a bad value is one clear error
+        except ConfigError as exc:
+            raise ExecutionError(f"lambdalint configuration error: {exc}") from None
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         from lambdalint.engine import lint_text

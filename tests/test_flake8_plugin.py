@@ -152,7 +152,9 @@ def test_bad_configuration_is_a_clear_failure(tmp_path):
     (tmp_path / "app.py").write_text(BAD)
     result = flake8("--select", "LAM", "app.py", cwd=tmp_path)
     assert result.returncode != 0
-    assert "selekt" in result.stderr
+    output = result.stdout + result.stderr
+    assert "lambdalint configuration error" in output and "selekt" in output
+    assert "Traceback" not in output
 
 
 @pytest.mark.parametrize("fixture, imported", [("no_entry_point.py", False), ("positives.py", True)])
