@@ -173,3 +173,32 @@ def test_libcst_is_imported_only_for_files_that_may_hold_a_handler(tmp_path, fix
     assert result.returncode == 0, result.stderr
     *_, exit_code, libcst_imported = result.stdout.split()
     assert (exit_code, libcst_imported) == (str(int(imported)), str(imported))
+
+
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Thumbs:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: thumbs.run
+"""
+
+
+def test_template_handlers_apply(tmp_path):
+    """A handler named only by a SAM template, as `lambdalint check` finds it: when flake8
+    gets the directory, one file (pre-commit style) or the file on stdin (editors)."""
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    (tmp_path / "src").mkdir()
+    source = BAD.replace("def lambda_handler(event, context)", "def run(payload, ctx_obj)")
+    (tmp_path / "src" / "thumbs.py").write_text(source)
+    expected = {("src/thumbs.py", 5, "LAM201")}
+    assert reported(flake8("--select", "LAM", ".", cwd=tmp_path).stdout) == expected
+    assert reported(flake8("--select", "LAM", "src/thumbs.py", cwd=tmp_path).stdout) == expected
+    piped = flake8("--select", "LAM", "--stdin-display-name", "src/thumbs.py", "-",
+                   cwd=tmp_path, input=source)
+    assert reported(piped.stdout) == expected
+    (tmp_path / "template.yaml").unlink()
+    assert reported(flake8("--select", "LAM", ".", cwd=tmp_path).stdout) == set()
