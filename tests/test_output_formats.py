@@ -181,3 +181,19 @@ def test_exit_non_zero_on_fix(tmp_path):
     assert again.returncode == 0, again.stdout
     both = run_cli("check", "--fix", "--exit-zero", "--exit-non-zero-on-fix", "app.py", cwd=tmp_path)
     assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
+def test_sarif_fixes_on_every_fixture_apply_to_parseable_code():
+    import ast
+
+    sarif = json.loads(run_cli("check", "--no-cache", "--format", "sarif", ".", cwd=FIXTURES).stdout)
+    fixes = [(item["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], fix)
+             for item in sarif["runs"][0]["results"] for fix in item.get("fixes", [])]
+    assert len(fixes) > 5
+    for uri, fix in fixes:
+        (change,) = fix["artifactChanges"]
+        assert change["artifactLocation"]["uri"] == uri
+        original = (FIXTURES / uri).read_text()
+        changed = apply_replacements(original, change["replacements"])
+        assert changed != original
+        ast.parse(changed, uri)  # a hoist is a deletion and an insertion in two places
