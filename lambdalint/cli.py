@@ -53,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them")
     check.add_argument("--statistics", action="store_true", help="print a count per rule")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    exits = check.add_mutually_exclusive_group()
+    exits.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    exits.add_argument("--exit-non-zero-on-fix", action="store_true",
+                       help="with --fix, exit 1 when a file was changed, even if no finding "
+                            "remains (for pre-commit and CI)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     check.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                        help="parallel processes (default: all cores)")
@@ -104,7 +108,7 @@ def _check(args: argparse.Namespace) -> int:
     from lambdalint import templates
     from lambdalint.discovery import display_path
     from lambdalint.engine import Options, configured_entry_points, merge_entry_points
-    from lambdalint.output import FORMATS, RunResult, write_statistics
+    from lambdalint.output import FORMATS, RunResult
     from lambdalint.runner import run
 
     try:
@@ -139,14 +143,14 @@ def _check(args: argparse.Namespace) -> int:
     reports = run(files, options, jobs=args.jobs)
     reports.extend(templates.template_reports(found, config, args.handler, display))
     result = RunResult(reports, fix_mode=bool(args.fix), unsafe_fixes=args.unsafe_fixes,
-                       diff_mode=args.diff)
+                       diff_mode=args.diff, statistics=args.statistics)
     FORMATS[args.format](result, sys.stdout)
-    if args.statistics:
-        write_statistics(result, sys.stdout)
     if args.diff:
         return EXIT_FINDINGS if any(r.diff for r in reports) else EXIT_OK
     if args.exit_zero:
         return EXIT_OK
+    if args.fix and args.exit_non_zero_on_fix and result.fixed:
+        return EXIT_FINDINGS
     return EXIT_FINDINGS if result.findings or result.errors else EXIT_OK
 
 

@@ -53,10 +53,15 @@ class Options:
     entry_points: Dict[str, Dict[str, Tuple[str, str]]] = field(default_factory=dict)
     fix: Optional[str] = None  # None, "safe" or "unsafe": the fixes to compute
     diff: bool = False  # show the fixes as a diff instead of writing them
+    # False when the caller applies `# noqa` itself (flake8 does, and has --disable-noqa).
+    noqa: bool = True
 
-    def __post_init__(self) -> None:
+    def selected_rules(self) -> List[Type[Rule]]:
+        # Resolved on first use: importing the rules imports libcst, which files without
+        # an entry point never need.
         if not self.rules:
             self.rules = selected_rules(self.config.select, self.config.ignore)
+        return self.rules
 
     def entry_points_for(self, path: str) -> Dict[str, Tuple[str, str]]:
         return self.entry_points.get(os.path.realpath(path), {})
@@ -126,10 +131,10 @@ def lint_text(text: str, path: str, options: Options, module=None) -> LintResult
         analysis = ModuleAnalysis(module, path, config, entry_names)
     except RecursionError:
         return LintResult([], [FileError(path, "too deeply nested to analyse (recursion limit)")], module)
-    rules = [r for r in options.rules if _allowed_in_file(r.code, path, config)]
+    rules = [r for r in options.selected_rules() if _allowed_in_file(r.code, path, config)]
     if not analysis.entry_points:
         return LintResult([], [], module)
-    silenced = noqa.noqa_lines(text)
+    silenced = noqa.noqa_lines(text) if options.noqa else {}
     findings: List[Finding] = []
     errors: List[FileError] = []
     raw_pairs: List[Tuple[RawFinding, Finding]] = []
@@ -231,10 +236,15 @@ def single_fix_diff(module, raw: RawFinding, path: str) -> str:
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
-    return "".join(difflib.unified_diff(
+    out = []
+    for line in difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True),
         fromfile=path, tofile=path,
-    ))
+    ):
+        out.append(line)
+        if line.splitlines() == [line]:  # a last line without its newline, marked as git does
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
 
 
 # -- files --------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""flake8 plugin: the LAM codes from the same engine as `lambdalint check`.
+
+A thin adapter in the style of flake8-bugbear.  It reports every LAM finding and leaves
+the filtering to flake8 (`--select`, `--extend-select`, `--per-file-ignores`, `# noqa`,
+`--disable-noqa`), so lambdalint's own `select`, `ignore`, `per-file-ignores` and noqa
+handling are switched off here.  The settings that change what is found (`handlers`,
+`handler-names`, `client-factories`, `io-functions`, ...) come from `[tool.lambdalint]` as
+for the CLI, and so do handlers named by SAM / CloudFormation / Serverless templates and CDK
+apps; both are read once per process.  LAM304 findings on template lines have no Python
+file to be reported in, so flake8 does not show them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from functools import lru_cache
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+from lambdalint import __version__
+
+
+@lru_cache(maxsize=None)
+def _options(config_file: Optional[str], paths: Tuple[str, ...] = (".",)):
+    from lambdalint.config import load
+    from lambdalint.engine import Options, configured_entry_points, merge_entry_points
+
+    config = load(config_file).with_overrides(select=("LAM",), ignore=(), per_file_ignores=())
+    entry_points = merge_entry_points(configured_entry_points(config),
+                                      _template_entry_points(config, paths))
+    return Options(config=config, entry_points=entry_points, noqa=False)
+
+
+def _template_entry_points(config, paths: Sequence[str]):
+    """Handlers named by templates under (or above) the paths flake8 was given, found the
+    way `lambdalint check` finds them."""
+    from lambdalint import templates
+    from lambdalint.discovery import discover, display_path
+
+    cwd = os.getcwd()
+    files, _ = discover(paths, config.exclude, cwd)
+    found = templates.scan(paths, [real for real, _ in files], config, cwd)
+    return templates.entry_points(found.refs, lambda path: display_path(path, cwd))
+
+
+def _linted_paths(options: argparse.Namespace) -> Tuple[str, ...]:
+    paths = []
+    for path in options.filenames or ["."]:
+        if path == "-":  # stdin: its display name says where it lives, if it is a path
+            path = options.stdin_display_name
+        if os.path.exists(path):
+            paths.append(path)
+    return tuple(paths)
+
+
+class LambdaLintChecker:
+    name = "lambdalint"
+    version = __version__
+    config_file: Optional[str] = None
+    paths: Tuple[str, ...] = (".",)  # what flake8 was asked to check, for finding templates
+
+    def __init__(self, tree, filename: str, lines: List[str]) -> None:
+        # `tree` makes flake8 run this as an AST plugin (after its own syntax check);
+        # the engine parses `lines` with LibCST, and only for files that may hold a handler.
+        self.filename = filename
+        self.lines = lines
+
+    @classmethod
+    def add_options(cls, manager) -> None:
+        manager.add_option(
+            "--lambdalint-config", metavar="FILE", parse_from_config=True,
+            help="pyproject.toml or TOML file with lambdalint settings "
+                 "(default: the nearest pyproject.toml with [tool.lambdalint])",
+        )
+
+    @classmethod
+    def parse_options(cls, options: argparse.Namespace) -> None:
+        from flake8.exceptions import ExecutionError
+
+        from lambdalint.config import ConfigError
+
+        cls.config_file = options.lambdalint_config
+        cls.paths = _linted_paths(options)
+        try:
+            _options(cls.config_file, cls.paths)  # once, before any file: a bad value is one clear error
+        except ConfigError as exc:
+            raise ExecutionError(f"lambdalint configuration error: {exc}") from None
+
+    def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        from lambdalint.engine import lint_text
+
+        result = lint_text("".join(self.lines), self.filename, _options(self.config_file, self.paths))
+        for error in result.errors:
+            # flake8 reports syntax errors itself (E999); these are LibCST-only failures.
+            sys.stderr.write(f"lambdalint: {error.path}: {error.message}\n")
+        for finding in result.findings:
+            yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)

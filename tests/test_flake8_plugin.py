@@ -1,0 +1,204 @@
+"""The flake8 plugin, through the real `flake8` installed beside this interpreter."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+from test_cli import BAD, GOOD
+
+FLAKE8 = Path(sys.executable).with_name("flake8")
+FORMAT = "--format=%(path)s:%(row)d:%(col)d: %(code)s %(text)s"
+
+
+def flake8(*args, cwd, input=None):
+    return subprocess.run(
+        [str(FLAKE8), "--isolated", FORMAT, *map(str, args)],
+        cwd=cwd, input=input, capture_output=True, text=True, timeout=300,
+    )
+
+
+def reported(output: str):
+    """{(path, line, code)} from `path:line:col: CODE text` lines."""
+    out = set()
+    for line in output.splitlines():
+        path, row, _col, rest = line.split(":", 3)
+        out.add((path.removeprefix("./"), int(row), rest.split()[0]))
+    return out
+
+
+def test_plugin_is_registered():
+    result = subprocess.run([str(FLAKE8), "--version"], capture_output=True, text=True)
+    assert "lambdalint" in result.stdout
+
+
+def test_same_findings_as_the_cli_on_every_fixture():
+    result = flake8("--select", "LAM", ".", cwd=FIXTURES)
+    cli = run_cli("check", "--no-cache", "--format", "json", ".", cwd=FIXTURES)
+    expected = {
+        (f["path"], f["line"], f["code"]) for f in json.loads(cli.stdout)["findings"]
+        if f["path"].endswith(".py")  # template findings (LAM304) have no flake8 equivalent
+    }
+    assert expected, "the fixtures should have findings"
+    assert reported(result.stdout) == expected, result.stderr
+
+
+def test_columns_are_the_cli_columns(tmp_path):
+    (tmp_path / "app.py").write_text(BAD)
+    result = flake8("--select", "LAM", "app.py", cwd=tmp_path)
+    assert result.stdout.startswith("app.py:5:10: LAM201 AWS SDK client `boto3.client(\"s3\")`")
+    assert result.returncode == 1
+
+
+def test_noqa_silences_in_both(tmp_path):
+    line = 'boto3.client("s3")'
+    (tmp_path / "coded.py").write_text(BAD.replace(line, line + "  # noqa: LAM201"))
+    (tmp_path / "bare.py").write_text(BAD.replace(line, line + "  # noqa"))
+    (tmp_path / "other.py").write_text(BAD.replace(line, line + "  # noqa: E501"))
+    flake = reported(flake8("--select", "LAM", ".", cwd=tmp_path).stdout)
+    cli = run_cli("check", "--no-cache", "--format", "concise", ".", cwd=tmp_path)
+    assert flake == {("other.py", 5, "LAM201")}
+    assert reported(cli.stdout) == flake
+
+
+def test_flake8_owns_noqa(tmp_path):
+    """The plugin must not filter noqa itself, or `--disable-noqa` could not undo it."""
+    line = 'boto3.client("s3")'
+    (tmp_path / "app.py").write_text(BAD.replace(line, line + "  # noqa: LAM201"))
+    result = flake8("--select", "LAM", "--disable-noqa", "app.py", cwd=tmp_path)
+    assert reported(result.stdout) == {("app.py", 5, "LAM201")}
+
+
+def test_select_and_extend_select(tmp_path):
+    (tmp_path / "app.py").write_text(BAD)
+    on_by_default = reported(flake8("app.py", cwd=tmp_path).stdout)
+    assert ("app.py", 5, "LAM201") in on_by_default
+    assert reported(flake8("--select", "E", "app.py", cwd=tmp_path).stdout) == set()
+    assert reported(flake8("--select", "LAM1", "app.py", cwd=tmp_path).stdout) == set()
+    extended = flake8("--select", "E", "--extend-select", "LAM201", "app.py", cwd=tmp_path)
+    assert reported(extended.stdout) == {("app.py", 5, "LAM201")}
+    ignored = flake8("--extend-ignore", "LAM2", "app.py", cwd=tmp_path)
+    assert not any(code.startswith("LAM") for _, _, code in reported(ignored.stdout))
+
+
+def test_per_file_ignores(tmp_path):
+    (tmp_path / "app.py").write_text(BAD)
+    (tmp_path / "legacy.py").write_text(BAD)
+    result = flake8("--select", "LAM", "--per-file-ignores", "legacy.py:LAM201", ".", cwd=tmp_path)
+    assert reported(result.stdout) == {("app.py", 5, "LAM201")}
+
+
+def test_jobs_2_gives_the_same_findings():
+    one = flake8("--select", "LAM", "--jobs", "1", ".", cwd=FIXTURES)
+    two = flake8("--select", "LAM", "--jobs", "2", ".", cwd=FIXTURES)
+    assert two.returncode == one.returncode == 1, two.stderr
+    assert sorted(two.stdout.splitlines()) == sorted(one.stdout.splitlines())
+
+
+def test_stdin(tmp_path):
+    result = flake8("--select", "LAM", "--stdin-display-name", "src/app.py", "-",
+                    cwd=tmp_path, input=BAD)
+    assert reported(result.stdout) == {("src/app.py", 5, "LAM201")}
+    clean = flake8("--select", "LAM", "--stdin-display-name", "app.py", "-", cwd=tmp_path, input=GOOD)
+    assert clean.returncode == 0 and clean.stdout == ""
+
+
+CUSTOM = textwrap.dedent(
+    """
+    from mylib.db import connect
+
+
+    def run(payload, ctx_obj):
+        db = connect("orders")
+        return db.get(payload["id"])
+    """
+).lstrip()
+
+
+def test_lambdalint_configuration_applies(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(
+        """
+        [tool.lambdalint]
+        handlers = ["svc/thumbs.py:run"]
+        client-factories = ["mylib.db.connect"]
+        # flake8 filters for itself: lambdalint's own filters do not hide plugin findings
+        ignore = ["LAM201"]
+        """
+    ))
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "thumbs.py").write_text(CUSTOM)
+    (tmp_path / "svc" / "other.py").write_text(CUSTOM)
+    result = flake8("--select", "LAM", "svc", cwd=tmp_path)
+    assert reported(result.stdout) == {("svc/thumbs.py", 5, "LAM201")}, result.stderr
+    piped = flake8("--select", "LAM", "--stdin-display-name", "svc/thumbs.py", "-",
+                   cwd=tmp_path, input=CUSTOM)
+    assert reported(piped.stdout) == {("svc/thumbs.py", 5, "LAM201")}
+
+
+def test_lambdalint_config_option(tmp_path):
+    (tmp_path / "lint.toml").write_text('handlers = ["thumbs.py:run"]\nclient-factories = ["mylib.db.connect"]\n')
+    (tmp_path / "thumbs.py").write_text(CUSTOM)
+    assert reported(flake8("--select", "LAM", "thumbs.py", cwd=tmp_path).stdout) == set()
+    result = flake8("--select", "LAM", "--lambdalint-config", "lint.toml", "thumbs.py", cwd=tmp_path)
+    assert reported(result.stdout) == {("thumbs.py", 5, "LAM201")}, result.stderr
+
+
+def test_bad_configuration_is_a_clear_failure(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\nselekt = ['LAM']\n")
+    (tmp_path / "app.py").write_text(BAD)
+    result = flake8("--select", "LAM", "app.py", cwd=tmp_path)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "lambdalint configuration error" in output and "selekt" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("fixture, imported", [("no_entry_point.py", False), ("positives.py", True)])
+def test_libcst_is_imported_only_for_files_that_may_hold_a_handler(tmp_path, fixture, imported):
+    (tmp_path / "mod.py").write_text((FIXTURES / "LAM201" / fixture).read_text())
+    probe = textwrap.dedent(
+        """
+        import sys
+        from flake8.main.cli import main
+        exit_code = main(["--isolated", "--select", "LAM", "--jobs", "1", "--quiet", "mod.py"])
+        print(exit_code, "libcst" in sys.modules)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    *_, exit_code, libcst_imported = result.stdout.split()
+    assert (exit_code, libcst_imported) == (str(int(imported)), str(imported))
+
+
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Thumbs:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: thumbs.run
+"""
+
+
+def test_template_handlers_apply(tmp_path):
+    """A handler named only by a SAM template, as `lambdalint check` finds it: when flake8
+    gets the directory, one file (pre-commit style) or the file on stdin (editors)."""
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    (tmp_path / "src").mkdir()
+    source = BAD.replace("def lambda_handler(event, context)", "def run(payload, ctx_obj)")
+    (tmp_path / "src" / "thumbs.py").write_text(source)
+    expected = {("src/thumbs.py", 5, "LAM201")}
+    assert reported(flake8("--select", "LAM", ".", cwd=tmp_path).stdout) == expected
+    assert reported(flake8("--select", "LAM", "src/thumbs.py", cwd=tmp_path).stdout) == expected
+    piped = flake8("--select", "LAM", "--stdin-display-name", "src/thumbs.py", "-",
+                   cwd=tmp_path, input=source)
+    assert reported(piped.stdout) == expected
+    (tmp_path / "template.yaml").unlink()
+    assert reported(flake8("--select", "LAM", ".", cwd=tmp_path).stdout) == set()
