@@ -217,3 +217,19 @@ def test_handler_names_add_to_the_conventional_names(tmp_path):
     (tmp_path / "b.py").write_text(BAD)
     result = run_cli("check", "--format", "concise", ".", cwd=tmp_path)
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["a.py", "b.py"]
+
+
+def test_examples_cover_every_bug_class():
+    """The Quickstart's first command shows one finding of each kind a newcomer should see."""
+    result = run_cli("check", "--format", "json", "examples/", cwd=ROOT)
+    found = {(f["path"], f["code"]) for f in json.loads(result.stdout)["findings"]}
+    assert {
+        ("examples/state_leak.py", "LAM101"),
+        ("examples/state_leak.py", "LAM102"),
+        ("examples/orders_bad.py", "LAM201"),
+        ("examples/config_loader.py", "LAM202"),
+        ("examples/config_loader.py", "LAM203"),
+        ("examples/report_service/src/reports.py", "LAM105"),
+        ("examples/report_service/src/reports.py", "LAM301"),
+    } <= found
+    assert not any(path in ("examples/orders_good.py", "examples/tenant_clients.py") for path, _ in found)
