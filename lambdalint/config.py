@@ -98,17 +98,21 @@ def load_file(path: Path) -> Config:
             data = tomllib.load(f)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("lambdalint", {}) if path.name == "pyproject.toml" else (
-        data.get("tool", {}).get("lambdalint", data)
-    )
+    tool = _tool_table(data)
+    table = tool.get("lambdalint", {}) if path.name == "pyproject.toml" else tool.get("lambdalint", data)
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.lambdalint] must be a table")
     try:
         return parse_table(table, str(path.parent.resolve()), str(path))
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def _tool_table(data: Dict) -> Dict:
+    tool = data.get("tool", {})
+    return tool if isinstance(tool, dict) else {}
 
 
 def find_pyproject(start: Path) -> Optional[Path]:
@@ -118,10 +122,16 @@ def find_pyproject(start: Path) -> Optional[Path]:
         if candidate.is_file():
             try:
                 with open(candidate, "rb") as f:
-                    data = tomllib.load(f)
-            except (OSError, tomllib.TOMLDecodeError):
+                    raw = f.read()
+                data = tomllib.loads(raw.decode("utf-8"))
+            except OSError:
                 continue
-            if "lambdalint" in data.get("tool", {}):
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                # Broken TOML that configures lambdalint must not be silently ignored.
+                if b"lambdalint" in raw:
+                    raise ConfigError(f"{candidate}: invalid TOML: {exc}") from None
+                continue
+            if "lambdalint" in _tool_table(data):
                 return candidate
     return None
 

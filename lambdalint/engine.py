@@ -5,11 +5,18 @@ The CLI and the flake8 plugin are thin adapters over `lint_text` / `check_file`.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import difflib
+import errno
 import fnmatch
 import os
 import re
+import signal
+import stat
 import tempfile
+import threading
+import warnings
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Type
 
@@ -99,18 +106,53 @@ class LintResult:
     raw: List[Tuple[RawFinding, Finding]] = field(default_factory=list)
 
 
+# Files that reach LibCST are capped: its parser is slow on very large inputs (minutes
+# for a few megabytes), and a handler module is never anywhere near this big.
+MAX_PARSE_CHARS = 1_000_000
+DEEP_NESTING = "too deeply nested to parse (beyond Python's own limits)"
+
+
 def parse(text: str, path: str):
-    """Parse with LibCST; a FileError (with line and column) instead of an exception."""
+    """Parse with LibCST; a FileError (with line and column) instead of an exception.
+
+    CPython's parser runs first, for its nesting limits: LibCST's native parser overflows
+    the C stack (a segfault that would end the whole run) or takes minutes on nesting that
+    CPython refuses anyway.  Other syntax errors CPython finds are only used for the message:
+    LibCST decides, as it knows newer grammar than the running interpreter may."""
     import libcst as cst
 
+    if len(text) > MAX_PARSE_CHARS:
+        return None, FileError(
+            path, f"too large to analyse ({len(text):,} characters; lambdalint parses files "
+                  f"of up to {MAX_PARSE_CHARS:,}); exclude it with `--exclude` or `exclude`")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes and the like are not our business
+            ast.parse(text)
+        python_error = None
+    except (RecursionError, MemoryError):
+        return None, FileError(path, DEEP_NESTING)
+    except SyntaxError as exc:
+        if re.search(r"too many nested|too many levels|too complex|too deeply", str(exc.msg)):
+            return None, FileError(path, f"{DEEP_NESTING}: line {exc.lineno}: {exc.msg}",
+                                   exc.lineno, exc.offset)
+        python_error = exc
+    except ValueError:  # "source code string cannot contain null bytes"
+        python_error = None
     try:
         return cst.parse_module(text), None
     except cst.ParserSyntaxError as exc:
-        return None, FileError(
-            path, f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: "
-                  f"{exc.message}", exc.raw_line, exc.raw_column + 1)
+        if python_error is not None and python_error.lineno:
+            # CPython's message and position are the more precise, and match what the
+            # user's interpreter says.
+            line, column = python_error.lineno, python_error.offset or 1
+            message = python_error.msg
+        else:
+            line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
+        return None, FileError(path, f"syntax error at line {line}, column {column}: {message}",
+                               line, column)
     except RecursionError:
-        return None, FileError(path, "too deeply nested to parse (recursion limit)")
+        return None, FileError(path, DEEP_NESTING)
     except Exception as exc:  # LibCST raises assorted errors on odd input
         return None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
 
@@ -131,6 +173,8 @@ def lint_text(text: str, path: str, options: Options, module=None) -> LintResult
         analysis = ModuleAnalysis(module, path, config, entry_names)
     except RecursionError:
         return LintResult([], [FileError(path, "too deeply nested to analyse (recursion limit)")], module)
+    except Exception as exc:  # a bug in the shared analysis: this file only
+        return LintResult([], [FileError(path, internal_error("the analysis", exc))], module)
     rules = [r for r in options.selected_rules() if _allowed_in_file(r.code, path, config)]
     if not analysis.entry_points:
         return LintResult([], [], module)
@@ -140,22 +184,26 @@ def lint_text(text: str, path: str, options: Options, module=None) -> LintResult
     raw_pairs: List[Tuple[RawFinding, Finding]] = []
     for rule_type in rules:
         try:
-            raws = list(rule_type(analysis).check())
+            pairs = [(raw, _to_finding(raw, rule_type, analysis, path))
+                     for raw in rule_type(analysis).check()]
         except RecursionError:
             errors.append(FileError(path, f"{rule_type.code}: too deeply nested to analyse"))
             continue
         except Exception as exc:  # one rule's bug must not stop the others
             errors.append(FileError(
-                path, f"internal error in {rule_type.code} ({rule_type.name}): "
-                      f"{type(exc).__name__}: {exc}; please report it at {BUG_REPORT_URL}"))
+                path, internal_error(f"{rule_type.code} ({rule_type.name})", exc)))
             continue
-        for raw in raws:
-            finding = _to_finding(raw, rule_type, analysis, path)
+        for raw, finding in pairs:
             if not noqa.is_suppressed(finding.code, finding.line, silenced):
                 findings.append(finding)
                 raw_pairs.append((raw, finding))
     findings.sort(key=Finding.sort_key)
     return LintResult(findings, errors, module, raw_pairs)
+
+
+def internal_error(where: str, exc: BaseException) -> str:
+    return (f"internal error in {where}: {type(exc).__name__}: {exc}; this is a lambdalint bug, "
+            f"please report it with the file at {BUG_REPORT_URL}")
 
 
 def _allowed_in_file(code: str, path: str, config: Config) -> bool:
@@ -250,6 +298,9 @@ def unified_diff(old: str, new: str, path: str) -> str:
 # -- files --------------------------------------------------------------------------------
 
 def read_source(path: str) -> Tuple[Optional[bytes], Optional[Source], Optional[FileError], str]:
+    problem = _unreadable_kind(path)
+    if problem is not None:
+        return None, None, FileError(path, problem), path
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -265,13 +316,43 @@ def read_source(path: str) -> Tuple[Optional[bytes], Optional[Source], Optional[
         return data, None, FileError(path, str(exc)), path
 
 
+def _unreadable_kind(path: str) -> Optional[str]:
+    """Why `path` is not a file we can read, found without opening it (opening a FIFO
+    would block the run forever)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if os.path.islink(path):
+            if exc.errno == errno.ELOOP:
+                return "cannot read: symbolic link loop"
+            return f"cannot read: dangling symbolic link to {os.readlink(path)!r}"
+        return None  # let open() report it
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a Python file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, socket or device); skipped"
+    return None
+
+
 def check_file(real_path: str, display_path: str, options: Options) -> FileReport:
+    """Lint (and fix) one file.  Never raises: any failure is an error for this file."""
+    try:
+        return _check_file(real_path, display_path, options)
+    except RecursionError:
+        return FileReport(display_path, errors=[
+            FileError(display_path, "too deeply nested to analyse (recursion limit)")])
+    except Exception as exc:
+        return FileReport(display_path, errors=[
+            FileError(display_path, internal_error("the engine", exc))])
+
+
+def _check_file(real_path: str, display_path: str, options: Options) -> FileReport:
     report = FileReport(display_path)
     data, source, error, _ = read_source(real_path)
     if error is not None:
-        report.errors.append(FileError(display_path, error.message))
+        report.errors.append(FileError(display_path, error.message, error.line, error.column))
         return report
-    assert source is not None
+    assert source is not None and data is not None
     if options.fix:
         new_text, applied, result = fix_text(source.text, display_path, options, options.fix)
         if applied and new_text != source.text:
@@ -280,7 +361,7 @@ def check_file(real_path: str, display_path: str, options: Options) -> FileRepor
                 report.fixed = applied
                 result = lint_text(source.text, display_path, options)
             else:
-                write_error = write_atomic(real_path, source.encode(new_text), data)
+                write_error = _write_fixed(real_path, source, new_text, data)
                 if write_error:
                     report.errors.append(FileError(display_path, write_error))
                     result = lint_text(source.text, display_path, options)
@@ -296,31 +377,77 @@ def check_file(real_path: str, display_path: str, options: Options) -> FileRepor
     return report
 
 
-def write_atomic(path: str, data: bytes, expected_old: Optional[bytes]) -> Optional[str]:
-    """Replace `path` with `data` atomically, keeping its mode; refuse if it changed."""
+def _write_fixed(path: str, source: Source, new_text: str, original: bytes) -> Optional[str]:
     try:
-        with open(path, "rb") as f:
+        data = source.encode(new_text)
+    except UnicodeEncodeError as exc:
+        return (f"cannot write fix: the fixed code has {exc.object[exc.start:exc.end]!r}, "
+                f"which {source.encoding} cannot encode; not fixed")
+    return write_atomic(path, data, original)
+
+
+def write_atomic(path: str, data: bytes, expected_old: Optional[bytes]) -> Optional[str]:
+    """Replace `path` with `data` atomically, keeping its mode (and owner when allowed);
+    refuse if it changed since it was read.  A symbolic link stays a link: its target is
+    replaced.  Ctrl-C during the write is held back until the file is either untouched or
+    replaced, and the temporary file (never a `.py`, so never linted) is removed."""
+    target = os.path.realpath(path)
+    try:
+        with open(target, "rb") as f:
             if expected_old is not None and f.read() != expected_old:
                 return "changed on disk while lambdalint was running; not fixed"
-        mode = os.stat(path).st_mode
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".lambdalint-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, mode & 0o7777)
-            os.replace(tmp, path)
-        except BaseException:
+        info = os.stat(target)
+        with interrupts_deferred():
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".lambdalint-",
+                                       suffix=".tmp")
             try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.chmod(tmp, stat.S_IMODE(info.st_mode))
+                _keep_owner(tmp, info)
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
     except OSError as exc:
-        return f"cannot write fix: {exc.strerror or exc}"
+        return f"cannot write fix: {exc.strerror or exc}; not fixed"
     return None
+
+
+def _keep_owner(tmp: str, info: os.stat_result) -> None:
+    if hasattr(os, "chown") and (info.st_uid, info.st_gid) != _owner(tmp):
+        try:
+            os.chown(tmp, info.st_uid, info.st_gid)
+        except OSError:  # only root may give files away; the mode is what matters
+            pass
+
+
+def _owner(path: str) -> Tuple[int, int]:
+    info = os.stat(path)
+    return info.st_uid, info.st_gid
+
+
+@contextlib.contextmanager
+def interrupts_deferred():
+    """Hold SIGINT back for the duration (main thread only) and raise KeyboardInterrupt
+    after it, so an interrupted --fix never leaves a half-done file operation."""
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 def is_code_selected(code: str, config: Config) -> bool:

@@ -37,9 +37,12 @@ def decode(data: bytes) -> Source:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SourceError(
-            f"cannot decode as {encoding} (byte {exc.start}: {exc.reason}); "
-            "declare the encoding with a PEP 263 coding comment"
+            f"cannot decode as {encoding}: byte 0x{data[exc.start]:02x} at line {line}, "
+            f"column {column} ({exc.reason}); declare the file's encoding with a PEP 263 "
+            "coding comment such as `# -*- coding: latin-1 -*-`"
         ) from None
     except LookupError:
         raise SourceError(f"unknown encoding {encoding!r}") from None

@@ -24,10 +24,10 @@ def lambdalint_command():
     return found
 
 
-def run_cli(*args, cwd=None, input=None, env=None):
+def run_cli(*args, cwd=None, input=None, env=None, **popen):
     return subprocess.run(
         [lambdalint_command(), *map(str, args)],
-        cwd=cwd, input=input, capture_output=True, text=True, env=env, timeout=300,
+        cwd=cwd, input=input, capture_output=True, text=True, env=env, timeout=300, **popen,
     )
 
 
