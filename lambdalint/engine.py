@@ -25,7 +25,7 @@ from lambdalint.config import Config
 from lambdalint.model import SAFE, FileError, FileReport, Finding, RawFinding
 from lambdalint.registry import is_selected, selected_rules
 from lambdalint.rule import Rule
-from lambdalint.source import Source, SourceError, decode
+from lambdalint.source import Source, SourceError, decode, source_lines
 
 BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
 MAX_FIX_PASSES = 10
@@ -286,11 +286,11 @@ def single_fix_diff(module, raw: RawFinding, path: str) -> str:
 def unified_diff(old: str, new: str, path: str) -> str:
     out = []
     for line in difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True),
+        source_lines(old, keepends=True), source_lines(new, keepends=True),
         fromfile=path, tofile=path,
     ):
         out.append(line)
-        if line.splitlines() == [line]:  # a last line without its newline, marked as git does
+        if not line.endswith(("\n", "\r")):  # a last line without its newline, marked as git does
             out.append("\n\\ No newline at end of file\n")
     return "".join(out)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Dict, FrozenSet, Optional
 
+from lambdalint.source import source_lines
+
 # flake8's own pattern (flake8/defaults.py), so both tools read a comment the same way.
 NOQA_INLINE = re.compile(
     r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
@@ -20,7 +22,7 @@ def noqa_lines(text: str) -> Dict[int, FrozenSet[str]]:
     out: Dict[int, FrozenSet[str]] = {}
     if "noqa" not in text.lower():
         return out
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(source_lines(text), start=1):
         match = NOQA_INLINE.search(line)
         if match is None:
             continue

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from lambdalint import __version__
 from lambdalint.model import FileError, FileReport, Finding, SAFE
+from lambdalint.source import source_lines
 
 HOMEPAGE = "https://github.com/lambdalint/lambdalint"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -59,7 +60,7 @@ def _source_line(finding: Finding, cache: Dict[str, List[str]]) -> str:
     if finding.path not in cache:
         try:
             with open(finding.path, encoding="utf-8", errors="replace") as f:
-                cache[finding.path] = f.read().splitlines()
+                cache[finding.path] = source_lines(f.read())
         except OSError:
             cache[finding.path] = []
     lines = cache[finding.path]

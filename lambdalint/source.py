@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import tokenize
 from dataclasses import dataclass
+from typing import List
+
+
+_LINE_END = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
+
+
+def source_lines(text: str, keepends: bool = False) -> List[str]:
+    """Lines as Python numbers them: only CRLF, CR and LF end a line.  `str.splitlines`
+    also splits on form feeds, \x1c-\x1e, \x85 and U+2028/9, which shifts every line after
+    one of them (a form feed between sections is common in older code)."""
+    lines = [line for line in _LINE_END.split(text) if line]
+    return lines if keepends else [line.rstrip("\r\n") for line in lines]
 
 
 class SourceError(Exception):

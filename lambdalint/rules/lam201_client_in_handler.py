@@ -230,7 +230,10 @@ class ClientInHandler(Rule):
                 "so warm invocations reuse it."
             )
             return self.report(call, message, suggestion, fn, self._hoist_fix(site, fn, name))
-        if _returned(site) and fn.parent is None and fn.cls is None:
+        if _returned(site) and fn.parent is None and fn.cls is None and not fn.params \
+                and not fn.extra_params and not any(e.function is fn for e in analysis.entry_points):
+            # Only a factory without arguments: a cache keyed on an entry point's
+            # (event, context) would fail on the unhashable event and never stop the finding.
             suggestion = (
                 f"Build the {kind} once: decorate `{fn.name}` with `@functools.cache`, or "
                 f"create it at module level and return that from `{fn.name}`."
