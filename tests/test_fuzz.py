@@ -171,7 +171,7 @@ def statement(draw):
     ctor = draw(st.sampled_from(CONSTRUCTORS))
     name = draw(st.sampled_from(NAMES))
     shapes = [
-        f"{name} = {ctor}",
+        *[f"{name} = {ctor}"] * 6,  # the fixable shape, weighted so safe fixes run often
         f"{name}: object = {ctor}",
         f"{name} = {ctor}  # trailing comment",
         f"# a comment above\n{name} = {ctor}",
@@ -205,7 +205,10 @@ def function(name: str, params: str, statements, is_async=False) -> str:
 
 @st.composite
 def handler_module(draw):
-    parts = ["\n".join(draw(st.lists(st.sampled_from(IMPORTS), unique=True, max_size=5)))]
+    # boto3 and os are nearly always imported, or most constructors would not resolve.
+    imports = ["import boto3", "import os"] if draw(st.integers(0, 9)) else []
+    imports += draw(st.lists(st.sampled_from(IMPORTS), unique=True, max_size=4))
+    parts = ["\n".join(dict.fromkeys(imports))]
     parts += draw(st.lists(st.sampled_from(GLOBALS), unique=True, max_size=3))
     helper_calls = []
     for index in range(draw(st.integers(0, 2))):
