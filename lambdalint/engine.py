@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import stat
+import sys
 import tempfile
 import threading
 import warnings
@@ -110,6 +111,10 @@ class LintResult:
 # for a few megabytes), and a handler module is never anywhere near this big.
 MAX_PARSE_CHARS = 1_000_000
 DEEP_NESTING = "too deeply nested to parse (beyond Python's own limits)"
+# Python 3.11+ refuses ASTs deeper than about its recursion limit; 3.9 and 3.10 build them,
+# so there the depth is checked by hand (LibCST overflows the C stack a few thousand deep).
+_UNGUARDED_AST = sys.version_info < (3, 11)
+MAX_AST_DEPTH = 1000
 
 
 def parse(text: str, path: str):
@@ -128,8 +133,10 @@ def parse(text: str, path: str):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes and the like are not our business
-            ast.parse(text)
+            tree = ast.parse(text)
         python_error = None
+        if _UNGUARDED_AST and _deeper_than(tree, MAX_AST_DEPTH):
+            return None, FileError(path, DEEP_NESTING)
     except (RecursionError, MemoryError):
         return None, FileError(path, DEEP_NESTING)
     except SyntaxError as exc:
@@ -155,6 +162,16 @@ def parse(text: str, path: str):
         return None, FileError(path, DEEP_NESTING)
     except Exception as exc:  # LibCST raises assorted errors on odd input
         return None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
+
+
+def _deeper_than(tree: ast.AST, limit: int) -> bool:
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return False
 
 
 def lint_text(text: str, path: str, options: Options, module=None) -> LintResult:
@@ -262,8 +279,14 @@ def fix_text(text: str, path: str, options: Options, level: str) -> Tuple[str, i
             anchors.append(raw.node)
         if not chosen:
             break
-        new_module = fixer.apply(result.module, chosen, anchors)
-        new_text = new_module.code
+        try:
+            new_text = fixer.apply(result.module, chosen, anchors).code
+        except RecursionError:
+            result.errors.append(FileError(path, "too deeply nested to fix (recursion limit); not fixed"))
+            break
+        except Exception as exc:  # a fixer bug: keep the findings, fix nothing more
+            result.errors.append(FileError(path, internal_error("the fixer", exc) + "; not fixed"))
+            break
         reparsed, error = parse(new_text, path)
         if error is not None or new_text == text:
             break  # never produce code that does not parse

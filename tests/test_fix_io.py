@@ -139,3 +139,20 @@ def test_unencodable_fix_is_refused(tmp_path):
     message = engine._write_fixed(str(path), source.__class__("x = 'é'\n", "ascii", False), "x = 'é'\n", b"x = 1\n")
     assert message.startswith("cannot write fix: the fixed code has 'é', which ascii cannot encode")
     assert path.read_bytes() == b"x = 1\n"
+
+
+def test_a_fixer_failure_keeps_the_findings_and_writes_nothing(tmp_path, monkeypatch):
+    from lambdalint import fixer
+
+    def broken_apply(*args):
+        raise RuntimeError("fixer bug")
+
+    monkeypatch.setattr(fixer, "apply", broken_apply)
+    path = tmp_path / "app.py"
+    path.write_text(BAD)
+    report = check_file(str(path), "app.py", Options(Config(), fix="safe"))
+    assert [f.code for f in report.findings] == ["LAM201"]
+    (error,) = report.errors
+    assert error.message.startswith("internal error in the fixer: RuntimeError: fixer bug;")
+    assert error.message.endswith("; not fixed")
+    assert path.read_text() == BAD and report.fixed == 0
