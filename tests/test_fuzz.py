@@ -17,6 +17,8 @@ from lambdalint.engine import Options, fix_text, lint_text, unified_diff
 from lambdalint.source import source_lines
 
 EXAMPLES = int(os.environ.get("LAMBDALINT_FUZZ_EXAMPLES") or 0)
+# Generated code says odd things like `1()`; compiling it warns, which is not a finding.
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 
 
 def fuzz_settings(ci_examples: int):
