@@ -15,6 +15,8 @@ from conftest import lambdalint_command, run_cli
 from test_bad_input import plugin_env
 from test_cli import BAD, GOOD
 
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups and SIGKILL are POSIX")
+
 COPIES = 300
 BLOCK = "\n\ndef lambdalint_test_block():\n    pass\n"  # see tests/plugins/extra_rules
 WAIT = 240  # seconds; a generous bound for a loaded machine, not a timing assertion
