@@ -412,34 +412,43 @@ def _write_fixed(path: str, source: Source, new_text: str, original: bytes) -> O
 def write_atomic(path: str, data: bytes, expected_old: Optional[bytes]) -> Optional[str]:
     """Replace `path` with `data` atomically, keeping its mode (and owner when allowed);
     refuse if it changed since it was read.  A symbolic link stays a link: its target is
-    replaced.  Ctrl-C during the write is held back until the file is either untouched or
-    replaced, and the temporary file (never a `.py`, so never linted) is removed."""
+    replaced."""
     target = os.path.realpath(path)
     try:
         with open(target, "rb") as f:
             if expected_old is not None and f.read() != expected_old:
                 return "changed on disk while lambdalint was running; not fixed"
-        info = os.stat(target)
-        with interrupts_deferred():
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".lambdalint-",
-                                       suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.chmod(tmp, stat.S_IMODE(info.st_mode))
-                _keep_owner(tmp, info)
-                os.replace(tmp, target)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+        replace_atomically(target, data, like=os.stat(target))
     except OSError as exc:
         return f"cannot write fix: {exc.strerror or exc}; not fixed"
     return None
+
+
+def replace_atomically(path: str, data: bytes, like: Optional[os.stat_result] = None,
+                       durable: bool = True, prefix: str = ".lambdalint-") -> None:
+    """Write a temporary file beside `path` (never a `.py`, so never linted), then rename
+    it over `path`: readers see the old or the new content, never a part.  `like` gives
+    the mode and owner to keep.  Ctrl-C is held back until the file is either untouched or
+    replaced, and the temporary file is removed on any failure.  Raises OSError."""
+    with interrupts_deferred():
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=prefix,
+                                   suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                if durable:
+                    f.flush()
+                    os.fsync(f.fileno())
+            if like is not None:
+                os.chmod(tmp, stat.S_IMODE(like.st_mode))
+                _keep_owner(tmp, like)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
 
 def _keep_owner(tmp: str, info: os.stat_result) -> None:
