@@ -33,12 +33,26 @@ def make_tree(root: Path, blocker: int = None):
     return expected
 
 
-def start(root: Path, *options, env=None):
-    return subprocess.Popen(
-        [lambdalint_command(), "check", "--fix", "--no-cache", *options, "."],
-        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, env=env,  # its own process group, as a terminal job has
-    )
+@pytest.fixture
+def start():
+    """Start `lambdalint check --fix` in its own process group (as a terminal job is); the
+    group is killed at the end if a failed test left it running."""
+    started = []
+
+    def run(root: Path, *options, env=None):
+        process = subprocess.Popen(
+            [lambdalint_command(), "check", "--fix", "--no-cache", *options, "."],
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True, env=env,
+        )
+        started.append(process)
+        return process
+
+    yield run
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
 
 
 def wait_for(condition, process):
@@ -66,7 +80,7 @@ def temporary_files(root: Path):
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("target", ["process-group", "parent-only"])
-def test_ctrl_c_at_a_known_point_exits_130_and_leaves_whole_files(tmp_path, jobs, target):
+def test_ctrl_c_at_a_known_point_exits_130_and_leaves_whole_files(tmp_path, start, jobs, target):
     blocker = COPIES // 2
     expected = make_tree(tmp_path, blocker)
     marker = tmp_path.parent / f"{tmp_path.name}.blocked"
@@ -87,7 +101,7 @@ def test_ctrl_c_at_a_known_point_exits_130_and_leaves_whole_files(tmp_path, jobs
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-def test_killed_while_fixing(tmp_path, sig):
+def test_killed_while_fixing(tmp_path, start, sig):
     expected = make_tree(tmp_path)
     first = next(iter(expected))
     process = start(tmp_path)
