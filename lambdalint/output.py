@@ -236,16 +236,16 @@ _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? ")
 
 def diff_replacements(diff: str, text: str) -> Optional[List[dict]]:
     """SARIF `replacements` (code point offsets into `text`) equivalent to a unified diff
-    of `text` made by the engine (lines split with `str.splitlines`).  None when the diff
-    does not fit `text`, e.g. the file changed since."""
+    of `text` made by the engine (lines split as Python splits them: `source_lines`).
+    None when the diff does not fit `text`, e.g. the file changed since."""
     starts = [0]
-    for line in text.splitlines(keepends=True):
+    for line in source_lines(text, keepends=True):
         starts.append(starts[-1] + len(line))
     runs: List[list] = []  # [first old line, lines deleted, lines inserted]
     old_line = 0
     in_run = False
     line_before = ""
-    for line in diff.splitlines(keepends=True)[2:]:  # after the ---/+++ header
+    for line in source_lines(diff, keepends=True)[2:]:  # after the ---/+++ header
         hunk = _HUNK.match(line)
         tag = line[:1]
         if hunk:
