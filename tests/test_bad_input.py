@@ -308,3 +308,20 @@ def test_fix_skips_bad_files_and_fixes_the_rest(tmp_path):
     assert "Fixed 1 finding" in result.stdout and "2 errors" in result.stdout
     assert (tmp_path / "good.py").read_text() == GOOD
     assert (tmp_path / "broken.py").read_bytes() == broken
+
+
+def test_bad_files_are_sarif_tool_execution_notifications(tmp_path):
+    (tmp_path / "broken.py").write_text("def lambda_handler(event, context):\n    return )\n")
+    (tmp_path / "blob.py").write_bytes(b"\x00\x01")
+    (tmp_path / "good.py").write_text(BAD)
+    result = run_cli("check", "--no-cache", "--format", "sarif", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    (run,) = json.loads(result.stdout)["runs"]
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    notes = {n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: n
+             for n in invocation["toolExecutionNotifications"]}
+    assert set(notes) == {"broken.py", "blob.py"}
+    assert notes["broken.py"]["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 12}
+    assert notes["blob.py"]["message"]["text"].startswith("binary file")
+    assert [r["ruleId"] for r in run["results"]] == ["LAM201"]
