@@ -7,12 +7,18 @@ import types
 class _LazyModule(types.ModuleType):
     def __init__(self, name: str) -> None:
         super().__init__(name)
-        self._module = None
 
     def __getattr__(self, attr: str):
-        if self._module is None:
-            self._module = importlib.import_module(self.__name__)
-        return getattr(self._module, attr)
+        # Only reached for names not yet in our __dict__: import once, then copy the real
+        # module's namespace in so later `cst.Call` lookups are plain attribute hits.
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(
+            (k, v) for k, v in vars(module).items() if k not in ("__name__", "__spec__", "__loader__")
+        )
+        try:
+            return self.__dict__[attr]
+        except KeyError:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}") from None
 
 
 cst = _LazyModule("libcst")

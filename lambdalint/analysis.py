@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
-import libcst as cst
+from lambdalint._lazy import cst
 
 from lambdalint.catalog import CLIENT_CONSTRUCTORS
 from lambdalint.config import Config
@@ -53,12 +53,15 @@ PURE_METHODS = {
 # or the environment, or is a timer).
 REQUEST_CONTEXT_ATTRIBUTES = {"aws_request_id", "client_context", "identity"}
 
-# Nodes a rule may ask for, per function.
-COLLECTED = (
-    cst.Call, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.Import, cst.ImportFrom,
-    cst.While, cst.For, cst.With, cst.Return, cst.Lambda, cst.Await, cst.Yield,
-    cst.Subscript, cst.Comparison,
-)
+
+def collected_types() -> tuple:
+    """Nodes a rule may ask for, per function (a function so that importing this module,
+    e.g. for `lambdalint rules`, does not import libcst)."""
+    return (
+        cst.Call, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.Import, cst.ImportFrom,
+        cst.While, cst.For, cst.With, cst.Return, cst.Lambda, cst.Await, cst.Yield,
+        cst.Subscript, cst.Comparison,
+    )
 
 
 @dataclass(eq=False)
@@ -196,12 +199,18 @@ def powertools_calls_with_event_and_context(decorator: str) -> bool:
         decorator.rsplit(".", 1)[-1] in POWERTOOLS_HANDLER_DECORATORS
 
 
-class _Collector(cst.CSTVisitor):
-    """The single walk over the module."""
+class _Collector:
+    """The single walk over the module (driven by `_cstfast.walk`, not libcst's visitor)."""
 
     def __init__(self, analysis: "ModuleAnalysis") -> None:
-        super().__init__()
         self.a = analysis
+        # Exact-type sets: isinstance() on libcst's ABC-derived nodes costs more than the
+        # rest of the walk (issue 8), and these node classes have no subclasses.
+        self.collected = frozenset(collected_types())
+        self.bodies = frozenset((cst.IndentedBlock, cst.SimpleStatementSuite))
+        self.imports = frozenset((cst.Import, cst.ImportFrom))
+        self.function_binders = frozenset(_function_binder_types())
+        self.module_binders = frozenset(_module_binder_types())
         self.stack: List[cst.CSTNode] = []
         self.functions: List[Function] = []  # enclosing function chain
         self.frames: List[int] = []  # index into stack where each function body starts
@@ -209,24 +218,26 @@ class _Collector(cst.CSTVisitor):
 
     # -- generic bookkeeping -------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.FunctionDef):
+        kind = type(node)
+        if kind is cst.FunctionDef:
             self._enter_function(node)
-        elif isinstance(node, cst.ClassDef):
+        elif kind is cst.ClassDef:
             self._enter_class(node)
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+        elif kind in self.imports:
             self._record_import(node)
         if self.functions and self._in_body():
             fn = self.functions[-1]
-            if isinstance(node, COLLECTED):
+            if kind in self.collected:
                 fn.sites.append(Site(node, tuple(self.stack[self.frames[-1]:]), fn))
-            if isinstance(node, cst.Global):
-                fn.globals_declared.update(n.name.value for n in node.names)
-            elif isinstance(node, cst.Nonlocal):
-                fn.nonlocals_declared.update(n.name.value for n in node.names)
-            elif isinstance(node, cst.Name):
+            if kind is cst.Name:
                 fn.referenced.add(node.value)
-            self._record_binding(fn, node)
-        elif not self.classes:
+            elif kind is cst.Global:
+                fn.globals_declared.update(n.name.value for n in node.names)
+            elif kind is cst.Nonlocal:
+                fn.nonlocals_declared.update(n.name.value for n in node.names)
+            elif kind in self.function_binders:
+                self._record_binding(fn, node)
+        elif not self.classes and kind in self.module_binders:
             self._record_module_binding(node)
         self.stack.append(node)
         return True
@@ -235,14 +246,15 @@ class _Collector(cst.CSTVisitor):
         """Inside the body of the innermost function, not its decorators, defaults or
         annotations (those run when the `def` runs, in the enclosing scope)."""
         start = self.frames[-1]
-        return len(self.stack) > start and isinstance(self.stack[start], (cst.IndentedBlock, cst.SimpleStatementSuite))
+        return len(self.stack) > start and type(self.stack[start]) in self.bodies
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self.stack.pop()
-        if isinstance(original_node, cst.FunctionDef):
+        kind = type(original_node)
+        if kind is cst.FunctionDef:
             self.functions.pop()
             self.frames.pop()
-        elif isinstance(original_node, cst.ClassDef):
+        elif kind is cst.ClassDef:
             self.classes.pop()
 
     # -- definitions ----------------------------------------------------------------
@@ -320,6 +332,7 @@ class _Collector(cst.CSTVisitor):
                 aliases[local] = f"{module}.{name}" if module else name
 
     # -- bindings --------------------------------------------------------------------
+    # _record_binding / _record_module_binding only look at these node types (keep in sync).
     def _record_binding(self, fn: Function, node: cst.CSTNode) -> None:
         if isinstance(node, cst.Assign):
             for t in node.targets:
@@ -363,6 +376,15 @@ class _Collector(cst.CSTVisitor):
 def target_names(target: cst.CSTNode) -> List[str]:
     """The names an assignment, `for` or `with ... as` target binds (`a, *b` -> a, b)."""
     return _target_names(target)
+
+
+def _function_binder_types() -> tuple:
+    return (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.WithItem,
+            cst.NamedExpr, cst.ExceptHandler)
+
+
+def _module_binder_types() -> tuple:
+    return (cst.Assign, cst.AnnAssign, cst.For, cst.CompFor, cst.ClassDef)
 
 
 class _IterOf:
@@ -434,11 +456,13 @@ class ModuleAnalysis:
         self.functions: Dict[str, Function] = {}
         self.classes: Dict[str, cst.ClassDef] = {}
         self._class_depth: Dict[int, int] = {}
-        self._positions = None
+        self._positions: Dict[cst.CSTNode, object] = {}
         self._top_index: Optional[Dict[int, int]] = None
         self._binding_index: Optional[Dict[str, int]] = None
         self._module_value_functions: Dict[str, List[Function]] = {}
-        module.visit(_Collector(self))
+        from lambdalint._cstfast import walk
+
+        walk(module, _Collector(self))
         self.rebound_globals: Set[str] = set()
         for fn in self.functions.values():
             self.rebound_globals.update(n for n in fn.globals_declared if n in fn.assigned)
@@ -1112,12 +1136,18 @@ class ModuleAnalysis:
 
     # -- positions (lazy) --------------------------------------------------------------
     def position(self, node: cst.CSTNode):
-        if self._positions is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider
-
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
+        """libcst's PositionProvider range of `node` (computed for reported nodes only)."""
+        if node not in self._positions:
+            self.resolve_positions([node])
         return self._positions[node]
+
+    def resolve_positions(self, nodes: Iterable[cst.CSTNode]) -> None:
+        """Compute the positions of `nodes` in one pass (call with every reported node)."""
+        from lambdalint._cstfast import positions
+
+        missing = [n for n in nodes if n not in self._positions]
+        if missing:
+            self._positions.update(positions(self.module, missing))
 
 
 def _owning_method(fn: Optional[Function]) -> Optional[Function]:

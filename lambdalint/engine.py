@@ -199,14 +199,23 @@ def lint_text(text: str, path: str, options: Options, module=None) -> LintResult
     findings: List[Finding] = []
     errors: List[FileError] = []
     raw_pairs: List[Tuple[RawFinding, Finding]] = []
+    reported: List[Tuple[Type[Rule], List[RawFinding]]] = []
     for rule_type in rules:
         try:
-            pairs = [(raw, _to_finding(raw, rule_type, analysis, path))
-                     for raw in rule_type(analysis).check()]
+            reported.append((rule_type, list(rule_type(analysis).check())))
         except RecursionError:
             errors.append(FileError(path, f"{rule_type.code}: too deeply nested to analyse"))
-            continue
         except Exception as exc:  # one rule's bug must not stop the others
+            errors.append(FileError(
+                path, internal_error(f"{rule_type.code} ({rule_type.name})", exc)))
+    try:
+        analysis.resolve_positions(raw.node for _, raws in reported for raw in raws)  # one pass
+    except Exception:  # pragma: no cover - _to_finding resolves (and reports) them one by one
+        pass
+    for rule_type, raws in reported:
+        try:
+            pairs = [(raw, _to_finding(raw, rule_type, analysis, path)) for raw in raws]
+        except Exception as exc:  # a node the rule reported that is not in the module
             errors.append(FileError(
                 path, internal_error(f"{rule_type.code} ({rule_type.name})", exc)))
             continue

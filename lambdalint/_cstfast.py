@@ -1,0 +1,186 @@
+"""Cheaper stand-ins for two libcst services the analysis needs (issue 8).
+
+`walk` drives a visitor over the semantic nodes in libcst's lexical order without
+rebuilding every node (libcst's `CSTNode.visit` reconstructs each node it passes, which
+costs about as much as the parse).  Whitespace, comments and punctuation are skipped:
+they never hold code.
+
+`positions` gives exactly what `libcst.metadata.PositionProvider` gives, but only for the
+nodes asked for: one code generation pass that records token counts instead of building
+a position for every node, and that stops after the last node needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from contextlib import contextmanager
+from typing import Dict, Iterable, Iterator, Optional, Tuple
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst._position import CodePosition, CodeRange
+
+# Fields that only ever hold whitespace, comments or punctuation.
+_TRIVIA_FIELDS = frozenset({
+    "lpar", "rpar", "leading_lines", "lines_after_decorators", "trailing_whitespace",
+    "leading_whitespace", "comma", "semicolon", "header", "footer", "equal", "dot", "colon",
+    "first_colon", "second_colon", "lbracket", "rbracket", "lbrace", "rbrace", "operator",
+    "asynchronous", "relative", "posonly_ind", "separator", "trailing_comma",
+})
+
+# Where libcst's lexical (visit) order differs from the dataclass field order.
+_LEXICAL_ORDER = {
+    "IfExp": ("body", "test", "orelse"),
+    "FunctionDef": ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    "Arg": ("keyword", "value"),
+    "Parameters": ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    "ExceptHandler": ("type", "name", "body"),
+    "ExceptStarHandler": ("type", "name", "body"),
+    "MatchCase": ("pattern", "guard", "body"),
+    "TypeAlias": ("name", "type_parameters", "value"),
+}
+
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _fields_of(node_type: type) -> Tuple[str, ...]:
+    names = _LEXICAL_ORDER.get(node_type.__name__)
+    if names is None:
+        names = tuple(
+            f.name for f in dataclasses.fields(node_type)
+            if not f.name.startswith("whitespace") and f.name not in _TRIVIA_FIELDS
+        )
+    _FIELDS[node_type] = names
+    return names
+
+
+def walk(root: cst.CSTNode, visitor) -> None:
+    """Call `visitor.on_visit(node)` / `visitor.on_leave(node)` like `root.visit(visitor)`."""
+    on_visit, on_leave = visitor.on_visit, visitor.on_leave
+    fields = _FIELDS
+    is_node = _IS_NODE
+
+    def visit(node) -> None:
+        if on_visit(node):
+            for name in fields.get(type(node)) or _fields_of(type(node)):
+                value = getattr(node, name)
+                kind = type(value)
+                if kind is tuple or kind is list:
+                    for item in value:
+                        wanted = is_node.get(type(item))
+                        if wanted is None:
+                            wanted = _is_node(type(item))
+                        if wanted:
+                            visit(item)
+                else:
+                    wanted = is_node.get(kind)
+                    if wanted is None:
+                        wanted = _is_node(kind)
+                    if wanted:
+                        visit(value)
+        on_leave(node)
+
+    visit(root)
+
+
+# type -> is it a CSTNode (isinstance against libcst's ABCs is slow; types are few)
+_IS_NODE: Dict[type, bool] = {}
+
+
+def _is_node(kind: type) -> bool:
+    _IS_NODE[kind] = result = issubclass(kind, cst.CSTNode)
+    return result
+
+
+class _Done(Exception):
+    """Every requested position is known: stop generating code."""
+
+
+class _PositionState(CodegenState):
+    """Records token counts around the wanted nodes; positions come from them later."""
+
+    def __init__(self, module: cst.Module, wanted: Iterable[cst.CSTNode]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.wanted = set(wanted)
+        self.pending = len(self.wanted)
+        self.helpers: set = set()  # start/end nodes a wanted node borrows its bounds from
+        self.starts: list = []
+        self.spans: Dict[cst.CSTNode, Tuple[int, int]] = {}  # syntactic, else whitespace-inclusive
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self.starts.append(len(self.tokens))
+
+    def pop_trailing_newline(self) -> None:
+        pass  # positions are taken before the module drops its last newline, as in libcst
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self.starts.pop()
+        if node in self.wanted or node in self.helpers:
+            if node not in self.spans:  # no syntactic position: the whitespace-inclusive one
+                self.spans[node] = (start, len(self.tokens))
+            if node in self.wanted:
+                self.pending -= 1
+                if self.pending <= 0:
+                    raise _Done  # every record for a node happens inside its own codegen
+
+    @contextmanager
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None,
+                                  end_node: Optional[cst.CSTNode] = None) -> Iterator[None]:
+        if node not in self.wanted and node not in self.helpers:
+            yield
+            return
+        for helper in (start_node, end_node):
+            if helper is not None:
+                self.helpers.add(helper)
+        start = len(self.tokens)
+        yield
+        end = len(self.tokens)
+        if start_node is not None:
+            start = self.spans[start_node][0]
+        if end_node is not None:
+            end = self.spans[end_node][1]
+        self.spans[node] = (start, end)  # the last record wins, as in libcst
+
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Dict[cst.CSTNode, CodeRange]:
+    """`PositionProvider` ranges (1-based lines, 0-based columns) of `nodes` in `module`."""
+    state = _PositionState(module, nodes)
+    if state.wanted:
+        try:
+            module._codegen(state)
+        except _Done:
+            pass
+    token_positions = _token_positions(state.tokens, {i for span in state.spans.values() for i in span})
+    return {
+        node: CodeRange(token_positions[start], token_positions[end])
+        for node, (start, end) in state.spans.items()
+        if node in state.wanted
+    }
+
+
+def _token_positions(tokens: list, wanted: set) -> Dict[int, CodePosition]:
+    """Line and column before token `i`, for each wanted `i` (libcst's own arithmetic)."""
+    out: Dict[int, CodePosition] = {}
+    line, column = 1, 0
+    last = max(wanted, default=-1)
+    for index, token in enumerate(tokens):
+        if index > last:
+            break
+        if index in wanted:
+            out[index] = CodePosition(line, column)
+        if "\n" in token or "\r" in token:
+            segments = _NEWLINE.split(token)
+            line += len(segments) - 1
+            column = len(segments[-1])
+        else:
+            column += len(token)
+    if last >= len(tokens) or last not in out:
+        for index in wanted:
+            if index not in out:
+                out[index] = CodePosition(line, column)
+    return out

@@ -1,0 +1,112 @@
+"""`_cstfast` must agree exactly with libcst: the walk order of its visitor, and the ranges
+of its PositionProvider (the analysis relies on both; issue 8 replaced them for speed)."""
+
+import dataclasses
+import inspect
+import json
+import os
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from conftest import FIXTURES, fixture_files
+from lambdalint import _cstfast
+
+TRICKY = '''\
+import os, sys as system
+from . import sibling
+from .pkg.mod import (a as b,  # comment
+    c)
+
+@decorate(arg=lambda x=1: x)
+@other
+async def handler(event: "dict", context, /, *args, key=f"{os.sep!r:>{10}}", **kw) -> None:
+    global counter
+    y = [i async for i in aiter() if i] if event else {k: v for k, v in kw.items()}
+    z = (yield)
+    if (n := len(y)) > 1 and not z or -n:
+        print(*args, sep="", **kw)
+    match event:
+        case {"key": [1, 2, *rest]} if rest:
+            pass
+        case Point(x=0, y=yy) | None:
+            pass
+        case _:
+            pass
+    try:
+        pass
+    except* ValueError as exc:
+        raise RuntimeError() from exc
+    with open("f") as f, open("g"):
+        x: int = 1; x += 2
+    del x
+    return lambda: (yield_ := 3)
+
+
+class Klass(Base, metaclass=Meta):
+    @property
+    def __call__(self, event, context): return self[1:2:3, ...]
+
+values = \\
+    [1,
+     2]
+\f
+while True: break
+else: pass
+for a, *b in c: continue
+assert x, "msg"
+'''
+
+
+def corpus():
+    out = [("tricky.py", TRICKY), ("tricky_crlf.py", TRICKY.replace("\n", "\r\n"))]
+    out += [(str(p.relative_to(FIXTURES)), p.read_text()) for p in fixture_files()]
+    for module in (dataclasses, inspect, json.decoder, os):
+        out.append((module.__name__, open(module.__file__, encoding="utf-8").read()))
+    return out
+
+
+TRIVIA = (
+    cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Comment,
+    cst.Newline, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon,
+    cst.AssignEqual, cst.Asynchronous, cst.ParamSlash, cst.BaseBinaryOp, cst.BaseBooleanOp,
+    cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp, cst.ParamStar, cst.ImportStar,
+)
+
+
+class _Recorder(cst.CSTVisitor):
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def on_visit(self, node):
+        self.events.append(("visit", node))
+        return True
+
+    def on_leave(self, original_node):
+        self.events.append(("leave", original_node))
+
+
+@pytest.mark.parametrize("name,text", corpus(), ids=[n for n, _ in corpus()])
+def test_walk_matches_libcst_visit_order(name, text):
+    module = cst.parse_module(text)
+    reference, fast = _Recorder(), _Recorder()
+    module.visit(reference)
+    _cstfast.walk(module, fast)
+    walked = {id(node) for _, node in fast.events}
+    skipped = [node for _, node in reference.events if id(node) not in walked]
+    assert all(isinstance(node, TRIVIA) for node in skipped), {type(n).__name__ for n in skipped}
+    assert fast.events == [(kind, node) for kind, node in reference.events if id(node) in walked]
+
+
+@pytest.mark.parametrize("name,text", corpus(), ids=[n for n, _ in corpus()])
+def test_positions_match_position_provider(name, text):
+    module = cst.parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    nodes = list(expected)
+    assert _cstfast.positions(module, nodes) == dict(expected)
+    # a few nodes at a time, as the engine asks for them (and the pass stops early)
+    for node in nodes[:: max(1, len(nodes) // 40)]:
+        assert _cstfast.positions(module, [node]) == {node: expected[node]}
