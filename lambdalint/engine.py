@@ -31,24 +31,28 @@ from lambdalint.source import Source, SourceError, decode, source_lines
 BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
 MAX_FIX_PASSES = 10
 
-# A superset of what makes a function an entry point, checked on the raw text so that
-# files without one never reach LibCST (issue 8).  Exactness matters more than speed
-# here: a miss is a false negative, so every alternative errs on the side of "maybe".
+# A superset of what makes a function an entry point (analysis._find_entry_points), checked
+# on the raw text so that files without one never reach LibCST (issue 8).  Exactness matters
+# more than speed: a miss is a false negative, so every alternative errs towards "maybe".
+# _GAP is anything Python allows between tokens of a `def` line: whitespace, newlines inside
+# the parentheses, backslash continuations and comments.  The event parameter mirrors
+# analysis._EVENT_PARAM (case-sensitive: case-insensitive matching costs 3x the scan).
+_GAP = r"(?:\s|\\\r?\n|\\\r|#[^\r\n]*)*"
 _ENTRY_HINTS = re.compile(
-    r"def\s+\w+\s*\(\s*(?:#[^\n]*\n\s*)*(?:self\s*,\s*(?:#[^\n]*\n\s*)*)?\w*(?:event|evt)\b"
-    r"|\b__call__\b"
-    r"|def\s+(?:lambda_handler|handler)\b"
+    rf"def{_GAP}\w+{_GAP}\({_GAP}(?:self{_GAP},{_GAP})?\w*(?:event|evt)\b"
+    r"|__call__"
+    rf"|def{_GAP}(?:lambda_handler|handler)\b"
     # route functions and decorated handlers of Lambda web frameworks (analysis.py)
-    r"|aws_lambda_powertools|\bchalice\b|\bmangum\b",
-    re.IGNORECASE,
+    r"|aws_lambda_powertools|chalice|mangum"
 )
 
 
 def might_have_entry_point(text: str, handler_names: Sequence[str] = (),
                            forced: bool = False) -> bool:
+    """False only when `ModuleAnalysis` would find no entry point in `text`."""
     if forced or _ENTRY_HINTS.search(text):
         return True
-    return any(re.search(rf"def\s+{re.escape(name)}\b", text) for name in handler_names)
+    return any(re.search(rf"def{_GAP}{re.escape(name)}\b", text) for name in handler_names)
 
 
 @dataclass
