@@ -24,6 +24,16 @@ def _codes(value: str) -> List[str]:
     return codes
 
 
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more), got {value!r}")
+    return jobs
+
+
 def _handler(value: str) -> str:
     path, sep, func = value.rpartition(":")
     if not sep or not path or not func:
@@ -58,8 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     exits.add_argument("--exit-non-zero-on-fix", action="store_true",
                        help="with --fix, exit 1 when a file was changed, even if no finding "
                             "remains (for pre-commit and CI)")
-    check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
-    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+    check.add_argument("--no-cache", action="store_true",
+                       help="do not read or write the result cache (.lambdalint_cache/ in the "
+                            "project root, or $LAMBDALINT_CACHE_DIR)")
+    check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
                        help="parallel processes (default: all cores)")
     check.add_argument("--config", metavar="FILE", help="pyproject.toml or TOML file to read")
     check.add_argument("--exclude", action="append", default=[], metavar="GLOB",
@@ -140,7 +152,12 @@ def _check(args: argparse.Namespace) -> int:
     )
     if args.show_handlers:
         return _show_handlers(files, options, found, display)
-    reports = run(files, options, jobs=args.jobs)
+    cache = None
+    if not args.no_cache and not options.fix:
+        from lambdalint.cache import ResultCache, default_directory
+
+        cache = ResultCache(default_directory(config.root), options)
+    reports = run(files, options, jobs=args.jobs, cache=cache)
     reports.extend(templates.template_reports(found, config, args.handler, display))
     result = RunResult(reports, fix_mode=bool(args.fix), unsafe_fixes=args.unsafe_fixes,
                        diff_mode=args.diff, statistics=args.statistics)

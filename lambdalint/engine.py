@@ -178,11 +178,16 @@ def _deeper_than(tree: ast.AST, limit: int) -> bool:
     return False
 
 
+def needs_analysis(text: str, path: str, options: Options) -> bool:
+    """Whether the file can have findings at all (else LibCST is never run on it)."""
+    return might_have_entry_point(text, options.config.handler_names, bool(options.entry_points_for(path)))
+
+
 def lint_text(text: str, path: str, options: Options, module=None) -> LintResult:
     """Lint one module's text.  `path` is the display path used in findings."""
     entry_names = options.entry_points_for(path)
     config = options.config
-    if module is None and not might_have_entry_point(text, config.handler_names, bool(entry_names)):
+    if module is None and not needs_analysis(text, path, options):
         return LintResult([], [])
     if module is None:
         module, error = parse(text, path)
@@ -346,10 +351,14 @@ def read_source(path: str) -> Tuple[Optional[bytes], Optional[Source], Optional[
         return None, None, FileError(path, "cannot read: permission denied"), path
     except OSError as exc:
         return None, None, FileError(path, f"cannot read: {exc.strerror or exc}"), path
+    return (*_decoded(data, path), path)
+
+
+def _decoded(data: bytes, path: str) -> Tuple[bytes, Optional[Source], Optional[FileError]]:
     try:
-        return data, decode(data), None, path
+        return data, decode(data), None
     except SourceError as exc:
-        return data, None, FileError(path, str(exc)), path
+        return data, None, FileError(path, str(exc))
 
 
 def _unreadable_kind(path: str) -> Optional[str]:
@@ -370,10 +379,12 @@ def _unreadable_kind(path: str) -> Optional[str]:
     return None
 
 
-def check_file(real_path: str, display_path: str, options: Options) -> FileReport:
-    """Lint (and fix) one file.  Never raises: any failure is an error for this file."""
+def check_file(real_path: str, display_path: str, options: Options,
+               data: Optional[bytes] = None) -> FileReport:
+    """Lint (and fix) one file.  Never raises: any failure is an error for this file.
+    `data` is its content when the caller has read it already."""
     try:
-        return _check_file(real_path, display_path, options)
+        return _check_file(real_path, display_path, options, data)
     except RecursionError:
         return FileReport(display_path, errors=[
             FileError(display_path, "too deeply nested to analyse (recursion limit)")])
@@ -382,9 +393,13 @@ def check_file(real_path: str, display_path: str, options: Options) -> FileRepor
             FileError(display_path, internal_error("the engine", exc))])
 
 
-def _check_file(real_path: str, display_path: str, options: Options) -> FileReport:
+def _check_file(real_path: str, display_path: str, options: Options,
+                data: Optional[bytes] = None) -> FileReport:
     report = FileReport(display_path)
-    data, source, error, _ = read_source(real_path)
+    if data is None:
+        data, source, error, _ = read_source(real_path)
+    else:
+        data, source, error = _decoded(data, real_path)
     if error is not None:
         report.errors.append(FileError(display_path, error.message, error.line, error.column))
         return report

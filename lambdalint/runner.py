@@ -1,13 +1,93 @@
-"""Run the engine over many files."""
+"""Run the engine over many files: the cheap text pre-pass and the cache in this process,
+the LibCST work in a process pool when there is enough of it (issue 8)."""
 
 from __future__ import annotations
 
+import os
 from typing import List, Optional, Sequence, Tuple
 
-from lambdalint.engine import Options, check_file
+from lambdalint.engine import Options, check_file, needs_analysis, read_source
 from lambdalint.model import FileReport
 
+# Below this many files that need LibCST, a pool costs more than it saves: each worker
+# imports libcst (~0.3 s) before doing anything.
+MIN_FILES_PER_PROCESS = 8
 
-def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] = None) -> List[FileReport]:
-    """Check (real path, display path) pairs; reports come back in the input order."""
-    return [check_file(real, shown, options) for real, shown in files]
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] = None,
+        cache=None) -> List[FileReport]:
+    """Check (real path, display path) pairs; reports come back in the input order.
+
+    `cache` is a `lambdalint.cache.ResultCache` (ignored when fixing)."""
+    if options.fix:
+        cache = None
+    reports: List[Optional[FileReport]] = [None] * len(files)
+    work: List[Tuple[int, str, str, Optional[bytes], Optional[str]]] = []
+    for index, (real, shown) in enumerate(files):
+        data, source, error, _ = read_source(real)
+        if error is None and source is not None and not needs_analysis(source.text, shown, options):
+            reports[index] = FileReport(shown)  # no entry point: nothing to parse
+            continue
+        key = None
+        if cache is not None and data is not None and error is None:
+            key = cache.key(real, shown, data)
+            cached = cache.get(key)
+            if cached is not None:
+                cached.path = shown
+                reports[index] = cached
+                continue
+        work.append((index, real, shown, data, key))
+
+    jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
+    jobs = min(jobs, len(work) // MIN_FILES_PER_PROCESS)
+    items = [(real, shown, data) for _, real, shown, data, _ in work]
+    if jobs > 1:
+        results = _in_pool(items, options, jobs)
+    else:
+        results = [_check(item, options) for item in items]
+    for (index, _, _, _, key), report in zip(work, results):
+        reports[index] = report
+        if key is not None:
+            cache.put(key, report)
+    return reports  # type: ignore[return-value]
+
+
+def _check(item: Tuple[str, str, Optional[bytes]], options: Options) -> FileReport:
+    real, shown, data = item
+    return check_file(real, shown, options, data=data)
+
+
+# -- the pool -----------------------------------------------------------------------------
+
+_worker_options: Optional[Options] = None
+
+
+def _init_worker(options: Options) -> None:
+    global _worker_options
+    _worker_options = options
+
+
+def _check_chunk(chunk: List[Tuple[str, str, Optional[bytes]]]) -> List[FileReport]:
+    from lambdalint.cache import portable
+
+    assert _worker_options is not None
+    # CST nodes in fixes are only needed in the process that applies them
+    return portable(_check(item, _worker_options) for item in chunk)
+
+
+def _in_pool(items, options: Options, jobs: int) -> List[FileReport]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    # A few chunks per worker: big enough to amortise pickling, small enough to balance
+    # files of very different sizes.
+    size = max(1, len(items) // (jobs * 4))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,)) as pool:
+        return [report for chunk in pool.map(_check_chunk, chunks) for report in chunk]

@@ -1,0 +1,175 @@
+"""The result cache (issue 8): unchanged files are not parsed again.
+
+Like ruff's: an entry per file, keyed by a digest of the file's bytes, its display path,
+the settings that can change its findings (configuration, selected rules, entry points
+given for it) and the lambdalint code itself.  Keys are content addresses, so an entry is
+never updated in place and concurrent runs can only write identical bytes; each write is
+a temporary file plus `os.replace`, and an unreadable or corrupt entry is a miss.
+
+Location: `.lambdalint_cache/` in the project root (where the configuration was found),
+or `$LAMBDALINT_CACHE_DIR`.  Only check results are cached: `--fix` / `--diff` always
+recompute.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from typing import Iterable, List, Optional
+
+from lambdalint import __version__
+from lambdalint.model import FileError, FileReport, Finding, Fix
+
+CACHE_DIR_ENV = "LAMBDALINT_CACHE_DIR"
+DEFAULT_DIR_NAME = ".lambdalint_cache"
+_FORMAT = 1  # bump when the entry layout changes
+
+
+def default_directory(root: str) -> str:
+    return os.environ.get(CACHE_DIR_ENV) or os.path.join(os.path.abspath(root), DEFAULT_DIR_NAME)
+
+
+def _code_fingerprint() -> str:
+    """lambdalint's version plus the size and mtime of its modules, so that editing a
+    rule in a development checkout (same version number) does not serve stale results."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    parts = [__version__, str(_FORMAT)]
+    for directory, _, names in sorted(os.walk(package)):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                try:
+                    st = os.stat(os.path.join(directory, name))
+                except OSError:
+                    continue
+                parts.append(f"{os.path.relpath(os.path.join(directory, name), package)}:{st.st_size}:{st.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def _stable(value):
+    """A JSON-able, order-independent form of configuration values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _stable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (set, frozenset)):
+        return sorted(_stable(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_stable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _stable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}"
+    return value
+
+
+class ResultCache:
+    def __init__(self, directory: str, options) -> None:
+        self.directory = os.path.join(directory, f"v{__version__}")
+        settings = {
+            "code": _code_fingerprint(),
+            "config": _stable(options.config),
+            "rules": [f"{r.__module__}.{r.__qualname__}:{r.code}" for r in options.rules],
+        }
+        self._settings = json.dumps(settings, sort_keys=True, default=repr).encode()
+        self._options = options
+        self._prepared = False
+
+    def key(self, real_path: str, display_path: str, data: bytes) -> str:
+        digest = hashlib.sha256(self._settings)
+        extra = {"path": display_path, "entry_points": sorted(self._options.entry_points_for(display_path).items())}
+        digest.update(json.dumps(extra, sort_keys=True).encode())
+        digest.update(b"\0")
+        digest.update(data)
+        return digest.hexdigest()
+
+    def _entry(self, key: str) -> str:
+        return os.path.join(self.directory, key[:2], key[2:] + ".json")
+
+    def get(self, key: str) -> Optional[FileReport]:
+        try:
+            with open(self._entry(key), encoding="utf-8") as f:
+                return _report_from_json(json.load(f))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # missing or corrupt: recompute
+
+    def put(self, key: str, report: FileReport) -> None:
+        path = self._entry(key)
+        try:
+            self._prepare()
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(_report_to_json(report), f)
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass  # a read-only checkout or a full disk must not fail the lint
+
+    def _prepare(self) -> None:
+        """Mark the directory as a cache (ignored by git and backup tools), once."""
+        if self._prepared:
+            return
+        self._prepared = True
+        root = os.path.dirname(self.directory)
+        os.makedirs(root, exist_ok=True)
+        for name, text in (
+            (".gitignore", "# Created by lambdalint automatically.\n*\n"),
+            ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
+                             "# This file is a cache directory tag created by lambdalint.\n"),
+        ):
+            target = os.path.join(root, name)
+            if not os.path.exists(target):
+                try:
+                    with open(target, "x", encoding="utf-8") as f:
+                        f.write(text)
+                except OSError:
+                    pass  # another run created it first
+
+
+def _report_to_json(report: FileReport) -> dict:
+    return {
+        "findings": [_finding_to_json(f) for f in report.findings],
+        "errors": [dataclasses.asdict(e) for e in report.errors],
+    }
+
+
+def _finding_to_json(finding: Finding) -> dict:
+    out = {f.name: getattr(finding, f.name) for f in dataclasses.fields(finding) if f.name != "fix"}
+    fix = finding.fix
+    out["fix"] = None if fix is None else {
+        "applicability": fix.applicability, "description": fix.description,
+        "imports": list(fix.imports), "diff": fix.diff,
+    }
+    return out
+
+
+def _report_from_json(data: dict) -> FileReport:
+    report = FileReport(path="")
+    report.findings = [_finding_from_json(f) for f in data["findings"]]
+    report.errors = [FileError(**e) for e in data["errors"]]
+    return report
+
+
+def _finding_from_json(data: dict) -> Finding:
+    data = dict(data)
+    fix = data.pop("fix")
+    return Finding(**data, fix=None if fix is None else Fix(**fix))
+
+
+def portable(reports: Iterable[FileReport]) -> List[FileReport]:
+    """Reports without CST nodes in their fixes (for another process or the cache)."""
+    out = []
+    for report in reports:
+        for finding in report.findings:
+            if finding.fix is not None:
+                finding.fix = Fix(finding.fix.applicability, finding.fix.description,
+                                  imports=list(finding.fix.imports), diff=finding.fix.diff)
+        out.append(report)
+    return out

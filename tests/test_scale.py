@@ -1,0 +1,237 @@
+"""Issue 8 behaviour (not timings): parallel runs, the result cache, lazy libcst import."""
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, fixture_files, run_cli
+from lambdalint import runner
+from lambdalint.cache import ResultCache
+from lambdalint.config import Config
+from lambdalint.engine import Options
+from lambdalint.registry import all_rules
+
+HANDLER = textwrap.dedent('''
+    import boto3
+    import requests
+
+    TABLE = "orders-{n}"
+
+
+    def helper_{n}(key):
+        s3 = boto3.client("s3")  # per request
+        return s3.get_object(Bucket="b", Key=key)
+
+
+    def lambda_handler(event, context):
+        dynamodb = boto3.resource("dynamodb")
+        session = requests.Session()
+        helper_{n}(event["key"])
+        return dynamodb.Table(TABLE).get_item(Key={{"id": event["id"]}})
+''').lstrip()
+
+NOT_A_HANDLER = "import os\n\n\ndef helper(a, b):\n    return os.path.join(a, b)\n"
+
+
+def make_project(root: Path, handlers: int = 20, plain: int = 5) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[tool.lambdalint]\n")
+    src = root / "src"
+    src.mkdir()
+    for n in range(handlers):
+        (src / f"handler_{n:02d}.py").write_text(HANDLER.format(n=n))
+    for n in range(plain):
+        (src / f"util_{n}.py").write_text(NOT_A_HANDLER)
+    for path in fixture_files():
+        target = src / "fixtures" / path.relative_to(FIXTURES)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(path.read_text())
+    return root
+
+
+def check_json(root, *args, env=None):
+    result = run_cli("check", "--format", "json", *args, "src", cwd=root, env=env)
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def env_with(**values):
+    env = dict(os.environ)
+    env.update({k: str(v) for k, v in values.items()})
+    return env
+
+
+# -- parallel -----------------------------------------------------------------------------
+
+def test_parallel_output_is_identical_to_serial(tmp_path):
+    root = make_project(tmp_path)
+    serial = check_json(root, "--no-cache", "--jobs", "1")
+    parallel = check_json(root, "--no-cache", "--jobs", "2")
+    assert serial["summary"]["findings"] >= 40
+    assert parallel == serial
+
+
+def test_pool_keeps_input_order_and_fix_diffs(tmp_path, monkeypatch):
+    root = make_project(tmp_path, handlers=12, plain=0)
+    files = sorted((str(p), str(p)) for p in (root / "src").rglob("*.py"))
+    options = Options(Config())
+    monkeypatch.setattr(runner, "MIN_FILES_PER_PROCESS", 1)
+    pooled = runner.run(files, options, jobs=2)
+    monkeypatch.setattr(runner, "MIN_FILES_PER_PROCESS", 10 ** 6)
+    local = runner.run(files, options, jobs=2)
+    assert [r.path for r in pooled] == [shown for _, shown in files]
+    assert [[f.to_json() for f in r.findings] for r in pooled] == \
+           [[f.to_json() for f in r.findings] for r in local]
+    assert any(f.fix is not None and f.fix.diff for r in pooled for f in r.findings)
+
+
+def test_parallel_fix_matches_serial_fix(tmp_path):
+    one, two = make_project(tmp_path / "one"), make_project(tmp_path / "two")
+    for root, jobs in ((one, "1"), (two, "2")):
+        result = run_cli("check", "--fix", "--unsafe-fixes", "--jobs", jobs, "src", cwd=root)
+        assert result.returncode in (0, 1), result.stderr
+    for path in (one / "src").rglob("*.py"):
+        assert path.read_text() == (two / path.relative_to(one)).read_text()
+
+
+def test_jobs_must_be_positive(tmp_path):
+    result = run_cli("check", "--jobs", "0", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "--jobs" in result.stderr
+
+
+def test_options_and_rules_are_picklable():
+    options = Options(Config(select=("LAM2",), handler_names=("run",)), entry_points={"/a.py": ["f"]})
+    copy = pickle.loads(pickle.dumps(options))
+    assert copy.rules == options.rules and copy.config == options.config
+    assert pickle.loads(pickle.dumps(list(all_rules().values()))) == list(all_rules().values())
+
+
+# -- the result cache ------------------------------------------------------------------------
+
+NO_LIBCST_RUN = """
+import sys
+from lambdalint.cli import main
+code = main(sys.argv[1:])
+assert "libcst" not in sys.modules, "libcst was imported"
+sys.exit(code)
+"""
+
+
+def run_without_libcst(root, *args, env=None):
+    return subprocess.run([sys.executable, "-c", NO_LIBCST_RUN, *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_second_run_reads_the_cache_and_parses_nothing(tmp_path):
+    root = make_project(tmp_path)
+    first = check_json(root)
+    assert (root / ".lambdalint_cache").is_dir()  # the project root, where pyproject.toml is
+    second = run_without_libcst(root, "check", "--format", "json", "src")
+    assert second.returncode == 1, second.stderr
+    assert json.loads(second.stdout) == first
+    # every format renders cached findings the same way (message, suggestion, fix text)
+    for fmt in ("text", "concise", "github", "sarif"):
+        cold = run_cli("check", "--no-cache", "--format", fmt, "src", cwd=root)
+        warm = run_without_libcst(root, "check", "--format", fmt, "src")
+        assert warm.stdout == cold.stdout, fmt
+
+
+def test_cache_is_keyed_by_content_and_configuration(tmp_path):
+    root = make_project(tmp_path, handlers=2, plain=0)
+    env = env_with(LAMBDALINT_CACHE_DIR=tmp_path / "cache")
+    first = check_json(root, env=env)
+    assert not (root / ".lambdalint_cache").exists()
+    assert list((tmp_path / "cache").rglob("*.json"))
+    # a changed file is analysed again
+    handler = root / "src" / "handler_00.py"
+    handler.write_text(handler.read_text().replace('boto3.resource("dynamodb")', '"x"'))
+    changed = check_json(root, env=env)
+    assert changed["summary"]["findings"] == first["summary"]["findings"] - 1
+    assert changed == check_json(root, "--no-cache")
+    # so is every file when the configuration changes
+    (root / "pyproject.toml").write_text('[tool.lambdalint]\nignore = ["LAM201"]\n')
+    assert check_json(root, env=env) == check_json(root, "--no-cache")
+    assert check_json(root, "--select", "LAM2", env=env) == check_json(root, "--select", "LAM2", "--no-cache")
+    # and a --handler entry point given on the command line
+    fixture = "src/fixtures/LAM201/no_entry_point.py"
+    with_handler = check_json(root, "--handler", f"{fixture}:make_client", env=env)
+    assert with_handler == check_json(root, "--handler", f"{fixture}:make_client", "--no-cache")
+
+
+def test_no_cache_reads_and_writes_nothing(tmp_path):
+    root = make_project(tmp_path, handlers=2, plain=0)
+    check_json(root, "--no-cache")
+    assert not (root / ".lambdalint_cache").exists()
+
+
+def test_corrupt_entries_are_recomputed(tmp_path):
+    root = make_project(tmp_path, handlers=3, plain=0)
+    first = check_json(root)
+    entries = list((root / ".lambdalint_cache").rglob("*.json"))
+    assert entries
+    for n, entry in enumerate(entries):
+        entry.write_text(["", "{not json", '{"findings": 3}', "[]"][n % 4])
+    assert check_json(root) == first
+    assert json.loads(entries[0].read_text())["findings"] is not None  # rewritten
+
+
+def test_fix_and_diff_never_use_the_cache(tmp_path):
+    root = make_project(tmp_path, handlers=1, plain=0)
+    check_json(root)
+    diff = run_cli("check", "--diff", "src", cwd=root)
+    assert diff.returncode == 1 and "+++" in diff.stdout
+    fixed = run_cli("check", "--fix", "src", cwd=root)
+    assert fixed.returncode in (0, 1), fixed.stderr
+    assert check_json(root) == check_json(root, "--no-cache")
+
+
+def test_concurrent_runs_share_the_cache(tmp_path):
+    root = make_project(tmp_path)
+    expected = check_json(root, "--no-cache")
+    command = [str(Path(sys.executable).with_name("lambdalint")), "check", "--format", "json", "src"]
+    runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(3)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert all(json.loads(out) == expected for out, _ in outputs), [err for _, err in outputs]
+    assert not [p for p in (root / ".lambdalint_cache").rglob("*") if p.name.startswith(".tmp-")]
+    assert check_json(root) == expected
+
+
+def test_cache_entries_round_trip_exactly(tmp_path, monkeypatch):
+    root = make_project(tmp_path, handlers=1, plain=0)
+    options = Options(Config())
+    files = [(str(p), str(p)) for p in sorted((root / "src").rglob("*.py"))]
+    cache = ResultCache(str(tmp_path / "cache"), options)
+    cold = runner.run(files, options, jobs=1, cache=cache)
+
+    def no_analysis(*args):
+        raise AssertionError("a cached file was analysed again")
+
+    monkeypatch.setattr(runner, "_check", no_analysis)
+    warm = runner.run(files, options, jobs=1, cache=cache)
+    def seen(reports):
+        return [(r.path, r.errors, [(f.to_json(), f.fix and (f.fix.description, f.fix.imports))
+                                    for f in r.findings]) for r in reports]
+
+    assert any(r.findings for r in cold)
+    assert seen(warm) == seen(cold)
+
+
+# -- lazy imports -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["--version"], ["rules"], ["rules", "--format", "json"], ["rules", "--format", "markdown"],
+    ["check", "--no-cache", "src"],
+])
+def test_libcst_is_not_imported_without_handlers(tmp_path, args):
+    (tmp_path / "src").mkdir()
+    for n in range(3):
+        (tmp_path / "src" / f"util_{n}.py").write_text(NOT_A_HANDLER)
+    result = run_without_libcst(tmp_path, *args)
+    assert result.returncode == 0, result.stderr
