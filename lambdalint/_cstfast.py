@@ -184,3 +184,30 @@ def _token_positions(tokens: list, wanted: set) -> Dict[int, CodePosition]:
             if index not in out:
                 out[index] = CodePosition(line, column)
     return out
+
+
+def module_code(module: cst.Module, known: Dict[int, Tuple[cst.CSTNode, str]], remember: bool = False) -> str:
+    """`module.code`, reusing the text of module-level statements generated before.
+
+    A fix changes one or two statements, and each finding's diff needs the whole new
+    module's code: `known` (id -> (statement, text)) holds the original statements' text,
+    filled when `remember` is true."""
+    if not module.has_trailing_newline:
+        return module.code  # the last token is dropped: generate it the ordinary way
+    state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
+    for line in module.header:
+        line._codegen(state)
+    for stmt in module.body:
+        seen = known.get(id(stmt))
+        if seen is not None and seen[0] is stmt:
+            state.tokens.append(seen[1])
+            continue
+        mark = len(state.tokens)
+        stmt._codegen(state)
+        if remember:
+            known[id(stmt)] = (stmt, "".join(state.tokens[mark:]))
+    for line in module.footer:
+        line._codegen(state)
+    if not state.tokens:
+        state.add_token(state.default_newline)
+    return "".join(state.tokens)

@@ -89,8 +89,11 @@ class ResultCache:
     def get(self, key: str) -> Optional[FileReport]:
         try:
             with open(self._entry(key), encoding="utf-8") as f:
-                return _report_from_json(json.load(f))
-        except (OSError, ValueError, KeyError, TypeError):
+                data = json.load(f)
+            if self._options.fix_diffs and not data["fix_diffs"]:
+                return None  # written by a run that did not compute the fix diffs
+            return _report_from_json(data)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing or corrupt: recompute
 
     def put(self, key: str, report: FileReport) -> None:
@@ -101,7 +104,7 @@ class ResultCache:
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(_report_to_json(report), f)
+                    json.dump(dict(_report_to_json(report), fix_diffs=self._options.fix_diffs), f)
                 os.replace(tmp, path)
             except BaseException:
                 try:

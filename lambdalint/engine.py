@@ -67,6 +67,9 @@ class Options:
     diff: bool = False  # show the fixes as a diff instead of writing them
     # False when the caller applies `# noqa` itself (flake8 does, and has --disable-noqa).
     noqa: bool = True
+    # Compute each finding's fix diff (`fix.diff`): only the JSON output shows it, and it
+    # costs a transform and code generation per fix (issue 8).
+    fix_diffs: bool = True
 
     def selected_rules(self) -> List[Type[Rule]]:
         # Resolved on first use: importing the rules imports libcst, which files without
@@ -314,14 +317,19 @@ def fix_text(text: str, path: str, options: Options, level: str) -> Tuple[str, i
     return text, applied, result
 
 
-def single_fix_diff(module, raw: RawFinding, path: str) -> str:
+def single_fix_diff(module, raw: RawFinding, path: str, known: Optional[dict] = None) -> str:
+    """The diff of one finding's fix.  `known` (kept by the caller across the findings
+    of one module) lets the code of unchanged statements be generated only once."""
     from lambdalint import fixer
+    from lambdalint._cstfast import module_code
 
+    known = {} if known is None else known
+    old = module_code(module, known, remember=True)
     try:
-        new = fixer.apply(module, [raw.fix], [raw.node]).code
+        new = module_code(fixer.apply(module, [raw.fix], [raw.node]), known)
     except Exception:  # a diff for display only; the fix itself is checked when applied
         return ""
-    return unified_diff(module.code, new, path)
+    return unified_diff(old, new, path)
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
@@ -420,9 +428,10 @@ def _check_file(real_path: str, display_path: str, options: Options,
                     report.fixed = applied
     else:
         result = lint_text(source.text, display_path, options)
+    known: dict = {}
     for raw, finding in result.raw:
-        if finding.fix is not None:
-            finding.fix.diff = single_fix_diff(result.module, raw, display_path)
+        if finding.fix is not None and options.fix_diffs:
+            finding.fix.diff = single_fix_diff(result.module, raw, display_path, known)
     report.findings = result.findings
     report.errors.extend(result.errors)
     return report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Set
+from typing import Dict, List, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -89,7 +89,10 @@ def has_import(module: cst.Module, name: str) -> bool:
 
 def top_level_index(module: cst.Module, node: cst.CSTNode) -> int:
     """Index of the module-level statement that contains `node` (by identity)."""
-    for index, stmt in enumerate(module.body):
+    index = _statement_of(module).get(id(node))
+    if index is not None:
+        return index
+    for index, stmt in enumerate(module.body):  # punctuation and whitespace are not indexed
         if stmt is node or _contains(stmt, node):
             return index
     return len(module.body)
@@ -120,11 +123,67 @@ def apply(module: cst.Module, fixes: Sequence[Fix], anchors: Sequence[cst.CSTNod
                 hoisted.setdefault(module.body[index], []).append(stmt)
     for target, statements in hoisted.items():
         edits[target] = _prepend(statements, edits.get(target))
-    result = module.visit(_Replace(edits)) if edits else module
+    result = _replace(module, edits) if edits else module
     for name in sorted({name for fix in fixes for name in fix.imports}):
         if not has_import(result, name):
             result = add_import(result, name)
     return result
+
+
+# The module-level statement index of every node of the last module seen: a fix diff per
+# finding asks for it again and again (issue 8).  Modules are immutable, so it never goes
+# stale; only one is kept (the file being checked).
+_STATEMENT_OF: Dict[int, Tuple[cst.Module, Dict[int, int]]] = {}
+
+
+def _statement_of(module: cst.Module) -> Dict[int, int]:
+    cached = _STATEMENT_OF.get(id(module))
+    if cached is not None and cached[0] is module:
+        return cached[1]
+    from lambdalint._cstfast import walk
+
+    index_of: Dict[int, int] = {}
+
+    class _Index:
+        current = 0
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            index_of[id(node)] = self.current
+            return True
+
+        def on_leave(self, node: cst.CSTNode) -> None:
+            pass
+
+    indexer = _Index()
+    for index, stmt in enumerate(module.body):
+        indexer.current = index
+        walk(stmt, indexer)
+    _STATEMENT_OF.clear()
+    _STATEMENT_OF[id(module)] = (module, index_of)
+    return index_of
+
+
+def _replace(module: cst.Module, edits: Dict[cst.CSTNode, object]) -> cst.Module:
+    """`module.visit(_Replace(edits))`, visiting only the statements that hold an edit."""
+    statement_of = _statement_of(module)
+    touched: Set[int] = set()
+    for node in edits:
+        index = statement_of.get(id(node))
+        if index is None:  # the module itself, or punctuation: do it the long way
+            return module.visit(_Replace(edits))
+        touched.add(index)
+    replacer = _Replace(edits)
+    body: List[cst.CSTNode] = []
+    for index, stmt in enumerate(module.body):
+        if index not in touched:
+            body.append(stmt)
+            continue
+        new = stmt.visit(replacer)
+        if isinstance(new, cst.FlattenSentinel):
+            body.extend(new.nodes)
+        elif not isinstance(new, cst.RemovalSentinel):
+            body.append(new)
+    return module.with_changes(body=body)
 
 
 def hoist_index(module: cst.Module, stmt: cst.CSTNode, limit: int) -> int:

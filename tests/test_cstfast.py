@@ -110,3 +110,16 @@ def test_positions_match_position_provider(name, text):
     # a few nodes at a time, as the engine asks for them (and the pass stops early)
     for node in nodes[:: max(1, len(nodes) // 40)]:
         assert _cstfast.positions(module, [node]) == {node: expected[node]}
+
+
+@pytest.mark.parametrize("name,text", corpus(), ids=[n for n, _ in corpus()])
+def test_module_code_matches_libcst(name, text):
+    module = cst.parse_module(text)
+    known = {}
+    assert _cstfast.module_code(module, known, remember=True) == module.code == text
+    assert _cstfast.module_code(module, known) == text  # from the remembered statements
+    if module.body:  # one statement changed, the others reused
+        changed = module.with_changes(body=[*module.body[:-1], cst.parse_statement("x = 1\n")])
+        assert _cstfast.module_code(changed, known) == changed.code
+    stripped = cst.parse_module(text.rstrip("\r\n"))
+    assert _cstfast.module_code(stripped, {}, remember=True) == stripped.code

@@ -234,3 +234,13 @@ def test_libcst_is_not_imported_without_handlers(tmp_path, args):
         (tmp_path / "src" / f"util_{n}.py").write_text(NOT_A_HANDLER)
     result = run_without_libcst(tmp_path, *args)
     assert result.returncode == 0, result.stderr
+
+
+def test_json_after_a_text_run_still_has_fix_diffs(tmp_path):
+    """Only the JSON output shows each fix's diff, so other formats skip computing it;
+    their cache entries must not serve a JSON run."""
+    root = make_project(tmp_path, handlers=2, plain=0)
+    assert run_cli("check", "--format", "concise", "src", cwd=root).returncode == 1
+    warm = check_json(root)
+    assert warm == check_json(root, "--no-cache")
+    assert any(f["fix"] and f["fix"]["diff"] for f in warm["findings"])
