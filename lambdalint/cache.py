@@ -18,7 +18,8 @@ import hashlib
 import json
 import os
 import tempfile
-from typing import Iterable, List, Optional
+import time
+from typing import Iterable, List, Optional, Tuple
 
 from lambdalint import __version__
 from lambdalint.model import FileError, FileReport, Finding, Fix
@@ -26,6 +27,7 @@ from lambdalint.model import FileError, FileReport, Finding, Fix
 CACHE_DIR_ENV = "LAMBDALINT_CACHE_DIR"
 DEFAULT_DIR_NAME = ".lambdalint_cache"
 _FORMAT = 1  # bump when the entry layout changes
+_RACY_NS = 2_000_000_000
 
 
 def default_directory(root: str) -> str:
@@ -74,6 +76,16 @@ class ResultCache:
         self._settings = json.dumps(settings, sort_keys=True, default=repr).encode()
         self._options = options
         self._prepared = False
+        # The stat index: (display path, real path) -> [mtime_ns, size, inode, verdict], the
+        # verdict being "" (no entry point: nothing to report) or the entry's key.  Files
+        # whose stat matches are not even read (ruff does the same).  One per settings and
+        # entry-point table, since both decide the verdict.
+        table = json.dumps(_stable(options.entry_points), sort_keys=True).encode()
+        self._index_path = os.path.join(
+            self.directory, f"index-{hashlib.sha256(self._settings + table).hexdigest()[:24]}.json")
+        self._index: Optional[dict] = None
+        self._index_updates: dict = {}
+        self._now_ns = time.time_ns()
 
     def key(self, real_path: str, display_path: str, data: bytes) -> str:
         digest = hashlib.sha256(self._settings)
@@ -82,6 +94,48 @@ class ResultCache:
         digest.update(b"\0")
         digest.update(data)
         return digest.hexdigest()
+
+    # -- the stat index --------------------------------------------------------------------
+    def known(self, real_path: str, display_path: str) -> Tuple[Optional[list], Optional[str]]:
+        """(stat signature, verdict recorded for exactly this signature, or None)."""
+        try:
+            st = os.stat(real_path)
+        except OSError:
+            return None, None
+        signature = [st.st_mtime_ns, st.st_size, st.st_ino]
+        if self._index is None:
+            self._index = self._load_index()
+        row = self._index.get(_index_name(real_path, display_path))
+        if isinstance(row, list) and len(row) == 4 and row[:3] == signature and isinstance(row[3], str):
+            return signature, row[3]
+        return signature, None
+
+    def remember(self, real_path: str, display_path: str, signature: Optional[list], verdict: str) -> None:
+        # A file modified in the last seconds may change again within the file system's
+        # timestamp granularity without changing its stat ("racy git"): not trusted.
+        if signature is None or signature[0] > self._now_ns - _RACY_NS:
+            return
+        row = [*signature, verdict]
+        name = _index_name(real_path, display_path)
+        if self._index is None or self._index.get(name) != row:
+            self._index_updates[name] = row
+
+    def save(self) -> None:
+        """Write the stat index (merged with what another run may have written meanwhile)."""
+        if not self._index_updates:
+            return
+        merged = self._load_index()
+        merged.update(self._index_updates)
+        self._write_json(self._index_path, merged)
+        self._index_updates = {}
+
+    def _load_index(self) -> dict:
+        try:
+            with open(self._index_path, encoding="utf-8") as f:
+                data = json.load(f)
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
 
     def _entry(self, key: str) -> str:
         return os.path.join(self.directory, key[:2], key[2:] + ".json")
@@ -97,14 +151,16 @@ class ResultCache:
             return None  # missing or corrupt: recompute
 
     def put(self, key: str, report: FileReport) -> None:
-        path = self._entry(key)
+        self._write_json(self._entry(key), dict(_report_to_json(report), fix_diffs=self._options.fix_diffs))
+
+    def _write_json(self, path: str, data) -> None:
         try:
             self._prepare()
             os.makedirs(os.path.dirname(path), exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(dict(_report_to_json(report), fix_diffs=self._options.fix_diffs), f)
+                    json.dump(data, f)
                 os.replace(tmp, path)
             except BaseException:
                 try:
@@ -134,6 +190,10 @@ class ResultCache:
                         f.write(text)
                 except OSError:
                     pass  # another run created it first
+
+
+def _index_name(real_path: str, display_path: str) -> str:
+    return f"{display_path}\0{os.path.abspath(real_path)}"
 
 
 def _report_to_json(report: FileReport) -> dict:

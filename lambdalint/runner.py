@@ -29,11 +29,26 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
     if options.fix:
         cache = None
     reports: List[Optional[FileReport]] = [None] * len(files)
-    work: List[Tuple[int, str, str, Optional[bytes], Optional[str]]] = []
+    work: List[Tuple[int, str, str, Optional[bytes], Optional[str], Optional[list]]] = []
     for index, (real, shown) in enumerate(files):
+        signature = None
+        if cache is not None:
+            signature, verdict = cache.known(real, shown)
+            if verdict == "":  # unchanged since a run found no entry point in it
+                reports[index] = FileReport(shown)
+                cache.remember(real, shown, signature, "")
+                continue
+            cached = cache.get(verdict) if verdict else None
+            if cached is not None:
+                cached.path = shown
+                reports[index] = cached
+                cache.remember(real, shown, signature, verdict)
+                continue
         data, source, error, _ = read_source(real)
         if error is None and source is not None and not needs_analysis(source.text, shown, options):
             reports[index] = FileReport(shown)  # no entry point: nothing to parse
+            if cache is not None:
+                cache.remember(real, shown, signature, "")
             continue
         key = None
         if cache is not None and data is not None and error is None:
@@ -42,20 +57,24 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
             if cached is not None:
                 cached.path = shown
                 reports[index] = cached
+                cache.remember(real, shown, signature, key)
                 continue
-        work.append((index, real, shown, data, key))
+        work.append((index, real, shown, data, key, signature))
 
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
     jobs = min(jobs, len(work) // MIN_FILES_PER_PROCESS)
-    items = [(real, shown, data) for _, real, shown, data, _ in work]
+    items = [(real, shown, data) for _, real, shown, data, _, _ in work]
     if jobs > 1:
         results = _in_pool(items, options, jobs)
     else:
         results = [_check(item, options) for item in items]
-    for (index, _, _, _, key), report in zip(work, results):
+    for (index, real, shown, _, key, signature), report in zip(work, results):
         reports[index] = report
         if key is not None:
             cache.put(key, report)
+            cache.remember(real, shown, signature, key)
+    if cache is not None:
+        cache.save()
     return reports  # type: ignore[return-value]
 
 

@@ -244,3 +244,29 @@ def test_json_after_a_text_run_still_has_fix_diffs(tmp_path):
     warm = check_json(root)
     assert warm == check_json(root, "--no-cache")
     assert any(f["fix"] and f["fix"]["diff"] for f in warm["findings"])
+
+
+def test_unchanged_files_are_not_even_read(tmp_path, monkeypatch):
+    """The stat index: a file whose mtime, size and inode are unchanged is not read again."""
+    root = make_project(tmp_path, handlers=3, plain=3)
+    past = 1_600_000_000
+    for path in (root / "src").rglob("*.py"):
+        os.utime(path, (past, past))  # older than the "racy" window
+    options = Options(Config())
+    files = [(str(p), str(p.relative_to(root))) for p in sorted((root / "src").rglob("*.py"))]
+    cache = ResultCache(str(tmp_path / "cache"), options)
+    cold = runner.run(files, options, jobs=1, cache=cache)
+
+    read = []
+    real_read = runner.read_source
+    monkeypatch.setattr(runner, "read_source", lambda path: read.append(path) or real_read(path))
+    warm = runner.run(files, options, jobs=1, cache=ResultCache(str(tmp_path / "cache"), options))
+    assert read == []
+    assert [[f.to_json() for f in r.findings] for r in warm] == [[f.to_json() for f in r.findings] for r in cold]
+
+    changed = root / "src" / "handler_01.py"
+    changed.write_text(changed.read_text() + "\n")  # a new mtime and size: read again
+    recent = root / "src" / "handler_02.py"
+    os.utime(recent, None)  # modified just now: not trusted, read again
+    runner.run(files, options, jobs=1, cache=ResultCache(str(tmp_path / "cache"), options))
+    assert sorted(read) == sorted([str(changed), str(recent)])
