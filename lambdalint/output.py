@@ -91,6 +91,10 @@ def summary_line(result: RunResult) -> str:
 
 
 def write_text(result: RunResult, out: TextIO) -> None:
+    if not result.findings and not result.errors and not any(r.diff for r in result.reports):
+        # Nothing to colour: skip importing rich (a third of a clean run's start-up, issue 8).
+        out.write(summary_line(result) + "\n")
+        return
     from rich.console import Console
     from rich.markup import escape
 
