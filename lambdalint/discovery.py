@@ -74,7 +74,11 @@ def walk(given: str, exclude: Sequence[str], cwd: str,
         return
     visited = set()
     for root, dirs, files in os.walk(given, followlinks=True):
-        real = os.path.realpath(root)
+        try:
+            st = os.stat(root)
+            real = (st.st_dev, st.st_ino)  # one stat instead of realpath's lstat per component
+        except OSError:
+            real = os.path.realpath(root)
         if real in visited:  # a symlink loop
             dirs[:] = []
             continue
@@ -83,10 +87,11 @@ def walk(given: str, exclude: Sequence[str], cwd: str,
             d for d in dirs
             if d not in SKIP_DIRS and not d.endswith(".egg-info")
             and not _is_virtualenv(os.path.join(root, d))
-            and not is_excluded(display_path(os.path.join(root, d), cwd), exclude)
+            and not (exclude and is_excluded(display_path(os.path.join(root, d), cwd), exclude))
         )
         for name in sorted(files):
             if accept(name):
                 path = os.path.join(root, name)
-                if not is_excluded(display_path(path, cwd), exclude):
+                # display_path costs two path normalisations per file (issue 8)
+                if not (exclude and is_excluded(display_path(path, cwd), exclude)):
                     yield path

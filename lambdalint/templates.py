@@ -14,7 +14,6 @@ load as `Intrinsic` values, which are "unknown" wherever a literal is needed.
 from __future__ import annotations
 
 import ast
-import fnmatch
 import glob
 import json
 import os
@@ -32,9 +31,12 @@ SAM_GLOBS = ("*.template", "*.template.json", "*.template.yaml", "*.template.yml
 SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")
 
 
+_SAM_SUFFIXES = tuple(g[1:] for g in SAM_GLOBS)  # the globs are all "*<suffix>"
+
+
 def is_template_name(name: str) -> bool:
-    return name in SAM_NAMES or name in SERVERLESS_NAMES or any(
-        fnmatch.fnmatch(name, g) for g in SAM_GLOBS)
+    # endswith instead of fnmatch: called for every file of the tree (issue 8)
+    return name in SAM_NAMES or name in SERVERLESS_NAMES or name.endswith(_SAM_SUFFIXES)
 
 
 # -- loading YAML with CloudFormation tags and line numbers ------------------------------
