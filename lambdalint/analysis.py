@@ -1173,10 +1173,22 @@ def _callable_references(value: cst.CSTNode) -> Iterator[str]:
 
 
 def _walk_defs(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    for child in node.children:
-        if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
-            yield child
-        yield from _walk_defs(child)
+    """Every def and class inside `node` (not `node` itself), in lexical order."""
+    from lambdalint._cstfast import walk
+
+    found: List[cst.CSTNode] = []
+
+    class _Defs:  # libcst's `children` rebuilds each node: walk instead (issue 8)
+        def on_visit(self, child: cst.CSTNode) -> bool:
+            if child is not node and type(child) in (cst.FunctionDef, cst.ClassDef):
+                found.append(child)
+            return True
+
+        def on_leave(self, child: cst.CSTNode) -> None:
+            pass
+
+    walk(node, _Defs())
+    return iter(found)
 
 
 def bound_by(stmt: cst.CSTNode) -> Iterator[str]:
