@@ -17,11 +17,11 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import time
 from typing import Iterable, List, Optional, Tuple
 
 from lambdalint import __version__
+from lambdalint.engine import replace_atomically
 from lambdalint.model import FileError, FileReport, Finding, Fix
 
 CACHE_DIR_ENV = "LAMBDALINT_CACHE_DIR"
@@ -157,17 +157,8 @@ class ResultCache:
         try:
             self._prepare()
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(data, f)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            # not fsync'ed: a cache entry lost in a crash is only a miss
+            replace_atomically(path, json.dumps(data).encode("utf-8"), durable=False, prefix=".tmp-")
         except OSError:
             pass  # a read-only checkout or a full disk must not fail the lint
 
