@@ -85,6 +85,29 @@ def walk(root: cst.CSTNode, visitor) -> None:
     visit(root)
 
 
+def children(node: cst.CSTNode) -> list:
+    """`node.children` without whitespace and punctuation, in the same order, without
+    rebuilding `node` (libcst's `children` property does)."""
+    out = []
+    for name in _FIELDS.get(type(node)) or _fields_of(type(node)):
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is tuple or kind is list:
+            for item in value:
+                wanted = _IS_NODE.get(type(item))
+                if wanted is None:
+                    wanted = _is_node(type(item))
+                if wanted:
+                    out.append(item)
+        else:
+            wanted = _IS_NODE.get(kind)
+            if wanted is None:
+                wanted = _is_node(kind)
+            if wanted:
+                out.append(value)
+    return out
+
+
 # type -> is it a CSTNode (isinstance against libcst's ABCs is slow; types are few)
 _IS_NODE: Dict[type, bool] = {}
 

@@ -123,3 +123,11 @@ def test_module_code_matches_libcst(name, text):
         assert _cstfast.module_code(changed, known) == changed.code
     stripped = cst.parse_module(text.rstrip("\r\n"))
     assert _cstfast.module_code(stripped, {}, remember=True) == stripped.code
+
+
+@pytest.mark.parametrize("name,text", corpus()[:3], ids=[n for n, _ in corpus()[:3]])
+def test_children_are_libcst_children_without_trivia(name, text):
+    walked = _Recorder()
+    _cstfast.walk(cst.parse_module(text), walked)
+    for _, node in walked.events:
+        assert _cstfast.children(node) == [c for c in node.children if not isinstance(c, TRIVIA)]

@@ -31,8 +31,10 @@ class FunctionFlow:
         self.nodes.append((node, ancestors))
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             return
+        from lambdalint._cstfast import children  # imports libcst: not at module level
+
         inner = ancestors + (node,)
-        for child in node.children:
+        for child in children(node):  # semantic children only: libcst's rebuilds the node
             self._walk(child, inner)
 
     def order(self, node: cst.CSTNode) -> int:
