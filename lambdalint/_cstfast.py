@@ -59,27 +59,11 @@ def _fields_of(node_type: type) -> Tuple[str, ...]:
 def walk(root: cst.CSTNode, visitor) -> None:
     """Call `visitor.on_visit(node)` / `visitor.on_leave(node)` like `root.visit(visitor)`."""
     on_visit, on_leave = visitor.on_visit, visitor.on_leave
-    fields = _FIELDS
-    is_node = _IS_NODE
 
     def visit(node) -> None:
         if on_visit(node):
-            for name in fields.get(type(node)) or _fields_of(type(node)):
-                value = getattr(node, name)
-                kind = type(value)
-                if kind is tuple or kind is list:
-                    for item in value:
-                        wanted = is_node.get(type(item))
-                        if wanted is None:
-                            wanted = _is_node(type(item))
-                        if wanted:
-                            visit(item)
-                else:
-                    wanted = is_node.get(kind)
-                    if wanted is None:
-                        wanted = _is_node(kind)
-                    if wanted:
-                        visit(value)
+            for child in children(node):
+                visit(child)
         on_leave(node)
 
     visit(root)

@@ -65,13 +65,28 @@ def _stable(value):
     return value
 
 
+def _explicit_rules(options) -> List[str]:
+    """Rules a caller chose other than by `select`/`ignore` (those are in the config digest).
+
+    Options resolve their rules lazily, so `options.rules` may be empty or filled from the
+    config; neither changes the key.  (Resolving them here would import every rule module
+    on a warm run.)"""
+    if not options.rules:
+        return []
+    from lambdalint.registry import selected_rules
+
+    if list(options.rules) == selected_rules(options.config.select, options.config.ignore):
+        return []
+    return [f"{r.__module__}.{r.__qualname__}:{r.code}" for r in options.rules]
+
+
 class ResultCache:
     def __init__(self, directory: str, options) -> None:
         self.directory = os.path.join(directory, f"v{__version__}")
         settings = {
             "code": _code_fingerprint(),
             "config": _stable(options.config),
-            "rules": [f"{r.__module__}.{r.__qualname__}:{r.code}" for r in options.rules],
+            "rules": _explicit_rules(options),
         }
         self._settings = json.dumps(settings, sort_keys=True, default=repr).encode()
         self._options = options

@@ -149,7 +149,7 @@ def _check(args: argparse.Namespace) -> int:
                                         templates.entry_points(found.refs, display)),
         fix=("unsafe" if args.unsafe_fixes else "safe") if (args.fix or args.diff) else None,
         diff=args.diff,
-        fix_diffs=args.format == "json",  # the only format that prints each fix's diff
+        fix_diffs=args.format in ("json", "sarif"),  # the formats that show each fix's diff
     )
     if args.show_handlers:
         return _show_handlers(files, options, found, display)
