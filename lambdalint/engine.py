@@ -67,8 +67,8 @@ class Options:
     diff: bool = False  # show the fixes as a diff instead of writing them
     # False when the caller applies `# noqa` itself (flake8 does, and has --disable-noqa).
     noqa: bool = True
-    # Compute each finding's fix diff (`fix.diff`): only the JSON output shows it, and it
-    # costs a transform and code generation per fix (issue 8).
+    # Compute each finding's fix diff (`fix.diff`): only the JSON and SARIF outputs show it;
+    # it costs a transform and code generation per fix (issue 8).
     fix_diffs: bool = True
 
     def selected_rules(self) -> List[Type[Rule]]:
