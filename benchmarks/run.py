@@ -333,7 +333,12 @@ def bench_corpus(name: str, root: Path, jobs: int, args, rows: list) -> Dict[str
     elif name == "monorepo" and not args.slow:
         add("Fixit 2 (default rules)", None, "skipped on this corpus (minutes); --slow to include")
     else:
-        add("Fixit 2 (default rules)", measure([fixit, "lint", str(root)], repeat=1))
+        # Fixit lints with a process per core; pin it to one core so that "per file, one
+        # core" compares like with like (lambdalint's 1-job run).
+        taskset = shutil.which("taskset")
+        pin = [taskset, "-c", str(min(os.sched_getaffinity(0)))] if taskset and hasattr(os, "sched_getaffinity") else []
+        add("Fixit 2 (default rules)", measure([*pin, fixit, "lint", str(root)], repeat=1),
+            "pinned to one core" if pin else "all cores (no taskset)")
     pythaw = tool("pythaw")
     add("pythaw", measure([pythaw, "check", str(root)], repeat=args.repeat) if pythaw else None,
         "" if pythaw else "not installed: pip install pythaw")
