@@ -64,7 +64,9 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
     jobs = min(jobs, len(work) // MIN_FILES_PER_PROCESS)
     items = [(real, shown, data) for _, real, shown, data, _, _ in work]
-    if jobs > 1:
+    # --fix stays in this process: its writes defer Ctrl-C until a file is whole, which a
+    # pool's workers (interrupted with or without the parent) cannot promise as simply.
+    if jobs > 1 and not options.fix:
         results = _in_pool(items, options, jobs)
     else:
         results = [_check(item, options) for item in items]
@@ -108,5 +110,14 @@ def _in_pool(items, options: Options, jobs: int) -> List[FileReport]:
     # files of very different sizes.
     size = max(1, len(items) // (jobs * 4))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,))
+    try:
         return [report for chunk in pool.map(_check_chunk, chunks) for report in chunk]
+    except KeyboardInterrupt:
+        # Check mode only (nothing is written): stop the workers now rather than wait.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
