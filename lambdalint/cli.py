@@ -120,7 +120,7 @@ def _check(args: argparse.Namespace) -> int:
     from lambdalint import templates
     from lambdalint.discovery import display_path
     from lambdalint.engine import Options, configured_entry_points, merge_entry_points
-    from lambdalint.output import FORMATS, RunResult
+    from lambdalint.output import FORMATS, RunResult, write_notes
     from lambdalint.runner import run
 
     try:
@@ -163,6 +163,7 @@ def _check(args: argparse.Namespace) -> int:
     result = RunResult(reports, fix_mode=bool(args.fix), unsafe_fixes=args.unsafe_fixes,
                        diff_mode=args.diff, statistics=args.statistics)
     FORMATS[args.format](result, sys.stdout)
+    write_notes(result)
     if args.diff:
         return EXIT_FINDINGS if any(r.diff for r in reports) else EXIT_OK
     if args.exit_zero:

@@ -30,6 +30,7 @@ from lambdalint.source import Source, SourceError, decode, source_lines
 
 BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
 MAX_FIX_PASSES = 10
+EMPTY_FILE = "empty file, nothing to check"
 
 # A superset of what makes a function an entry point (analysis._find_entry_points), checked
 # on the raw text so that files without one never reach LibCST (issue 8).  Exactness matters
@@ -186,12 +187,28 @@ def needs_analysis(text: str, path: str, options: Options) -> bool:
     return might_have_entry_point(text, options.config.handler_names, bool(options.entry_points_for(path)))
 
 
+def syntax_error(text: str, path: str) -> Optional[FileError]:
+    """Why a file that cannot have findings is still unparsable, if it is.
+
+    Such files skip LibCST, but SPEC wants every unparsable file reported.  CPython's
+    parser is a tenth of LibCST's cost; only when it refuses the file does LibCST decide
+    (it may know newer grammar than the running interpreter) and word the message."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+        return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return parse(text, path)[1]
+
+
 def lint_text(text: str, path: str, options: Options, module=None) -> LintResult:
     """Lint one module's text.  `path` is the display path used in findings."""
     entry_names = options.entry_points_for(path)
     config = options.config
     if module is None and not needs_analysis(text, path, options):
-        return LintResult([], [])
+        error = syntax_error(text, path)
+        return LintResult([], [error] if error else [])
     if module is None:
         module, error = parse(text, path)
         if error is not None:
@@ -412,6 +429,9 @@ def _check_file(real_path: str, display_path: str, options: Options,
         report.errors.append(FileError(display_path, error.message, error.line, error.column))
         return report
     assert source is not None and data is not None
+    if not source.text.strip():
+        # SPEC asks for a message; not an error, or every empty __init__.py would fail CI.
+        report.notes.append(EMPTY_FILE)
     if options.fix:
         new_text, applied, result = fix_text(source.text, display_path, options, options.fix)
         if applied and new_text != source.text:

@@ -83,6 +83,7 @@ class FileReport:
     errors: List[FileError] = field(default_factory=list)
     fixed: int = 0  # findings removed by --fix in this file
     diff: Optional[str] = None  # unified diff of the fixes, with --diff
+    notes: List[str] = field(default_factory=list)  # said about the file, not errors
 
 
 @dataclass

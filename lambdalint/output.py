@@ -90,6 +90,16 @@ def summary_line(result: RunResult) -> str:
     return parts[0] + (" (" + "; ".join(parts[1:]) + ")" if len(parts) > 1 else "") + "."
 
 
+def write_notes(result: RunResult) -> None:
+    """One stderr line per kind of note, naming the files (e.g. empty files)."""
+    by_note: Dict[str, List[str]] = {}
+    for report in result.reports:
+        for note in report.notes:
+            by_note.setdefault(note, []).append(report.path)
+    for note, paths in by_note.items():
+        sys.stderr.write(f"note: {note}: {', '.join(paths)}\n")
+
+
 def write_text(result: RunResult, out: TextIO) -> None:
     if not result.findings and not result.errors and not any(r.diff for r in result.reports):
         # Nothing to colour: skip importing rich (a third of a clean run's start-up, issue 8).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import List, Optional, Sequence, Tuple
 
-from lambdalint.engine import Options, check_file, needs_analysis, read_source
+from lambdalint.engine import EMPTY_FILE, Options, check_file, needs_analysis, read_source
 from lambdalint.model import FileReport
 
 # Below this many files that need LibCST, a pool costs more than it saves: each worker
@@ -19,6 +19,9 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+EMPTY_VERDICT = "empty"  # the stat index's verdict for an empty file (no cache entry)
 
 
 def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] = None,
@@ -34,9 +37,9 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
         signature = None
         if cache is not None:
             signature, verdict = cache.known(real, shown)
-            if verdict == "":  # unchanged since a run found no entry point in it
-                reports[index] = FileReport(shown)
-                cache.remember(real, shown, signature, "")
+            if verdict in ("", EMPTY_VERDICT):  # unchanged since a run found no entry point
+                reports[index] = FileReport(shown, notes=[EMPTY_FILE] if verdict else [])
+                cache.remember(real, shown, signature, verdict)
                 continue
             cached = cache.get(verdict) if verdict else None
             if cached is not None:
@@ -45,13 +48,11 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
                 cache.remember(real, shown, signature, verdict)
                 continue
         data, source, error, _ = read_source(real)
-        if error is None and source is not None and not needs_analysis(source.text, shown, options):
-            reports[index] = FileReport(shown)  # no entry point: nothing to parse
-            if cache is not None:
-                cache.remember(real, shown, signature, "")
-            continue
+        # No entry point: nothing to analyse, only a syntax check (SPEC reports every
+        # unparsable file), which runs with the rest so that a pool shares it out.
+        light = error is None and source is not None and not needs_analysis(source.text, shown, options)
         key = None
-        if cache is not None and data is not None and error is None:
+        if cache is not None and data is not None and error is None and not light:
             key = cache.key(real, shown, data)
             cached = cache.get(key)
             if cached is not None:
@@ -59,20 +60,22 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
                 reports[index] = cached
                 cache.remember(real, shown, signature, key)
                 continue
-        work.append((index, real, shown, data, key, signature))
+        work.append((index, real, shown, data, key, signature, light))
 
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
     jobs = min(jobs, len(work) // MIN_FILES_PER_PROCESS)
-    items = [(real, shown, data) for _, real, shown, data, _, _ in work]
+    items = [(real, shown, data) for _, real, shown, data, _, _, _ in work]
     # --fix stays in this process: its writes defer Ctrl-C until a file is whole, which a
     # pool's workers (interrupted with or without the parent) cannot promise as simply.
     if jobs > 1 and not options.fix:
         results = _in_pool(items, options, jobs)
     else:
         results = [_check(item, options) for item in items]
-    for (index, real, shown, _, key, signature), report in zip(work, results):
+    for (index, real, shown, _, key, signature, light), report in zip(work, results):
         reports[index] = report
-        if key is not None:
+        if light and cache is not None and not report.errors:
+            cache.remember(real, shown, signature, EMPTY_VERDICT if report.notes else "")
+        elif key is not None:
             cache.put(key, report)
             cache.remember(real, shown, signature, key)
     if cache is not None:

@@ -103,6 +103,21 @@ def test_empty_files_are_valid_python(tmp_path):
     assert result.returncode == 1 and doc["errors"] == []
     assert doc["summary"]["files"] == 3
     assert_good_file_checked(doc)
+    # ... but SPEC wants a clear message naming them: one note line on stderr.
+    assert "note: empty file, nothing to check: __init__.py, blank.py" in result.stderr
+    text = run_cli("check", "__init__.py", cwd=tmp_path)
+    assert text.returncode == 0
+    assert text.stderr == "note: empty file, nothing to check: __init__.py\n"
+
+
+def test_syntax_errors_in_files_without_handlers(tmp_path):
+    # Such files never reach LibCST, yet an unparsable file is always an error (SPEC).
+    (tmp_path / "util.py").write_text("def helper(:\n    pass\n")
+    for _ in range(2):  # the second run must not let the result cache hide it
+        result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
+        doc = json.loads(result.stdout)
+        assert result.returncode == 1
+        assert only_error(doc, "util.py") == "syntax error at line 1, column 12: invalid syntax"
 
 
 def test_five_megabyte_generated_files(tmp_path):
