@@ -63,7 +63,8 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
         work.append((index, real, shown, data, key, signature, light))
 
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
-    jobs = min(jobs, len(work) // MIN_FILES_PER_PROCESS)
+    # Only the files that need LibCST pay for a pool; the light ones ride along when it runs.
+    jobs = min(jobs, sum(1 for *_, light in work if not light) // MIN_FILES_PER_PROCESS)
     items = [(real, shown, data) for _, real, shown, data, _, _, _ in work]
     # --fix stays in this process: its writes defer Ctrl-C until a file is whole, which a
     # pool's workers (interrupted with or without the parent) cannot promise as simply.
