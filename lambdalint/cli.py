@@ -110,6 +110,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("lambdalint: interrupted\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `lambdalint rules | head`: the reader left early.  Python's documented recipe:
+        # point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS
     parser.print_help()
     return EXIT_USAGE
 

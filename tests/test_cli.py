@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, lambdalint_command, run_cli
 
 BAD = textwrap.dedent(
     """
@@ -233,3 +233,10 @@ def test_examples_cover_every_bug_class():
         ("examples/report_service/src/reports.py", "LAM301"),
     } <= found
     assert not any(path in ("examples/orders_good.py", "examples/tenant_clients.py") for path, _ in found)
+
+
+def test_output_piped_into_head_does_not_trace_back():
+    script = f"{lambdalint_command()} rules | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", script], capture_output=True, text=True)
+    assert result.stdout.startswith("LAM101")
+    assert "Traceback" not in result.stderr and "Broken pipe" not in result.stderr
