@@ -386,7 +386,7 @@ def write_docs(docs_dir: Path) -> List[Path]:
     for path, text in expected.items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
+            path.write_bytes(text.encode("utf-8"))  # "\n" on every OS (write_text's newline= is 3.10+)
             changed.append(path)
     for path in _stale_pages(docs_dir, expected):
         path.unlink()
