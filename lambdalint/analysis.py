@@ -431,17 +431,6 @@ def string_value(node: Optional[cst.CSTNode]) -> Optional[str]:
     return None
 
 
-def base_name(node: cst.CSTNode) -> Optional[str]:
-    """`x` for x, x.a.b, x[k], x[k].a ... (the variable an access starts from)."""
-    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
-        node = node.func if isinstance(node, cst.Call) else node.value
-    return node.value if isinstance(node, cst.Name) else None
-
-
-def call_arg_values(call: cst.Call) -> List[cst.BaseExpression]:
-    return [a.value for a in call.args]
-
-
 class ModuleAnalysis:
     """Everything the rules need to know about one module, computed once."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 SAFE = "safe"
 UNSAFE = "unsafe"
@@ -25,9 +25,6 @@ class Fix:
     module_statements: list = field(default_factory=list, repr=False)
     imports: List[str] = field(default_factory=list)
     diff: Optional[str] = None  # filled in by the engine for reports
-
-    def touched_nodes(self) -> list:
-        return list(self.edits)
 
 
 @dataclass
@@ -97,5 +94,3 @@ class RawFinding:
     fix: Optional[Fix] = None
     code: Optional[str] = None  # set by the engine
 
-
-Check = Callable[..., Any]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Set
+from typing import Iterator, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name
