@@ -104,7 +104,7 @@ class ResultCache:
 
     def key(self, real_path: str, display_path: str, data: bytes) -> str:
         digest = hashlib.sha256(self._settings)
-        extra = {"path": display_path, "entry_points": sorted(self._options.entry_points_for(display_path).items())}
+        extra = {"path": display_path, "entry_points": _stable(self._options.entry_points_for(display_path))}
         digest.update(json.dumps(extra, sort_keys=True).encode())
         digest.update(b"\0")
         digest.update(data)

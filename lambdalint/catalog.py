@@ -197,3 +197,100 @@ MUTATING_METHODS = frozenset(
         "__setitem__", "__delitem__",
     }
 )
+
+
+# -- pure values (invariance) ------------------------------------------------------------
+
+# Decorators that cache a function's result: its body does not run on every call.
+CACHE_DECORATORS = frozenset(
+    {
+        "functools.cache",
+        "functools.lru_cache",
+        "functools.cached_property",
+        "cachetools.cached",
+        "cachetools.func.ttl_cache",
+        "cachetools.func.lru_cache",
+    }
+)
+
+# Calls whose result is invariant when their arguments are.
+PURE_CALLS = frozenset(
+    {
+        "str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset",
+        "len", "min", "max", "sorted", "round", "abs", "repr", "format", "range", "zip",
+        "os.getenv", "os.environ.get", "os.path.join", "os.path.dirname", "os.path.abspath",
+        "os.path.realpath", "os.path.basename", "os.path.expanduser", "pathlib.Path",
+        "pathlib.PurePath", "pathlib.PurePosixPath", "botocore.config.Config",
+        "json.dumps", "json.loads", "urllib.parse.urljoin", "urllib.parse.quote",
+        "datetime.timedelta",
+    }
+)
+PURE_METHODS = frozenset(
+    {
+        "format", "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "replace",
+        "join", "get", "encode", "decode", "startswith", "endswith", "joinpath", "with_name",
+        "with_suffix", "copy", "keys", "values", "items", "title", "casefold", "removeprefix",
+        "removesuffix", "parent",
+    }
+)
+# Names that are constants wherever they are read.
+BUILTIN_CONSTANTS = frozenset({"None", "True", "False", "__file__", "__name__"})
+
+# -- the Lambda handler's parameters ---------------------------------------------------------
+
+DEFAULT_HANDLER_NAMES = ("lambda_handler", "handler")
+# `(event, context)` as handlers name them: `event`, `evt`, `sqs_event`, `_event`; `context`,
+# `ctx`, `lambda_context`, `_`.  The entry-point pre-pass (`lambdalint.prepass`) mirrors
+# EVENT_PARAM on raw text.
+EVENT_PARAM = r"^_*(?:\w+_)?(?:event|evt)$"
+CONTEXT_PARAM = r"^_*(?:\w+_)?(?:context|ctx)$|^_$"
+# What differs per request on the Lambda context object (the rest describes the function
+# or the environment, or is a timer).
+REQUEST_CONTEXT_ATTRIBUTES = frozenset({"aws_request_id", "client_context", "identity"})
+
+# -- web frameworks whose route functions Lambda reaches through the app object ------------
+
+# `module.Class().method` after alias resolution, e.g. `app = APIGatewayRestResolver()`
+# and `@app.get("/")` give `aws_lambda_powertools.event_handler.APIGatewayRestResolver().get`.
+POWERTOOLS_ROUTE = r"^aws_lambda_powertools\.event_handler\.(?:[\w.]+\.)?(?P<cls>\w+)\(\)\.(?P<method>\w+)$"
+POWERTOOLS_RESOLVERS = frozenset(
+    {
+        "APIGatewayRestResolver", "APIGatewayHttpResolver", "ALBResolver", "LambdaFunctionUrlResolver",
+        "VPCLatticeResolver", "VPCLatticeV2Resolver", "AppSyncResolver", "AppSyncEventsResolver",
+        "BedrockAgentResolver", "BedrockAgentFunctionResolver", "ApiGatewayResolver", "Router",
+        "APIGatewayRouter", "APIGatewayHttpRouter", "ALBRouter", "LambdaFunctionUrlRouter",
+        "VPCLatticeRouter", "VPCLatticeV2Router", "BedrockAgentRouter",
+    }
+)
+POWERTOOLS_ROUTE_METHODS = frozenset(
+    {
+        "get", "post", "put", "delete", "patch", "head", "options", "route", "resolver",
+        "batch_resolver", "async_batch_resolver", "on_publish", "on_subscribe", "tool",
+        "exception_handler", "not_found",
+    }
+)
+CHALICE_ROUTE = r"^chalice(?:\.app)?\.(?P<cls>Chalice|Blueprint)\(\)\.(?P<method>\w+)$"
+CHALICE_METHODS = frozenset(
+    {
+        "route", "lambda_function", "on_s3_event", "on_sns_message", "on_sqs_message", "on_cw_event",
+        "schedule", "on_dynamodb_record", "on_kinesis_record", "authorizer", "websocket_connect",
+        "websocket_message", "websocket_disconnect", "middleware",
+    }
+)
+ASGI_ROUTE = r"^(?:fastapi|starlette)(?:\.[\w.]+)?\.(?P<cls>FastAPI|APIRouter|Starlette|Router)\(\)\.(?P<method>\w+)$"
+ASGI_ROUTE_METHODS = frozenset(
+    {
+        "get", "post", "put", "delete", "patch", "head", "options", "trace", "api_route", "route",
+        "websocket", "websocket_route", "middleware", "exception_handler",
+    }
+)
+MANGUM = frozenset({"mangum.Mangum", "mangum.adapter.Mangum"})
+# `app.current_event` (Powertools), `app.current_request` (Chalice): this request's data.
+REQUEST_ATTRIBUTES = ("current_event", "current_request")
+# Powertools decorators whose wrapper calls the handler with (event, context).
+POWERTOOLS_HANDLER_DECORATORS = frozenset(
+    {
+        "inject_lambda_context", "capture_lambda_handler", "log_metrics", "event_source",
+        "event_parser", "validator", "idempotent", "batch_processor", "async_batch_processor",
+    }
+)

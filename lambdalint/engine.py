@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Type
 
 from lambdalint import noqa
 from lambdalint.config import Config
-from lambdalint.model import SAFE, FileError, FileReport, Finding, RawFinding
+from lambdalint.model import SAFE, FileError, FileReport, Finding, NamedHandler, RawFinding
 from lambdalint.registry import is_selected, selected_rules
 from lambdalint.rule import Rule
 from lambdalint.source import Source, SourceError, decode, source_lines
@@ -63,7 +63,7 @@ class Options:
     config: Config
     rules: List[Type[Rule]] = field(default_factory=list)
     # real path -> {function: (source, detail)}: from configuration, --handler and templates
-    entry_points: Dict[str, Dict[str, Tuple[str, str]]] = field(default_factory=dict)
+    entry_points: Dict[str, Dict[str, NamedHandler]] = field(default_factory=dict)
     fix: Optional[str] = None  # None, "safe" or "unsafe": the fixes to compute
     diff: bool = False  # show the fixes as a diff instead of writing them
     # False when the caller applies `# noqa` itself (flake8 does, and has --disable-noqa).
@@ -79,25 +79,25 @@ class Options:
             self.rules = selected_rules(self.config.select, self.config.ignore)
         return self.rules
 
-    def entry_points_for(self, path: str) -> Dict[str, Tuple[str, str]]:
+    def entry_points_for(self, path: str) -> Dict[str, NamedHandler]:
         return self.entry_points.get(os.path.realpath(path), {})
 
 
-def configured_entry_points(config: Config, extra: Sequence[str] = ()) -> Dict[str, Dict[str, Tuple[str, str]]]:
+def configured_entry_points(config: Config, extra: Sequence[str] = ()) -> Dict[str, Dict[str, NamedHandler]]:
     """`handlers` from configuration plus `--handler PATH:FUNC`, keyed by real path."""
-    out: Dict[str, Dict[str, Tuple[str, str]]] = {}
+    out: Dict[str, Dict[str, NamedHandler]] = {}
     for item in config.handlers:
         path, _, func = item.rpartition(":")
-        out.setdefault(os.path.realpath(path), {}).setdefault(func, ("config", "`handlers` in configuration"))
+        out.setdefault(os.path.realpath(path), {}).setdefault(func, NamedHandler("config", "`handlers` in configuration"))
     for item in extra:
         path, _, func = item.rpartition(":")
-        out.setdefault(os.path.realpath(path), {}).setdefault(func, ("config", "--handler"))
+        out.setdefault(os.path.realpath(path), {}).setdefault(func, NamedHandler("config", "--handler"))
     return out
 
 
-def merge_entry_points(*sources: Dict[str, Dict[str, Tuple[str, str]]]) -> Dict[str, Dict[str, Tuple[str, str]]]:
+def merge_entry_points(*sources: Dict[str, Dict[str, NamedHandler]]) -> Dict[str, Dict[str, NamedHandler]]:
     """Union of entry-point tables; the first source naming a function wins its label."""
-    out: Dict[str, Dict[str, Tuple[str, str]]] = {}
+    out: Dict[str, Dict[str, NamedHandler]] = {}
     for table in sources:
         for path, functions in table.items():
             for func, how in functions.items():

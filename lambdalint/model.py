@@ -9,6 +9,50 @@ SAFE = "safe"
 UNSAFE = "unsafe"
 
 
+@dataclass(frozen=True)
+class FunctionSettings:
+    """How Lambda runs a function, as its template or configuration says (None: not said)."""
+
+    runtime: Optional[str] = None
+    timeout: Optional[int] = None  # seconds
+    memory: Optional[int] = None  # MB
+    snapstart: bool = False
+    managed_instances: bool = False
+    durable: bool = False
+
+    def combined(self, other: "FunctionSettings") -> "FunctionSettings":
+        """The settings for code that runs in both functions: a phase applies if it applies
+        to either, the shorter timeout bounds it."""
+        timeouts = [t for t in (self.timeout, other.timeout) if t is not None]
+        return FunctionSettings(
+            runtime=self.runtime or other.runtime,
+            timeout=min(timeouts) if timeouts else None,
+            memory=self.memory or other.memory,
+            snapstart=self.snapstart or other.snapstart,
+            managed_instances=self.managed_instances or other.managed_instances,
+            durable=self.durable or other.durable,
+        )
+
+    def describe(self) -> str:
+        """`python3.12, timeout 30 s, SnapStart` for --show-handlers ('' when nothing is known)."""
+        parts = [self.runtime or ""]
+        parts.append(f"timeout {self.timeout} s" if self.timeout is not None else "")
+        parts.append(f"{self.memory} MB" if self.memory is not None else "")
+        parts += ["SnapStart" if self.snapstart else "", "Managed Instances" if self.managed_instances else "",
+                  "durable" if self.durable else ""]
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class NamedHandler:
+    """Why a function is an entry point when something outside its module says so:
+    `source` is "config" or "template", `detail` which line, `settings` how it runs."""
+
+    source: str
+    detail: str = ""
+    settings: FunctionSettings = FunctionSettings()
+
+
 @dataclass
 class Fix:
     """A mechanical change proposed by a rule.

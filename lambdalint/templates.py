@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from lambdalint.model import FileError, FileReport, Finding
+from lambdalint.model import FileError, FileReport, Finding, FunctionSettings, NamedHandler
 
 CODE = "LAM304"
 NAME = "handler-not-found"
@@ -144,6 +144,7 @@ class HandlerRef:
     problem: Optional[str] = None  # why the handler cannot be resolved, if it cannot
     module_path: Optional[str] = None  # the .py file, when it exists
     function: str = ""
+    settings: FunctionSettings = FunctionSettings()  # how Lambda runs it
 
     def label(self, shown_origin: str) -> str:
         where = f"{shown_origin}:{self.line}" if self.line else shown_origin
@@ -687,13 +688,14 @@ def _suggestion(ref: HandlerRef) -> str:
             "point at an existing file, or fix the code directory (CodeUri / Code / entry).")
 
 
-def entry_points(refs: Sequence[HandlerRef], display) -> Dict[str, Dict[str, Tuple[str, str]]]:
-    """Resolved template handlers as engine entry points: real path -> {function: (source, detail)}."""
-    out: Dict[str, Dict[str, Tuple[str, str]]] = {}
+def entry_points(refs: Sequence[HandlerRef], display) -> Dict[str, Dict[str, NamedHandler]]:
+    """Resolved template handlers as engine entry points: real path -> {function: NamedHandler}."""
+    out: Dict[str, Dict[str, NamedHandler]] = {}
     for ref in refs:
         if ref.module_path is None or not ref.function:
             continue
-        out.setdefault(ref.module_path, {}).setdefault(ref.function, ("template", ref.label(display(ref.origin))))
+        out.setdefault(ref.module_path, {}).setdefault(
+            ref.function, NamedHandler("template", ref.label(display(ref.origin)), ref.settings))
     return out
 
 

@@ -274,7 +274,10 @@ def test_parameter_questions_along_a_chain_of_helpers_are_answered_once_each(mon
     for every link of every question (cubic); now callers are indexed once and each
     parameter's answer is remembered."""
     calls = {"index": 0, "invariant": 0}
-    index, uncached = ModuleAnalysis._index_call_sites, ModuleAnalysis._param_invariant_uncached
+    from lambdalint.analysis.calls import CallGraph
+    from lambdalint.analysis.values import Values
+
+    index, uncached = CallGraph._index_call_sites, Values._every_caller_passes_invariant
 
     def counting_index(self):
         calls["index"] += 1
@@ -284,8 +287,8 @@ def test_parameter_questions_along_a_chain_of_helpers_are_answered_once_each(mon
         calls["invariant"] += 1
         return uncached(self, *args)
 
-    monkeypatch.setattr(ModuleAnalysis, "_index_call_sites", counting_index)
-    monkeypatch.setattr(ModuleAnalysis, "_param_invariant_uncached", counting_uncached)
+    monkeypatch.setattr(CallGraph, "_index_call_sites", counting_index)
+    monkeypatch.setattr(Values, "_every_caller_passes_invariant", counting_uncached)
     n = 40
     helpers = "".join(
         f"def helper_{i}(key):\n    return helper_{i + 1}(key)\n\n\n" for i in range(n)

@@ -7,6 +7,7 @@ from typing import Dict, Iterator, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, ModuleAnalysis, Site, free_names
+from lambdalint.analysis.nodes import walk_nodes  # noqa: F401 - rules use it from here
 from lambdalint.model import UNSAFE, Fix
 
 _BUILTINS = frozenset(dir(builtins))
@@ -85,12 +86,3 @@ def cache_decorator_fix(fn: Function) -> Fix:
         edits={fn.node: add_decorator},
         imports=["functools"],
     )
-
-
-def walk_nodes(node) -> Iterator:
-    """Every node of a subtree, the root included (order unspecified)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)

@@ -1,0 +1,121 @@
+"""Which functions of a module Lambda calls: the entry points, and what made each one."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
+
+from lambdalint._lazy import cst
+from lambdalint import catalog
+from lambdalint.analysis import names
+from lambdalint.analysis.model import EntryPoint, Function
+from lambdalint.model import NamedHandler
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lambdalint.analysis import ModuleAnalysis
+
+EVENT_PARAM = re.compile(catalog.EVENT_PARAM)
+CONTEXT_PARAM = re.compile(catalog.CONTEXT_PARAM)
+_POWERTOOLS_ROUTE = re.compile(catalog.POWERTOOLS_ROUTE)
+_CHALICE_ROUTE = re.compile(catalog.CHALICE_ROUTE)
+_ASGI_ROUTE = re.compile(catalog.ASGI_ROUTE)
+
+
+def powertools_calls_with_event_and_context(decorator: str) -> bool:
+    """A Powertools decorator whose wrapper calls the wrapped function as f(event, context)."""
+    return decorator.startswith("aws_lambda_powertools.") and \
+        decorator.rsplit(".", 1)[-1] in catalog.POWERTOOLS_HANDLER_DECORATORS
+
+
+def looks_like_handler(fn: Function) -> bool:
+    """Its first two parameters are named like `(event, context)`."""
+    params = fn.positional_params()
+    return len(params) >= 2 and bool(EVENT_PARAM.match(params[0])) and bool(CONTEXT_PARAM.match(params[1]))
+
+
+def find_entry_points(analysis: "ModuleAnalysis", named: Mapping[str, NamedHandler]) -> List[EntryPoint]:
+    """Entry points named from outside (`named`: configuration and templates), then those
+    found by convention, signature, handler instances and frameworks, each once."""
+    handler_names = {*catalog.DEFAULT_HANDLER_NAMES, *analysis.config.handler_names}
+    found: Dict[str, EntryPoint] = {}
+
+    def add(fn: Function, source: str, detail: str = "", how: Optional[NamedHandler] = None) -> None:
+        if fn.qualname not in found:
+            found[fn.qualname] = EntryPoint(fn, source, detail) if how is None else \
+                EntryPoint(fn, source, detail, how.settings)
+
+    for name, how in named.items():
+        fn = analysis.functions.get(name)
+        if fn is None and name in analysis.module_bindings:
+            fn = _instance_call(analysis, name)
+        if fn is not None:
+            add(fn, how.source, how.detail, how)
+    for fn in analysis.module_functions.values():
+        if fn.name in handler_names:
+            add(fn, "convention")
+        elif looks_like_handler(fn):
+            add(fn, "signature")
+    for name in analysis.module_bindings:
+        fn = _instance_call(analysis, name)
+        if fn is not None and len(fn.positional_params()) >= 2:
+            add(fn, "class instance")
+    mangum = _has_mangum(analysis)
+    for fn in analysis.functions.values():
+        framework = _framework_entry(analysis, fn, mangum)
+        if framework is not None:
+            add(fn, *framework)
+    return list(found.values())
+
+
+def _has_mangum(analysis: "ModuleAnalysis") -> bool:
+    """A module-level `handler = Mangum(app)`: the app's routes run per invocation."""
+    return any(
+        isinstance(v, cst.Call) and analysis.qualified_name(v.func, None) in catalog.MANGUM
+        for values in analysis.module_bindings.values() for v in values
+    )
+
+
+def _framework_entry(analysis: "ModuleAnalysis", fn: Function, mangum: bool) -> Optional[Tuple[str, str]]:
+    """("framework" | "decorator", detail) when a decorator makes `fn` run per request."""
+    for decorator in fn.decorators:
+        match = _POWERTOOLS_ROUTE.match(decorator)
+        if match and match["cls"] in catalog.POWERTOOLS_RESOLVERS \
+                and match["method"] in catalog.POWERTOOLS_ROUTE_METHODS:
+            return "framework", f"Powertools {match['cls']} @{match['method']}"
+        match = _CHALICE_ROUTE.match(decorator)
+        if match and match["method"] in catalog.CHALICE_METHODS:
+            return "framework", f"Chalice @{match['method']}"
+        match = _ASGI_ROUTE.match(decorator)
+        if mangum and match and match["method"] in catalog.ASGI_ROUTE_METHODS:
+            return "framework", f"Mangum {match['cls']} @{match['method']}"
+        if is_powertools_handler_decorator(analysis, decorator):
+            return "decorator", f"Powertools @{decorator.rsplit('.', 1)[-1]}"
+    return None
+
+
+def is_powertools_handler_decorator(analysis: "ModuleAnalysis", decorator: str) -> bool:
+    """A Powertools handler decorator, or one made by `@lambda_handler_decorator` in
+    this module: the function it wraps is the Lambda handler."""
+    if powertools_calls_with_event_and_context(decorator):
+        return True
+    factory = analysis.module_functions.get(decorator)
+    return factory is not None and any(
+        d.endswith("lambda_handler_decorator") and d.startswith("aws_lambda_powertools.")
+        for d in factory.decorators
+    )
+
+
+def _instance_call(analysis: "ModuleAnalysis", name: str) -> Optional[Function]:
+    """`Cls.__call__` when module-level `name = Cls(...)`."""
+    cls = names.instance_class(analysis, name, None)
+    return analysis.functions.get(f"{cls}.__call__") if cls else None
+
+
+def entry_params(analysis: "ModuleAnalysis", fn: Function) -> Set[str]:
+    """The event/context parameters of an entry point (empty for other functions)."""
+    for entry in analysis.entry_points:
+        if entry.function is fn:
+            if entry.source == "framework":  # route parameters come from the request
+                return set(fn.positional_params()) | set(fn.extra_params)
+            return set(fn.positional_params()[:2])
+    return set()
