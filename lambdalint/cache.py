@@ -75,7 +75,7 @@ def _explicit_rules(options) -> List[str]:
         return []
     from lambdalint.registry import selected_rules
 
-    if list(options.rules) == selected_rules(options.config.select, options.config.ignore):
+    if list(options.rules) == selected_rules(options.config.selected, options.config.ignore):
         return []
     return [f"{r.__module__}.{r.__qualname__}:{r.code}" for r in options.rules]
 

@@ -6,7 +6,7 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple, Union
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,11 +29,21 @@ class Config:
     templates: Tuple[str, ...] = ()
     client_factories: FrozenSet[str] = frozenset()
     io_functions: FrozenSet[str] = frozenset()
+    extend_select: Tuple[str, ...] = ()
+    source_roots: Tuple[str, ...] = ()  # absolute after loading
+    # True for every entry point, or the "path:function" entry points it applies to
+    snapstart: Union[bool, Tuple[str, ...]] = False
+    managed_instances: Union[bool, Tuple[str, ...]] = False
     root: str = "."  # directory that relative paths in the file are relative to
     source: Optional[str] = None  # the file the settings came from
 
     def with_overrides(self, **changes) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def selected(self) -> Tuple[str, ...]:
+        """`select` plus `extend-select`: the codes and prefixes that are on."""
+        return self.select + self.extend_select
 
 
 def _str_list(key: str, value) -> Tuple[str, ...]:
@@ -51,6 +61,19 @@ def _codes(key: str, value) -> Tuple[str, ...]:
     except ValueError as exc:
         raise ConfigError(f"`{key}`: {exc}") from None
     return codes
+
+
+def _directories(key: str, value, root: str) -> Tuple[str, ...]:
+    return tuple(os.path.normpath(os.path.join(root, d)) for d in _str_list(key, value))
+
+
+def _phase(key: str, value, root: str) -> Union[bool, Tuple[str, ...]]:
+    """`true` / `false` for every entry point, or a list of `path:function`."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list):
+        return _handlers(key, value, root)
+    raise ConfigError(f"`{key}` must be true, false or a list of 'path:function', got {value!r}")
 
 
 def _handlers(key: str, value, root: str) -> Tuple[str, ...]:
@@ -79,6 +102,10 @@ _PARSERS = {
     "templates": lambda k, v, root: _str_list(k, v),
     "client-factories": lambda k, v, root: frozenset(_str_list(k, v)),
     "io-functions": lambda k, v, root: frozenset(_str_list(k, v)),
+    "extend-select": lambda k, v, root: _codes(k, v),
+    "source-roots": _directories,
+    "snapstart": _phase,
+    "managed-instances": _phase,
 }
 
 

@@ -76,7 +76,7 @@ class Options:
         # Resolved on first use: importing the rules imports libcst, which files without
         # an entry point never need.
         if not self.rules:
-            self.rules = selected_rules(self.config.select, self.config.ignore)
+            self.rules = selected_rules(self.config.selected, self.config.ignore)
         return self.rules
 
     def entry_points_for(self, path: str) -> Dict[str, NamedHandler]:
@@ -540,4 +540,4 @@ def interrupts_deferred():
 
 
 def is_code_selected(code: str, config: Config) -> bool:
-    return is_selected(code, config.select, config.ignore)
+    return is_selected(code, config.selected, config.ignore)

@@ -302,3 +302,24 @@ def test_parameter_questions_along_a_chain_of_helpers_are_answered_once_each(mon
         assert not analysis.is_tainted(ret.value, last)
     assert calls["index"] == 1
     assert calls["invariant"] == n + 1
+
+
+def test_configured_phases_apply_to_entry_points_found_by_convention():
+    from lambdalint.config import parse_table
+
+    source = "def handler(event, context):\n    pass\n\n\ndef other(event, context):\n    pass\n"
+    everywhere = parse_table({"snapstart": True}, ".")
+    analysis = ModuleAnalysis(cst.parse_module(source), "h.py", everywhere)
+    assert all(e.settings.snapstart for e in analysis.entry_points)
+    one = parse_table({"managed-instances": ["h.py:handler"]}, ".")
+    analysis = ModuleAnalysis(cst.parse_module(source), "h.py", one)
+    assert analysis.settings_for(analysis.functions["handler"]).managed_instances
+    assert not analysis.settings_for(analysis.functions["other"]).managed_instances
+
+
+@pytest.mark.parametrize("value", ["yes", 1, [1], ["no-function"]])
+def test_phase_settings_reject_bad_values(value):
+    from lambdalint.config import ConfigError, parse_table
+
+    with pytest.raises(ConfigError, match="snapstart"):
+        parse_table({"snapstart": value}, ".")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
 
@@ -9,7 +11,7 @@ from lambdalint._lazy import cst
 from lambdalint import catalog
 from lambdalint.analysis import names
 from lambdalint.analysis.model import EntryPoint, Function
-from lambdalint.model import NamedHandler
+from lambdalint.model import FunctionSettings, NamedHandler
 
 if TYPE_CHECKING:  # pragma: no cover
     from lambdalint.analysis import ModuleAnalysis
@@ -41,8 +43,8 @@ def find_entry_points(analysis: "ModuleAnalysis", named: Mapping[str, NamedHandl
 
     def add(fn: Function, source: str, detail: str = "", how: Optional[NamedHandler] = None) -> None:
         if fn.qualname not in found:
-            found[fn.qualname] = EntryPoint(fn, source, detail) if how is None else \
-                EntryPoint(fn, source, detail, how.settings)
+            settings = _configured_phases(analysis, fn, how.settings if how else FunctionSettings())
+            found[fn.qualname] = EntryPoint(fn, source, detail, settings)
 
     for name, how in named.items():
         fn = analysis.functions.get(name)
@@ -65,6 +67,23 @@ def find_entry_points(analysis: "ModuleAnalysis", named: Mapping[str, NamedHandl
         if framework is not None:
             add(fn, *framework)
     return list(found.values())
+
+
+def _configured_phases(analysis: "ModuleAnalysis", fn: Function, settings: FunctionSettings) -> FunctionSettings:
+    """`snapstart` / `managed-instances` from configuration, on top of what templates say."""
+    config = analysis.config
+    here = f"{os.path.realpath(analysis.path)}:{fn.qualname}"
+
+    def applies(value) -> bool:
+        return value is True or (isinstance(value, tuple) and any(
+            os.path.realpath(item.rpartition(":")[0]) + ":" + item.rpartition(":")[2] == here for item in value))
+
+    changes = {}
+    if applies(config.snapstart):
+        changes["snapstart"] = True
+    if applies(config.managed_instances):
+        changes["managed_instances"] = True
+    return dataclasses.replace(settings, **changes) if changes else settings
 
 
 def _has_mangum(analysis: "ModuleAnalysis") -> bool:
