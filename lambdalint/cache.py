@@ -21,7 +21,7 @@ import time
 from typing import Iterable, List, Optional, Tuple
 
 from lambdalint import __version__
-from lambdalint.engine import replace_atomically
+from lambdalint.files import replace_atomically
 from lambdalint.model import FileError, FileReport, Finding, Fix
 
 CACHE_DIR_ENV = "LAMBDALINT_CACHE_DIR"

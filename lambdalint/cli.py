@@ -120,51 +120,38 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from lambdalint.config import ConfigError, load
-    from lambdalint.discovery import discover
-    from lambdalint import templates
-    from lambdalint.discovery import display_path
-    from lambdalint.engine import Options, configured_entry_points, merge_entry_points
+    from lambdalint import pipeline
     from lambdalint.output import FORMATS, RunResult, write_notes
-    from lambdalint.runner import run
 
-    try:
-        config = load(args.config)
-    except ConfigError as exc:
-        sys.stderr.write(f"lambdalint: configuration error: {exc}\n")
-        return EXIT_USAGE
-    config = config.with_overrides(
-        select=tuple(args.select) if args.select else None,
-        ignore=tuple(args.ignore) if args.ignore else None,
-        exclude=tuple(config.exclude) + tuple(args.exclude) if args.exclude else None,
-    )
-    cwd = os.getcwd()
-    files, missing = discover(args.paths or ["."], config.exclude, cwd)
-    if missing:
-        for path in missing:
-            sys.stderr.write(f"lambdalint: {path}: no such file or directory\n")
-        return EXIT_USAGE
-    def display(path: str) -> str:
-        return display_path(path, cwd)
-
-    found = templates.scan(args.paths or ["."], [real for real, _ in files], config, cwd)
-    options = Options(
-        config=config,
-        entry_points=merge_entry_points(configured_entry_points(config, args.handler),
-                                        templates.entry_points(found.refs, display)),
+    overrides = {}
+    if args.select:
+        overrides["select"] = tuple(args.select)
+    if args.ignore:
+        overrides["ignore"] = tuple(args.ignore)
+    request = pipeline.Request(
+        paths=args.paths or ["."],
+        config_file=args.config,
+        overrides=overrides,
+        exclude=args.exclude,
+        handlers=args.handler,
         fix=("unsafe" if args.unsafe_fixes else "safe") if (args.fix or args.diff) else None,
         diff=args.diff,
+        cache=not args.no_cache,
+        jobs=args.jobs,
         fix_diffs=args.format in ("json", "sarif"),  # the formats that show each fix's diff
     )
+    try:
+        project = pipeline.prepare(request)
+    except pipeline.ConfigError as exc:
+        sys.stderr.write(f"lambdalint: configuration error: {exc}\n")
+        return EXIT_USAGE
+    except pipeline.PathsNotFound as exc:
+        for path in exc.paths:
+            sys.stderr.write(f"lambdalint: {path}: no such file or directory\n")
+        return EXIT_USAGE
     if args.show_handlers:
-        return _show_handlers(files, options, found, display)
-    cache = None
-    if not args.no_cache and not options.fix:
-        from lambdalint.cache import ResultCache, default_directory
-
-        cache = ResultCache(default_directory(config.root), options)
-    reports = run(files, options, jobs=args.jobs, cache=cache)
-    reports.extend(templates.template_reports(found, config, args.handler, display))
+        return _show_handlers(project)
+    reports = pipeline.check(project)
     result = RunResult(reports, fix_mode=bool(args.fix), unsafe_fixes=args.unsafe_fixes,
                        diff_mode=args.diff, statistics=args.statistics)
     FORMATS[args.format](result, sys.stdout)
@@ -178,27 +165,16 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.findings or result.errors else EXIT_OK
 
 
-def _show_handlers(files, options, found, display) -> int:
-    """`check --show-handlers`: every entry point and what made it one."""
-    from lambdalint.analysis import ModuleAnalysis
-    from lambdalint.engine import might_have_entry_point, parse, read_source
+def _show_handlers(project) -> int:
+    """`check --show-handlers`: every entry point, what made it one and how it runs."""
+    from lambdalint.pipeline import handler_listing
 
-    for real, shown in files:
-        _, source, error, _ = read_source(real)
-        names = options.entry_points_for(real)
-        if error is not None or source is None or not might_have_entry_point(
-                source.text, options.config.handler_names, bool(names)):
+    for item in handler_listing(project):
+        if item.problem is not None:
+            sys.stdout.write(f"{item.path}: {item.function}  (not found: {item.problem})\n")
             continue
-        module, error = parse(source.text, shown)
-        if module is None:
-            continue
-        analysis = ModuleAnalysis(module, shown, options.config, names)
-        for entry in analysis.entry_points:
-            line = analysis.position(entry.function.node).start.line
-            sys.stdout.write(f"{shown}:{line}: {entry.function.qualname}  ({entry.describe()})\n")
-    for ref in found.refs:
-        if ref.module_path is None and ref.runtime_known:
-            sys.stdout.write(f"{ref.label(display(ref.origin))}: {ref.handler}  (not found: {ref.problem})\n")
-    for error in found.errors:
-        sys.stdout.write(f"{display(error.path)}: error: {error.message}\n")
+        settings = f"; {item.settings}" if item.settings else ""
+        sys.stdout.write(f"{item.path}:{item.line}: {item.function}  ({item.origin}{settings})\n")
+    for error in project.templates.errors:
+        sys.stdout.write(f"{project.display(error.path)}: error: {error.message}\n")
     return EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import sys
 from dataclasses import dataclass, replace
@@ -44,6 +45,31 @@ class Config:
     def selected(self) -> Tuple[str, ...]:
         """`select` plus `extend-select`: the codes and prefixes that are on."""
         return self.select + self.extend_select
+
+    def is_selected(self, code: str) -> bool:
+        """`code` is on (`select` / `extend-select` against `ignore`)."""
+        from lambdalint.registry import is_selected
+
+        return is_selected(code, self.selected, self.ignore)
+
+    def allows(self, code: str, path: str) -> bool:
+        """`per-file-ignores` does not switch `code` off for `path` (a display path).  Globs
+        match the path relative to the settings' directory, as shown, or the file name."""
+        if not self.per_file_ignores:
+            return True
+        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        for glob, codes in self.per_file_ignores:
+            if (_glob_match(path, glob) or _glob_match(relative, glob)) and any(code.startswith(c) for c in codes):
+                return False
+        return True
+
+    def reports(self, code: str, path: str) -> bool:
+        """Findings of `code` in `path` are shown: selected, and not ignored for the file."""
+        return self.is_selected(code) and self.allows(code, path)
+
+
+def _glob_match(path: str, glob: str) -> bool:
+    return fnmatch.fnmatch(path, glob) or fnmatch.fnmatch(os.path.basename(path), glob)
 
 
 def _str_list(key: str, value) -> Tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from typing import Callable, Iterator, List, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules",
@@ -44,8 +44,12 @@ def _is_virtualenv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
-def discover(paths: Sequence[str], exclude: Sequence[str], cwd: str) -> Tuple[List[Tuple[str, str]], List[str]]:
-    """(real path, display path) pairs in a stable order, plus paths that do not exist."""
+def discover(paths: Sequence[str], exclude: Sequence[str], cwd: str,
+             root: Optional[str] = None) -> Tuple[List[Tuple[str, str]], List[str]]:
+    """(real path, display path) pairs in a stable order, plus paths that do not exist.
+
+    `exclude` globs match paths relative to `root` (where the settings are) and relative to
+    the working directory."""
     missing: List[str] = []
     found: List[Tuple[str, str]] = []
     seen = set()
@@ -53,7 +57,7 @@ def discover(paths: Sequence[str], exclude: Sequence[str], cwd: str) -> Tuple[Li
         if not os.path.lexists(given):
             missing.append(given)
             continue
-        for path in walk(given, exclude, cwd):
+        for path in walk(given, exclude, cwd, root=root):
             key = os.path.abspath(path)
             if key not in seen:
                 seen.add(key)
@@ -66,19 +70,23 @@ def _is_python(name: str) -> bool:
 
 
 def walk(given: str, exclude: Sequence[str], cwd: str,
-         accept: Callable[[str], bool] = _is_python) -> Iterator[str]:
+         accept: Callable[[str], bool] = _is_python, root: Optional[str] = None) -> Iterator[str]:
     """Files under `given` whose name `accept`s, skipping tool folders and excludes."""
+    def excluded(path: str) -> bool:
+        return bool(exclude) and (is_excluded(display_path(path, cwd), exclude)
+                                  or (root is not None and is_excluded(display_path(path, root), exclude)))
+
     if not os.path.isdir(given):
-        if not is_excluded(display_path(given, cwd), exclude):
+        if not excluded(given):
             yield given
         return
     visited = set()
-    for root, dirs, files in os.walk(given, followlinks=True):
+    for directory, dirs, files in os.walk(given, followlinks=True):
         try:
-            st = os.stat(root)
+            st = os.stat(directory)
             real = (st.st_dev, st.st_ino)  # one stat instead of realpath's lstat per component
         except OSError:
-            real = os.path.realpath(root)
+            real = os.path.realpath(directory)
         if real in visited:  # a symlink loop
             dirs[:] = []
             continue
@@ -86,12 +94,11 @@ def walk(given: str, exclude: Sequence[str], cwd: str,
         dirs[:] = sorted(
             d for d in dirs
             if d not in SKIP_DIRS and not d.endswith(".egg-info")
-            and not _is_virtualenv(os.path.join(root, d))
-            and not (exclude and is_excluded(display_path(os.path.join(root, d), cwd), exclude))
+            and not _is_virtualenv(os.path.join(directory, d))
+            and not excluded(os.path.join(directory, d))
         )
         for name in sorted(files):
             if accept(name):
-                path = os.path.join(root, name)
-                # display_path costs two path normalisations per file (issue 8)
-                if not (exclude and is_excluded(display_path(path, cwd), exclude)):
+                path = os.path.join(directory, name)
+                if not excluded(path):  # display_path costs two normalisations: only with excludes
                     yield path

@@ -63,12 +63,12 @@ class DocsError(Exception):
 def _parse_command(command: str):
     """(display path, engine Options) for a documented ``lambdalint check`` command.
 
-    The command is parsed by the real command-line parser; it runs in-process through the
-    same engine and output code as the CLI, without a configuration file.
+    The command is parsed by the real command-line parser and set up by the pipeline, as
+    the CLI does, without a configuration file; it runs in-process through the same engine
+    and output code.
     """
+    from lambdalint import pipeline
     from lambdalint.cli import build_parser
-    from lambdalint.config import Config
-    from lambdalint.engine import Options, configured_entry_points
 
     words = shlex.split(command)
     if words[:2] != ["lambdalint", "check"]:
@@ -79,12 +79,11 @@ def _parse_command(command: str):
         raise DocsError(f"invalid command {command!r}") from None
     if args.format != "concise" or len(args.paths) != 1 or args.fix or args.diff or args.config:
         raise DocsError(f"documented commands check one file with --format concise: {command!r}")
-    config = Config().with_overrides(
-        select=tuple(args.select) if args.select else None,
-        ignore=tuple(args.ignore) if args.ignore else None,
-    )
-    options = Options(config, entry_points=configured_entry_points(config, args.handler))
-    return args.paths[0], options
+    overrides = {key: tuple(value) for key, value in (("select", args.select), ("ignore", args.ignore)) if value}
+    project = pipeline.prepare(pipeline.Request(
+        paths=args.paths, sources={args.paths[0]: ""}, use_config_files=False, overrides=overrides,
+        handlers=args.handler, cache=False))
+    return args.paths[0], project.options
 
 
 def run_check_command(command: str, code: str) -> str:

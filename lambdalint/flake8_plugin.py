@@ -16,32 +16,20 @@ import argparse
 import os
 import sys
 from functools import lru_cache
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from lambdalint import __version__
 
 
 @lru_cache(maxsize=None)
-def _options(config_file: Optional[str], paths: Tuple[str, ...] = (".",)):
-    from lambdalint.config import load
-    from lambdalint.engine import Options, configured_entry_points, merge_entry_points
+def _project(config_file: Optional[str], paths: Tuple[str, ...] = (".",)):
+    """The pipeline's set-up, once per flake8 process: settings, templates, entry points."""
+    from lambdalint import pipeline
 
-    config = load(config_file).with_overrides(select=("LAM",), ignore=(), per_file_ignores=())
-    entry_points = merge_entry_points(configured_entry_points(config),
-                                      _template_entry_points(config, paths))
-    return Options(config=config, entry_points=entry_points, noqa=False)
-
-
-def _template_entry_points(config, paths: Sequence[str]):
-    """Handlers named by templates under (or above) the paths flake8 was given, found the
-    way `lambdalint check` finds them."""
-    from lambdalint import templates
-    from lambdalint.discovery import discover, display_path
-
-    cwd = os.getcwd()
-    files, _ = discover(paths, config.exclude, cwd)
-    found = templates.scan(paths, [real for real, _ in files], config, cwd)
-    return templates.entry_points(found.refs, lambda path: display_path(path, cwd))
+    return pipeline.prepare(pipeline.Request(
+        paths=paths, config_file=config_file, noqa=False, cache=False,
+        overrides={"select": ("LAM",), "extend_select": (), "ignore": (), "per_file_ignores": ()},
+    ))
 
 
 def _linted_paths(options: argparse.Namespace) -> Tuple[str, ...]:
@@ -83,14 +71,14 @@ class LambdaLintChecker:
         cls.config_file = options.lambdalint_config
         cls.paths = _linted_paths(options)
         try:
-            _options(cls.config_file, cls.paths)  # once, before any file: a bad value is one clear error
+            _project(cls.config_file, cls.paths)  # once, before any file: a bad value is one clear error
         except ConfigError as exc:
             raise ExecutionError(f"lambdalint configuration error: {exc}") from None
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         from lambdalint.engine import lint_text
 
-        result = lint_text("".join(self.lines), self.filename, _options(self.config_file, self.paths))
+        result = lint_text("".join(self.lines), self.filename, _project(self.config_file, self.paths).options)
         for error in result.errors:
             # flake8 reports syntax errors itself (E999); these are LibCST-only failures.
             sys.stderr.write(f"lambdalint: {error.path}: {error.message}\n")

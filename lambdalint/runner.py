@@ -1,12 +1,13 @@
 """Run the engine over many files: the cheap text pre-pass and the cache in this process,
-the LibCST work in a process pool when there is enough of it (issue 8)."""
+the LibCST work in a process pool when there is enough of it."""
 
 from __future__ import annotations
 
 import os
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from lambdalint.engine import EMPTY_FILE, Options, check_file, needs_analysis, read_source
+from lambdalint.engine import EMPTY_FILE, Options, check_file, needs_analysis
+from lambdalint.files import decoded, read_source
 from lambdalint.model import FileReport
 
 # Below this many files that need LibCST, a pool costs more than it saves: each worker
@@ -25,12 +26,14 @@ EMPTY_VERDICT = "empty"  # the stat index's verdict for an empty file (no cache 
 
 
 def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] = None,
-        cache=None) -> List[FileReport]:
+        cache=None, sources: Optional[Dict[str, str]] = None) -> List[FileReport]:
     """Check (real path, display path) pairs; reports come back in the input order.
 
-    `cache` is a `lambdalint.cache.ResultCache` (ignored when fixing)."""
-    if options.fix:
+    `cache` is a `lambdalint.cache.ResultCache` (ignored when fixing); `sources` maps real
+    paths to text that stands in for the file (never cached)."""
+    if options.fix or sources:
         cache = None
+    sources = sources or {}
     reports: List[Optional[FileReport]] = [None] * len(files)
     work: List[Tuple[int, str, str, Optional[bytes], Optional[str], Optional[list]]] = []
     for index, (real, shown) in enumerate(files):
@@ -47,7 +50,10 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
                 reports[index] = cached
                 cache.remember(real, shown, signature, verdict)
                 continue
-        data, source, error, _ = read_source(real)
+        if os.path.realpath(real) in sources:
+            data, source, error = decoded(sources[os.path.realpath(real)].encode("utf-8"), real)
+        else:
+            data, source, error, _ = read_source(real)
         # No entry point: nothing to analyse, only a syntax check (SPEC reports every
         # unparsable file), which runs with the rest so that a pool shares it out.
         light = error is None and source is not None and not needs_analysis(source.text, shown, options)

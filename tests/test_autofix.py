@@ -9,7 +9,8 @@ import pytest
 
 from conftest import FIXTURES, fixture_files, load_module, run_cli
 from lambdalint.config import Config
-from lambdalint.engine import Options, fix_text, lint_text, parse
+from lambdalint.engine import Options, fix_text, lint_text
+from lambdalint.parsing import parse
 
 OPTIONS = Options(Config())
 

@@ -8,9 +8,10 @@ from collections import Counter
 import pytest
 
 from conftest import run_cli
-from lambdalint import engine
+from lambdalint import engine, files
 from lambdalint.config import Config
-from lambdalint.engine import Options, check_file, write_atomic
+from lambdalint.engine import Options, check_file
+from lambdalint.files import write_atomic
 from test_cli import BAD, GOOD
 
 
@@ -135,8 +136,8 @@ def test_ctrl_c_during_the_write_is_held_until_the_file_is_replaced(tmp_path, mo
 def test_unencodable_fix_is_refused(tmp_path):
     path = tmp_path / "app.py"
     path.write_bytes(b"x = 1\n")
-    source = engine.decode(b"x = 1\n")
-    message = engine._write_fixed(str(path), source.__class__("x = 'é'\n", "ascii", False), "x = 'é'\n", b"x = 1\n")
+    source = files.decode(b"x = 1\n")
+    message = files.write_fixed(str(path), source.__class__("x = 'é'\n", "ascii", False), "x = 'é'\n", b"x = 1\n")
     assert message.startswith("cannot write fix: the fixed code has 'é', which ascii cannot encode")
     assert path.read_bytes() == b"x = 1\n"
 

@@ -8,7 +8,7 @@ from conftest import FIXTURES, expected_findings, fixture_files, lint
 from lambdalint import templates
 from lambdalint.analysis import ModuleAnalysis
 from lambdalint.config import Config
-from lambdalint.engine import might_have_entry_point, parse
+from lambdalint.parsing import might_have_entry_point, parse
 
 
 def template_entry_points(path):

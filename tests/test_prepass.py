@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, fixture_files
 from lambdalint.analysis import ModuleAnalysis
 from lambdalint.config import Config
-from lambdalint.engine import might_have_entry_point
+from lambdalint.parsing import might_have_entry_point
 from lambdalint.registry import all_rules
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import FIXTURES, lint
 from lambdalint.config import Config
-from lambdalint.engine import Options, fix_text, parse
+from lambdalint.engine import Options, fix_text
+from lambdalint.parsing import parse
 
 UNSAFE = Options(Config(), fix="unsafe")
 

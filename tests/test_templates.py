@@ -361,9 +361,3 @@ def test_cdk_code_is_read_only_in_cdk_apps(tmp_path):
                      "no_cdk/stack.py": textwrap.dedent(app), "no_cdk/fn/app.py": HANDLER})
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     assert findings(result)[1] == {("with_cdk/fn/app.py", 5, "LAM201")}
-
-
-def test_template_side_lam304_matches_the_rule():
-    from lambdalint.rules.lam304_handler_not_found import HandlerNotFound
-
-    assert (templates.CODE, templates.NAME) == (HandlerNotFound.code, HandlerNotFound.name)

@@ -1,16 +1,20 @@
-"""LAM304 handler-not-found, at the `def`: a named handler Lambda cannot call as f(event, context).
+"""LAM304 handler-not-found: a named handler Lambda cannot load or call as f(event, context).
 
-The template side (a `Handler` whose module or function does not exist) is reported at the
-template line by `lambdalint.templates.check_refs`, which has no module to analyse.
+Two sides, both here: a wrong signature is found by the rule class at the `def`; a `Handler`
+whose module or function does not exist is found by `handler_ref_findings` at the template
+or configuration line, which has no module to analyse (the pipeline calls it).
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+import ast
+import os
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, powertools_calls_with_event_and_context
-from lambdalint.model import RawFinding
+from lambdalint.model import FileError, Finding, RawFinding
+from lambdalint.templates.refs import HandlerRef
 from lambdalint.rule import Invalid, Rule, Valid
 
 # Entry points that something other than a naming convention says Lambda calls directly.
@@ -141,3 +145,85 @@ def signature_problem(fn: Function) -> Optional[str]:
     if kwonly:
         return f"requires the keyword-only argument{'s' if len(kwonly) > 1 else ''} `{', '.join(kwonly)}`"
     return None
+
+
+# -- the template and configuration side ----------------------------------------------------
+
+def module_names(path: str) -> Optional[Set[str]]:
+    """Names bound at module level (defs, classes, assignments, imports); None if unknown."""
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        return None
+    names: Set[str] = set()
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name == "*":
+                    return None  # anything could come in
+                names.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or type(node).__name__ == "TryStar":
+            for block in ("body", "orelse", "finalbody", "handlers"):
+                for child in getattr(node, block, []):
+                    todo.extend(child.body if isinstance(child, ast.ExceptHandler) else [child])
+    return names
+
+
+def problem_of(ref: HandlerRef, cache: Dict[str, Optional[Set[str]]]) -> Optional[str]:
+    """Why the handler a template names does not exist (arity is checked at the `def`)."""
+    if ref.problem is not None:
+        return ref.problem if ref.runtime_known or ref.kind in ("config", "--handler") else None
+    assert ref.module_path is not None
+    if ref.module_path not in cache:
+        cache[ref.module_path] = module_names(ref.module_path)
+    names = cache[ref.module_path]
+    if names is not None and ref.function not in names:
+        return (f"handler `{ref.handler}`: `{os.path.basename(ref.module_path)}` defines no "
+                f"function `{ref.function}`")
+    return None
+
+
+def handler_ref_findings(refs: Sequence[HandlerRef], display) -> Tuple[List[Finding], List[FileError]]:
+    """Findings at the template / configuration line for every handler Lambda cannot load,
+    and errors for `--handler` arguments that point nowhere (they have no line to report
+    at).  `display` turns a path into the one reports show."""
+    findings: List[Finding] = []
+    errors: List[FileError] = []
+    cache: Dict[str, Optional[Set[str]]] = {}
+    for ref in refs:
+        problem = problem_of(ref, cache)
+        if problem is None:
+            continue
+        if not ref.origin:
+            errors.append(FileError(ref.handler.rpartition(":")[0], f"--handler: {problem}"))
+            continue
+        line = max(ref.line, 1)
+        where = f" ({ref.name})" if ref.name else ""
+        findings.append(Finding(
+            path=display(ref.origin), line=line, column=max(ref.column, 1), end_line=line,
+            end_column=max(ref.column, 1) + len(ref.handler),
+            code=HandlerNotFound.code, name=HandlerNotFound.name,
+            message=f"{ref.kind}{where} names a handler Lambda cannot load: {problem}",
+            suggestion=_suggestion(ref),
+            handler=f"{display(ref.module_path)}:{ref.function}" if ref.module_path else None,
+        ))
+    return findings, errors
+
+
+def _suggestion(ref: HandlerRef) -> str:
+    if ref.module_path is not None:
+        return (f"Define `def {ref.function}(event, context):` at module level in "
+                f"`{os.path.basename(ref.module_path)}`, or change the handler to name an existing function.")
+    if ref.kind in ("config", "--handler"):
+        return "Fix the path in `handlers` (relative to the config file) or remove the entry."
+    return ("Make the handler `<module path relative to the code directory>.<function>` "
+            "point at an existing file, or fix the code directory (CodeUri / Code / entry).")

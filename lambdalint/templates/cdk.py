@@ -1,0 +1,146 @@
+"""AWS CDK apps (Python), read as source with `ast`, never run: `lambda_.Function(...)` and
+`PythonFunction(...)` whose handler and asset paths are literals."""
+
+from __future__ import annotations
+
+import ast
+import os
+from typing import Dict, List, Optional
+
+from lambdalint.templates.refs import HandlerRef, resolve
+
+
+_CDK_FUNCTION = {"aws_cdk.aws_lambda.Function"}
+
+
+_CDK_PYTHON_FUNCTION = {"aws_cdk.aws_lambda_python_alpha.PythonFunction", "aws_cdk.aws_lambda_python.PythonFunction"}
+
+
+_CDK_FROM_ASSET = {"aws_cdk.aws_lambda.Code.from_asset", "aws_cdk.aws_lambda.Code.asset",
+                   "aws_cdk.aws_lambda.AssetCode"}
+
+
+def cdk_refs(path: str, text: str) -> List[HandlerRef]:
+    """Functions a CDK app builds with literal handler and asset paths (read with `ast`)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return []  # the Python lint reports it
+    aliases = _ast_aliases(tree)
+    app_dir = cdk_root(path) or os.path.dirname(os.path.abspath(path))
+    refs: List[HandlerRef] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        qn = _ast_qualname(node.func, aliases)
+        if qn not in _CDK_FUNCTION and qn not in _CDK_PYTHON_FUNCTION:
+            continue
+        kwargs = {k.arg: k.value for k in node.keywords if k.arg}
+        runtime = kwargs.get("runtime")
+        runtime_name = _ast_qualname(runtime, aliases) if runtime is not None else None
+        if runtime_name and ".Runtime." in runtime_name and not runtime_name.split(".")[-1].startswith("PYTHON"):
+            continue
+        runtime_known = bool(runtime_name and runtime_name.split(".")[-1].startswith("PYTHON"))
+        if qn in _CDK_PYTHON_FUNCTION:
+            entry = _ast_path(kwargs.get("entry"), path, aliases)
+            index = kwargs.get("index")
+            handler_node = kwargs.get("handler")
+            index_value = "index.py" if index is None else _ast_str(index)
+            func = "handler" if handler_node is None else _ast_str(handler_node)
+            if entry is None or index_value is None or func is None:
+                continue
+            module = index_value[:-3] if index_value.endswith(".py") else index_value
+            handler, code_dir, where = f"{module}.{func}", entry, handler_node or node
+            runtime_known = True  # PythonFunction only builds Python
+        else:
+            handler = _ast_str(kwargs.get("handler"))
+            code = kwargs.get("code")
+            if handler is None or not isinstance(code, ast.Call):
+                continue
+            if _ast_qualname(code.func, aliases) not in _CDK_FROM_ASSET or not code.args:
+                continue  # inline code, S3 buckets, Docker images
+            code_dir = _ast_path(code.args[0], path, aliases)
+            if code_dir is None:
+                continue
+            where = kwargs["handler"]
+        construct_id = _ast_str(node.args[1]) if len(node.args) > 1 else None
+        refs.append(resolve(HandlerRef(
+            origin=path, line=where.lineno, column=where.col_offset + 1, kind="CDK",
+            name=construct_id or "", handler=handler,
+            code_dir=os.path.normpath(os.path.join(app_dir, code_dir)), code_label=f"asset directory `{code_dir}`",
+            runtime_known=runtime_known,
+        )))
+    return refs
+
+
+def cdk_root(path: str, memo: Optional[Dict[str, Optional[str]]] = None) -> Optional[str]:
+    """The directory holding cdk.json above `path`: `cdk synth` runs there, so asset
+    paths are relative to it (None when there is none: not a CDK app)."""
+    memo = {} if memo is None else memo
+    directory = os.path.dirname(os.path.abspath(path))
+    walked = []
+    found: Optional[str] = None
+    while True:
+        if directory in memo:
+            found = memo[directory]
+            break
+        walked.append(directory)
+        if os.path.isfile(os.path.join(directory, "cdk.json")):
+            found = directory
+            break
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for d in walked:
+        memo[d] = found
+    return found
+
+
+def _ast_aliases(tree: ast.Module) -> Dict[str, str]:
+    aliases: Dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    aliases[alias.name.split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def _ast_qualname(node, aliases: Dict[str, str]) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return aliases.get(node.id)
+    if isinstance(node, ast.Attribute):
+        base = _ast_qualname(node.value, aliases)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _ast_str(node) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and "${" not in node.value:
+        return node.value
+    return None
+
+
+def _ast_path(node, path: str, aliases: Dict[str, str]) -> Optional[str]:
+    """A literal path, or `os.path.join(os.path.dirname(__file__), "lit", ...)`."""
+    literal = _ast_str(node)
+    if literal is not None:
+        return literal
+    if isinstance(node, ast.Name) and node.id == "__file__":
+        return os.path.abspath(path)
+    if isinstance(node, ast.Call):
+        qn = _ast_qualname(node.func, aliases)
+        parts = [_ast_path(a, path, aliases) for a in node.args]
+        if None in parts or node.keywords:
+            return None
+        if qn == "os.path.join" and parts:
+            return os.path.join(*parts)
+        if qn == "os.path.dirname" and len(parts) == 1:
+            return os.path.dirname(parts[0])
+    return None

@@ -1,0 +1,82 @@
+"""A handler named outside the code (template or configuration) and the file it means."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from lambdalint.model import FunctionSettings
+
+
+@dataclass
+class HandlerRef:
+    """One handler named by a template or configuration, and where it lives in the code."""
+
+    origin: str  # the template or config file (absolute), "" for --handler
+    line: int  # where the handler value is written (1-based), 0 when unknown
+    column: int
+    kind: str  # "SAM template", "CloudFormation template", "Serverless", "CDK", "config"
+    name: str  # the function's logical id / name in the template
+    handler: str  # as written
+    code_dir: str  # absolute directory the handler is relative to
+    code_label: str = ""  # the code directory as the template writes it, for messages
+    runtime_known: bool = True  # False when the runtime could be anything (unset, intrinsic)
+    problem: Optional[str] = None  # why the handler cannot be resolved, if it cannot
+    module_path: Optional[str] = None  # the .py file, when it exists
+    function: str = ""
+    settings: FunctionSettings = FunctionSettings()  # how Lambda runs it
+
+    def label(self, shown_origin: str) -> str:
+        where = f"{shown_origin}:{self.line}" if self.line else shown_origin
+        return f"{self.kind} {where} ({self.name})" if self.name else f"{self.kind} {where}"
+
+
+def resolve(ref: HandlerRef) -> HandlerRef:
+    """Fill in `module_path` / `function` or `problem` from `handler` and `code_dir`."""
+    module, sep, func = ref.handler.rpartition(".")
+    if not sep or not module or not func:
+        ref.problem = (f"handler `{ref.handler}` is not of the form `module.function` "
+                       "(the Python runtime splits it at the last dot)")
+        return ref
+    ref.function = func
+    if not func.isidentifier():
+        ref.problem = f"handler `{ref.handler}`: `{func}` is not a Python function name"
+        return ref
+    where = ref.code_label or f"`{ref.code_dir}`"
+    if not os.path.isdir(ref.code_dir):
+        ref.problem = f"handler `{ref.handler}`: {where} does not exist"
+        return ref
+    parts = [p for p in module.replace("/", ".").split(".") if p]
+    base = os.path.join(ref.code_dir, *parts)
+    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(candidate):
+            ref.module_path = os.path.realpath(candidate)
+            return ref
+    shown = "/".join(parts) + ".py"
+    ref.problem = f"handler `{ref.handler}`: there is no module `{shown}` in {where}"
+    return ref
+
+
+def literal(value) -> Optional[str]:
+    """A plain string value, or None for intrinsics, `${...}` variables and non-strings."""
+    if isinstance(value, str) and "${" not in value:
+        return value
+    return None
+
+
+def is_local(path: str) -> bool:
+    return not re.match(r"^[a-z][a-z0-9+.-]*://", path, re.IGNORECASE)
+
+
+def python_runtime(value) -> Optional[bool]:
+    """True for python*, False for another runtime, None when unknown."""
+    runtime = literal(value)
+    if runtime is None:
+        return None
+    return runtime.strip().lower().startswith("python")
+
+
+def mark(mapping, key: str) -> Tuple[int, int]:
+    return getattr(mapping, "marks", {}).get(key, (0, 0))

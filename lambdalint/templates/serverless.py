@@ -1,0 +1,36 @@
+"""Serverless Framework: `functions:` in `serverless.yml`, relative to the service directory."""
+
+from __future__ import annotations
+
+import os
+from typing import List
+
+from lambdalint.templates.refs import HandlerRef, literal, mark, python_runtime, resolve
+
+
+def serverless_refs(doc, path: str) -> List[HandlerRef]:
+    refs: List[HandlerRef] = []
+    if not isinstance(doc, dict) or not isinstance(doc.get("functions"), dict):
+        return refs
+    provider = doc.get("provider") if isinstance(doc.get("provider"), dict) else {}
+    default_runtime = provider.get("runtime")
+    directory = os.path.dirname(path)
+    for name, spec in doc["functions"].items():
+        if not isinstance(spec, dict) or "image" in spec:
+            continue
+        package = spec.get("package")
+        if isinstance(package, dict) and "artifact" in package:
+            continue  # a prebuilt zip
+        runtime = python_runtime(spec.get("runtime", default_runtime))
+        if runtime is False:
+            continue
+        handler = literal(spec.get("handler"))
+        if handler is None:
+            continue
+        line, column = mark(spec, "handler")
+        refs.append(resolve(HandlerRef(
+            origin=path, line=line, column=column, kind="Serverless", name=str(name),
+            handler=handler, code_dir=directory, code_label="the service directory",
+            runtime_known=runtime is True,
+        )))
+    return refs

@@ -1,0 +1,82 @@
+"""Settings and templates come from the linted paths, never from the working directory."""
+
+import json
+import textwrap
+
+from conftest import ROOT, run_cli
+
+HANDLER = textwrap.dedent(
+    """
+    import boto3
+
+
+    def run(event, context):
+        s3 = boto3.client("s3")
+        return s3.list_buckets()
+    """
+).lstrip()
+
+TEMPLATE = textwrap.dedent(
+    """
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Fn:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          CodeUri: src/
+          Handler: app.run
+    """
+).lstrip()
+
+
+def findings(result):
+    return {(f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)["findings"]}
+
+
+def make_project(tmp_path, pyproject="[tool.lambdalint]\n"):
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(HANDLER)
+    return tmp_path
+
+
+def test_template_above_a_subdirectory_is_found_from_inside_it(tmp_path):
+    make_project(tmp_path)
+    result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path / "src")
+    assert findings(result) == {("app.py", 5, "LAM201")}, result.stderr
+
+
+def test_bundled_example_from_inside_its_src_directory():
+    src = ROOT / "examples" / "report_service" / "src"
+    result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=src)
+    assert result.returncode == 1
+    assert {code for _, _, code in findings(result)} == {"LAM105", "LAM301"}
+
+
+def test_per_file_ignores_hold_from_a_subdirectory(tmp_path):
+    make_project(tmp_path, '[tool.lambdalint]\nper-file-ignores = {"src/app.py" = ["LAM201"]}\n')
+    from_root = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path)
+    from_src = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path / "src")
+    assert findings(from_root) == findings(from_src) == set()
+    assert from_src.returncode == 0, from_src.stdout
+
+
+def test_configuration_is_read_for_an_absolute_path_from_outside(tmp_path):
+    (tmp_path / "project").mkdir()
+    project = make_project(tmp_path / "project", '[tool.lambdalint]\nignore = ["LAM201"]\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run_cli("check", "--format", "json", "--no-cache", str(project / "src"), cwd=elsewhere)
+    assert findings(result) == set(), result.stdout
+    (elsewhere / "empty.toml").write_text("")
+    unconfigured = run_cli("check", "--format", "json", "--no-cache", "--config", "empty.toml",
+                           str(project / "src"), cwd=elsewhere)
+    assert {code for _, _, code in findings(unconfigured)} == {"LAM201"}
+
+
+def test_exclude_globs_are_relative_to_the_settings(tmp_path):
+    make_project(tmp_path, '[tool.lambdalint]\nexclude = ["src/app.py"]\n')
+    result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path / "src")
+    assert json.loads(result.stdout)["summary"]["files"] == 0
