@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple, Type
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from lambdalint import noqa
 from lambdalint.config import Config
@@ -19,7 +19,7 @@ from lambdalint.model import SAFE, FileError, FileReport, Finding, NamedHandler,
 from lambdalint.parsing import might_have_entry_point, parse, syntax_error
 from lambdalint.registry import selected_rules
 from lambdalint.rule import Rule
-from lambdalint.source import source_lines
+from lambdalint.source import Source, source_lines
 
 BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
 MAX_FIX_PASSES = 10
@@ -61,6 +61,7 @@ class LintResult:
     errors: List[FileError]
     module: object = None  # the parsed libcst Module, when one was built
     raw: List[Tuple[RawFinding, Finding]] = field(default_factory=list)
+    fix_errors: List[FileError] = field(default_factory=list)  # why fixing stopped, if it failed
 
 
 def needs_analysis(text: str, path: str, options: Options) -> bool:
@@ -69,27 +70,80 @@ def needs_analysis(text: str, path: str, options: Options) -> bool:
 
 
 def lint_text(text: str, path: str, options: Options, module=None) -> LintResult:
-    """Lint one module's text.  `path` is the display path used in findings."""
-    entry_names = options.entry_points_for(path)
-    config = options.config
+    """Lint one module's text on its own.  `path` is the display path used in findings."""
     if module is None and not needs_analysis(text, path, options):
         error = syntax_error(text, path)
         return LintResult([], [error] if error else [])
-    if module is None:
-        module, error = parse(text, path)
-        if error is not None:
-            return LintResult([], [error])
-    from lambdalint.analysis import ModuleAnalysis
+    real = os.path.realpath(path)
+    unit = Unit(options)
+    unit.set(real, path, text, module)
+    return unit.lint([real])[real]
 
-    try:
-        analysis = ModuleAnalysis(module, path, config, entry_names)
-    except RecursionError:
-        return LintResult([], [FileError(path, "too deeply nested to analyse (recursion limit)")], module)
-    except Exception as exc:  # a bug in the shared analysis: this file only
-        return LintResult([], [FileError(path, internal_error("the analysis", exc))], module)
+
+class Unit:
+    """Modules that import one another, linted together as one project: calls are followed
+    between them, and each module's findings are its own.  Parsed modules are kept, so a
+    fix in one member re-parses only that one."""
+
+    def __init__(self, options: Options, layout=None) -> None:
+        self.options = options
+        self.layout = layout  # lambdalint.project.layout.SourceLayout, None for a lone module
+        self.members: Dict[str, Tuple[str, str]] = {}  # real path -> (display path, text)
+        self._parsed: Dict[str, Tuple[str, object, Optional[FileError]]] = {}
+
+    def set(self, real: str, shown: str, text: str, module=None) -> None:
+        self.members[real] = (shown, text)
+        if module is not None:
+            self._parsed[real] = (text, module, None)
+
+    def _parse(self, real: str):
+        shown, text = self.members[real]
+        cached = self._parsed.get(real)
+        if cached is None or cached[0] != text:
+            module, error = parse(text, shown)
+            cached = self._parsed[real] = (text, module, error)
+        return cached[1], cached[2]
+
+    def lint(self, wanted: Sequence[str]) -> Dict[str, LintResult]:
+        """A LintResult for each real path in `wanted`, with the whole unit in view."""
+        from lambdalint.analysis import ModuleAnalysis, ProjectAnalysis
+
+        config = self.options.config
+        results: Dict[str, LintResult] = {}
+        project = ProjectAnalysis(self.layout)
+        analyses = {}
+        for real, (shown, text) in self.members.items():
+            module, error = self._parse(real)
+            if error is not None:
+                results[real] = LintResult([], [error])
+                continue
+            try:
+                analyses[real] = ModuleAnalysis(module, shown, config, self.options.entry_points_for(real),
+                                                project=project, real_path=real)
+            except RecursionError:
+                results[real] = LintResult([], [FileError(shown, "too deeply nested to analyse (recursion limit)")], module)
+            except Exception as exc:  # a bug in the shared analysis: this file only
+                results[real] = LintResult([], [FileError(shown, internal_error("the analysis", exc))], module)
+        try:
+            project.link()
+        except Exception as exc:  # a bug in linking: every file of the unit says so
+            for real, analysis in analyses.items():
+                message = "too deeply nested to analyse (recursion limit)" if isinstance(exc, RecursionError) \
+                    else internal_error("the analysis", exc)
+                results[real] = LintResult([], [FileError(analysis.path, message)], analysis.module)
+            analyses = {}
+        for real, analysis in analyses.items():
+            if real in wanted:
+                results[real] = _run_rules(analysis, self.members[real][1], self.options)
+        return {real: results.get(real, LintResult([], [])) for real in wanted}
+
+
+def _run_rules(analysis, text: str, options: Options) -> LintResult:
+    """Every selected rule over one module of a linked project."""
+    path, config, module = analysis.path, options.config, analysis.module
+    if not analysis.project.entry_points:
+        return LintResult([], [], module)  # no Lambda loads it
     rules = [r for r in options.selected_rules() if config.allows(r.code, path)]
-    if not analysis.entry_points:
-        return LintResult([], [], module)
     silenced = noqa.noqa_lines(text) if options.noqa else {}
     findings: List[Finding] = []
     errors: List[FileError] = []
@@ -130,6 +184,7 @@ def internal_error(where: str, exc: BaseException) -> str:
 def _to_finding(raw: RawFinding, rule: Type[Rule], analysis, path: str) -> Finding:
     position = analysis.position(raw.node)
     handler = analysis.handler_label(raw.function) if raw.function is not None else None
+    chain = analysis.call_chain(raw.function) if raw.function is not None else []
     return Finding(
         path=path,
         line=position.start.line,
@@ -141,6 +196,7 @@ def _to_finding(raw: RawFinding, rule: Type[Rule], analysis, path: str) -> Findi
         message=raw.message,
         suggestion=raw.suggestion,
         handler=handler,
+        call_chain=chain,
         fix=raw.fix,
     )
 
@@ -151,12 +207,18 @@ def _applicable(finding: Finding, level: str) -> bool:
     return finding.fix is not None and (level == "unsafe" or finding.fix.applicability == SAFE)
 
 
-def fix_text(text: str, path: str, options: Options, level: str) -> Tuple[str, int, LintResult]:
-    """Apply fixes up to `level` until stable.  Returns (new text, fixes applied, last lint)."""
+def fix_text(text: str, path: str, options: Options, level: str,
+             relint: Optional[Callable[[str, object], LintResult]] = None) -> Tuple[str, int, LintResult]:
+    """Apply fixes up to `level` until stable.  Returns (new text, fixes applied, last lint).
+    `relint(text, module)` lints the new text (default: as a module on its own)."""
     from lambdalint import fixer
 
+    if relint is None:
+        def relint(new_text: str, module: object) -> LintResult:
+            return lint_text(new_text, path, options, module=module)
+
     applied = 0
-    result = lint_text(text, path, options)
+    result = relint(text, None)
     for _ in range(MAX_FIX_PASSES):
         chosen, anchors = [], []
         shared = 0  # findings resolved by a fix object another finding already chose
@@ -175,17 +237,19 @@ def fix_text(text: str, path: str, options: Options, level: str) -> Tuple[str, i
         try:
             new_text = fixer.apply(result.module, chosen, anchors).code
         except RecursionError:
-            result.errors.append(FileError(path, "too deeply nested to fix (recursion limit); not fixed"))
+            result.fix_errors.append(FileError(path, "too deeply nested to fix (recursion limit); not fixed"))
+            result.errors.extend(result.fix_errors)
             break
         except Exception as exc:  # a fixer bug: keep the findings, fix nothing more
-            result.errors.append(FileError(path, internal_error("the fixer", exc) + "; not fixed"))
+            result.fix_errors.append(FileError(path, internal_error("the fixer", exc) + "; not fixed"))
+            result.errors.extend(result.fix_errors)
             break
         reparsed, error = parse(new_text, path)
         if error is not None or new_text == text:
             break  # never produce code that does not parse
         text = new_text
         applied += len(chosen) + shared
-        result = lint_text(text, path, options, module=reparsed)
+        result = relint(text, reparsed)
     return text, applied, result
 
 
@@ -218,54 +282,88 @@ def unified_diff(old: str, new: str, path: str) -> str:
 
 # -- files --------------------------------------------------------------------------------
 
+Member = Tuple[str, str, Optional[bytes]]  # (real path, display path, content if already read)
+
+
 def check_file(real_path: str, display_path: str, options: Options,
                data: Optional[bytes] = None) -> FileReport:
-    """Lint (and fix) one file.  Never raises: any failure is an error for this file.
-    `data` is its content when the caller has read it already."""
+    """Lint (and fix) one file on its own.  Never raises: any failure is an error for this
+    file.  `data` is its content when the caller has read it already."""
+    return check_unit([(real_path, display_path, data)], [real_path], options)[0]
+
+
+def check_unit(members: Sequence[Member], linted: Sequence[str], options: Options, layout=None) -> List[FileReport]:
+    """Lint (and fix) the `linted` members of a unit (real paths), with every member in
+    view; one report per linted member, in order.  Never raises."""
     try:
-        return _check_file(real_path, display_path, options, data)
+        return _check_unit(members, linted, options, layout)
     except RecursionError:
-        return FileReport(display_path, errors=[
-            FileError(display_path, "too deeply nested to analyse (recursion limit)")])
+        message = "too deeply nested to analyse (recursion limit)"
     except Exception as exc:
-        return FileReport(display_path, errors=[
-            FileError(display_path, internal_error("the engine", exc))])
+        message = internal_error("the engine", exc)
+    shown = {real: display for real, display, _ in members}
+    return [FileReport(shown[real], errors=[FileError(shown[real], message)]) for real in linted]
 
 
-def _check_file(real_path: str, display_path: str, options: Options,
-                data: Optional[bytes] = None) -> FileReport:
-    report = FileReport(display_path)
-    if data is None:
-        data, source, error, _ = read_source(real_path)
-    else:
-        data, source, error = decoded(data, real_path)
-    if error is not None:
-        report.errors.append(FileError(display_path, error.message, error.line, error.column))
-        return report
-    assert source is not None and data is not None
-    if not source.text.strip():
-        # A note, not an error, or every empty __init__.py would fail CI.
-        report.notes.append(EMPTY_FILE)
+def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Options, layout) -> List[FileReport]:
+    reports: Dict[str, FileReport] = {}
+    sources: Dict[str, Tuple[bytes, Source]] = {}
+    alone = len(members) == 1 and layout is None
+    unit = Unit(options, layout)
+    for real, shown, data in members:
+        report = reports[real] = FileReport(shown)
+        if data is None:
+            data, source, error, _ = read_source(real)
+        else:
+            data, source, error = decoded(data, real)
+        if error is not None:
+            report.errors.append(FileError(shown, error.message, error.line, error.column))
+            continue
+        assert source is not None and data is not None
+        if not source.text.strip():
+            # A note, not an error, or every empty __init__.py would fail CI.
+            report.notes.append(EMPTY_FILE)
+        sources[real] = (data, source)
+        unit.set(real, shown, source.text)
+
+    def lint(wanted: Sequence[str]) -> Dict[str, LintResult]:
+        if alone:  # a lone file keeps the pre-pass: no entry point, no LibCST
+            return {real: lint_text(unit.members[real][1], unit.members[real][0], options) for real in wanted}
+        return unit.lint(wanted)
+
+    wanted = [real for real in linted if real in sources]
     if options.fix:
-        new_text, applied, result = fix_text(source.text, display_path, options, options.fix)
-        if applied and new_text != source.text:
+        for real in wanted:
+            shown, original = unit.members[real]
+
+            def relint(text: str, module: object, real: str = real, shown: str = shown) -> LintResult:
+                unit.set(real, shown, text, module)
+                return lint([real])[real]
+
+            new_text, applied, last = fix_text(original, shown, options, options.fix, relint)
+            unit.set(real, shown, original)
+            report = reports[real]
+            report.errors.extend(last.fix_errors)
+            if not applied or new_text == original:
+                continue
             if options.diff:
-                report.diff = unified_diff(source.text, new_text, display_path)
+                report.diff = unified_diff(original, new_text, shown)
                 report.fixed = applied
-                result = lint_text(source.text, display_path, options)
+                continue
+            data, source = sources[real]
+            write_error = write_fixed(real, source, new_text, data)
+            if write_error:
+                report.errors.append(FileError(shown, write_error))
             else:
-                write_error = write_fixed(real_path, source, new_text, data)
-                if write_error:
-                    report.errors.append(FileError(display_path, write_error))
-                    result = lint_text(source.text, display_path, options)
-                else:
-                    report.fixed = applied
-    else:
-        result = lint_text(source.text, display_path, options)
-    known: dict = {}
-    for raw, finding in result.raw:
-        if finding.fix is not None and options.fix_diffs:
-            finding.fix.diff = single_fix_diff(result.module, raw, display_path, known)
-    report.findings = result.findings
-    report.errors.extend(result.errors)
-    return report
+                report.fixed = applied
+                unit.set(real, shown, new_text)  # the other members see the fixed module
+    results = lint(wanted)
+    for real in wanted:
+        result, report = results[real], reports[real]
+        known: dict = {}
+        for raw, finding in result.raw:
+            if finding.fix is not None and options.fix_diffs:
+                finding.fix.diff = single_fix_diff(result.module, raw, report.path, known)
+        report.findings = result.findings
+        report.errors.extend(result.errors)
+    return [reports[real] for real in linted]

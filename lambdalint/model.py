@@ -83,6 +83,8 @@ class Finding:
     message: str
     suggestion: str
     handler: Optional[str] = None
+    # `path:function` from the entry point down to the function that holds the construct
+    call_chain: List[str] = field(default_factory=list)
     fix: Optional[Fix] = None
 
     def sort_key(self):
@@ -99,10 +101,12 @@ class Finding:
             "name": self.name,
             "message": self.message,
             "handler": self.handler,
+            "call_chain": list(self.call_chain),
             "suggestion": self.suggestion,
             "fix": None
             if self.fix is None
-            else {"applicability": self.fix.applicability, "diff": self.fix.diff or ""},
+            else {"applicability": self.fix.applicability, "description": self.fix.description,
+                  "diff": self.fix.diff or ""},
         }
 
 

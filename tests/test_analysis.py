@@ -274,10 +274,10 @@ def test_parameter_questions_along_a_chain_of_helpers_are_answered_once_each(mon
     for every link of every question (cubic); now callers are indexed once and each
     parameter's answer is remembered."""
     calls = {"index": 0, "invariant": 0}
-    from lambdalint.analysis.calls import CallGraph
+    from lambdalint.analysis.project import ProjectAnalysis
     from lambdalint.analysis.values import Values
 
-    index, uncached = CallGraph._index_call_sites, Values._every_caller_passes_invariant
+    index, uncached = ProjectAnalysis._index_call_sites, Values._every_caller_passes_invariant
 
     def counting_index(self):
         calls["index"] += 1
@@ -287,7 +287,7 @@ def test_parameter_questions_along_a_chain_of_helpers_are_answered_once_each(mon
         calls["invariant"] += 1
         return uncached(self, *args)
 
-    monkeypatch.setattr(CallGraph, "_index_call_sites", counting_index)
+    monkeypatch.setattr(ProjectAnalysis, "_index_call_sites", counting_index)
     monkeypatch.setattr(Values, "_every_caller_passes_invariant", counting_uncached)
     n = 40
     helpers = "".join(

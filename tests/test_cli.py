@@ -61,14 +61,17 @@ def test_json_matches_spec(tmp_path):
     (finding,) = doc["findings"]
     assert set(finding) == {
         "path", "line", "column", "end_line", "end_column", "code", "name", "message",
-        "handler", "suggestion", "fix",
+        "handler", "call_chain", "suggestion", "fix",
     }
     assert finding["path"] == "src/app.py"
     assert (finding["line"], finding["column"]) == (5, 10)
     assert (finding["end_line"], finding["end_column"]) == (5, 28)
     assert finding["code"] == "LAM201" and finding["name"] == "client-in-handler"
     assert finding["handler"] == "src/app.py:lambda_handler"
+    assert finding["call_chain"] == ["src/app.py:lambda_handler"]
+    assert set(finding["fix"]) == {"applicability", "description", "diff"}
     assert finding["fix"]["applicability"] == "safe"
+    assert finding["fix"]["description"] == "move `s3 = ...` to module level"
     assert '+s3 = boto3.client("s3")' in finding["fix"]["diff"]
     assert doc["summary"] == {"files": 1, "findings": 1, "fixable": 1, "errors": 0}
 

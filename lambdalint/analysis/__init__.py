@@ -18,6 +18,7 @@ No LibCST metadata provider is used: they cost several times the parse.
 
 from __future__ import annotations
 
+import os
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Union
 
 from lambdalint._lazy import cst
@@ -27,13 +28,14 @@ from lambdalint.analysis.calls import CallGraph, CallSite
 from lambdalint.analysis.entry_points import powertools_calls_with_event_and_context
 from lambdalint.analysis.layout import Layout
 from lambdalint.analysis.model import EntryPoint, Function, Site, binding_scope
+from lambdalint.analysis.project import ProjectAnalysis
 from lambdalint.analysis.nodes import bound_by, dotted_name, free_names, string_value, target_names
 from lambdalint.analysis.values import Values
 from lambdalint.config import Config
 from lambdalint.model import FunctionSettings, NamedHandler
 
 __all__ = [
-    "ModuleAnalysis", "Function", "Site", "EntryPoint", "CallSite", "binding_scope",
+    "ModuleAnalysis", "ProjectAnalysis", "Function", "Site", "EntryPoint", "CallSite", "binding_scope",
     "bound_by", "dotted_name", "free_names", "string_value", "target_names",
     "powertools_calls_with_event_and_context",
 ]
@@ -44,13 +46,18 @@ NamedHandlers = Union[Sequence[str], Mapping[str, NamedHandler]]
 class ModuleAnalysis:
     """Everything the rules need to know about one module, computed once."""
 
-    def __init__(self, module: cst.Module, path: str, config: Config, named: NamedHandlers = ()) -> None:
+    def __init__(self, module: cst.Module, path: str, config: Config, named: NamedHandlers = (),
+                 project: Optional[ProjectAnalysis] = None, real_path: Optional[str] = None) -> None:
+        """Analyse `module` (shown as `path`).  Alone, unless `project` is given: then it is
+        only collected, and `project.link()` (after every module is added) does the rest."""
         from lambdalint._cstfast import walk
         from lambdalint.analysis.collector import Collector
 
         self.module = module
         self.path = path
+        self.real_path = real_path or os.path.realpath(path)
         self.config = config
+        self.named: Mapping[str, NamedHandler] = _named_handlers(named)
         # Filled in by the collector:
         self.aliases: Dict[str, str] = {}  # local name -> qualified name, from imports
         self.module_bindings: Dict[str, List[object]] = {}  # name -> values bound at module level
@@ -60,32 +67,50 @@ class ModuleAnalysis:
         walk(module, Collector(self))
         self.rebound_globals: Set[str] = {
             name for fn in self.functions.values() for name in fn.globals_declared if name in fn.assigned}
-        for fn in self.functions.values():
-            fn.decorators = [names.decorator_name(self, d.decorator, fn.parent) for d in fn.node.decorators]
+        self._by_name: Optional[Dict[str, List[Function]]] = None
         self.calls = CallGraph(self)
         self.values = Values(self)
         self.layout = Layout(self)
-        self.entry_points: List[EntryPoint] = _entry_points.find_entry_points(self, _named_handlers(named))
-        self.path_functions: Dict[Function, EntryPoint] = self.calls.invocation_path(self.entry_points)
+        # Filled in by ProjectAnalysis.link:
+        self.entry_points: List[EntryPoint] = []
+        self.path_functions: Dict[Function, EntryPoint] = {}  # this module's functions on the path
+        self.project = project if project is not None else ProjectAnalysis()
+        self.project.add(self)
+        if project is None:
+            self.project.link()
+
+    def functions_by_name(self) -> Dict[str, List[Function]]:
+        """Every function of the module by its simple name (methods and nested ones too)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for fn in self.functions.values():
+                self._by_name.setdefault(fn.name, []).append(fn)
+        return self._by_name
+
+    def owner(self, fn: Optional[Function]) -> "ModuleAnalysis":
+        """The analysis of the module `fn` is in (this one for module-level questions): rules
+        may follow a call into another module and ask about what they find there."""
+        return fn.module if fn is not None and fn.module is not None else self
 
     # -- names ---------------------------------------------------------------------------
     def qualified_name(self, expr: cst.CSTNode, fn: Optional[Function]) -> Optional[str]:
         """`boto3.client` for `b.client` after `import boto3 as b`; calls become `...()`."""
-        return names.qualified_name(self, expr, fn)
+        return names.qualified_name(self.owner(fn), expr, fn)
 
     def binding_call(self, expr: cst.CSTNode, fn: Optional[Function]) -> Optional[cst.Call]:
         """The call a name was bound to (locally or at module level), if exactly one."""
-        return names.binding_call(self, expr, fn)
+        return names.binding_call(self.owner(fn), expr, fn)
 
     def is_module_level_name(self, name: str, fn: Optional[Function]) -> bool:
-        return names.is_module_level_name(self, name, fn)
+        return names.is_module_level_name(self.owner(fn), name, fn)
 
     def instance_class(self, name: str, fn: Optional[Function]) -> Optional[str]:
-        return names.instance_class(self, name, fn)
+        return names.instance_class(self.owner(fn), name, fn)
 
     def function_named(self, name: str, fn: Optional[Function]) -> Optional[Function]:
-        """The function a name means inside `fn` (nested, module-level, or a class's __init__)."""
-        return names.function_named(self, name, fn)
+        """The function a name means inside `fn` (nested, module-level, or a class's __init__),
+        also when it is imported from another module of the project."""
+        return names.function_named(self.owner(fn), name, fn)
 
     # -- entry points and the invocation path ----------------------------------------------
     def is_powertools_handler_decorator(self, decorator: str) -> bool:
@@ -93,18 +118,23 @@ class ModuleAnalysis:
 
     def entry_params(self, fn: Function) -> Set[str]:
         """The event/context parameters of an entry point."""
-        return _entry_points.entry_params(self, fn)
+        return _entry_points.entry_params(self.owner(fn), fn)
 
     def on_path(self, fn: Function) -> bool:
-        return fn in self.path_functions
+        return fn in self.project.path
 
     def handler_label(self, fn: Function) -> Optional[str]:
-        entry = self.path_functions.get(fn)
-        return None if entry is None else f"{self.path}:{entry.function.qualname}"
+        """`path:function` of the entry point whose invocation path reaches `fn`."""
+        reached = self.project.path.get(fn)
+        return None if reached is None else function_label(reached[0].function)
+
+    def call_chain(self, fn: Function) -> List[str]:
+        """`path:function` labels from the entry point that reaches `fn` down to `fn`."""
+        return [function_label(f) for f in self.project.call_chain(fn)] if fn in self.project.path else []
 
     def entries_reaching(self, fn: Function) -> List[EntryPoint]:
-        """Every entry point whose invocation path includes `fn`."""
-        return [e for e in self.entry_points if fn in self.reachable_from(e.function)]
+        """Every entry point (of any module of the project) whose invocation path includes `fn`."""
+        return [e for e in self.project.entry_points if fn in self.reachable_from(e.function)]
 
     def settings_for(self, fn: Function) -> FunctionSettings:
         """How Lambda runs `fn`: the settings of every entry point that reaches it, combined."""
@@ -115,14 +145,15 @@ class ModuleAnalysis:
 
     # -- calls -------------------------------------------------------------------------------
     def resolve_call(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
-        """The function of this module that calling `func` inside `fn` runs, if known."""
-        return self.calls.resolve(func, fn)
+        """The function (of this module or another of the project) that calling `func`
+        inside `fn` runs, if known."""
+        return self.owner(fn).calls.resolve(func, fn)
 
     function_called = resolve_call
 
     def callees(self, fn: Function) -> Iterator[Function]:
-        """Functions of this module that `fn` calls or hands on as a callback."""
-        return self.calls.callees(fn)
+        """Functions that `fn` calls or hands on as a callback, across the project."""
+        return self.owner(fn).calls.callees(fn)
 
     def reachable_from(self, fn: Function) -> Set[Function]:
         """`fn` and every function it reaches (the invocation path below one function)."""
@@ -136,11 +167,11 @@ class ModuleAnalysis:
     # -- values --------------------------------------------------------------------------------
     def is_invariant(self, expr: object, fn: Optional[Function]) -> bool:
         """True when the value cannot depend on the event or context."""
-        return self.values.is_invariant(expr, fn)
+        return self.owner(fn).values.is_invariant(expr, fn)
 
     def is_tainted(self, expr: object, fn: Optional[Function], request_only: bool = False) -> bool:
         """True when the value derives from the event or context of an entry point."""
-        return self.values.is_tainted(expr, fn, request_only)
+        return self.owner(fn).values.is_tainted(expr, fn, request_only)
 
     def is_lazily_initialised(self, site: Site) -> bool:
         return guards.is_lazily_initialised(site)
@@ -160,6 +191,11 @@ class ModuleAnalysis:
 
     def resolve_positions(self, nodes: Iterable[cst.CSTNode]) -> None:
         self.layout.resolve_positions(nodes)
+
+
+def function_label(fn: Function) -> str:
+    """`src/db.py:get_connection`: where a function is, as findings show it."""
+    return f"{fn.module.path}:{fn.qualname}" if fn.module is not None else fn.qualname
 
 
 def _named_handlers(named: NamedHandlers) -> Mapping[str, NamedHandler]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import names
-from lambdalint.analysis.model import EntryPoint, Function
+from lambdalint.analysis.model import Function
 from lambdalint.analysis.nodes import callable_references
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -16,20 +16,48 @@ CallSite = Tuple[Function, Optional["cst.Call"]]  # (caller, call); None: handed
 
 
 class CallGraph:
-    """Calls between the functions of one module, resolved once and remembered."""
+    """Calls made by the functions of one module, resolved once and remembered; calls into
+    other modules of the project are resolved through `ProjectAnalysis`."""
 
     def __init__(self, analysis: "ModuleAnalysis") -> None:
         self.analysis = analysis
         self._module_value_functions: Dict[str, List[Function]] = {}
         self._reach: Dict[int, Set[Function]] = {}
-        self._call_index: Optional[Dict[Function, List[CallSite]]] = None
+
+    def _of(self, fn: Function) -> "CallGraph":
+        """The call graph of `fn`'s own module (local names are looked up there)."""
+        return fn.module.calls if fn.module is not None and fn.module is not self.analysis else self
 
     # -- resolving one call --------------------------------------------------------------
     def resolve(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
-        """The function of this module that calling `func` inside `fn` runs, if known."""
+        """The function that calling `func` inside `fn` runs, if known: in this module, or
+        imported from another module of the project."""
+        own = self._of(fn)
+        if own is not self:
+            return own.resolve(func, fn)
         if isinstance(func, cst.Name):
             return names.function_named(self.analysis, func.value, fn)
-        return self._resolve_attribute(func, fn)
+        return self._resolve_attribute(func, fn) or self._resolve_in_project(func, fn)
+
+    def _resolve_in_project(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+        """`db.get_connection`, `Service.create`, `service.run`, `self.inherited()`,
+        `super().run()` where the module, class or object comes from another module."""
+        project = self.analysis.project
+        if project.layout is None or not isinstance(func, cst.Attribute):
+            return None
+        method = func.attr.value
+        if isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            cls = project.class_of(fn)
+            return project.method(cls, method) if cls is not None else None
+        if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) \
+                and func.value.func.value == "super":
+            cls = project.class_of(fn)
+            for base in project.bases(cls) if cls is not None else ():
+                found = project.method(base, method)
+                if found is not None:
+                    return found
+            return None
+        return project.as_function(project.called(func, fn, self.analysis))
 
     def _resolve_attribute(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
         analysis = self.analysis
@@ -61,7 +89,8 @@ class CallGraph:
         return None
 
     def method(self, cls: str, method: str) -> Optional[Function]:
-        """`cls.method`, looked up through the class's bases in this module."""
+        """`cls.method`, looked up through the class's bases in this module (imported bases:
+        `_resolve_in_project`)."""
         analysis = self.analysis
         seen: Set[str] = set()
         todo = [cls]
@@ -79,17 +108,28 @@ class CallGraph:
 
     # -- what a function runs --------------------------------------------------------------
     def callees(self, fn: Function) -> Iterator[Function]:
-        """Functions of this module that `fn` calls or hands on as a callback."""
+        """Functions that `fn` calls or hands on as a callback, in any module of the project."""
+        own = self._of(fn)
+        if own is not self:
+            yield from own.callees(fn)
+            return
         analysis = self.analysis
         for child in fn.children:
             if child.name in fn.referenced:
                 yield child
         for site in fn.iter(cst.Call):
-            target = self.resolve(site.node.func, fn)
+            func = site.node.func
+            target = self.resolve(func, fn)
             if target is not None:
                 yield target
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                    and func.value.value in ("self", "cls"):
+                # A base class's template method: `self.step()` runs the subclasses' `step`.
+                cls = analysis.project.class_of(fn)
+                if cls is not None:
+                    yield from analysis.project.overrides(cls, func.attr.value)
         for name in fn.referenced:
-            if name in analysis.classes:
+            if name in analysis.classes or names.imports_a_class(analysis, name, fn):
                 continue  # `Cls.method` / `isinstance(x, Cls)` do not run `Cls.__init__`
             target = names.function_named(analysis, name, fn)
             if target is not None:
@@ -128,47 +168,30 @@ class CallGraph:
                 if current in reached or (current.cached and current is not fn):
                     continue
                 reached.add(current)
-                todo.extend(self.callees(current))
+                todo.extend(self._of(current).callees(current))
             self._reach[key] = reached
         return self._reach[key]
 
-    def invocation_path(self, entry_points: List[EntryPoint]) -> Dict[Function, EntryPoint]:
-        """Every function on some entry point's path, with the first entry point reaching it."""
-        reached: Dict[Function, EntryPoint] = {}
-        for entry in entry_points:
-            todo = [entry.function]
-            while todo:
-                fn = todo.pop()
-                if fn in reached or (fn.cached and fn is not entry.function):
-                    continue
-                reached[fn] = entry
-                todo.extend(self.callees(fn))
-        return reached
-
     # -- who calls a function ----------------------------------------------------------------
     def call_sites(self, target: Function) -> Iterator[CallSite]:
-        """Where `target` is called on the invocation path: (caller, call); the call is
-        None where `target` is only handed on (a callback)."""
-        if self._call_index is None:
-            self._call_index = self._index_call_sites()
-        return iter(self._call_index.get(target, ()))
+        """Where `target` is called on the invocation path, in any module: (caller, call);
+        the call is None where `target` is only handed on (a callback)."""
+        return self.analysis.project.call_sites(target)
 
-    def _index_call_sites(self) -> Dict[Function, List[CallSite]]:
-        """Every call site on the path by callee, built once: parameter invariance and
-        taint ask for the callers of each helper, along chains of helpers."""
-        by_name: Dict[str, List[Function]] = {}
-        for fn in self.analysis.functions.values():
-            by_name.setdefault(fn.name, []).append(fn)
-        index: Dict[Function, List[CallSite]] = {}
-        for caller in self.analysis.path_functions:
-            called: Set[Function] = set()
-            for site in caller.iter(cst.Call):
-                target = self.resolve(site.node.func, caller)
-                if target is not None:
-                    called.add(target)
-                    index.setdefault(target, []).append((caller, site.node))
-            for name in caller.referenced:
-                for target in by_name.get(name, ()):
-                    if target not in called:
-                        index.setdefault(target, []).append((caller, None))
-        return index
+    def calls_made(self, caller: Function) -> Iterator[Tuple[Function, Optional["cst.Call"]]]:
+        """(callee, call) for each function `caller` calls, and (callee, None) for each it
+        hands on by name (a callback)."""
+        analysis = self.analysis
+        called: Set[Function] = set()
+        for site in caller.iter(cst.Call):
+            target = self.resolve(site.node.func, caller)
+            if target is not None:
+                called.add(target)
+                yield target, site.node
+        for name in caller.referenced:
+            for target in analysis.functions_by_name().get(name, ()):
+                if target not in called:
+                    yield target, None
+            imported = names.function_named(analysis, name, caller) if name in analysis.aliases else None
+            if imported is not None and imported not in called and imported.module is not analysis:
+                yield imported, None

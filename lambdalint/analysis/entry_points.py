@@ -61,7 +61,7 @@ def find_entry_points(analysis: "ModuleAnalysis", named: Mapping[str, NamedHandl
         fn = _instance_call(analysis, name)
         if fn is not None and len(fn.positional_params()) >= 2:
             add(fn, "class instance")
-    mangum = _has_mangum(analysis)
+    mangum = analysis.project.has_mangum
     for fn in analysis.functions.values():
         framework = _framework_entry(analysis, fn, mangum)
         if framework is not None:
@@ -86,8 +86,9 @@ def _configured_phases(analysis: "ModuleAnalysis", fn: Function, settings: Funct
     return dataclasses.replace(settings, **changes) if changes else settings
 
 
-def _has_mangum(analysis: "ModuleAnalysis") -> bool:
-    """A module-level `handler = Mangum(app)`: the app's routes run per invocation."""
+def has_mangum(analysis: "ModuleAnalysis") -> bool:
+    """A module-level `handler = Mangum(app)`: the app's routes run per invocation (the app
+    may be defined, and its routes registered, in other modules of the project)."""
     return any(
         isinstance(v, cst.Call) and analysis.qualified_name(v.func, None) in catalog.MANGUM
         for values in analysis.module_bindings.values() for v in values

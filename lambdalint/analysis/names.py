@@ -40,7 +40,7 @@ def qualified_name(analysis: "ModuleAnalysis", expr: cst.CSTNode, fn: Optional[F
                 return qualified_name(analysis, values[0], scope, depth + 1)
             return None
         if name in analysis.aliases:
-            return analysis.aliases[name]
+            return analysis.project.expand(analysis.aliases[name], analysis)
         call = single_call(analysis, name)
         if call is not None and name not in analysis.rebound_globals:
             return qualified_name(analysis, call, None, depth + 1)
@@ -101,7 +101,21 @@ def function_named(analysis: "ModuleAnalysis", name: str, fn: Optional[Function]
         return analysis.module_functions[name]
     if name in analysis.classes:
         return analysis.functions.get(f"{name}.__init__")
-    return None
+    return analysis.project.as_function(imported_symbol(analysis, name))
+
+
+def imported_symbol(analysis: "ModuleAnalysis", name: str):
+    """What a module-level name imported from another project module is (a function,
+    class, instance or module: `lambdalint.analysis.project`), else None."""
+    if name not in analysis.aliases or analysis.project.layout is None:
+        return None
+    return analysis.project.lookup(analysis.aliases[name], analysis)
+
+
+def imports_a_class(analysis: "ModuleAnalysis", name: str, fn: Optional[Function]) -> bool:
+    from lambdalint.analysis.project import ClassRef
+
+    return binding_scope(name, fn) is None and isinstance(imported_symbol(analysis, name), ClassRef)
 
 
 def instance_class(analysis: "ModuleAnalysis", name: str, fn: Optional[Function]) -> Optional[str]:

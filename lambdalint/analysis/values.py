@@ -29,6 +29,11 @@ def _positional_index(fn: Function, name: str) -> int:
     return index
 
 
+def _values_of(fn: Function, default: "Values") -> "Values":
+    """The values of `fn`'s own module: a caller in another module is judged there."""
+    return fn.module.values if fn.module is not None else default
+
+
 class Values:
     def __init__(self, analysis: "ModuleAnalysis") -> None:
         self.analysis = analysis
@@ -113,6 +118,8 @@ class Values:
                 return analysis.is_module_level_name(name, fn)
             if qn is not None and qn.split(".")[-1][:1].isupper():
                 return True
+            if analysis.is_module_level_name(name, fn) and analysis.function_named(name, fn) is not None:
+                return True  # a function or class imported from another module of the project
         return False
 
     def _name_invariant(self, name: str, fn: Optional[Function], active: Active) -> bool:
@@ -174,7 +181,7 @@ class Values:
                 default = param_default(fn.node, name)
                 if default is None or not self.is_invariant(default, None, active):
                     return False
-            elif not self.is_invariant(arg, caller, active):
+            elif not _values_of(caller, self).is_invariant(arg, caller, active):
                 return False
         return True
 
@@ -252,7 +259,7 @@ class Values:
         try:
             result = any(
                 call is not None and argument(call, index, name) is not None
-                and self.is_tainted(argument(call, index, name), caller, request_only, active)
+                and _values_of(caller, self).is_tainted(argument(call, index, name), caller, request_only, active)
                 for caller, call in self.analysis.call_sites(fn)
             )
         finally:

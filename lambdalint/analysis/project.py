@@ -1,0 +1,278 @@
+"""Modules analysed together: imports followed across the project, one invocation path.
+
+A `ProjectAnalysis` holds the `ModuleAnalysis` of every module of a group that import one
+another (the pipeline makes the groups, see `lambdalint.project`).  It is built in two
+steps: each module is collected on its own (`add`), then `link` resolves what needs the
+others — decorators and app objects imported from another module, entry points, and the
+invocation path, which crosses module boundaries with calls of imported functions,
+classes, module-level instances, static and class methods, inherited methods and the
+overrides a base class's template method reaches through `self`.
+
+Names are resolved symbolically: `services.db.get_connection` is the module that
+`services.db` means to the importing file (see `SourceLayout.resolve`), then the name in
+it; re-exports through `__init__.py` and aliases are followed, cycles are cut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple, Union
+
+from lambdalint._lazy import cst
+from lambdalint.analysis.model import EntryPoint, Function
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lambdalint.analysis import ModuleAnalysis
+    from lambdalint.project.layout import SourceLayout
+
+MAX_DEPTH = 12  # re-exports and aliases followed before giving up
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    module: "ModuleAnalysis"
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    module: "ModuleAnalysis"
+    qualname: str
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    cls: ClassRef
+
+
+Symbol = Union[Function, ModuleRef, ClassRef, InstanceRef]
+
+
+class ProjectAnalysis:
+    def __init__(self, layout: Optional["SourceLayout"] = None) -> None:
+        self.layout = layout
+        self.modules: Dict[str, "ModuleAnalysis"] = {}  # real path -> analysis
+        self.entry_points: List[EntryPoint] = []
+        # Every function on some entry point's path -> (the first entry point reaching it,
+        # the function it was reached from): the call chain, walked back.
+        self.path: Dict[Function, Tuple[EntryPoint, Optional[Function]]] = {}
+        self._subclasses: Optional[Dict[ClassRef, List[ClassRef]]] = None
+        self._bases: Dict[ClassRef, List[ClassRef]] = {}
+        self._call_index: Optional[Dict[Function, List[Tuple[Function, Optional[cst.Call]]]]] = None
+        self.has_mangum = False
+
+    def add(self, analysis: "ModuleAnalysis") -> None:
+        self.modules[analysis.real_path] = analysis
+
+    def link(self) -> None:
+        """Resolve what needs the other modules: decorators, entry points, the path."""
+        from lambdalint.analysis import entry_points, names
+
+        for analysis in self.modules.values():
+            for fn in analysis.functions.values():
+                fn.decorators = [names.decorator_name(analysis, d.decorator, fn.parent) for d in fn.node.decorators]
+        self.has_mangum = any(entry_points.has_mangum(a) for a in self.modules.values())
+        for analysis in self.modules.values():
+            analysis.entry_points = entry_points.find_entry_points(analysis, analysis.named)
+            self.entry_points.extend(analysis.entry_points)
+        self.path = self._invocation_path()
+        for analysis in self.modules.values():
+            analysis.path_functions = {}
+        for fn, (entry, _) in self.path.items():
+            fn.module.path_functions[fn] = entry  # type: ignore[union-attr]
+
+    # -- the invocation path -------------------------------------------------------------
+    def _invocation_path(self) -> Dict[Function, Tuple[EntryPoint, Optional[Function]]]:
+        """Breadth first from every entry point, so each chain is a shortest one."""
+        reached: Dict[Function, Tuple[EntryPoint, Optional[Function]]] = {}
+        for entry in self.entry_points:
+            todo: List[Tuple[Function, Optional[Function]]] = [(entry.function, None)]
+            while todo:
+                following: List[Tuple[Function, Optional[Function]]] = []
+                for fn, caller in todo:
+                    if fn in reached or (fn.cached and fn is not entry.function):
+                        continue
+                    reached[fn] = (entry, caller)
+                    following.extend((callee, fn) for callee in fn.module.calls.callees(fn))  # type: ignore[union-attr]
+                todo = following
+        return reached
+
+    def call_sites(self, target: Function) -> Iterator[Tuple[Function, Optional[cst.Call]]]:
+        """Where `target` is called on the invocation path, in any module: (caller, call);
+        the call is None where `target` is only handed on (a callback)."""
+        if self._call_index is None:
+            self._call_index = self._index_call_sites()
+        return iter(self._call_index.get(target, ()))
+
+    def _index_call_sites(self) -> Dict[Function, List[Tuple[Function, Optional[cst.Call]]]]:
+        """Every call site on the path by callee, built once: parameter invariance and
+        taint ask for the callers of each helper, along chains of helpers."""
+        index: Dict[Function, List[Tuple[Function, Optional[cst.Call]]]] = {}
+        for caller in self.path:
+            for target, call in caller.module.calls.calls_made(caller):  # type: ignore[union-attr]
+                index.setdefault(target, []).append((caller, call))
+        return index
+
+    def call_chain(self, fn: Function) -> List[Function]:
+        """The functions from the entry point that reaches `fn` down to `fn`."""
+        chain: List[Function] = []
+        current: Optional[Function] = fn
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self.path[current][1] if current in self.path else None
+        return list(reversed(chain))
+
+    # -- symbols -----------------------------------------------------------------------------
+    def lookup(self, qualified: str, importer: "ModuleAnalysis", depth: int = 0) -> Optional[Symbol]:
+        """What a qualified name (as `names.qualified_name` writes it, `()` for calls)
+        means in the project, seen from `importer`; None for third-party names."""
+        if self.layout is None or depth > MAX_DEPTH or not qualified:
+            return None
+        found = self.layout.resolve_prefix(qualified, importer.real_path)
+        if found is None:
+            return None
+        path, rest = found
+        module = self.modules.get(path)
+        if module is None:
+            return None  # a project module outside this group: not analysed
+        symbol: Optional[Symbol] = ModuleRef(module)
+        for segment in rest.split(".") if rest else ():
+            called = segment.endswith("()")
+            symbol = self.attribute(symbol, segment[:-2] if called else segment, depth)  # type: ignore[arg-type]
+            if symbol is not None and called:
+                symbol = InstanceRef(symbol) if isinstance(symbol, ClassRef) else None
+            if symbol is None:
+                return None
+        return symbol
+
+    def attribute(self, symbol: Symbol, name: str, depth: int = 0) -> Optional[Symbol]:
+        if isinstance(symbol, ModuleRef):
+            return self.module_attribute(symbol.module, name, depth)
+        if isinstance(symbol, ClassRef):
+            nested = f"{symbol.qualname}.{name}"
+            if nested in symbol.module.classes:
+                return ClassRef(symbol.module, nested)
+            return self.method(symbol, name)
+        if isinstance(symbol, InstanceRef):
+            return self.method(symbol.cls, name)
+        return None
+
+    def module_attribute(self, module: "ModuleAnalysis", name: str, depth: int = 0) -> Optional[Symbol]:
+        """A module-level name of `module`: a function, class, instance, or what it imports."""
+        from lambdalint.analysis import names
+
+        if name in module.module_functions:
+            return module.module_functions[name]
+        if name in module.classes:
+            return ClassRef(module, name)
+        if name in module.aliases:
+            return self.lookup(module.aliases[name], module, depth + 1)
+        call = names.single_call(module, name)
+        if call is not None and name not in module.rebound_globals:
+            made = self.called(call.func, None, module, depth + 1)
+            return InstanceRef(made) if isinstance(made, ClassRef) else None
+        if module.real_path.endswith("__init__.py") and self.layout is not None:
+            submodule = self.layout.resolve("." + name, module.real_path)
+            if submodule is not None and submodule in self.modules:
+                return ModuleRef(self.modules[submodule])
+        return None
+
+    def called(self, func: cst.BaseExpression, fn: Optional[Function], module: "ModuleAnalysis",
+               depth: int = 0) -> Optional[Symbol]:
+        """What the callee expression of a call names: a class, a function, ..."""
+        if isinstance(func, cst.Name) and func.value in module.classes:
+            return ClassRef(module, func.value)
+        qualified = module.qualified_name(func, fn)
+        return self.lookup(qualified, module, depth) if qualified else None
+
+    # -- classes -------------------------------------------------------------------------------
+    def bases(self, cls: ClassRef) -> List[ClassRef]:
+        if cls not in self._bases:
+            self._bases[cls] = []  # guards a class that names itself
+            node = cls.module.classes.get(cls.qualname)
+            found: List[ClassRef] = []
+            for base in node.bases if node is not None else ():
+                symbol = self.called(base.value, None, cls.module)
+                if isinstance(symbol, ClassRef) and symbol != cls:
+                    found.append(symbol)
+            self._bases[cls] = found
+        return self._bases[cls]
+
+    def mro(self, cls: ClassRef) -> Iterator[ClassRef]:
+        seen: Set[ClassRef] = set()
+        todo = [cls]
+        while todo:
+            current = todo.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            yield current
+            todo.extend(self.bases(current))
+
+    def method(self, cls: ClassRef, name: str) -> Optional[Function]:
+        """`cls.name` through the class's bases, in this module and imported ones."""
+        for current in self.mro(cls):
+            fn = current.module.functions.get(f"{current.qualname}.{name}")
+            if fn is not None:
+                return fn
+        return None
+
+    def overrides(self, cls: ClassRef, name: str) -> Iterator[Function]:
+        """`name` as the subclasses of `cls` define it: `self.name()` in a base class's
+        template method may run any of them."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for analysis in self.modules.values():
+                for qualname in analysis.classes:
+                    sub = ClassRef(analysis, qualname)
+                    for base in self.bases(sub):
+                        self._subclasses.setdefault(base, []).append(sub)
+        seen: Set[ClassRef] = set()
+        todo = list(self._subclasses.get(cls, ()))
+        while todo:
+            sub = todo.pop()
+            if sub in seen:
+                continue
+            seen.add(sub)
+            fn = sub.module.functions.get(f"{sub.qualname}.{name}")
+            if fn is not None:
+                yield fn
+            todo.extend(self._subclasses.get(sub, ()))
+
+    def class_of(self, fn: Function) -> Optional[ClassRef]:
+        owner = fn.owning_method()
+        return ClassRef(owner.module, owner.cls) if owner is not None and owner.cls and owner.module else None
+
+    def as_function(self, symbol: Optional[Symbol]) -> Optional[Function]:
+        """The function that calling `symbol` runs: itself, or a class's `__init__`."""
+        if isinstance(symbol, Function):
+            return symbol
+        if isinstance(symbol, ClassRef):
+            return self.method(symbol, "__init__")
+        if isinstance(symbol, InstanceRef):
+            return self.method(symbol.cls, "__call__")
+        return None
+
+    def expand(self, qualified: str, importer: "ModuleAnalysis", depth: int = 0) -> str:
+        """`app.api.app` -> `aws_lambda_powertools.event_handler.APIGatewayRestResolver()`
+        when the project module `app.api` binds `app` once to that call: what an imported
+        app or client object is, for frameworks and library tables."""
+        from lambdalint.analysis import names
+
+        if self.layout is None or depth > MAX_DEPTH:
+            return qualified
+        found = self.layout.resolve_prefix(qualified, importer.real_path)
+        if found is None or not found[1] or found[0] not in self.modules:
+            return qualified
+        module, rest = self.modules[found[0]], found[1]
+        head, _, tail = rest.partition(".")
+        if head in module.aliases:
+            inner = self.expand(module.aliases[head], module, depth + 1)
+        else:
+            call = names.single_call(module, head)
+            if call is None or head in module.rebound_globals or head in module.classes:
+                return qualified
+            made = module.qualified_name(call, None)
+            if made is None:
+                return qualified
+            inner = self.expand(made, module, depth + 1)
+        return f"{inner}.{tail}" if tail else inner

@@ -1,0 +1,126 @@
+"""Where a project's modules are: the source roots imports resolve against.
+
+The roots are the project root, its `src/`, each template function's code directory
+(`CodeUri`, a Serverless service), each layer's `python/` directory, and `source-roots`.
+An absolute import is resolved against the importing file's own roots first — its
+directory, then the roots that contain it, deepest first — because repositories with many
+Lambda functions often hold same-named modules (`utils.py` in every function), and a
+name-only match would pick another function's copy.  Then the layers and the other roots.
+
+Only files inside the project are ever returned: third-party packages (installed, or
+vendored beside a `*.dist-info` directory) and paths that lead out of the project through
+`..` or symbolic links are not followed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+class SourceLayout:
+    def __init__(self, root: str, code_roots: Iterable[str] = (), layer_roots: Iterable[str] = (),
+                 extra_roots: Iterable[str] = ()) -> None:
+        self.root = os.path.realpath(root)
+        candidates = [self.root, os.path.join(self.root, "src"), *code_roots, *extra_roots]
+        self.roots = self._existing(candidates)  # where a file's own modules may live
+        self.layer_roots = self._existing(layer_roots)
+        self._module_file: Dict[Tuple[str, str], Optional[str]] = {}
+        self._vendored: Dict[str, bool] = {}
+
+    def _existing(self, directories: Iterable[str]) -> List[str]:
+        out: List[str] = []
+        for directory in directories:
+            real = os.path.realpath(directory)
+            if os.path.isdir(real) and _inside(real, self.root) and real not in out:
+                out.append(real)
+        return out
+
+    def contains(self, path: str) -> bool:
+        return _inside(os.path.realpath(path), self.root)
+
+    def roots_for(self, importer: str) -> List[str]:
+        """The directories an absolute import in `importer` is looked up in, in order."""
+        directory = os.path.dirname(os.path.realpath(importer))
+        own = sorted((r for r in self.roots if _inside(directory, r)), key=len, reverse=True)
+        rest = [r for r in self.roots if r not in own]
+        ordered: List[str] = []
+        for candidate in (directory, *own, *self.layer_roots, *rest):
+            if candidate not in ordered and _inside(candidate, self.root):
+                ordered.append(candidate)
+        return ordered
+
+    def module_file(self, base: str, dotted: str) -> Optional[str]:
+        """`base/a/b.py` or `base/a/b/__init__.py` for `a.b`, if it is a project file."""
+        key = (base, dotted)
+        if key not in self._module_file:
+            self._module_file[key] = self._find(base, dotted)
+        return self._module_file[key]
+
+    def _find(self, base: str, dotted: str) -> Optional[str]:
+        parts = [p for p in dotted.split(".") if p]
+        if not parts or not all(p.isidentifier() for p in parts):
+            return None
+        stem = os.path.join(base, *parts)
+        for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+            if os.path.isfile(candidate):
+                real = os.path.realpath(candidate)
+                if _inside(real, self.root) and not self._is_vendored(os.path.join(base, parts[0])):
+                    return real
+        return None
+
+    def _is_vendored(self, top: str) -> bool:
+        """A top-level package installed into the tree (`pip install -t .`): its directory
+        has `<name>-<version>.dist-info` (or `.egg-info`) beside it."""
+        if top not in self._vendored:
+            parent, name = os.path.split(top)
+            prefix = name.lower().replace("-", "_") + "-"
+            try:
+                entries = os.listdir(parent)
+            except OSError:
+                entries = []
+            self._vendored[top] = any(
+                entry.lower().replace("-", "_").startswith(prefix) and entry.endswith((".dist-info", ".egg-info"))
+                for entry in entries)
+        return self._vendored[top]
+
+    def resolve(self, dotted: str, importer: str) -> Optional[str]:
+        """The project file module `dotted` means in `importer`; leading dots are a relative
+        import (`..models` from `pkg/api/x.py` is `pkg/models`)."""
+        level = len(dotted) - len(dotted.lstrip("."))
+        name = dotted[level:]
+        if level:
+            base = os.path.dirname(os.path.realpath(importer))
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            if not name:  # `from . import x` names the package itself
+                init = os.path.join(base, "__init__.py")
+                return os.path.realpath(init) if os.path.isfile(init) and self.contains(init) else None
+            return self.module_file(base, name)
+        for base in self.roots_for(importer):
+            found = self.module_file(base, name)
+            if found is not None:
+                return found
+        return None
+
+    def resolve_prefix(self, dotted: str, importer: str) -> Optional[Tuple[str, str]]:
+        """The longest leading part of `dotted` that is a project module, as (file, the
+        rest): `services.db.get_connection` -> (`services/db.py`, `get_connection`)."""
+        level = len(dotted) - len(dotted.lstrip("."))
+        parts = dotted[level:].split(".") if dotted[level:] else []
+        for cut in range(len(parts), -1, -1):
+            if cut == 0 and not level:
+                break
+            found = self.resolve("." * level + ".".join(parts[:cut]), importer)
+            if found is not None:
+                return found, ".".join(parts[cut:])
+        return None
+
+
+def code_roots_of(refs: Sequence[object]) -> List[str]:
+    """The code directories template functions name (CodeUri, Serverless service, CDK asset)."""
+    return sorted({ref.code_dir for ref in refs if getattr(ref, "code_dir", None)})
