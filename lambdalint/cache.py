@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import time
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from lambdalint import __version__
 from lambdalint.files import replace_atomically
@@ -26,7 +26,7 @@ from lambdalint.model import FileError, FileReport, Finding, Fix
 
 CACHE_DIR_ENV = "LAMBDALINT_CACHE_DIR"
 DEFAULT_DIR_NAME = ".lambdalint_cache"
-_FORMAT = 1  # bump when the entry layout changes
+_FORMAT = 2  # bump when the entry or index layout changes
 _RACY_NS = 2_000_000_000
 
 
@@ -91,10 +91,8 @@ class ResultCache:
         self._settings = json.dumps(settings, sort_keys=True, default=repr).encode()
         self._options = options
         self._prepared = False
-        # The stat index: (display path, real path) -> [mtime_ns, size, inode, verdict], the
-        # verdict being "" (no entry point: nothing to report) or the entry's key.  Files
-        # whose stat matches are not even read (ruff does the same).  One per settings and
-        # entry-point table, since both decide the verdict.
+        # The stat index: absolute path -> [mtime_ns, size, inode, facts] (see `facts`).  One
+        # per settings and entry-point table, since both decide the facts.
         table = json.dumps(_stable(options.entry_points), sort_keys=True).encode()
         self._index_path = os.path.join(
             self.directory, f"index-{hashlib.sha256(self._settings + table).hexdigest()[:24]}.json")
@@ -102,38 +100,59 @@ class ResultCache:
         self._index_updates: dict = {}
         self._now_ns = time.time_ns()
 
-    def key(self, real_path: str, display_path: str, data: bytes) -> str:
+    def unit_key(self, members: Sequence[Tuple[str, str]], digests: Sequence[str]) -> str:
+        """The key of a unit's results: the settings, the source layout, and each member's
+        path, named entry points and content.  Editing any member (a helper module) changes
+        the results of every linted file of the unit."""
         digest = hashlib.sha256(self._settings)
-        extra = {"path": display_path, "entry_points": _stable(self._options.entry_points_for(display_path))}
-        digest.update(json.dumps(extra, sort_keys=True).encode())
-        digest.update(b"\0")
-        digest.update(data)
+        layout = self._options.layout
+        roots = [layout.root, layout.roots, layout.layer_roots] if layout is not None else []
+        digest.update(json.dumps(roots).encode())
+        for (real, shown), content in zip(members, digests):
+            extra = {"path": shown, "real": os.path.realpath(real), "content": content,
+                     "entry_points": _stable(self._options.entry_points_for(real))}
+            digest.update(json.dumps(extra, sort_keys=True).encode())
         return digest.hexdigest()
 
+    @staticmethod
+    def content_digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    @staticmethod
+    def member_key(unit_key: str, real_path: str) -> str:
+        return hashlib.sha256(f"{unit_key}\0{os.path.realpath(real_path)}".encode()).hexdigest()
+
     # -- the stat index --------------------------------------------------------------------
-    def known(self, real_path: str, display_path: str) -> Tuple[Optional[list], Optional[str]]:
-        """(stat signature, verdict recorded for exactly this signature, or None)."""
+    def facts(self, path: str) -> Tuple[Optional[list], dict]:
+        """(stat signature, what was learnt about the file at exactly this signature).
+
+        Facts: `digest` (of its bytes), `entry` (the entry-point pre-pass), `imports` (the
+        modules its text imports), `light` ("" or "empty" once a syntax check found nothing
+        to report).  A file whose stat matches is not even read again (ruff does the same)."""
         try:
-            st = os.stat(real_path)
+            st = os.stat(path)
         except OSError:
-            return None, None
+            return None, {}
         signature = [st.st_mtime_ns, st.st_size, st.st_ino]
         if self._index is None:
             self._index = self._load_index()
-        row = self._index.get(_index_name(real_path, display_path))
-        if isinstance(row, list) and len(row) == 4 and row[:3] == signature and isinstance(row[3], str):
+        name = os.path.abspath(path)
+        row = self._index_updates.get(name) or self._index.get(name)
+        if isinstance(row, list) and len(row) == 4 and row[:3] == signature and isinstance(row[3], dict):
             return signature, row[3]
-        return signature, None
+        return signature, {}
 
-    def remember(self, real_path: str, display_path: str, signature: Optional[list], verdict: str) -> None:
+    def remember(self, path: str, signature: Optional[list], **facts) -> None:
+        """Record facts about the file as it was at `signature` (merged with what is known)."""
         # A file modified in the last seconds may change again within the file system's
         # timestamp granularity without changing its stat ("racy git"): not trusted.
         if signature is None or signature[0] > self._now_ns - _RACY_NS:
             return
-        row = [*signature, verdict]
-        name = _index_name(real_path, display_path)
-        if self._index is None or self._index.get(name) != row:
-            self._index_updates[name] = row
+        name = os.path.abspath(path)
+        _, known = self.facts(path)
+        merged = {**known, **facts}
+        if self._index is None or self._index.get(name) != [*signature, merged]:
+            self._index_updates[name] = [*signature, merged]
 
     def save(self) -> None:
         """Write the stat index (merged with what another run may have written meanwhile)."""
@@ -196,10 +215,6 @@ class ResultCache:
                         f.write(text)
                 except OSError:
                     pass  # another run created it first
-
-
-def _index_name(real_path: str, display_path: str) -> str:
-    return f"{display_path}\0{os.path.abspath(real_path)}"
 
 
 def _report_to_json(report: FileReport) -> dict:

@@ -175,6 +175,8 @@ def _show_handlers(project) -> int:
             continue
         settings = f"; {item.settings}" if item.settings else ""
         sys.stdout.write(f"{item.path}:{item.line}: {item.function}  ({item.origin}{settings})\n")
+        for label in item.reaches:
+            sys.stdout.write(f"    reaches {label}\n")
     for error in project.templates.errors:
         sys.stdout.write(f"{project.display(error.path)}: error: {error.message}\n")
     return EXIT_OK

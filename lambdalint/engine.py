@@ -41,6 +41,7 @@ class Options:
     # Compute each finding's fix diff (`fix.diff`): only the JSON and SARIF outputs show it;
     # it costs a transform and code generation per fix.
     fix_diffs: bool = True
+    layout: object = None  # the project's SourceLayout (lambdalint.project.layout)
 
     def selected_rules(self) -> List[Type[Rule]]:
         # Resolved on first use: importing the rules imports libcst, which files without
@@ -104,34 +105,40 @@ class Unit:
             cached = self._parsed[real] = (text, module, error)
         return cached[1], cached[2]
 
-    def lint(self, wanted: Sequence[str]) -> Dict[str, LintResult]:
-        """A LintResult for each real path in `wanted`, with the whole unit in view."""
+    def analyse(self) -> Tuple[object, Dict[str, object], Dict[str, LintResult]]:
+        """(the linked ProjectAnalysis, each member's ModuleAnalysis, results for the members
+        that could not be analysed) by real path."""
         from lambdalint.analysis import ModuleAnalysis, ProjectAnalysis
 
         config = self.options.config
-        results: Dict[str, LintResult] = {}
+        failed: Dict[str, LintResult] = {}
         project = ProjectAnalysis(self.layout)
         analyses = {}
         for real, (shown, text) in self.members.items():
             module, error = self._parse(real)
             if error is not None:
-                results[real] = LintResult([], [error])
+                failed[real] = LintResult([], [error])
                 continue
             try:
                 analyses[real] = ModuleAnalysis(module, shown, config, self.options.entry_points_for(real),
                                                 project=project, real_path=real)
             except RecursionError:
-                results[real] = LintResult([], [FileError(shown, "too deeply nested to analyse (recursion limit)")], module)
+                failed[real] = LintResult([], [FileError(shown, "too deeply nested to analyse (recursion limit)")], module)
             except Exception as exc:  # a bug in the shared analysis: this file only
-                results[real] = LintResult([], [FileError(shown, internal_error("the analysis", exc))], module)
+                failed[real] = LintResult([], [FileError(shown, internal_error("the analysis", exc))], module)
         try:
             project.link()
         except Exception as exc:  # a bug in linking: every file of the unit says so
             for real, analysis in analyses.items():
                 message = "too deeply nested to analyse (recursion limit)" if isinstance(exc, RecursionError) \
                     else internal_error("the analysis", exc)
-                results[real] = LintResult([], [FileError(analysis.path, message)], analysis.module)
+                failed[real] = LintResult([], [FileError(analysis.path, message)], analysis.module)
             analyses = {}
+        return project, analyses, failed
+
+    def lint(self, wanted: Sequence[str]) -> Dict[str, LintResult]:
+        """A LintResult for each real path in `wanted`, with the whole unit in view."""
+        _, analyses, results = self.analyse()
         for real, analysis in analyses.items():
             if real in wanted:
                 results[real] = _run_rules(analysis, self.members[real][1], self.options)

@@ -76,9 +76,9 @@ class LambdaLintChecker:
             raise ExecutionError(f"lambdalint configuration error: {exc}") from None
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
-        from lambdalint.engine import lint_text
+        from lambdalint.pipeline import lint_file
 
-        result = lint_text("".join(self.lines), self.filename, _project(self.config_file, self.paths).options)
+        result = lint_file(_project(self.config_file, self.paths), self.filename, "".join(self.lines))
         for error in result.errors:
             # flake8 reports syntax errors itself (E999); these are LibCST-only failures.
             sys.stderr.write(f"lambdalint: {error.path}: {error.message}\n")

@@ -117,6 +117,8 @@ def write_text(result: RunResult, out: TextIO) -> None:
         console.print(
             f"[bold]{escape(f.path)}:{f.line}:{f.column}:[/] [bold red]{f.code}[/] {escape(f.message)}"
         )
+        if crosses_files(f):
+            console.print(f"  [magenta]via[/] {escape(' → '.join(f.call_chain))}")
         src = _source_line(f, lines)
         if src:
             gutter = str(f.line)
@@ -323,6 +325,23 @@ def _read_text(path: str) -> Optional[str]:
         return None
 
 
+def crosses_files(finding: Finding) -> bool:
+    """The construct is outside the entry point's file: the call chain says how it is reached."""
+    return bool(finding.call_chain) and finding.call_chain[0].rpartition(":")[0] != finding.path
+
+
+def _sarif_code_flow(finding: Finding) -> dict:
+    """The call chain from the entry point to the function holding the construct."""
+    steps = []
+    for label in finding.call_chain:
+        path, _, function = label.rpartition(":")
+        steps.append({"location": {
+            "physicalLocation": {"artifactLocation": _artifact_location(path)},
+            "message": {"text": f"calls {function}" if steps else f"entry point {function}"},
+        }})
+    return {"threadFlows": [{"locations": steps}]}
+
+
 def write_sarif(result: RunResult, out: TextIO) -> None:
     from lambdalint.registry import all_rules
 
@@ -347,6 +366,8 @@ def write_sarif(result: RunResult, out: TextIO) -> None:
         fix = _sarif_fix(f, texts)
         if fix is not None:
             item["fixes"] = [fix]
+        if len(f.call_chain) > 1:
+            item["codeFlows"] = [_sarif_code_flow(f)]
         results.append(item)
     notifications = []
     for error in result.errors:

@@ -68,6 +68,8 @@ class Project:
     templates: object  # lambdalint.templates.TemplateScan
     options: Options
     sources: Dict[str, str] = field(default_factory=dict)  # real path -> text standing in for it
+    plan: object = None  # lambdalint.project.Plan: which files are analysed together
+    cache: object = None  # lambdalint.cache.ResultCache, when results are cached
 
     def display(self, path: str) -> str:
         return display_path(path, self.cwd)
@@ -151,7 +153,10 @@ def prepare(request: Request) -> Project:
     def display(path: str) -> str:
         return display_path(path, cwd)
 
-    found = templates.scan(list(given), [real for real, _ in files], config, cwd, root)
+    tree_python, tree_templates = _project_tree(root, config, cwd)
+    linted = [real for real, _ in files]
+    found = templates.scan(list(given), linted, config, cwd, root, more_templates=tree_templates,
+                           more_python=tree_python)
     options = Options(
         config=config,
         entry_points=merge_entry_points(configured_entry_points(config, request.handlers),
@@ -161,22 +166,107 @@ def prepare(request: Request) -> Project:
         noqa=request.noqa,
         fix_diffs=request.fix_diffs,
     )
-    return Project(request, config, cwd, root, files, found, options, sources)
+    options.layout = _layout(root, config, found)
+    cache = _cache(request, options, config)
+    plan = _plan(files, tree_python, options, sources, display, cache)
+    return Project(request, config, cwd, root, files, found, options, sources, plan, cache)
+
+
+def _project_tree(root: str, config: Config, cwd: str) -> Tuple[List[str], List[str]]:
+    """Every Python file and template of the project, in one walk (real paths)."""
+    from lambdalint.discovery import walk
+    from lambdalint.templates import is_template_name
+
+    python, found = [], []
+    inside = os.path.realpath(root).rstrip(os.sep) + os.sep
+    for path in walk(root, config.exclude, cwd, lambda n: n.endswith(".py") or is_template_name(n),
+                     root=config.root):
+        real = os.path.realpath(path)
+        if real.startswith(inside):  # a symbolic link out of the project is not followed
+            (python if real.endswith(".py") else found).append(real)
+    return python, found
+
+
+def _layout(root: str, config: Config, found):
+    from lambdalint.project.layout import SourceLayout
+
+    code_roots = [ref.code_dir for ref in found.refs if getattr(ref, "code_dir", None)]
+    layer_roots = [os.path.join(d, "python") for d in getattr(found, "layer_dirs", [])]
+    return SourceLayout(root, code_roots, layer_roots, config.source_roots)
+
+
+def _plan(files, tree_python, options: Options, sources: Dict[str, str], display, cache):
+    """Which files are analysed together (`lambdalint.project`), from the text pre-pass and
+    the imports of each file, remembered in the cache's stat index between runs."""
+    from lambdalint.files import read_source
+    from lambdalint.parsing import might_have_entry_point
+    from lambdalint.project import build_plan
+    from lambdalint.project.imports import imported_modules
+
+    def scan(real: str) -> Optional[Tuple[bool, List[str]]]:
+        signature, facts = cache.facts(real) if cache is not None and real not in sources else (None, {})
+        if "entry" in facts and "imports" in facts:
+            return facts["entry"], facts["imports"]
+        if real in sources:
+            data, text = None, sources[real]
+        else:
+            data, source, error, _ = read_source(real)
+            if error is not None or source is None:
+                return None
+            text = source.text
+        entry = might_have_entry_point(text, options.config.handler_names, bool(options.entry_points_for(real)))
+        imports = imported_modules(text) if entry or "import" in text else []
+        if cache is not None and data is not None:
+            cache.remember(real, signature, entry=entry, imports=imports, digest=cache.content_digest(data))
+        return entry, imports
+
+    return build_plan(files, tree_python, options.layout, scan, display)
+
+
+def _cache(request: Request, options: Options, config: Config):
+    if not request.cache or options.fix or request.sources:
+        return None
+    from lambdalint.cache import ResultCache, default_directory
+
+    return ResultCache(default_directory(config.root), options)
 
 
 def check(project: Project) -> List[FileReport]:
     """Lint (and fix) every file, then add the template and configuration side."""
     from lambdalint.runner import run as run_files
 
-    cache = None
-    if project.request.cache and not project.options.fix:
-        from lambdalint.cache import ResultCache, default_directory
-
-        cache = ResultCache(default_directory(project.config.root), project.options)
-    reports = run_files(project.files, project.options, jobs=project.request.jobs, cache=cache,
-                        sources=project.sources)
+    reports = run_files(project.plan, project.files, project.options, jobs=project.request.jobs,
+                        cache=project.cache, sources=project.sources)
     reports.extend(handler_ref_reports(project))
     return reports
+
+
+def lint_file(project: Project, path: str, text: str) -> FileReport:
+    """The report for one linted file whose text is `text` (flake8 hands files over one at
+    a time), with its whole unit in view: the unit is linted once per process and its
+    reports are kept for the unit's other files."""
+    from lambdalint.engine import check_file, check_unit
+
+    real = os.path.realpath(path)
+    unit = project.plan.unit_of(real)
+    if unit is None or real not in unit.linted:
+        return check_file(path, path, project.options, data=text.encode("utf-8"))
+    from lambdalint.files import read_source
+
+    memo: Dict[Tuple[int, str], Tuple[Optional[bytes], FileReport]] = project.__dict__.setdefault("_unit_reports", {})
+    data = text.encode("utf-8")
+    known = memo.get((id(unit), real))
+    if known is None or known[0] != data:
+        datas = [data if member == real else read_source(member)[0] for member, _ in unit.members]
+        members = [(member, shown, content) for (member, shown), content in zip(unit.members, datas)]
+        reports = check_unit(members, unit.linted, project.options, project.options.layout)
+        used = dict(zip((m for m, _ in unit.members), datas))
+        for member, report in zip(unit.linted, reports):
+            memo[(id(unit), member)] = (used[member], report)
+        known = memo[(id(unit), real)]
+    report = known[1]
+    report.path = path
+    return report
 
 
 def run(request: Request) -> Tuple[Project, List[FileReport]]:
@@ -190,7 +280,8 @@ def handler_ref_reports(project: Project) -> List[FileReport]:
     from lambdalint.templates import config_refs
 
     config = project.config
-    refs = [*config_refs(config, project.request.handlers), *project.templates.refs]
+    refs = [*config_refs(config, project.request.handlers),
+            *(r for r in project.templates.refs if os.path.realpath(r.origin) not in project.templates.refs_only)]
     findings, errors = handler_ref_findings(refs, project.display)
     by_path: Dict[str, FileReport] = {}
     silenced: Dict[str, Dict[int, frozenset]] = {}
@@ -228,28 +319,32 @@ class HandlerListing:
     origin: str  # what made it an entry point
     settings: str = ""  # how Lambda runs it, when a template or the configuration says
     problem: Optional[str] = None  # a named handler that cannot be loaded
+    reaches: List[str] = field(default_factory=list)  # functions in other files on its path
 
 
 def handler_listing(project: Project) -> Iterator[HandlerListing]:
-    """Every entry point and what made it one; then named handlers that point nowhere."""
-    from lambdalint.analysis import ModuleAnalysis
+    """Every entry point of the linted files, what made it one, how it runs and the
+    functions in other files its invocation path reaches; then named handlers that point
+    nowhere."""
+    from lambdalint.analysis import function_label
+    from lambdalint.engine import Unit
     from lambdalint.files import read_source
-    from lambdalint.parsing import might_have_entry_point, parse
 
-    options = project.options
-    for real, shown in project.files:
-        _, source, error, _ = read_source(real)
-        named = options.entry_points_for(real)
-        if error is not None or source is None or not might_have_entry_point(
-                source.text, options.config.handler_names, bool(named)):
-            continue
-        module, error = parse(source.text, shown)
-        if module is None:
-            continue
-        analysis = ModuleAnalysis(module, shown, options.config, named)
-        for entry in analysis.entry_points:
-            yield HandlerListing(shown, analysis.position(entry.function.node).start.line,
-                                 entry.function.qualname, entry.describe(), entry.settings.describe())
+    for plan_unit in project.plan.units:
+        unit = Unit(project.options, project.options.layout)
+        for real, shown in plan_unit.members:
+            _, source, error, _ = read_source(real)
+            if source is not None:
+                unit.set(real, shown, source.text)
+        analysis_project, analyses, _ = unit.analyse()
+        for real in plan_unit.linted:
+            analysis = analyses.get(real)
+            for entry in analysis.entry_points if analysis is not None else ():
+                reached = sorted({function_label(fn) for fn in analysis.reachable_from(entry.function)
+                                  if fn.module is not analysis})
+                yield HandlerListing(analysis.path, analysis.position(entry.function.node).start.line,
+                                     entry.function.qualname, entry.describe(), entry.settings.describe(),
+                                     reaches=reached)
     for ref in project.templates.refs:
         if ref.module_path is None and ref.runtime_known:
             yield HandlerListing(ref.label(project.display(ref.origin)), 0, ref.handler, "", problem=ref.problem)

@@ -1,18 +1,24 @@
-"""Run the engine over many files: the cheap text pre-pass and the cache in this process,
-the LibCST work in a process pool when there is enough of it."""
+"""Run the engine over a plan: light files and cached results in this process, the LibCST
+work (one task per unit of modules linted together) in a process pool when there is
+enough of it.  Reports come back in the order of the linted files."""
 
 from __future__ import annotations
 
 import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from lambdalint.engine import EMPTY_FILE, Options, check_file, needs_analysis
-from lambdalint.files import decoded, read_source
+from lambdalint.engine import EMPTY_FILE, Options, check_file, check_unit
+from lambdalint.files import read_source
 from lambdalint.model import FileReport
+from lambdalint.project import Plan, Unit
 
-# Below this many files that need LibCST, a pool costs more than it saves: each worker
+# Below this many modules that need LibCST, a pool costs more than it saves: each worker
 # imports libcst (~0.3 s) before doing anything.
 MIN_FILES_PER_PROCESS = 8
+EMPTY_VERDICT = "empty"  # the stat index's verdict for an empty file (no cache entry)
+
+# A task: ("light", real, shown, data, signature) or ("unit", unit, datas, key, signatures)
+Task = Tuple
 
 
 def default_jobs() -> int:
@@ -22,77 +28,95 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-EMPTY_VERDICT = "empty"  # the stat index's verdict for an empty file (no cache entry)
-
-
-def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] = None,
+def run(plan: Plan, files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] = None,
         cache=None, sources: Optional[Dict[str, str]] = None) -> List[FileReport]:
-    """Check (real path, display path) pairs; reports come back in the input order.
+    """Reports for the linted `files` ((real path, display path) pairs), in that order.
 
     `cache` is a `lambdalint.cache.ResultCache` (ignored when fixing); `sources` maps real
     paths to text that stands in for the file (never cached)."""
     if options.fix or sources:
         cache = None
     sources = sources or {}
-    reports: List[Optional[FileReport]] = [None] * len(files)
-    work: List[Tuple[int, str, str, Optional[bytes], Optional[str], Optional[list]]] = []
-    for index, (real, shown) in enumerate(files):
+
+    def read(path: str) -> Optional[bytes]:
+        """The file's bytes, or None (the engine reads it again and words the error)."""
+        real = os.path.realpath(path)
+        if real in sources:
+            return sources[real].encode("utf-8")
+        data, _, error, _ = read_source(path)
+        return None if error is not None else data
+
+    reports: Dict[str, FileReport] = {}
+    tasks: List[Task] = []
+    for real, shown in plan.light:
         signature = None
         if cache is not None:
-            signature, verdict = cache.known(real, shown)
-            if verdict in ("", EMPTY_VERDICT):  # unchanged since a run found no entry point
-                reports[index] = FileReport(shown, notes=[EMPTY_FILE] if verdict else [])
-                cache.remember(real, shown, signature, verdict)
+            signature, facts = cache.facts(real)
+            verdict = facts.get("light")
+            if verdict in ("", EMPTY_VERDICT):  # unchanged since a run found nothing to check
+                reports[os.path.realpath(real)] = FileReport(shown, notes=[EMPTY_FILE] if verdict else [])
                 continue
-            cached = cache.get(verdict) if verdict else None
-            if cached is not None:
-                cached.path = shown
-                reports[index] = cached
-                cache.remember(real, shown, signature, verdict)
-                continue
-        if os.path.realpath(real) in sources:
-            data, source, error = decoded(sources[os.path.realpath(real)].encode("utf-8"), real)
-        else:
-            data, source, error, _ = read_source(real)
-        # No entry point: nothing to analyse, only a syntax check (SPEC reports every
-        # unparsable file), which runs with the rest so that a pool shares it out.
-        light = error is None and source is not None and not needs_analysis(source.text, shown, options)
+        tasks.append(("light", real, shown, read(real), signature))
+    for unit in plan.units:
+        datas: List[Optional[bytes]] = [None] * len(unit.members)
         key = None
-        if cache is not None and data is not None and error is None and not light:
-            key = cache.key(real, shown, data)
-            cached = cache.get(key)
-            if cached is not None:
-                cached.path = shown
-                reports[index] = cached
-                cache.remember(real, shown, signature, key)
-                continue
-        work.append((index, real, shown, data, key, signature, light))
+        if cache is not None:
+            digests = []
+            for index, (member, _) in enumerate(unit.members):
+                signature, facts = cache.facts(member)
+                if "digest" not in facts:
+                    datas[index] = read(member)
+                    if datas[index] is None:
+                        break
+                    facts = {"digest": cache.content_digest(datas[index])}
+                    cache.remember(member, signature, **facts)
+                digests.append(facts["digest"])
+            else:
+                key = cache.unit_key(unit.members, digests)
+                cached = [cache.get(cache.member_key(key, real)) for real in unit.linted]
+                if all(c is not None for c in cached):
+                    shown = dict(unit.members)
+                    for real, report in zip(unit.linted, cached):
+                        report.path = shown[real]
+                        reports[real] = report
+                    continue
+        datas = [data if data is not None else read(member) for data, (member, _) in zip(datas, unit.members)]
+        tasks.append(("unit", unit, datas, key, None))
 
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
-    # Only the files that need LibCST pay for a pool; the light ones ride along when it runs.
-    jobs = min(jobs, sum(1 for *_, light in work if not light) // MIN_FILES_PER_PROCESS)
-    items = [(real, shown, data) for _, real, shown, data, _, _, _ in work]
+    heavy = sum(len(task[1].members) for task in tasks if task[0] == "unit")
+    jobs = min(jobs, heavy // MIN_FILES_PER_PROCESS)
     # --fix stays in this process: its writes defer Ctrl-C until a file is whole, which a
     # pool's workers (interrupted with or without the parent) cannot promise as simply.
     if jobs > 1 and not options.fix:
-        results = _in_pool(items, options, jobs)
+        results = _in_pool(tasks, options, jobs)
     else:
-        results = [_check(item, options) for item in items]
-    for (index, real, shown, _, key, signature, light), report in zip(work, results):
-        reports[index] = report
-        if light and cache is not None and not report.errors:
-            cache.remember(real, shown, signature, EMPTY_VERDICT if report.notes else "")
-        elif key is not None:
-            cache.put(key, report)
-            cache.remember(real, shown, signature, key)
+        results = [_run_task(task, options) for task in tasks]
+    for task, task_reports in zip(tasks, results):
+        if task[0] == "light":
+            _, real, shown, _, signature = task
+            report, = task_reports
+            reports[os.path.realpath(real)] = report
+            if cache is not None and not report.errors:
+                cache.remember(real, signature, light=EMPTY_VERDICT if report.notes else "")
+            continue
+        _, unit, _, key, _ = task
+        for real, report in zip(unit.linted, task_reports):
+            reports[real] = report
+            if key is not None:
+                cache.put(cache.member_key(key, real), report)
     if cache is not None:
         cache.save()
-    return reports  # type: ignore[return-value]
+    return [reports.get(os.path.realpath(real)) or FileReport(shown) for real, shown in files]
 
 
-def _check(item: Tuple[str, str, Optional[bytes]], options: Options) -> FileReport:
-    real, shown, data = item
-    return check_file(real, shown, options, data=data)
+def _run_task(task: Task, options: Options) -> List[FileReport]:
+    if task[0] == "light":
+        _, real, shown, data, _ = task
+        return [check_file(real, shown, options, data=data)]
+    _, unit, datas, _, _ = task
+    members = [(real, shown, data) for (real, shown), data in zip(unit.members, datas)]
+    return check_unit(members, unit.linted, options, options.layout)
 
 
 # -- the pool -----------------------------------------------------------------------------
@@ -105,24 +129,24 @@ def _init_worker(options: Options) -> None:
     _worker_options = options
 
 
-def _check_chunk(chunk: List[Tuple[str, str, Optional[bytes]]]) -> List[FileReport]:
+def _run_chunk(chunk: List[Task]) -> List[List[FileReport]]:
     from lambdalint.cache import portable
 
     assert _worker_options is not None
     # CST nodes in fixes are only needed in the process that applies them
-    return portable(_check(item, _worker_options) for item in chunk)
+    return [portable(_run_task(task, _worker_options)) for task in chunk]
 
 
-def _in_pool(items, options: Options, jobs: int) -> List[FileReport]:
+def _in_pool(tasks: List[Task], options: Options, jobs: int) -> List[List[FileReport]]:
     from concurrent.futures import ProcessPoolExecutor
 
     # A few chunks per worker: big enough to amortise pickling, small enough to balance
     # files of very different sizes.
-    size = max(1, len(items) // (jobs * 4))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    size = max(1, len(tasks) // (jobs * 4))
+    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,))
     try:
-        return [report for chunk in pool.map(_check_chunk, chunks) for report in chunk]
+        return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
     except KeyboardInterrupt:
         # Check mode only (nothing is written): stop the workers now rather than wait.
         for process in list((getattr(pool, "_processes", None) or {}).values()):

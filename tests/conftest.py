@@ -48,8 +48,26 @@ def expected_findings(text: str):
     return out
 
 
+PROJECTS = FIXTURES / "projects"  # multi-file apps, linted whole (tests/test_projects.py)
+
+
 def fixture_files():
-    return sorted(p for p in FIXTURES.rglob("*.py"))
+    """Single-file fixtures: each is linted on its own."""
+    return sorted(p for p in FIXTURES.rglob("*.py") if PROJECTS not in p.parents)
+
+
+def project_dirs():
+    return sorted(p for p in PROJECTS.iterdir() if p.is_dir())
+
+
+def project_expectations(root):
+    """{(path relative to the project, line, code)} from the `# expect:` comments of every
+    Python file of a fixture project."""
+    out = set()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        out.update((rel, line, code) for line, code in expected_findings(path.read_text()))
+    return out
 
 
 @pytest.fixture

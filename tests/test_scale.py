@@ -1,4 +1,4 @@
-"""Issue 8 behaviour (not timings): parallel runs, the result cache, lazy libcst import."""
+"""Behaviour at scale (not timings): parallel runs, the result cache, lazy libcst import."""
 
 import json
 import os
@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, fixture_files, run_cli
-from lambdalint import analysis, engine, runner
-from lambdalint.cache import ResultCache
+from lambdalint import analysis, engine, files, pipeline, runner
 from lambdalint.config import Config
 from lambdalint.engine import Options
 from lambdalint.registry import all_rules
@@ -55,6 +54,17 @@ def make_project(root: Path, handlers: int = 20, plain: int = 5) -> Path:
     return root
 
 
+def prepared(root, cache_dir=None, monkeypatch=None):
+    """The pipeline's set-up for `root/src` (the result cache in `cache_dir`, if given)."""
+    if cache_dir is not None:
+        monkeypatch.setenv("LAMBDALINT_CACHE_DIR", str(cache_dir))
+    return pipeline.prepare(pipeline.Request(paths=[str(root / "src")], cache=cache_dir is not None))
+
+
+def run_prepared(project, jobs=1):
+    return runner.run(project.plan, project.files, project.options, jobs=jobs, cache=project.cache)
+
+
 def check_json(root, *args, env=None):
     result = run_cli("check", "--format", "json", *args, "src", cwd=root, env=env)
     assert result.returncode in (0, 1), result.stderr
@@ -79,13 +89,12 @@ def test_parallel_output_is_identical_to_serial(tmp_path):
 
 def test_pool_keeps_input_order_and_fix_diffs(tmp_path, monkeypatch):
     root = make_project(tmp_path, handlers=12, plain=0)
-    files = sorted((str(p), str(p)) for p in (root / "src").rglob("*.py"))
-    options = Options(Config())
+    project = prepared(root)
     monkeypatch.setattr(runner, "MIN_FILES_PER_PROCESS", 1)
-    pooled = runner.run(files, options, jobs=2)
+    pooled = run_prepared(project, jobs=2)
     monkeypatch.setattr(runner, "MIN_FILES_PER_PROCESS", 10 ** 6)
-    local = runner.run(files, options, jobs=2)
-    assert [r.path for r in pooled] == [shown for _, shown in files]
+    local = run_prepared(project, jobs=2)
+    assert [r.path for r in pooled] == [shown for _, shown in project.files]
     assert [[f.to_json() for f in r.findings] for r in pooled] == \
            [[f.to_json() for f in r.findings] for r in local]
     assert any(f.fix is not None and f.fix.diff for r in pooled for f in r.findings)
@@ -205,19 +214,17 @@ def test_concurrent_runs_share_the_cache(tmp_path):
 
 def test_cache_entries_round_trip_exactly(tmp_path, monkeypatch):
     root = make_project(tmp_path, handlers=1, plain=0)
-    options = Options(Config())
-    files = [(str(p), str(p)) for p in sorted((root / "src").rglob("*.py"))]
-    cache = ResultCache(str(tmp_path / "cache"), options)
-    cold = runner.run(files, options, jobs=1, cache=cache)
+    cold = run_prepared(prepared(root, tmp_path / "cache", monkeypatch))
 
     def no_analysis(*args, **kwargs):
         raise AssertionError("a cached file was analysed again")
 
     # Files without an entry point may still get their cheap syntax check (their mtime is
     # too fresh for the stat index to vouch for them); nothing may be parsed or analysed.
+    project = prepared(root, tmp_path / "cache", monkeypatch)
     monkeypatch.setattr(engine, "parse", no_analysis)
     monkeypatch.setattr(analysis, "ModuleAnalysis", no_analysis)
-    warm = runner.run(files, options, jobs=1, cache=cache)
+    warm = run_prepared(project)
     def seen(reports):
         return [(r.path, r.errors, [(f.to_json(), f.fix and (f.fix.description, f.fix.imports))
                                     for f in r.findings]) for r in reports]
@@ -255,15 +262,18 @@ def test_unchanged_files_are_not_even_read(tmp_path, monkeypatch):
     past = 1_600_000_000
     for path in (root / "src").rglob("*.py"):
         os.utime(path, (past, past))  # older than the "racy" window
-    options = Options(Config())
-    files = [(str(p), str(p.relative_to(root))) for p in sorted((root / "src").rglob("*.py"))]
-    cache = ResultCache(str(tmp_path / "cache"), options)
-    cold = runner.run(files, options, jobs=1, cache=cache)
+    cold = run_prepared(prepared(root, tmp_path / "cache", monkeypatch))
 
     read = []
-    real_read = runner.read_source
-    monkeypatch.setattr(runner, "read_source", lambda path: read.append(path) or real_read(path))
-    warm = runner.run(files, options, jobs=1, cache=ResultCache(str(tmp_path / "cache"), options))
+    real_read = files.read_source
+
+    def counting_read(path):
+        read.append(os.path.realpath(path))
+        return real_read(path)
+
+    monkeypatch.setattr(runner, "read_source", counting_read)
+    monkeypatch.setattr(files, "read_source", counting_read)
+    warm = run_prepared(prepared(root, tmp_path / "cache", monkeypatch))
     assert read == []
     assert [[f.to_json() for f in r.findings] for r in warm] == [[f.to_json() for f in r.findings] for r in cold]
 
@@ -271,5 +281,5 @@ def test_unchanged_files_are_not_even_read(tmp_path, monkeypatch):
     changed.write_text(changed.read_text() + "\n")  # a new mtime and size: read again
     recent = root / "src" / "handler_02.py"
     os.utime(recent, None)  # modified just now: not trusted, read again
-    runner.run(files, options, jobs=1, cache=ResultCache(str(tmp_path / "cache"), options))
-    assert sorted(read) == sorted([str(changed), str(recent)])
+    run_prepared(prepared(root, tmp_path / "cache", monkeypatch))
+    assert sorted(set(read)) == sorted([str(changed), str(recent)])

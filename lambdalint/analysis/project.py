@@ -178,11 +178,29 @@ class ProjectAnalysis:
 
     def called(self, func: cst.BaseExpression, fn: Optional[Function], module: "ModuleAnalysis",
                depth: int = 0) -> Optional[Symbol]:
-        """What the callee expression of a call names: a class, a function, ..."""
-        if isinstance(func, cst.Name) and func.value in module.classes:
-            return ClassRef(module, func.value)
-        qualified = module.qualified_name(func, fn)
-        return self.lookup(qualified, module, depth) if qualified else None
+        """What an expression names inside `fn` (None: module level) of `module`: a class,
+        a function, an instance, a module.  Local variables bound once to a call are
+        followed (`svc = Service(); svc.run()`)."""
+        from lambdalint.analysis import names
+        from lambdalint.analysis.model import binding_scope
+
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(func, cst.Name):
+            name = func.value
+            scope = binding_scope(name, fn)
+            if scope is not None:
+                call = names.binding_call(module, func, fn)
+                made = self.called(call.func, scope, module, depth + 1) if call is not None else None
+                return InstanceRef(made) if isinstance(made, ClassRef) else None
+            return self.module_attribute(module, name, depth + 1)
+        if isinstance(func, cst.Attribute):
+            base = self.called(func.value, fn, module, depth + 1)
+            return self.attribute(base, func.attr.value, depth + 1) if base is not None else None
+        if isinstance(func, cst.Call):
+            made = self.called(func.func, fn, module, depth + 1)
+            return InstanceRef(made) if isinstance(made, ClassRef) else None
+        return None
 
     # -- classes -------------------------------------------------------------------------------
     def bases(self, cls: ClassRef) -> List[ClassRef]:

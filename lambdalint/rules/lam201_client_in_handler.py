@@ -6,6 +6,7 @@ from typing import Iterator, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name
+from lambdalint.analysis.nodes import argument
 from lambdalint.catalog import CLIENT_CONSTRUCTORS, CLOSING_METHODS, client_kind
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
@@ -195,6 +196,8 @@ class ClientInHandler(Rule):
                     continue
                 if not analysis.is_invariant(call, fn) or analysis.is_lazily_initialised(site):
                     continue
+                if _always_injected(analysis, site, fn):
+                    continue
                 yield self._finding(site, fn, qn)
 
     def _inner_of_chain(self, site: Site, fn: Function, factories) -> bool:
@@ -282,6 +285,43 @@ def _lifetime_owned(fn: Function, name: str, site: Site) -> Optional[str]:
             if isinstance(item.item, cst.Call) and dotted_name(item.item.func) == "contextlib.closing":
                 if any(dotted_name(a.value) == name for a in item.item.args):
                     return "closes it"
+    return None
+
+
+def _always_injected(analysis, site: Site, fn: Function) -> bool:
+    """`client = client or boto3.client(...)` (or under `if client is None:`) where every
+    caller on the invocation path passes a client: the default is never built."""
+    param = _injected_parameter(site, fn)
+    if param is None or param not in fn.params:
+        return False
+    index = fn.positional_params().index(param) if param in fn.positional_params() else -1
+    calls = list(analysis.call_sites(fn))
+    return bool(calls) and all(
+        call is not None and _passes(argument(call, index, param))
+        for _, call in calls
+    )
+
+
+def _passes(value) -> bool:
+    return value is not None and not (isinstance(value, cst.Name) and value.value == "None")
+
+
+def _injected_parameter(site: Site, fn: Function) -> Optional[str]:
+    """The parameter a construction stands in for, if it is only the fallback for one."""
+    parent = site.parent
+    if isinstance(parent, cst.BooleanOperation) and isinstance(parent.operator, cst.Or) \
+            and parent.right is site.node and isinstance(parent.left, cst.Name):
+        return parent.left.value
+    for anc in reversed(site.ancestors):
+        if isinstance(anc, cst.If) and isinstance(anc.test, cst.Comparison) \
+                and isinstance(anc.test.left, cst.Name) and len(anc.test.comparisons) == 1 \
+                and isinstance(anc.test.comparisons[0].operator, cst.Is) \
+                and isinstance(anc.test.comparisons[0].comparator, cst.Name) \
+                and anc.test.comparisons[0].comparator.value == "None":
+            return anc.test.left.value
+        if isinstance(anc, cst.If) and isinstance(anc.test, cst.UnaryOperation) \
+                and isinstance(anc.test.operator, cst.Not) and isinstance(anc.test.expression, cst.Name):
+            return anc.test.expression.value
     return None
 
 

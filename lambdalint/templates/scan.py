@@ -11,6 +11,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from lambdalint.model import FileError, NamedHandler
 from lambdalint.templates.cdk import cdk_refs, cdk_root
 from lambdalint.templates.cloudformation import cloudformation_refs
+from lambdalint.templates.layers import layer_dirs
 from lambdalint.templates.loading import TemplateError, load_json, load_yaml
 from lambdalint.templates.refs import HandlerRef
 from lambdalint.templates.serverless import serverless_refs
@@ -26,8 +27,10 @@ def is_template_name(name: str) -> bool:
     return name in SAM_NAMES or name in SERVERLESS_NAMES or name.endswith(_SAM_SUFFIXES)
 
 
-def template_refs(path: str, seen: Optional[Set[str]] = None) -> Tuple[List[HandlerRef], List[FileError]]:
-    """The handlers one template names (following local nested stacks), and its errors."""
+def template_refs(path: str, seen: Optional[Set[str]] = None,
+                  layers: Optional[List[str]] = None) -> Tuple[List[HandlerRef], List[FileError]]:
+    """The handlers one template names (following local nested stacks), and its errors;
+    the local directories of the layers it builds are added to `layers`."""
     seen = set() if seen is None else seen
     real = os.path.realpath(path)
     if real in seen:
@@ -49,9 +52,11 @@ def template_refs(path: str, seen: Optional[Set[str]] = None) -> Tuple[List[Hand
             doc = load_yaml(text)
     except TemplateError as exc:
         return [], [FileError(path, str(exc))]
+    if layers is not None:
+        layers.extend(layer_dirs(doc, path, name in SERVERLESS_NAMES))
     if name in SERVERLESS_NAMES:
         return serverless_refs(doc, path), []
-    return cloudformation_refs(doc, path, text, seen, template_refs)
+    return cloudformation_refs(doc, path, text, seen, lambda nested, seen: template_refs(nested, seen, layers))
 
 
 @dataclass
@@ -59,6 +64,11 @@ class TemplateScan:
     refs: List[HandlerRef] = field(default_factory=list)
     errors: List[FileError] = field(default_factory=list)
     templates: List[str] = field(default_factory=list)
+    # Templates whose LAM304 findings and errors a run reports (under the linted paths or
+    # above the linted files); the others only name entry points.
+    reported: Set[str] = field(default_factory=set)
+    refs_only: Set[str] = field(default_factory=set)  # origins read for entry points only
+    layer_dirs: List[str] = field(default_factory=list)  # local code of the layers templates build
 
 
 def find_templates(paths: Sequence[str], python_files: Iterable[str], config, cwd: str,
@@ -111,20 +121,32 @@ def _unique(paths: Iterable[str]) -> List[str]:
 
 
 def scan(paths: Sequence[str], python_files: Sequence[str], config, cwd: str,
-         root: Optional[str] = None) -> TemplateScan:
-    """Every handler the templates and CDK apps under `paths` name."""
+         root: Optional[str] = None, more_templates: Sequence[str] = (),
+         more_python: Sequence[str] = ()) -> TemplateScan:
+    """Every handler the templates and CDK apps under `paths` name; `more_templates` and
+    `more_python` (the rest of the project) are read for entry points, not reported."""
     result = TemplateScan()
     seen: Set[str] = set()
-    for template in find_templates(paths, python_files, config, cwd, root):
+    reported = find_templates(paths, python_files, config, cwd, root)
+    result.reported = {os.path.realpath(t) for t in reported}
+    extra = [] if config.templates else [t for t in more_templates if os.path.realpath(t) not in result.reported]
+    for template in [*reported, *extra]:
+        before = len(seen)
         try:
-            refs, errors = template_refs(template, seen)
+            refs, errors = template_refs(template, seen, result.layer_dirs)
         except Exception as exc:  # a template must never stop the run
             refs, errors = [], [FileError(template, f"cannot read template: {type(exc).__name__}: {exc}")]
+        if len(seen) == before and not refs and not errors:
+            continue  # already read as a nested stack
         result.templates.append(template)
         result.refs.extend(refs)
-        result.errors.extend(errors)
+        if os.path.realpath(template) in result.reported:
+            result.errors.extend(errors)
+        else:
+            result.refs_only.update(os.path.realpath(r.origin) for r in refs)
     cdk_roots: Dict[str, Optional[str]] = {}
-    for file in python_files:
+    linted = {os.path.realpath(f) for f in python_files}
+    for file in _unique([*python_files, *more_python]):
         if cdk_root(file, cdk_roots) is None:
             continue  # only CDK apps (a cdk.json above) are read twice
         try:
@@ -134,9 +156,12 @@ def scan(paths: Sequence[str], python_files: Sequence[str], config, cwd: str,
             continue  # the Python lint reports unreadable files
         if b"aws_cdk" in data:
             try:
-                result.refs.extend(cdk_refs(file, data.decode("utf-8-sig")))
+                refs = cdk_refs(file, data.decode("utf-8-sig"))
             except UnicodeDecodeError:
                 continue
+            result.refs.extend(refs)
+            if os.path.realpath(file) not in linted:
+                result.refs_only.add(os.path.realpath(file))
     return result
 
 

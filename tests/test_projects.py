@@ -1,0 +1,176 @@
+"""Multi-file apps under tests/fixtures/projects/, linted as a user would: calls are followed
+from the handler into the project's own modules, and a finding is reported in the file
+where its construct is.  Each app carries its expectations as `# expect: CODE` comments."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECTS, project_dirs, project_expectations, run_cli
+from test_flake8_plugin import flake8, reported
+
+APPS = project_dirs()
+
+
+def check(root, *args, cwd=None):
+    result = run_cli("check", "--format", "json", "--no-cache", *args, cwd=cwd or root)
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def found(doc):
+    return {(f["path"], f["line"], f["code"]) for f in doc["findings"]}
+
+
+@pytest.mark.parametrize("root", APPS, ids=lambda p: p.name)
+def test_whole_project(root):
+    doc = check(root, ".")
+    assert found(doc) == project_expectations(root)
+    assert doc["errors"] == []
+
+
+@pytest.mark.parametrize("root", APPS, ids=lambda p: p.name)
+def test_each_file_alone_gives_its_part_of_the_whole(root):
+    """pre-commit passes only the changed files: their findings are exactly those of a
+    whole-project run."""
+    whole = found(check(root, "."))
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        assert found(check(root, rel)) == {f for f in whole if f[0] == rel}, rel
+
+
+@pytest.mark.parametrize("root", APPS, ids=lambda p: p.name)
+def test_flake8_reports_the_same_python_findings(root):
+    result = flake8("--select", "LAM", ".", cwd=root)
+    assert reported(result.stdout) == found(check(root, ".")), result.stderr
+
+
+def test_call_chain_runs_from_the_entry_point_to_the_construct():
+    doc = check(PROJECTS / "src_layout", ".")
+    finding, = doc["findings"]
+    assert finding["handler"] == "src/orders/handler.py:lambda_handler"
+    assert finding["call_chain"] == ["src/orders/handler.py:lambda_handler", "src/orders/repository.py:save_order"]
+    text = run_cli("check", "--no-cache", ".", cwd=PROJECTS / "src_layout").stdout
+    assert "via src/orders/handler.py:lambda_handler → src/orders/repository.py:save_order" in text
+
+
+def test_chain_through_a_base_class_template_method():
+    finding, = check(PROJECTS / "template_method", ".")["findings"]
+    assert finding["call_chain"] == [
+        "jobs/export.py:lambda_handler", "jobs/base.py:Job.main", "jobs/export.py:ExportJob.exec_main_proc"]
+
+
+def test_same_named_modules_resolve_in_their_own_function(tmp_path):
+    """Both SAM functions import `utils`; each gets its own copy (only orders' is bad)."""
+    doc = check(PROJECTS / "sam_codeuri", ".")
+    assert {f["handler"] for f in doc["findings"]} == {"functions/orders/app.py:place"}
+
+
+def test_show_handlers_lists_what_each_entry_point_reaches():
+    out = run_cli("check", "--show-handlers", ".", cwd=PROJECTS / "powertools_routes").stdout
+    assert "app/routes/users.py:7: get_user  (framework: Powertools APIGatewayRestResolver @get)" in out
+    out = run_cli("check", "--show-handlers", ".", cwd=PROJECTS / "reexports").stdout
+    assert "handlers/report.py:4: lambda_handler  (convention)\n    reaches secrets_pkg/impl.py:database_password\n" in out
+
+
+def test_subdirectory_and_absolute_paths_give_the_same_findings():
+    root = PROJECTS / "relative_imports"
+    whole = found(check(root, "."))
+    from_app = check(root, ".", cwd=root / "app")
+    assert {("app/" + p, line, code) for p, line, code in found(from_app)} == whole
+    absolute = check(root, str(root), cwd=root.parent)
+    assert {(os.path.relpath(root.parent / p, root), line, code) for p, line, code in found(absolute)} == whole
+
+
+def copy_app(name, tmp_path):
+    target = tmp_path / name
+    shutil.copytree(PROJECTS / name, target)
+    return target
+
+
+def test_editing_a_helper_invalidates_the_handlers_cached_result(tmp_path):
+    root = copy_app("dependency_injection", tmp_path)
+    first = found(check_cached(root))
+    assert first == {("repository.py", 5, "LAM201")}
+    # The handler now injects a client in both calls: the default is never built.
+    handler = root / "handler.py"
+    handler.write_text(handler.read_text().replace('get_items("orders")', 'get_items("orders", dynamodb)'))
+    assert found(check_cached(root)) == set()
+    # And the other way: the helper changes, the handler's unit is analysed again.
+    repository = root / "repository.py"
+    repository.write_text(repository.read_text().replace("client = client or boto3", "client = boto3"))
+    assert found(check_cached(root)) == {("repository.py", 5, "LAM201"), ("repository.py", 10, "LAM201")}
+
+
+def check_cached(root):
+    result = run_cli("check", "--format", "json", ".", cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def test_fixes_in_another_module_are_written_there(tmp_path):
+    root = copy_app("service_instance", tmp_path)
+    result = run_cli("check", "--fix", "--unsafe-fixes", "--no-cache", "handler.py", cwd=root)
+    assert result.returncode == 0, result.stdout
+    assert (root / "services.py").read_text() == (PROJECTS / "service_instance" / "services.py").read_text()
+    result = run_cli("check", "--fix", "--no-cache", ".", cwd=root)
+    services = (root / "services.py").read_text()
+    compile(services, "services.py", "exec")
+    assert result.returncode in (0, 1), result.stderr
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+def write(root: Path, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+HANDLER = "from helpers import make\n\n\ndef lambda_handler(event, context):\n    return make()\n"
+
+
+def test_missing_and_broken_modules_are_not_followed(tmp_path):
+    root = write(tmp_path, {
+        "pyproject.toml": "[tool.lambdalint]\n",
+        "app.py": "import missing_module\nfrom helpers import make\n\n\ndef lambda_handler(event, context):\n"
+                  "    missing_module.go()\n    return make()\n",
+        "helpers.py": "def make(:\n",
+        "other.py": HANDLER.replace("helpers", "fine") + "import boto3\n",
+        "fine.py": "import boto3\n\n\ndef make():\n    return boto3.client('s3')\n",
+    })
+    doc = check(root, ".")
+    assert found(doc) == {("fine.py", 5, "LAM201")}
+    assert [(e["path"], e["message"][:16]) for e in doc["errors"]] == [("helpers.py", "syntax error at ")]
+
+
+def test_a_package_cycle_is_cut(tmp_path):
+    root = write(tmp_path, {
+        "pyproject.toml": "[tool.lambdalint]\n",
+        "pkg/__init__.py": "from pkg.a import run\n",
+        "pkg/a.py": "from pkg import b\n\n\ndef run(event, context):\n    return b.go(event)\n",
+        "pkg/b.py": "import boto3\nimport pkg\n\n\ndef go(event):\n    boto3.client('s3')\n    return pkg.run(event, None)\n",
+    })
+    assert found(check(root, ".")) == {("pkg/b.py", 6, "LAM201")}
+
+
+def test_code_outside_the_project_is_never_followed(tmp_path):
+    """A CodeUri outside the project is not a source root: `from evil import make` in the
+    project does not reach it."""
+    outside = write(tmp_path / "outside", {"evil.py": "import boto3\n\n\ndef make():\n    return boto3.client('s3')\n"})
+    root = write(tmp_path / "project", {
+        "pyproject.toml": "[tool.lambdalint]\n",
+        "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                         "      Runtime: python3.12\n      CodeUri: ../outside\n      Handler: evil.make\n",
+        "app.py": "from evil import make\n\n\ndef lambda_handler(event, context):\n    return make()\n",
+    })
+    doc = check(root, ".")
+    assert doc["findings"] == []
+    assert not any("evil.py" in e["path"] for e in doc["errors"])
