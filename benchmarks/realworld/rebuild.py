@@ -8,7 +8,8 @@ they are at its pinned `commit`, to `OUT_DIR/<owner>__<name>/<same relative path
 the files lambdalint reads are kept: Python sources and infrastructure files (SAM /
 CloudFormation templates, `serverless.yml`, `cdk.json`, `pyproject.toml`); tests, vendored
 dependencies and tool folders are left out (see `keep()`), and so is anything the entry's
-`exclude` globs name.
+`exclude` globs name.  Paths matching its `force` globs are kept whatever their folder (a
+template can name a handler under `tests/`).
 
 The commit is read from a local bare repository when there is one:
 `$LAMBDALINT_MIRRORS/<owner>+<name>/` (default `/work/.mirror`), either the git directory
@@ -215,8 +216,14 @@ def list_files(git_dir: Path, entry: dict) -> list[tuple[str, str]]:
     vendored = vendored_dirs(path for path, _ in rows)
     excludes = entry.get("exclude", [])
     selected = []
+    forced = entry.get("force", [])
     for path, blob in rows:
-        if not keep(path) or not safe_relative(path):
+        if not safe_relative(path):
+            continue
+        if any(fnmatch.fnmatch(path, pattern) for pattern in forced):
+            selected.append((path, blob))  # named by a template although under tests/
+            continue
+        if not keep(path):
             continue
         if any(v and path.startswith(v + "/") for v in vendored):
             continue

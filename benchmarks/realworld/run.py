@@ -290,6 +290,35 @@ def compare(result: dict, baseline: dict, list_changes: bool) -> str:
     return "\n".join(out)
 
 
+def dump(result: dict) -> str:
+    """JSON with one finding / entry point per line, so baselines diff well."""
+    lines = ["{"]
+    keys = sorted(result)
+    for i, name in enumerate(keys):
+        value = result[name]
+        comma = "," if i < len(keys) - 1 else ""
+        if isinstance(value, list):
+            rows = [json.dumps(item, sort_keys=True) for item in value]
+            body = ",\n".join("  " + row for row in rows)
+            lines.append(
+                f"{json.dumps(name)}: [\n{body}\n]{comma}"
+                if rows
+                else f"{json.dumps(name)}: []{comma}"
+            )
+        elif isinstance(value, dict):
+            rows = [
+                f"  {json.dumps(k)}: {json.dumps(v, sort_keys=True)}"
+                for k, v in sorted(value.items())
+            ]
+            lines.append(
+                f"{json.dumps(name)}: {{\n" + ",\n".join(rows) + f"\n}}{comma}"
+            )
+        else:
+            lines.append(f"{json.dumps(name)}: {json.dumps(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path, help="the directory rebuild.py wrote")
@@ -352,9 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print(compare(result, baseline, args.list_changes))
     if args.out:
-        args.out.write_text(
-            json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-        )
+        args.out.write_text(dump(result), encoding="utf-8")
     failures = [name for name, r in result["repositories"].items() if "failure" in r]
     return 1 if failures else 0
 
