@@ -1,0 +1,159 @@
+"""Helpers the replay rules (LAM501-LAM505) share: references and the step-wrapping fixes."""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Set
+
+from lambdalint._lazy import cst
+from lambdalint.analysis import Function, Site, free_names
+from lambdalint.durable import DurableModel
+from lambdalint.model import UNSAFE, Fix
+
+DETERMINISM_GUIDE = (
+    "Determinism during replay (AWS Durable Execution SDK guide)",
+    "https://docs.aws.amazon.com/durable-execution/patterns/best-practices/determinism/",
+)
+DURABLE_BEST_PRACTICES = (
+    "Best practices for Lambda durable functions",
+    "https://docs.aws.amazon.com/lambda/latest/dg/durable-best-practices.html",
+)
+STEP_REFERENCE = (
+    "Steps (Durable Execution SDK reference: `context.step`, `@durable_step`)",
+    "https://docs.aws.amazon.com/durable-execution/sdk-reference/operations/step/",
+)
+CHILD_CONTEXT_REFERENCE = (
+    "Child contexts (Durable Execution SDK reference: `run_in_child_context`)",
+    "https://aws.github.io/aws-durable-execution-docs/sdk-reference/operations/child-context",
+)
+LOGGING_REFERENCE = (
+    "Logging (Durable Execution SDK reference: the replay-aware `context.logger`)",
+    "https://aws.github.io/aws-durable-execution-docs/sdk-reference/observability/logging/",
+)
+SDK_PACKAGE = (
+    "aws-durable-execution-sdk-python (the SDK's README: `DurableContext` operations)",
+    "https://pypi.org/project/aws-durable-execution-sdk-python/",
+)
+
+# What lambdalint does not see, for the rule pages.
+LIMITS = """
+        What lambdalint cannot see yet: a step function or helper defined in another module
+        (its body is not checked, and a call of it outside a step is not followed), a
+        DurableContext stored in an attribute or a container and used from there, SDK clients
+        and connections that arrive as parameters or attributes (`self.table`), and the SDK
+        imported through a module of your own that re-exports it. The SDK imported under
+        another name (`import aws_durable_execution_sdk_python as sdk`,
+        `from aws_durable_execution_sdk_python import durable_execution as de`) and a
+        DurableContext handed to helpers (`def save(ctx: DurableContext)`, a call with the
+        context, a nested function that uses it) are understood.
+"""
+
+
+def step_name(text: str) -> str:
+    """A readable step name from the wrapped code (`time.time`, `s3.put_object`)."""
+    name = re.sub(r"[^\w.\-]+", "-", text).strip("-.")
+    return name[:60] or "step"
+
+
+def self_contained(node: cst.CSTNode, model: DurableModel, site: Site) -> bool:
+    """The expression can run inside a step function: no `await`/`yield`, no assignment
+    expression (it would bind inside the step), and no use of a DurableContext (that would
+    start an operation inside the step)."""
+    contexts = set(model.contexts_at(site))
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (cst.Await, cst.Yield, cst.NamedExpr)):
+            return False
+        if isinstance(current, cst.Name) and current.value in contexts:
+            return False
+        stack.extend(current.children)
+    return True
+
+
+def context_for_fix(model: DurableModel, site: Site) -> Optional[str]:
+    contexts = model.contexts_at(site)
+    return contexts[0] if contexts else None
+
+
+def wrap_expression_fix(model: DurableModel, site: Site, description: str) -> Optional[Fix]:
+    """`context.step(lambda _: <expr>, name="<expr>")` in place of the expression."""
+    node = site.node
+    context = context_for_fix(model, site)
+    if context is None or not self_contained(node, model, site):
+        return None
+    module = model.owner(site.function).module
+    code = module.code_for_node(node).strip()
+    func = node.func if isinstance(node, cst.Call) else node.value if isinstance(node, cst.Subscript) else node
+    name = step_name(module.code_for_node(func).strip())
+    param = "_" if "_" not in set(free_names(node)) else "_step"
+    try:
+        replacement = cst.parse_expression(f'{context}.step(lambda {param}: {code}, name="{name}")')
+    except Exception:  # an expression that does not survive the move: no fix
+        return None
+    return Fix(applicability=UNSAFE, description=description, edits={node: replacement})
+
+
+def call_statement(site: Site) -> Optional[cst.SimpleStatementLine]:
+    """The statement line when the call is a whole statement of its own in a block."""
+    parent = site.parent
+    if not isinstance(parent, cst.Expr) or parent.value is not site.node:
+        return None
+    if len(site.ancestors) < 3:
+        return None
+    line, block = site.ancestors[-2], site.ancestors[-3]
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 \
+            or not isinstance(block, cst.IndentedBlock):
+        return None
+    return line
+
+
+def wrap_statement_fix(model: DurableModel, site: Site, description: str) -> Optional[Fix]:
+    """Move a call statement into a step function defined right before the step:
+
+        def _put_object_step(_):
+            s3.put_object(...)
+        context.step(_put_object_step, name="s3.put_object")
+
+    The step returns None, which the SDK can always checkpoint; the call's own result is
+    not used by the statement."""
+    node = site.node
+    statement = call_statement(site)
+    context = context_for_fix(model, site)
+    if statement is None or context is None or not self_contained(node, model, site):
+        return None
+    module = model.owner(site.function).module
+    func_code = module.code_for_node(node.func).strip()
+    base = re.sub(r"\W+", "_", func_code.rsplit(".", 1)[-1]).strip("_") or "call"
+    def_name = _free_name(site.function, f"_{base}_step")
+    name = step_name(func_code)
+    try:
+        call_line = cst.parse_statement(f'{context}.step({def_name}, name="{name}")')
+    except Exception:
+        return None
+    inner = cst.SimpleStatementLine(body=[cst.Expr(value=node)],
+                                    trailing_whitespace=statement.trailing_whitespace)
+    step_def = cst.FunctionDef(
+        name=cst.Name(def_name),
+        params=cst.Parameters(params=[cst.Param(cst.Name("_"))]),
+        body=cst.IndentedBlock(body=[inner]),
+        leading_lines=statement.leading_lines,
+    )
+    return Fix(applicability=UNSAFE, description=description,
+               edits={statement: cst.FlattenSentinel([step_def, call_line])})
+
+
+def _free_name(fn: Function, wanted: str) -> str:
+    used: Set[str] = set(fn.referenced) | set(fn.assigned) | set(fn.params) | set(fn.extra_params)
+    current = fn.parent
+    while current is not None:
+        used |= set(current.assigned) | set(current.params)
+        current = current.parent
+    name, index = wanted, 2
+    while name in used:
+        name, index = f"{wanted}{index}", index + 1
+    return name
+
+
+def chain_text(names: List[str]) -> str:
+    return " → ".join(f"`{n}`" for n in names)
