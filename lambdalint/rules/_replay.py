@@ -87,11 +87,27 @@ def wrap_expression_fix(model: DurableModel, site: Site, description: str) -> Op
     func = node.func if isinstance(node, cst.Call) else node.value if isinstance(node, cst.Subscript) else node
     name = step_name(module.code_for_node(func).strip())
     param = "_" if "_" not in set(free_names(node)) else "_step"
+    quote = _free_quote(site)
+    if quote is None:
+        return None
     try:
-        replacement = cst.parse_expression(f'{context}.step(lambda {param}: {code}, name="{name}")')
+        replacement = cst.parse_expression(f'{context}.step(lambda {param}: {code}, name={quote}{name}{quote})')
     except Exception:  # an expression that does not survive the move: no fix
         return None
     return Fix(applicability=UNSAFE, description=description, edits={node: replacement})
+
+
+def _free_quote(site: Site) -> Optional[str]:
+    """A quote character the new `name=` string can use: inside an f-string, not the one
+    that delimits it (before Python 3.12 that ends the f-string)."""
+    used = set()
+    for anc in site.ancestors:
+        if isinstance(anc, cst.FormattedString):
+            used.update(ch for ch in anc.start if ch in "'\"")
+    for quote in ('"', "'"):
+        if quote not in used:
+            return quote
+    return None
 
 
 def call_statement(site: Site) -> Optional[cst.SimpleStatementLine]:
