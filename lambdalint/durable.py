@@ -605,9 +605,10 @@ class DurableModel:
         witness = self.effect(target, kind)
         return None if witness is None else (target, witness)
 
-    def helper_mutates_module_state(self, fn: Function, depth: int = 0, seen=None) -> bool:
-        """`fn` or a function it calls assigns a global or changes a module-level container
-        (a step around the call would skip that change on replay)."""
+    def helper_mutates_outer_state(self, fn: Function, depth: int = 0, seen=None) -> bool:
+        """`fn` or a function it calls assigns a global, changes a module-level container or
+        changes an object it was given: a step around the call would skip that change on
+        replay."""
         from lambdalint.catalog import MUTATING_METHODS
 
         seen = set() if seen is None else seen
@@ -617,26 +618,30 @@ class DurableModel:
         analysis = self.owner(fn)
         if fn.globals_declared or fn.nonlocals_declared:
             return True
+        params = set(fn.params) | set(fn.extra_params)
+
+        def outer(base: Optional[str]) -> bool:
+            if base is None or base in ("self", "cls"):
+                return base is not None and base in params  # an object's own state
+            if base in params:
+                return True
+            return analysis.is_module_level_name(base, fn) and base in analysis.module_bindings
+
         for site in fn.sites:
             node = site.node
             if isinstance(node, cst.Call):
                 func = node.func
-                if isinstance(func, cst.Attribute) and func.attr.value in MUTATING_METHODS:
-                    base = _base_name(func.value)
-                    if base is not None and analysis.is_module_level_name(base, fn) \
-                            and base in analysis.module_bindings:
-                        return True
+                if isinstance(func, cst.Attribute) and func.attr.value in MUTATING_METHODS \
+                        and outer(_base_name(func.value)):
+                    return True
                 target = self.resolve(func, fn)
-                if target is not None and self.helper_mutates_module_state(target, depth + 1, seen):
+                if target is not None and self.helper_mutates_outer_state(target, depth + 1, seen):
                     return True
             elif isinstance(node, (cst.Assign, cst.AugAssign)):
                 targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
                 for target_node in targets:
-                    if isinstance(target_node, (cst.Subscript, cst.Attribute)):
-                        base = _base_name(target_node)
-                        if base is not None and analysis.is_module_level_name(base, fn) \
-                                and base in analysis.module_bindings:
-                            return True
+                    if isinstance(target_node, (cst.Subscript, cst.Attribute)) and outer(_base_name(target_node)):
+                        return True
         return False
 
 

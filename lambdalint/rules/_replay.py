@@ -6,7 +6,7 @@ import re
 from typing import List, Optional, Set
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site, free_names
+from lambdalint.analysis import Function, Site, dotted_name, free_names
 from lambdalint.durable import DurableModel
 from lambdalint.model import UNSAFE, Fix
 
@@ -85,7 +85,7 @@ def wrap_expression_fix(model: DurableModel, site: Site, description: str) -> Op
     module = model.owner(site.function).module
     code = module.code_for_node(node).strip()
     func = node.func if isinstance(node, cst.Call) else node.value if isinstance(node, cst.Subscript) else node
-    name = step_name(module.code_for_node(func).strip())
+    name = step_name(dotted_name(func) or _callee_word(func))
     param = "_" if "_" not in set(free_names(node)) else "_step"
     quote = _free_quote(site)
     if quote is None:
@@ -138,11 +138,11 @@ def wrap_statement_fix(model: DurableModel, site: Site, description: str) -> Opt
     context = context_for_fix(model, site)
     if statement is None or context is None or not self_contained(node, model, site):
         return None
-    module = model.owner(site.function).module
-    func_code = module.code_for_node(node.func).strip()
-    base = re.sub(r"\W+", "_", func_code.rsplit(".", 1)[-1]).strip("_") or "call"
-    def_name = _free_name(site.function, f"_{base}_step")
-    name = step_name(func_code)
+    base = _callee_word(node.func)
+    ordinal = _earlier_statements_calling(site, base)
+    wanted = f"_{base}_step" if ordinal == 0 else f"_{base}_step{ordinal + 1}"
+    def_name = _free_name(site.function, wanted)
+    name = step_name(dotted_name(node.func) or base)
     try:
         call_line = cst.parse_statement(f'{context}.step({def_name}, name="{name}")')
     except Exception:
@@ -157,6 +157,27 @@ def wrap_statement_fix(model: DurableModel, site: Site, description: str) -> Opt
     )
     return Fix(applicability=UNSAFE, description=description,
                edits={statement: cst.FlattenSentinel([step_def, call_line])})
+
+
+def _callee_word(func: cst.BaseExpression) -> str:
+    """`put_object` for `s3.put_object`, `notify` for `notify`: names the generated step."""
+    if isinstance(func, cst.Attribute):
+        return func.attr.value.strip("_") or "call"
+    if isinstance(func, cst.Name):
+        return func.value.strip("_") or "call"
+    return "call"
+
+
+def _earlier_statements_calling(site: Site, word: str) -> int:
+    """How many call statements before this one in the same function call a function of the
+    same name: fixes applied together then give their step functions distinct names."""
+    count = 0
+    for other in site.function.iter(cst.Call):
+        if other.node is site.node:
+            break
+        if call_statement(other) is not None and _callee_word(other.node.func) == word:
+            count += 1
+    return count
 
 
 def _free_name(fn: Function, wanted: str) -> str:

@@ -223,7 +223,7 @@ class NondeterminismOutsideStep(Rule):
             return None
         target, witness = called
         fix = None
-        if not model.helper_mutates_module_state(target):
+        if not model.helper_mutates_outer_state(target):
             fix = _replay.wrap_statement_fix(
                 model, site, f"run `{target.name}(...)` inside a step, so that replays skip it")
         return self.report(
@@ -242,7 +242,7 @@ class NondeterminismOutsideStep(Rule):
             model, site, "read the variable inside a step, so that replays get the checkpointed value")
         return self.report(
             site.node,
-            f"`{short(analysis, site.node)}` {environment_description(variable)} {where}; a "
+            f"`{short(analysis, site.node)}` {environment_description(variable)}, {where}; a "
             "replay can read another value and take another path",
             "Read it inside a step (`context.step(lambda _: os.environ.get(...), name=...)`) "
             "so that every replay sees the value of the first run.", fn, fix)

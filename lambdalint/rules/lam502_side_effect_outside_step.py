@@ -46,8 +46,8 @@ class SideEffectOutsideStep(Rule):
     fix_safety = """
         When the call is a statement of its own (its result is not used), the fix moves it into
         a step function defined right before a `context.step(...)` that runs it; a helper call
-        is moved the same way unless the helper changes module-level state (a step would skip
-        that change on replay). The step returns `None`, which the SDK can always checkpoint.
+        is moved the same way unless the helper changes module-level state or an object it is
+        given (a step would skip that change on replay). The step returns `None`, which the SDK can always checkpoint.
         The fix is **unsafe**: the call now runs once per execution instead of once per replay,
         exceptions it raises are retried by the step's retry strategy and then surface as
         `StepError`, and an execution that already started with the old code no longer matches
@@ -185,7 +185,7 @@ class SideEffectOutsideStep(Rule):
             return None
         target, witness = called
         fix = None
-        if not model.helper_mutates_module_state(target):
+        if not model.helper_mutates_outer_state(target):
             fix = _replay.wrap_statement_fix(
                 model, site, f"run `{target.name}(...)` inside a step, so that replays skip it")
         return self.report(
