@@ -257,9 +257,34 @@ class DurableModel:
             current = current.parent
         return names
 
+    def replays(self, scope: Scope) -> bool:
+        """Whether the scope's code runs again at all.  A handler or a child-context function
+        that starts no durable operation (directly or through the helpers it hands its
+        context to) checkpoints nothing and is never replayed: a child context without
+        operations is checkpointed as a whole, like a step.  A helper replays with its caller."""
+        if scope.kind == "helper":
+            return True
+        return self._has_operations(scope.function, set())
+
+    def _has_operations(self, fn: Function, seen: Set[Function]) -> bool:
+        if fn in seen:
+            return False
+        seen.add(fn)
+        for op in self.operations:
+            if not op.in_step and (op.site.function is fn or _inside(op.site.function, fn)):
+                return True
+        for site in fn.iter(cst.Call):
+            target = self.resolve(site.node.func, site.function)
+            if target is not None and target is not fn and target in self.scopes \
+                    and self.scopes[target].kind == "helper" and self._has_operations(target, seen):
+                return True
+        return False
+
     def replayed(self, types=(cst.Call,)) -> Iterator[Tuple[Site, Scope]]:
         """Sites of the given node types that run again on every replay."""
         for fn, scope in list(self.scopes.items()):
+            if not self.replays(scope):
+                continue
             for site in fn.iter(*types):
                 if self.step_body_of(site) is None and self.scope_of(site.function) is scope:
                     yield site, scope

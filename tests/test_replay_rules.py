@@ -106,7 +106,7 @@ def test_a_durable_handler_is_an_entry_point_whatever_its_name(tmp_path):
         "\n"
         "@durable_execution\n"
         "def run_order(order, dctx):\n"
-        "    return {'at': time.time(), 'id': order['id']}\n")
+        "    return {'at': time.time(), 'id': dctx.step(lambda _: order['id'])}\n")
     assert cli_findings("orders.py", cwd=tmp_path) == {("orders.py", 7, "LAM501")}
 
 

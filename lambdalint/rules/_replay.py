@@ -56,9 +56,12 @@ def step_name(text: str) -> str:
 
 
 def self_contained(node: cst.CSTNode, model: DurableModel, site: Site) -> bool:
-    """The expression can run inside a step function: no `await`/`yield`, no assignment
-    expression (it would bind inside the step), and no use of a DurableContext (that would
-    start an operation inside the step)."""
+    """The expression can run inside a step function: not under a `try` (the step's errors
+    arrive as `StepError` after its retries), no `await`/`yield`, no assignment expression
+    (it would bind inside the step), and no use of a DurableContext (that would start an
+    operation inside the step)."""
+    if any(isinstance(a, (cst.Try, cst.TryStar)) for a in site.ancestors):
+        return False  # a step raises StepError after its retries: an `except` would miss it
     contexts = set(model.contexts_at(site))
     stack = [node]
     while stack:

@@ -62,13 +62,13 @@ class NondeterminismOutsideStep(Rule):
     fix_safety = """
         The fix wraps the call in a step, `context.step(lambda _: time.time(), name="time.time")`,
         for calls whose result the SDK's default serializer can checkpoint (numbers, strings,
-        bytes, `datetime`, `UUID`) and environment reads, and a helper call that is a
-        statement of its own in a step function defined right before it. It is **unsafe**:
-        it adds a checkpointed operation, so an execution that already started with the old
-        code no longer matches its checkpoints, and an exception raised inside is retried by
-        the step's retry strategy and then surfaces as `StepError`. Set iteration and helpers
-        whose result is used are not fixed: sort the set, or return a checkpointable value
-        from a step.
+        bytes, `datetime`, `UUID`) and for environment reads; a helper call that is a
+        statement of its own moves into a step function defined right before it. It is
+        **unsafe**: it adds a checkpointed operation, so an execution that already started
+        with the old code no longer matches its checkpoints, and an exception raised inside is
+        retried by the step's retry strategy and then surfaces as `StepError` (so code under a
+        `try` is not fixed). Set iteration and helpers whose result is used are not fixed: sort
+        the set, or return a checkpointable value from a step.
     """
     references = [
         _replay.DETERMINISM_GUIDE,
@@ -254,6 +254,8 @@ class NondeterminismOutsideStep(Rule):
 
         inside_steps = model.in_step_nodes()
         for fn, scope in list(model.scopes.items()):
+            if not model.replays(scope):
+                continue
             analysis = model.owner(fn)
             found = []
 

@@ -44,16 +44,17 @@ class SideEffectOutsideStep(Rule):
         `if not context.is_replaying():` are not reported.
     """ + _replay.LIMITS
     fix_safety = """
-        When the call is a statement of its own (its result is not used), the fix moves it into
-        a step function defined right before a `context.step(...)` that runs it; a helper call
-        is moved the same way unless the helper changes module-level state or an object it is
-        given (a step would skip that change on replay). The step returns `None`, which the SDK can always checkpoint.
-        The fix is **unsafe**: the call now runs once per execution instead of once per replay,
-        exceptions it raises are retried by the step's retry strategy and then surface as
-        `StepError`, and an execution that already started with the old code no longer matches
-        its checkpoints. A call whose result is used is not fixed: its result (an HTTP
-        response, a boto3 streaming body) may not be checkpointable; return what you need from
-        a step instead.
+        When the call is a statement of its own (its result is not used), the fix moves it
+        into a step function defined right before a `context.step(...)` that runs it; a helper
+        call is moved the same way unless the helper changes module-level state or an object
+        it is given (a step would skip that change on replay). The step returns `None`, which
+        the SDK can always checkpoint. The fix is **unsafe**: the call now runs once per
+        execution instead of once per replay, exceptions it raises are retried by the step's
+        retry strategy and then surface as `StepError` (so code under a `try` is not fixed),
+        and an execution that already started with the old code no longer matches its
+        checkpoints. A call whose result is used is not fixed: its result (an HTTP response, a
+        boto3 streaming body) may not be checkpointable; return what you need from a step
+        instead.
     """
     references = [
         _replay.DETERMINISM_GUIDE,
