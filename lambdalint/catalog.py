@@ -315,7 +315,6 @@ DURABLE_STEP_DECORATORS = frozenset({"durable_step", "durable_wait_for_callback"
 DURABLE_CHILD_CONTEXT_DECORATORS = frozenset({"durable_with_child_context", "durable_parallel_branch"})
 # Types of the context a durable function's code receives (annotations that mark a parameter).
 DURABLE_CONTEXT_TYPES = frozenset({"DurableContext"})
-STEP_CONTEXT_TYPES = frozenset({"StepContext", "WaitForCallbackContext", "WaitForConditionCheckContext"})
 
 # The durable operations of `DurableContext`: method -> (parameter name, position, what the
 # function passed there runs as) for the argument that holds user code, or None.
@@ -335,11 +334,6 @@ DURABLE_OPERATIONS = {
     "map": ("func", 1, "child"),
     "parallel": ("functions", 0, "child"),
 }
-# Everything else a DurableContext offers: not operations, never side effects.
-DURABLE_CONTEXT_ATTRIBUTES = frozenset({
-    "logger", "set_logger", "is_replaying", "lambda_context", "execution_context", "state",
-    "create_child_context", "is_virtual",
-})
 # The replay-aware logger's methods (`context.logger`, `step_context.logger`); it has no
 # `critical` and no `log`, and takes only `extra=` as a keyword.
 DURABLE_LOGGER_METHODS = frozenset({"debug", "info", "warning", "error", "exception"})
@@ -406,7 +400,7 @@ STEP_CHECKPOINTABLE_CALLS = frozenset({
 # Environment reads.  Variables Lambda sets per invocation or per execution environment differ
 # between the first run and a replay in any case; any other variable can change between
 # deployments (a replay on `$LATEST` after a deploy), which matters where it decides the path.
-ENVIRONMENT_READS = frozenset({"os.getenv", "os.environ.get", "os.environ.__getitem__"})
+ENVIRONMENT_READS = frozenset({"os.getenv", "os.environ.get"})  # and `os.environ[...]`
 VOLATILE_ENVIRONMENT_VARIABLES = frozenset({
     "_X_AMZN_TRACE_ID", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_INITIALIZATION_TYPE",
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",

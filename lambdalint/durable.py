@@ -39,12 +39,12 @@ from lambdalint.catalog import (
     CLIENT_LOCAL_METHODS,
     CLOCK_READS_WITHOUT_TIME,
     DURABLE_CHILD_CONTEXT_DECORATORS,
-    DURABLE_CONTEXT_ATTRIBUTES,
     DURABLE_CONTEXT_TYPES,
     DURABLE_EXECUTION_DECORATORS,
     DURABLE_OPERATIONS,
     DURABLE_SDK_PACKAGE,
     DURABLE_STEP_DECORATORS,
+    ENVIRONMENT_READS,
     FILE_OPENERS,
     FILE_WRITES,
     HTTP_REQUESTS,
@@ -187,6 +187,7 @@ class DurableModel:
         self._effects: Dict[Tuple[int, str], Optional[Witness]] = {}
         self._star = False
         self._scanned: Dict[Function, frozenset] = {}
+        self._replays: Dict[Function, bool] = {}
         if uses_sdk(analysis):
             self._star = _star_imports(analysis)
             self._build()
@@ -264,7 +265,9 @@ class DurableModel:
         operations is checkpointed as a whole, like a step.  A helper replays with its caller."""
         if scope.kind == "helper":
             return True
-        return self._has_operations(scope.function, set())
+        if scope.function not in self._replays:
+            self._replays[scope.function] = self._has_operations(scope.function, set())
+        return self._replays[scope.function]
 
     def _has_operations(self, fn: Function, seen: Set[Function]) -> bool:
         if fn in seen:
@@ -494,8 +497,9 @@ class DurableModel:
         decorated_step = self._decorated(target, DURABLE_STEP_DECORATORS)
         decorated_child = self._decorated(target, DURABLE_CHILD_CONTEXT_DECORATORS)
         if kind == STEP or decorated_step:
-            sdk = 2 if op.method == "wait_for_callback" or self._decorated(target, {"durable_wait_for_callback"}) \
-                else 1
+            # a callback submitter gets (callback_id, context), a condition check (state, context)
+            sdk = 2 if op.method in ("wait_for_callback", "wait_for_condition") \
+                or self._decorated(target, {"durable_wait_for_callback"}) else 1
             self._add_step_function(target, op, tuple(params[:sdk]))
             return []
         if decorated_child or kind != STEP:
@@ -690,7 +694,7 @@ def environment_read(node: cst.CSTNode, fn: Function, analysis: ModuleAnalysis) 
     """The variable an environment read reads ("" when not a literal), else None."""
     if isinstance(node, cst.Call):
         qualified = analysis.qualified_name(node.func, fn)
-        if qualified in ("os.getenv", "os.environ.get") and node.args:
+        if qualified in ENVIRONMENT_READS and node.args:
             return string_value(node.args[0].value) or ""
         return None
     if isinstance(node, cst.Subscript) and analysis.qualified_name(node.value, fn) == "os.environ" \

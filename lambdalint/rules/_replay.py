@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Set
+from typing import Optional, Set
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names
@@ -194,6 +194,3 @@ def _free_name(fn: Function, wanted: str) -> str:
         name, index = f"{wanted}{index}", index + 1
     return name
 
-
-def chain_text(names: List[str]) -> str:
-    return " → ".join(f"`{n}`" for n in names)
