@@ -283,8 +283,9 @@ class DurableModel:
                 return True
         return False
 
-    def replayed(self, types=(cst.Call,)) -> Iterator[Tuple[Site, Scope]]:
-        """Sites of the given node types that run again on every replay."""
+    def replayed(self, types: Optional[tuple] = None) -> Iterator[Tuple[Site, Scope]]:
+        """Sites of the given node types (calls by default) that run again on every replay."""
+        types = types or (cst.Call,)
         for fn, scope in list(self.scopes.items()):
             if not self.replays(scope):
                 continue
