@@ -21,9 +21,10 @@ is in.  Plain helpers (functions the durable code calls without handing them the
 are summarised: `effect(fn, kind)` says whether calling one reads the clock, does I/O, logs,
 or starts a durable operation, with the chain of calls that leads there.
 
-Calls are followed with `ModuleAnalysis.resolve_call`; the two hooks `resolve` and
-`analysis_of` let a project-wide model hand in functions of other modules (a `Function` and
-the `ModuleAnalysis` it belongs to).
+The model covers every module of the project the analysis belongs to (handlers, helpers and
+steps may be in different files); calls are followed with `ModuleAnalysis.resolve_call`,
+which crosses modules, and each rule reports only what is in its own module.  The hooks
+`resolve` and `analysis_of` replace those two questions for callers that need to.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, ModuleAnalysis, Site, dotted_name, string_value
+from lambdalint.analysis import (
+    Function,
+    ModuleAnalysis,
+    Site,
+    dotted_name,
+    string_value,
+)
 from lambdalint.catalog import (
     CLIENT_CONSTRUCTORS,
     CLIENT_LOCAL_METHODS,
@@ -91,7 +98,7 @@ class StepBody:
 
     node: cst.CSTNode  # the Lambda or FunctionDef
     function: Optional[Function]  # the Function for a def (None for a lambda)
-    operation: Optional["Operation"]  # the call that runs it (None: a decorated def)
+    operation: Optional[Operation]  # the call that runs it (None: a decorated def)
     # parameters the SDK fills in (StepContext, callback id...); others come from the caller
     sdk_params: Tuple[str, ...] = ()
 
@@ -116,7 +123,7 @@ class Witness:
     code: str  # "time.time()"
     chain: Tuple[str, ...] = ()  # function names from the called helper to the construct
 
-    def through(self, name: str) -> "Witness":
+    def through(self, name: str) -> Witness:
         return Witness(self.verb, self.code, (name, *self.chain))
 
     def describe(self) -> str:
@@ -154,15 +161,23 @@ def _star_imports(analysis: ModuleAnalysis) -> bool:
     return False
 
 
-_MODELS: "weakref.WeakKeyDictionary[ModuleAnalysis, DurableModel]" = weakref.WeakKeyDictionary()
+def _durable_entries(analysis: ModuleAnalysis) -> list:
+    """Entry points whose settings (a template's durable configuration) say durable."""
+    return [e for e in analysis.entry_points
+            if getattr(getattr(e, "settings", None), "durable", False)]
 
 
-def durable_model(analysis: ModuleAnalysis) -> "DurableModel":
-    """The module's durable model, built once and shared by the LAM5 rules."""
-    model = _MODELS.get(analysis)
+_MODELS: weakref.WeakKeyDictionary[ModuleAnalysis, DurableModel] = weakref.WeakKeyDictionary()
+
+
+def durable_model(analysis: ModuleAnalysis) -> DurableModel:
+    """The durable model of the project `analysis` belongs to (of the module alone when it
+    has none), built once and shared by the LAM5 rules of every module."""
+    key = getattr(analysis, "project", None) or analysis
+    model = _MODELS.get(key)
     if model is None:
         model = DurableModel(analysis)
-        _MODELS[analysis] = model
+        _MODELS[key] = model
     return model
 
 
@@ -171,6 +186,12 @@ class DurableModel:
                  resolve: Optional[Callable[[cst.BaseExpression, Function], Optional[Function]]] = None,
                  analysis_of: Optional[Callable[[Function], ModuleAnalysis]] = None) -> None:
         self.analysis = analysis
+        project = getattr(analysis, "project", None)
+        # every module of the project: a handler's helpers and steps may live in others
+        self.modules: List[ModuleAnalysis] = list(project.modules.values()) \
+            if project is not None and getattr(project, "modules", None) else [analysis]
+        if analysis not in self.modules:
+            self.modules.append(analysis)
         self._resolve_hook = resolve
         self._analysis_of_hook = analysis_of
         self.scopes: Dict[Function, Scope] = {}
@@ -185,23 +206,28 @@ class DurableModel:
         self._operation_of: Dict[int, Operation] = {}  # id(Call) -> operation
         self._step_nodes: Optional[Set[int]] = None
         self._effects: Dict[Tuple[int, str], Optional[Witness]] = {}
-        self._star = False
         self._scanned: Dict[Function, frozenset] = {}
         self._replays: Dict[Function, bool] = {}
-        if uses_sdk(analysis):
-            self._star = _star_imports(analysis)
-            self._build()
+        sdk_modules = [m for m in self.modules if uses_sdk(m)]
+        self._star: Set[int] = {id(m) for m in sdk_modules if _star_imports(m)}
+        if sdk_modules or any(_durable_entries(m) for m in self.modules):
+            self._build(sdk_modules)
 
     # -- public questions -------------------------------------------------------------
     @property
     def active(self) -> bool:
         return bool(self.scopes or self.step_functions)
 
-    def owner(self, fn: Function) -> ModuleAnalysis:
-        """The analysis `fn` belongs to (another module's, with a project-wide resolver)."""
-        if self._analysis_of_hook is not None:
+    def owner(self, fn: Optional[Function]) -> ModuleAnalysis:
+        """The analysis of the module `fn` is in."""
+        if self._analysis_of_hook is not None and fn is not None:
             return self._analysis_of_hook(fn)
-        return self.analysis
+        owner = getattr(self.analysis, "owner", None)
+        return owner(fn) if owner is not None else self.analysis
+
+    def here(self, fn: Function, analysis: ModuleAnalysis) -> bool:
+        """`fn` is a function of the module `analysis` (whose rules report it)."""
+        return self.owner(fn) is analysis
 
     def resolve(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
         if self._resolve_hook is not None:
@@ -283,11 +309,13 @@ class DurableModel:
                 return True
         return False
 
-    def replayed(self, types: Optional[tuple] = None) -> Iterator[Tuple[Site, Scope]]:
-        """Sites of the given node types (calls by default) that run again on every replay."""
+    def replayed(self, types: Optional[tuple] = None,
+                 module: Optional[ModuleAnalysis] = None) -> Iterator[Tuple[Site, Scope]]:
+        """Sites of the given node types (calls by default) that run again on every replay,
+        in `module` only when given."""
         types = types or (cst.Call,)
         for fn, scope in list(self.scopes.items()):
-            if not self.replays(scope):
+            if (module is not None and not self.here(fn, module)) or not self.replays(scope):
                 continue
             for site in fn.iter(*types):
                 if self.step_body_of(site) is None and self.scope_of(site.function) is scope:
@@ -342,17 +370,40 @@ class DurableModel:
         return False
 
     # -- building -------------------------------------------------------------------------
-    def _sdk(self, qualified: Optional[str]) -> Optional[str]:
+    def _sdk(self, qualified: Optional[str], module: ModuleAnalysis) -> Optional[str]:
         name = sdk_name(qualified)
-        if name is None and self._star and qualified and "." not in qualified:
+        if name is None and id(module) in self._star and qualified and "." not in qualified:
             return qualified  # `from aws_durable_execution_sdk_python import *`
         return name
 
     def _decorated(self, fn: Function, names) -> bool:
-        return any(self._sdk(d) in names for d in fn.decorators)
+        module = self.owner(fn)
+        return any(self._sdk(d, module) in names for d in fn.decorators)
 
-    def _build(self) -> None:
-        analysis = self.analysis
+    def _build(self, sdk_modules: List[ModuleAnalysis]) -> None:
+        for analysis in sdk_modules:
+            self._find_roots(analysis)
+        for analysis in self.modules:  # handlers a template marks as durable
+            for entry in _durable_entries(analysis):
+                if entry.function not in self.scopes and entry.function not in self.step_functions:
+                    self.handlers.append(entry.function)
+                    self._add_scope(entry.function, "handler",
+                                    set(entry.function.positional_params()[1:2]) | self._annotated(entry.function))
+        todo = list(self.scopes)
+        while todo:
+            fn = todo.pop()
+            scope = self.scopes[fn]
+            key = frozenset(scope.contexts)
+            if self._scanned.get(fn) == key:
+                continue
+            self._scanned[fn] = key
+            todo.extend(self._scan(scope))
+        for body in list(self.step_functions.values()):
+            self._scan_step_function(body)
+
+    def _find_roots(self, analysis: ModuleAnalysis) -> None:
+        """Handlers, child-context and step functions by their decorators, and functions
+        with a parameter annotated `DurableContext`."""
         for fn in analysis.functions.values():
             params = fn.positional_params()
             if self._decorated(fn, DURABLE_EXECUTION_DECORATORS):
@@ -367,24 +418,13 @@ class DurableModel:
                 self._add_scope(fn, "helper", self._annotated(fn))
         for values in analysis.module_bindings.values():  # handler = durable_execution(process)
             for value in values:
-                if isinstance(value, cst.Call) and value.args \
-                        and self._sdk(analysis.qualified_name(value.func, None)) in DURABLE_EXECUTION_DECORATORS:
-                    target = self._function_value(value.args[0].value, None)
+                if isinstance(value, cst.Call) and value.args and self._sdk(
+                        analysis.qualified_name(value.func, None), analysis) in DURABLE_EXECUTION_DECORATORS:
+                    target = self._function_value(value.args[0].value, None, analysis)
                     if target is not None and target not in self.scopes:
                         self.handlers.append(target)
                         self._add_scope(target, "handler",
                                         set(target.positional_params()[1:2]) | self._annotated(target))
-        todo = list(self.scopes)
-        while todo:
-            fn = todo.pop()
-            scope = self.scopes[fn]
-            key = frozenset(scope.contexts)
-            if self._scanned.get(fn) == key:
-                continue
-            self._scanned[fn] = key
-            todo.extend(self._scan(scope))
-        for body in list(self.step_functions.values()):
-            self._scan_step_function(body)
 
     def _annotated(self, fn: Function) -> Set[str]:
         """Parameters annotated `DurableContext`."""
@@ -399,7 +439,7 @@ class DurableModel:
                 name = text.strip().rsplit(".", 1)[-1]
             else:
                 qualified = self.owner(fn).qualified_name(annotation, fn.parent)
-                name = self._sdk(qualified)
+                name = self._sdk(qualified, self.owner(fn))
                 if name is None and isinstance(annotation, cst.Name) and qualified is None:
                     name = annotation.value  # imported under TYPE_CHECKING or star-imported
             if name in DURABLE_CONTEXT_TYPES:
@@ -507,10 +547,11 @@ class DurableModel:
             return self._add_scope(target, "child", set(params[:1]) | self._annotated(target))
         return []
 
-    def _function_value(self, value: cst.BaseExpression, fn: Optional[Function]) -> Optional[Function]:
+    def _function_value(self, value: cst.BaseExpression, fn: Optional[Function],
+                        module: Optional[ModuleAnalysis] = None) -> Optional[Function]:
         """The function an argument names: `f`, `self.f`, `f(args)` of a decorated step or
         child function (the decorator binds the arguments), `functools.partial(f, ...)`."""
-        analysis = self.analysis
+        analysis = module or self.owner(fn)
         if isinstance(value, cst.Name):
             return analysis.function_named(value.value, fn)
         if isinstance(value, cst.Attribute) and fn is not None:
@@ -518,7 +559,7 @@ class DurableModel:
         if isinstance(value, cst.Call):
             qualified = analysis.qualified_name(value.func, fn)
             if qualified in ("functools.partial",) and value.args:
-                return self._function_value(value.args[0].value, fn)
+                return self._function_value(value.args[0].value, fn, analysis)
             target = self.resolve(value.func, fn) if fn is not None else (
                 analysis.function_named(value.func.value, None) if isinstance(value.func, cst.Name) else None)
             if target is not None and (self._decorated(target, DURABLE_STEP_DECORATORS)

@@ -7,7 +7,14 @@ import libcst as cst
 
 from lambdalint.analysis import ModuleAnalysis
 from lambdalint.config import Config
-from lambdalint.durable import NONDETERMINISM, REPLAY, STEP, SIDE_EFFECT, DurableModel, durable_model
+from lambdalint.durable import (
+    NONDETERMINISM,
+    REPLAY,
+    SIDE_EFFECT,
+    STEP,
+    DurableModel,
+    durable_model,
+)
 
 
 def analyse(code: str, path: str = "app.py") -> ModuleAnalysis:

@@ -28,7 +28,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, load_module, run_cli
 
 pytest.importorskip("aws_durable_execution_sdk_python")
@@ -103,7 +102,7 @@ def fixed_text(fixed_dir: Path, name: str) -> str:
 # -- observing side effects ----------------------------------------------------------------------
 
 class Recorder(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.server.received.append((self.path, json.loads(body or b"null")))
         self.send_response(200)

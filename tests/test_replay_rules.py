@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from conftest import FIXTURES, expected_findings, run_cli
 
 REPLAY_FIXTURES = [FIXTURES / code for code in ("LAM501", "LAM502", "LAM503", "LAM504", "LAM505")] + [
@@ -138,3 +137,108 @@ def test_noqa_silences_a_replay_finding(tmp_path):
     source = (FIXTURES / "durable_apps" / "lam501_order_id.py").read_text()
     (tmp_path / "app.py").write_text(source.replace("# expect: LAM501", "# noqa: LAM501"))
     assert cli_findings("app.py", cwd=tmp_path) == set()
+
+
+PROJECT = {
+    "app.py": """
+        from aws_durable_execution_sdk_python import DurableContext, durable_execution
+        from aws_durable_execution_sdk_python.config import Duration
+
+        from orders.steps import charge
+        from orders.util import notify, stamp
+        from orders.workflow import process
+
+
+        @durable_execution
+        def handler(event, context: DurableContext):
+            started = stamp()
+            notify(event["hook"], "received")
+            context.step(charge(event["order"], []))
+            context.wait(Duration.from_minutes(1), name="pause")
+            return process(context, event), started
+    """,
+    "orders/__init__.py": "",
+    "orders/util.py": """
+        import time
+
+        import requests
+
+
+        def stamp():
+            return time.time()
+
+
+        def notify(url, text):
+            requests.post(url, json={"text": text}, timeout=5)
+    """,
+    "orders/steps.py": """
+        from aws_durable_execution_sdk_python import StepContext, durable_step
+
+
+        @durable_step
+        def charge(step_context: StepContext, order: dict, ledger: list) -> dict:
+            ledger.append(order["id"])
+            return order
+    """,
+    "orders/workflow.py": """
+        import time
+
+
+        def process(ctx, event):
+            print("processing", event["id"])
+            deadline = time.time() + 60
+            return ctx.step(lambda _: deadline, name="deadline")
+    """,
+}
+
+
+def test_calls_are_followed_into_other_modules_of_the_project(tmp_path):
+    """Modules linted as one unit (the engine's `check_unit`, with the project's layout): a
+    helper in another module is reported at its call, a helper handed the context and a
+    step defined in another module are checked where they are, with the call chain."""
+    import os
+    import textwrap
+
+    from lambdalint.config import Config
+    from lambdalint.engine import Options, check_unit
+    from lambdalint.project.layout import SourceLayout
+
+    (tmp_path / "pyproject.toml").write_text("")
+    for name, text in PROJECT.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    members = [(os.path.realpath(tmp_path / name), name, None) for name in PROJECT]
+    reports = check_unit(members, [m[0] for m in members], Options(Config(select=("LAM5",))),
+                         SourceLayout(str(tmp_path)))
+    found = {(f.path, f.line, f.code, tuple(f.call_chain)) for r in reports for f in r.findings}
+    assert found == {
+        ("app.py", 11, "LAM501", ("app.py:handler",)),
+        ("app.py", 12, "LAM502", ("app.py:handler",)),
+        ("orders/steps.py", 6, "LAM504", ("app.py:handler", "orders/steps.py:charge")),
+        ("orders/workflow.py", 5, "LAM505", ("app.py:handler", "orders/workflow.py:process")),
+        ("orders/workflow.py", 6, "LAM501", ("app.py:handler", "orders/workflow.py:process")),
+    }
+    assert not [e for r in reports for e in r.errors]
+
+
+def test_a_handler_a_template_marks_as_durable_needs_no_decorator(tmp_path):
+    from lambdalint.config import Config
+    from lambdalint.engine import Options, lint_text
+    from lambdalint.model import FunctionSettings, NamedHandler
+
+    source = (
+        "import uuid\n"
+        "\n"
+        "\n"
+        "def process(payload, durable):\n"
+        "    return durable.step(lambda _: 1, name='one'), uuid.uuid4()\n")
+    path = str(tmp_path / "app.py")
+
+    def codes(settings):
+        named = {path: {"process": NamedHandler("template", "template.yaml", settings)}}
+        result = lint_text(source, path, Options(Config(select=("LAM5",)), entry_points=named))
+        return [(f.line, f.code) for f in result.findings]
+
+    assert codes(FunctionSettings(durable=True)) == [(5, "LAM501")]
+    assert codes(FunctionSettings()) == []

@@ -37,12 +37,15 @@ SDK_PACKAGE = (
 
 # What lambdalint does not see, for the rule pages.
 LIMITS = """
-        What lambdalint cannot see yet: a step function or helper defined in another module
-        (its body is not checked, and a call of it outside a step is not followed), a
-        DurableContext stored in an attribute or a container and used from there, SDK clients
-        and connections that arrive as parameters or attributes (`self.table`), and the SDK
-        imported through a module of your own that re-exports it. The SDK imported under
-        another name (`import aws_durable_execution_sdk_python as sdk`,
+        Durable code is followed into the other modules of the project that are analysed
+        with the handler's module: a helper there is reported at its call, a helper handed
+        the context and a step function are checked where they are. What lambdalint cannot
+        see: code in installed packages (a step function or helper from a library is not
+        checked, and a call of it outside a step is not followed), a DurableContext stored in
+        an attribute or a container and used from there, SDK clients and connections that
+        arrive as parameters or attributes (`self.table`), and the SDK imported through a
+        module of your own that re-exports it. The SDK imported under another name
+        (`import aws_durable_execution_sdk_python as sdk`,
         `from aws_durable_execution_sdk_python import durable_execution as de`) and a
         DurableContext handed to helpers (`def save(ctx: DurableContext)`, a call with the
         context, a nested function that uses it) are understood.
@@ -103,7 +106,7 @@ def wrap_expression_fix(model: DurableModel, site: Site, description: str) -> Op
 def _free_quote(site: Site) -> Optional[str]:
     """A quote character the new `name=` string can use: inside an f-string, not the one
     that delimits it (before Python 3.12 that ends the f-string)."""
-    used = set()
+    used: Set[str] = set()
     for anc in site.ancestors:
         if isinstance(anc, cst.FormattedString):
             used.update(ch for ch in anc.start if ch in "'\"")

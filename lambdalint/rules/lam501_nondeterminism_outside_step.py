@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Site
+from lambdalint.analysis import Function, ModuleAnalysis, Site
 from lambdalint.catalog import STEP_CHECKPOINTABLE_CALLS
 from lambdalint.durable import (
     NONDETERMINISM,
@@ -180,7 +180,7 @@ class NondeterminismOutsideStep(Rule):
         model = durable_model(self.analysis)
         if not model.active:
             return
-        for site, scope in model.replayed((cst.Call, cst.Subscript, cst.For)):
+        for site, scope in model.replayed((cst.Call, cst.Subscript, cst.For), self.analysis):
             finding = self._site(model, site, scope)
             if finding is not None:
                 yield finding
@@ -250,36 +250,40 @@ class NondeterminismOutsideStep(Rule):
     def _comprehensions(self, model: DurableModel) -> Iterator[RawFinding]:
         """List, dict and generator comprehensions over a set (a set comprehension's own
         order does not matter)."""
-        from lambdalint._cstfast import walk
-
         inside_steps = model.in_step_nodes()
         for fn, scope in list(model.scopes.items()):
-            if not model.replays(scope):
+            if not model.here(fn, self.analysis) or not model.replays(scope):
                 continue
-            analysis = model.owner(fn)
-            found = []
-
-            class _Comprehensions:
-                def on_visit(self, node) -> bool:
-                    if node is not fn.node and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                        return False
-                    if id(node) in inside_steps:
-                        return False
-                    if isinstance(node, (cst.ListComp, cst.DictComp, cst.GeneratorExp)):
-                        what = set_iteration(node.for_in.iter, fn, analysis)
-                        if what is not None:
-                            found.append((node, what))
-                    return True
-
-                def on_leave(self, node) -> None:
-                    pass
-
-            walk(fn.node.body, _Comprehensions())
-            for node, what in found:
+            for node, what in _set_comprehensions(fn, model.owner(fn), inside_steps):
                 yield self.report(
                     node, f"This comprehension {what}, {where_in(scope)}; a replay can build "
                     "its result in another order",
                     "Iterate over `sorted(...)` of the set so that every replay gets the same order.", fn)
+
+
+def _set_comprehensions(fn: Function, analysis: ModuleAnalysis, inside_steps: Set[int]) -> List[Tuple[cst.CSTNode, str]]:
+    """(comprehension, what) for the comprehensions of `fn`'s own body that iterate a set."""
+    from lambdalint._cstfast import walk
+
+    found: List[Tuple[cst.CSTNode, str]] = []
+
+    class _Comprehensions:
+        def on_visit(self, node) -> bool:
+            if node is not fn.node and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                return False
+            if id(node) in inside_steps:
+                return False
+            if isinstance(node, (cst.ListComp, cst.DictComp, cst.GeneratorExp)):
+                what = set_iteration(node.for_in.iter, fn, analysis)
+                if what is not None:
+                    found.append((node, what))
+            return True
+
+        def on_leave(self, node) -> None:
+            pass
+
+    walk(fn.node.body, _Comprehensions())
+    return found
 
 
 def _order_matters(body: cst.CSTNode) -> bool:

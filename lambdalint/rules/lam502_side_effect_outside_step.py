@@ -161,7 +161,7 @@ class SideEffectOutsideStep(Rule):
         model = durable_model(self.analysis)
         if not model.active:
             return
-        for site, scope in model.replayed((cst.Call,)):
+        for site, scope in model.replayed((cst.Call,), self.analysis):
             finding = self._site(model, site, scope)
             if finding is not None:
                 yield finding

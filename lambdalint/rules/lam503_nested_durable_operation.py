@@ -99,7 +99,7 @@ class NestedDurableOperation(Rule):
             return
         reported: Set[int] = set()
         for op in model.operations:
-            if op.in_step:
+            if op.in_step and model.here(op.site.function, self.analysis):
                 reported.add(id(op.site.node))
                 analysis = model.owner(op.site.function)
                 yield self.report(
@@ -109,7 +109,7 @@ class NestedDurableOperation(Rule):
                     "Run the operations in a child context instead: "
                     "`context.run_in_child_context(lambda child: ..., name=\"...\")` with "
                     "`child.step(...)` / `child.wait(...)` inside.", op.site.function)
-        for fn in list(model.analysis.functions.values()):
+        for fn in list(self.analysis.functions.values()):
             for site in fn.iter(cst.Call):
                 if id(site.node) in reported or model.step_body_of(site) is None:
                     continue

@@ -94,9 +94,11 @@ class StepMutatesOuterState(Rule):
         if not model.active:
             return
         for body in list(model.step_lambdas.values()):
-            yield from self._lambda(model, body)
+            if body.operation is not None and model.here(body.operation.site.function, self.analysis):
+                yield from self._lambda(model, body)
         for fn, body in list(model.step_functions.items()):
-            yield from self._function(model, fn, body)
+            if model.here(fn, self.analysis):
+                yield from self._function(model, fn, body)
 
     def _lambda(self, model: DurableModel, body: StepBody) -> Iterator[RawFinding]:
         op = body.operation
@@ -129,9 +131,7 @@ class StepMutatesOuterState(Rule):
                 targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
                 for target in targets:
                     for name, direct in _stored_names(target):
-                        if direct and (name in fn.globals_declared or name in fn.nonlocals_declared):
-                            names.append((node, name))
-                        elif not direct:
+                        if direct and (name in fn.globals_declared or name in fn.nonlocals_declared) or not direct:
                             names.append((node, name))
             elif isinstance(node, cst.Del):
                 for name, direct in _stored_names(node.target):

@@ -7,7 +7,15 @@ from typing import Iterator, Optional
 from lambdalint._lazy import cst
 from lambdalint.analysis import Site
 from lambdalint.catalog import DURABLE_LOGGER_KEYWORDS, DURABLE_LOGGER_METHODS
-from lambdalint.durable import LOGGING, DurableModel, Scope, durable_model, logging_call, short, where_in
+from lambdalint.durable import (
+    LOGGING,
+    DurableModel,
+    Scope,
+    durable_model,
+    logging_call,
+    short,
+    where_in,
+)
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _replay
@@ -116,7 +124,7 @@ class ReplayUnsafeLogging(Rule):
         model = durable_model(self.analysis)
         if not model.active:
             return
-        for site, scope in model.replayed((cst.Call,)):
+        for site, scope in model.replayed((cst.Call,), self.analysis):
             finding = self._site(model, site, scope)
             if finding is not None:
                 yield finding
