@@ -294,3 +294,168 @@ POWERTOOLS_HANDLER_DECORATORS = frozenset(
         "event_parser", "validator", "idempotent", "batch_processor", "async_batch_processor",
     }
 )
+
+
+# -- durable functions: the AWS Durable Execution SDK for Python (LAM5) ------------------------
+#
+# `@durable_execution` turns a function `(event, context: DurableContext)` into the Lambda
+# handler.  The handler runs from the top on every resumption; a completed durable operation
+# returns its checkpointed result instead of running again.  Names below are matched by the
+# SDK's top-level package and the exported name, so `aws_durable_execution_sdk_python.X` and
+# `aws_durable_execution_sdk_python.<submodule>.X` both count.
+
+DURABLE_SDK_PACKAGE = "aws_durable_execution_sdk_python"
+# The decorator that makes a durable handler (also used as `durable_execution(fn)`).
+DURABLE_EXECUTION_DECORATORS = frozenset({"durable_execution"})
+# Decorators whose function becomes the body of a step (`context.step(fetch(user_id))`); the
+# first parameter receives a `StepContext` (or the callback id for a callback submitter).
+DURABLE_STEP_DECORATORS = frozenset({"durable_step", "durable_wait_for_callback"})
+# Decorators whose function runs in a child context: its first parameter is a DurableContext,
+# its own durable operations are allowed, and its code outside them replays like the handler.
+DURABLE_CHILD_CONTEXT_DECORATORS = frozenset({"durable_with_child_context", "durable_parallel_branch"})
+# Types of the context a durable function's code receives (annotations that mark a parameter).
+DURABLE_CONTEXT_TYPES = frozenset({"DurableContext"})
+
+# The durable operations of `DurableContext`: method -> (parameter name, position, what the
+# function passed there runs as) for the argument that holds user code, or None.
+#   "step":  a step body, run once per attempt and checkpointed (exempt from replay rules,
+#            may not start durable operations);
+#   "child": a child-context function receiving a DurableContext (replayed; may start
+#            durable operations on that context).
+# `parallel` takes a sequence of functions; `map` calls func(context, item, index, items).
+DURABLE_OPERATIONS = {
+    "step": ("func", 0, "step"),
+    "wait": None,
+    "invoke": None,
+    "create_callback": None,
+    "wait_for_callback": ("submitter", 0, "step"),
+    "wait_for_condition": ("check", 0, "step"),
+    "run_in_child_context": ("func", 0, "child"),
+    "map": ("func", 1, "child"),
+    "parallel": ("functions", 0, "child"),
+}
+# The replay-aware logger's methods (`context.logger`, `step_context.logger`); it has no
+# `critical` and no `log`, and takes only `extra=` as a keyword.
+DURABLE_LOGGER_METHODS = frozenset({"debug", "info", "warning", "error", "exception"})
+DURABLE_LOGGER_KEYWORDS = frozenset({"extra"})
+
+# -- non-determinism outside a step (LAM501) -------------------------------------------------
+
+_RANDOM_FUNCTIONS = (
+    "random", "randint", "randrange", "choice", "choices", "sample", "shuffle", "uniform",
+    "triangular", "gauss", "normalvariate", "lognormvariate", "expovariate", "vonmisesvariate",
+    "gammavariate", "betavariate", "paretovariate", "weibullvariate", "getrandbits", "randbytes",
+    "binomialvariate",
+)
+_NUMPY_RANDOM_FUNCTIONS = (
+    "rand", "randn", "randint", "random", "random_sample", "choice", "shuffle", "permutation",
+    "normal", "uniform", "default_rng", "integers", "bytes",
+)
+_SECRETS_FUNCTIONS = ("token_bytes", "token_hex", "token_urlsafe", "choice", "randbelow", "randbits")
+
+# qualified name -> what calling it does ("reads the clock", ...), for messages.
+NONDETERMINISTIC_CALLS = {
+    **{name: "reads the clock" for name in (
+        "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter",
+        "time.perf_counter_ns", "time.process_time", "time.process_time_ns", "time.thread_time",
+        "time.clock_gettime", "time.clock_gettime_ns",
+        "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
+        "datetime.date.today", "arrow.now", "arrow.utcnow", "pendulum.now", "pendulum.today",
+        "pendulum.tomorrow", "pendulum.yesterday", "pandas.Timestamp.now", "pandas.Timestamp.utcnow",
+        "pandas.Timestamp.today",
+    )},
+    **{f"random.{name}": "draws a random value" for name in _RANDOM_FUNCTIONS},
+    **{f"random.Random().{name}": "draws a random value" for name in _RANDOM_FUNCTIONS},
+    **{f"random.SystemRandom().{name}": "draws a random value" for name in _RANDOM_FUNCTIONS},
+    **{f"numpy.random.{name}": "draws a random value" for name in _NUMPY_RANDOM_FUNCTIONS},
+    **{f"secrets.{name}": "draws a random value" for name in _SECRETS_FUNCTIONS},
+    **{f"secrets.SystemRandom().{name}": "draws a random value" for name in _RANDOM_FUNCTIONS},
+    "uuid.uuid1": "makes a new UUID",
+    "uuid.uuid4": "makes a new UUID",
+    "uuid.uuid6": "makes a new UUID",
+    "uuid.uuid7": "makes a new UUID",
+    "os.urandom": "reads random bytes",
+    "os.getrandom": "reads random bytes",
+}
+# Clock reads only when called without the time argument: `time.localtime()` is now,
+# `time.localtime(ts)` converts ts.  Value: how many arguments the call has when it reads now.
+CLOCK_READS_WITHOUT_TIME = {"time.localtime": 0, "time.gmtime": 0, "time.ctime": 0,
+                            "time.asctime": 0, "time.strftime": 1}
+# Results the SDK's default serializer can checkpoint (str, numbers, bytes, UUID, datetime,
+# date, lists/tuples/dicts of those): the calls lambdalint may wrap in `context.step(...)`.
+# `random.shuffle` (mutates its argument), generators (`random.Random()`,
+# `numpy.random.default_rng()`) and struct_time results are not among them.
+STEP_CHECKPOINTABLE_CALLS = frozenset({
+    "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter",
+    "time.perf_counter_ns", "datetime.datetime.now", "datetime.datetime.utcnow",
+    "datetime.datetime.today", "datetime.date.today", "time.ctime", "time.asctime",
+    "time.strftime", "uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7", "os.urandom",
+    "random.random", "random.randint", "random.randrange", "random.uniform", "random.gauss",
+    "random.getrandbits", "random.randbytes", "random.triangular", "random.normalvariate",
+    "random.expovariate", "secrets.token_bytes", "secrets.token_hex", "secrets.token_urlsafe",
+    "secrets.randbelow", "secrets.randbits",
+    "os.getenv", "os.environ.get",
+})
+
+# Environment reads.  Variables Lambda sets per invocation or per execution environment differ
+# between the first run and a replay in any case; any other variable can change between
+# deployments (a replay on `$LATEST` after a deploy), which matters where it decides the path.
+ENVIRONMENT_READS = frozenset({"os.getenv", "os.environ.get"})  # and `os.environ[...]`
+VOLATILE_ENVIRONMENT_VARIABLES = frozenset({
+    "_X_AMZN_TRACE_ID", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+})
+# Variables that are fixed for a function version: never a replay problem.
+STABLE_ENVIRONMENT_VARIABLES = frozenset({
+    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_EXECUTION_ENV",
+    "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_LAMBDA_RUNTIME_API", "_HANDLER", "TZ",
+    "LANG", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH",
+})
+
+# -- side effects outside a step (LAM502) ------------------------------------------------------
+
+# HTTP requests made by module functions (sessions and pools are CLIENT_CONSTRUCTORS: every
+# method call on them that does I/O is a side effect).
+HTTP_REQUESTS = HTTP_GETS | frozenset(
+    f"{module}.{method}"
+    for module in ("requests", "requests.api", "httpx")
+    for method in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+) | frozenset({"urllib3.request", "urllib.request.urlopen", "http.client.HTTPConnection().request",
+               "http.client.HTTPSConnection().request"})
+# Methods of clients, sessions and connections that do no I/O of their own.
+CLIENT_LOCAL_METHODS = frozenset({
+    "get_paginator", "get_waiter", "can_paginate", "cursor", "close", "pipeline", "meta",
+    "exceptions", "mount", "build_request", "get_available_regions", "get_partition_for_region",
+})
+# Message sends outside AWS (SNS, SQS, SES and EventBridge are AWS SDK calls).
+MESSAGE_SENDS = frozenset({
+    "smtplib.SMTP().sendmail", "smtplib.SMTP().send_message", "smtplib.SMTP_SSL().sendmail",
+    "smtplib.SMTP_SSL().send_message", "kafka.KafkaProducer().send",
+    "confluent_kafka.Producer().produce", "pika.BlockingConnection().channel().basic_publish",
+})
+# Calls that write, move or delete files.
+FILE_WRITES = frozenset({
+    "os.remove", "os.unlink", "os.rename", "os.replace", "os.rmdir", "os.removedirs", "os.mkdir",
+    "os.makedirs", "os.truncate", "os.write", "shutil.copy", "shutil.copy2", "shutil.copyfile",
+    "shutil.copytree", "shutil.move", "shutil.rmtree",
+})
+PATH_WRITE_METHODS = frozenset({"write_text", "write_bytes", "touch", "unlink", "mkdir", "rmdir",
+                                "rename", "replace"})
+# `open(path, mode)`: a mode with one of these characters writes.
+WRITE_MODE_CHARACTERS = frozenset("wax+")
+
+# -- logging outside a step (LAM505) ---------------------------------------------------------
+
+LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
+                             "fatal", "log"})
+# Loggers that are not replay-aware: `logging` itself and its loggers, Powertools, structlog
+# and loguru.  Factories are called (`logging.getLogger(__name__).info`); objects are used as
+# they are (`logging.root.info`, `loguru.logger.info`); `logging.info` is the module function.
+LOGGING_MODULES = frozenset({"logging"})
+LOGGER_FACTORIES = frozenset({
+    "logging.getLogger", "logging.LoggerAdapter", "aws_lambda_powertools.Logger",
+    "aws_lambda_powertools.logging.Logger", "aws_lambda_powertools.logging.logger.Logger",
+    "structlog.get_logger", "structlog.getLogger", "structlog.stdlib.get_logger",
+})
+LOGGER_OBJECTS = frozenset({"logging.root", "loguru.logger"})

@@ -49,6 +49,7 @@ CATEGORIES = {
     "LAM1": "State that leaks between invocations",
     "LAM2": "Per-request work that belongs in Init",
     "LAM3": "The execution environment lifecycle and handler wiring",
+    "LAM5": "Replay (durable functions)",
 }
 
 _GENERATED = f"<!-- Generated from the rule's code by `{REGENERATE}`; do not edit. -->"

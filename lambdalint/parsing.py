@@ -27,6 +27,8 @@ _ENTRY_HINTS = re.compile(
     rf"|def{_GAP}(?:lambda_handler|handler)\b"
     # route functions and decorated handlers of Lambda web frameworks (analysis.entry_points)
     r"|aws_lambda_powertools|chalice|mangum"
+    # a durable function's handler is the one `@durable_execution` decorates
+    r"|aws_durable_execution_sdk_python"
 )
 
 

@@ -110,7 +110,15 @@ def _framework_entry(analysis: "ModuleAnalysis", fn: Function, mangum: bool) -> 
             return "framework", f"Mangum {match['cls']} @{match['method']}"
         if is_powertools_handler_decorator(analysis, decorator):
             return "decorator", f"Powertools @{decorator.rsplit('.', 1)[-1]}"
+        if is_durable_execution_decorator(decorator):
+            return "decorator", "durable function @durable_execution"
     return None
+
+
+def is_durable_execution_decorator(decorator: str) -> bool:
+    """`@durable_execution` of the AWS Durable Execution SDK: the function is the handler."""
+    return decorator.startswith(catalog.DURABLE_SDK_PACKAGE + ".") and \
+        decorator.rsplit(".", 1)[-1] in catalog.DURABLE_EXECUTION_DECORATORS
 
 
 def is_powertools_handler_decorator(analysis: "ModuleAnalysis", decorator: str) -> bool:
