@@ -146,8 +146,7 @@ RESTORE_SENSITIVE_CONNECTIONS = frozenset(
 # Methods that check a connection or open it again: `conn.ping(reconnect=True)` (PyMySQL),
 # `conn.reconnect()` / `conn.is_connected()` (mysql-connector), `engine.dispose()`
 # (SQLAlchemy), `pool.check()` (psycopg_pool).
-RECONNECT_METHODS = frozenset({"ping", "reconnect", "is_connected", "dispose", "check", "connect",
-                               "reset", "close"})
+RECONNECT_METHODS = frozenset({"ping", "reconnect", "is_connected", "dispose", "check", "reset"})
 # Attributes that say whether a connection is still open (`conn.closed`, `conn.open`).
 LIVENESS_ATTRIBUTES = frozenset({"closed", "open", "is_closed", "broken"})
 # Keyword arguments that make a pool check a connection before handing it out.

@@ -49,6 +49,7 @@ CATEGORIES = {
     "LAM1": "State that leaks between invocations",
     "LAM2": "Per-request work that belongs in Init",
     "LAM3": "The execution environment lifecycle and handler wiring",
+    "LAM4": "Restore (SnapStart)",
 }
 
 _GENERATED = f"<!-- Generated from the rule's code by `{REGENERATE}`; do not edit. -->"
@@ -60,12 +61,12 @@ class DocsError(Exception):
 
 # -- running documented commands ------------------------------------------------------------
 
-def _parse_command(command: str):
+def _parse_command(command: str, config: Optional[Dict[str, object]] = None):
     """(display path, engine Options) for a documented ``lambdalint check`` command.
 
     The command is parsed by the real command-line parser and set up by the pipeline, as
-    the CLI does, without a configuration file; it runs in-process through the same engine
-    and output code.
+    the CLI does, without a configuration file (`config`: the settings the page says it
+    assumes, as `Config` fields); it runs in-process through the same engine and output code.
     """
     from lambdalint import pipeline
     from lambdalint.cli import build_parser
@@ -80,19 +81,20 @@ def _parse_command(command: str):
     if args.format != "concise" or len(args.paths) != 1 or args.fix or args.diff or args.config:
         raise DocsError(f"documented commands check one file with --format concise: {command!r}")
     overrides = {key: tuple(value) for key, value in (("select", args.select), ("ignore", args.ignore)) if value}
+    overrides.update(config or {})
     project = pipeline.prepare(pipeline.Request(
         paths=args.paths, sources={args.paths[0]: ""}, use_config_files=False, overrides=overrides,
         handlers=args.handler, cache=False))
     return args.paths[0], project.options
 
 
-def run_check_command(command: str, code: str) -> str:
+def run_check_command(command: str, code: str, config: Optional[Dict[str, object]] = None) -> str:
     """What `command` (``lambdalint check ... --format concise FILE``) prints for `code` in FILE."""
     from lambdalint.engine import lint_text
     from lambdalint.model import FileReport
     from lambdalint.output import RunResult, write_concise
 
-    path, options = _parse_command(command)
+    path, options = _parse_command(command, config)
     result = lint_text(code, path, options)
     if result.errors:
         raise DocsError(f"{command!r}: {result.errors[0].message}")
@@ -101,28 +103,28 @@ def run_check_command(command: str, code: str) -> str:
     return out.getvalue()
 
 
-def fixed_by_command(command: str, code: str, unsafe: bool) -> str:
+def fixed_by_command(command: str, code: str, unsafe: bool, config: Optional[Dict[str, object]] = None) -> str:
     """`code` after `command` plus ``--fix`` (and ``--unsafe-fixes``)."""
     from lambdalint.engine import fix_text
 
-    path, options = _parse_command(command)
+    path, options = _parse_command(command, config)
     fixed, _, _ = fix_text(code, path, options, "unsafe" if unsafe else "safe")
     return fixed
 
 
-def fix_command_diff(command: str, code: str, unsafe: bool) -> str:
+def fix_command_diff(command: str, code: str, unsafe: bool, config: Optional[Dict[str, object]] = None) -> str:
     """The diff that `command` plus ``--fix`` (and ``--unsafe-fixes``) makes to `code`."""
     from lambdalint.engine import unified_diff
 
-    path, _ = _parse_command(command)
-    return unified_diff(code, fixed_by_command(command, code, unsafe), path)
+    path, _ = _parse_command(command, config)
+    return unified_diff(code, fixed_by_command(command, code, unsafe, config), path)
 
 
 def _example_fixes(rule: Type[Rule], example: Invalid) -> List[str]:
     """The applicability of each fix the example's findings carry."""
     from lambdalint.engine import lint_text
 
-    _, options = _parse_command(example_command(rule))
+    _, options = _parse_command(example_command(rule), rule.example_config)
     result = lint_text(example.source, EXAMPLE_PATH, options)
     return [f.fix.applicability for f in result.findings if f.fix is not None]
 
@@ -149,6 +151,15 @@ def fence(info: str, content: str) -> List[str]:
 
 def _prose(text: str) -> str:
     return textwrap.dedent(text).strip()
+
+
+def example_config_toml(config: Dict[str, object]) -> str:
+    """`[tool.lambdalint]` with the settings a rule's examples run with."""
+    lines = ["[tool.lambdalint]"]
+    for key, value in config.items():
+        shown = json.dumps(value) if not isinstance(value, (tuple, list)) else json.dumps(list(value))
+        lines.append(f"{key.replace('_', '-')} = {shown}")
+    return "\n".join(lines) + "\n"
 
 
 def example_command(rule: Type[Rule]) -> str:
@@ -179,10 +190,14 @@ def rule_markdown(rule: Type[Rule]) -> str:
     first_invalid = rule.invalid[0] if rule.invalid else None
     if first_invalid is not None:
         command = example_command(rule)
-        output = run_check_command(command, first_invalid.source)
+        output = run_check_command(command, first_invalid.source, rule.example_config)
         if not output:
             raise DocsError(f"{rule.code}: the first invalid example produces no finding")
-        parts += ["## Example", "", f"In `{EXAMPLE_PATH}`:", ""]
+        parts += ["## Example", ""]
+        if rule.example_config:
+            parts += ["With this configuration in `pyproject.toml`:", ""]
+            parts += fence("toml", example_config_toml(rule.example_config))
+        parts += [f"In `{EXAMPLE_PATH}`:", ""]
         parts += fence(f"python {EXAMPLE}", first_invalid.source)
         parts += ["lambdalint reports:", ""]
         parts += fence(f"console {FINDINGS}", f"$ {command}\n{output}")
@@ -192,7 +207,8 @@ def rule_markdown(rule: Type[Rule]) -> str:
     parts += ["## Fix safety", "", _prose(rule.fix_safety), ""]
     if first_invalid is not None and first_invalid.fixed_source is not None:
         flags = "--fix --unsafe-fixes" if needs_unsafe_fixes(rule, first_invalid) else "--fix"
-        diff = fix_command_diff(example_command(rule), first_invalid.source, "unsafe" in flags)
+        diff = fix_command_diff(example_command(rule), first_invalid.source, "unsafe" in flags,
+                                rule.example_config)
         parts += [f"`lambdalint check --select {rule.code} {flags}` changes the example "
                   "above like this:", ""]
         parts += fence(f"diff {FIX} {flags}", diff)
