@@ -10,7 +10,9 @@ Code blocks that lambdalint runs are marked in the fence's info string, after th
   ``console lambdalint-findings`` block that follows it (a ``$ lambdalint check ...`` command
   line, then its output, which is generated);
 - ``python lambdalint-use-instead`` / ``python lambdalint-not-flagged``: must produce none;
-- ``diff lambdalint-fix``: the diff that the fix makes to the example above it.
+- ``diff lambdalint-fix``: the diff that the fix makes to the example above it;
+- ``toml lambdalint-config``: the `[tool.lambdalint]` settings every example below it on the
+  page runs with (a rule that applies only to SnapStart functions shows `snapstart = true`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import json
 import shlex
 import sys
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO, Type
 
@@ -36,6 +38,7 @@ FINDINGS = "lambdalint-findings"
 USE_INSTEAD = "lambdalint-use-instead"
 NOT_FLAGGED = "lambdalint-not-flagged"
 FIX = "lambdalint-fix"
+CONFIG = "lambdalint-config"
 NO_FINDINGS = (USE_INSTEAD, NOT_FLAGGED)
 
 AWS_REFERENCES = [
@@ -196,7 +199,7 @@ def rule_markdown(rule: Type[Rule]) -> str:
         parts += ["## Example", ""]
         if rule.example_config:
             parts += ["With this configuration in `pyproject.toml`:", ""]
-            parts += fence("toml", example_config_toml(rule.example_config))
+            parts += fence(f"toml {CONFIG}", example_config_toml(rule.example_config))
         parts += [f"In `{EXAMPLE_PATH}`:", ""]
         parts += fence(f"python {EXAMPLE}", first_invalid.source)
         parts += ["lambdalint reports:", ""]
@@ -282,13 +285,30 @@ class DocExample:
     output: Optional[str] = None
     findings_block: Optional[DocBlock] = None
     fix_block: Optional[DocBlock] = None
+    config: Dict[str, object] = field(default_factory=dict)  # from a CONFIG block above it
+    config_toml: str = ""  # that block as written
 
     @property
     def unsafe_fix(self) -> bool:
         return self.fix_block is not None and "--unsafe-fixes" in self.fix_block.info.split()
 
 
-MARKERS = (EXAMPLE, FINDINGS, USE_INSTEAD, NOT_FLAGGED, FIX)
+MARKERS = (EXAMPLE, FINDINGS, USE_INSTEAD, NOT_FLAGGED, FIX, CONFIG)
+
+
+def config_block_settings(content: str) -> Dict[str, object]:
+    """The `Config` fields a CONFIG block (`[tool.lambdalint]` TOML) sets."""
+    import dataclasses
+
+    from lambdalint.config import Config, ConfigError, parse_table, tomllib
+
+    try:
+        table = tomllib.loads(content).get("tool", {}).get("lambdalint", {})
+        parsed = parse_table(table, ".")
+    except (tomllib.TOMLDecodeError, ConfigError, AttributeError) as exc:
+        raise DocsError(f"a {CONFIG} block is not valid [tool.lambdalint] TOML: {exc}") from None
+    keys = {key.replace("-", "_") for key in table}
+    return {f.name: getattr(parsed, f.name) for f in dataclasses.fields(Config) if f.name in keys}
 
 
 def marked_blocks(text: str) -> List[DocBlock]:
@@ -312,10 +332,15 @@ def documented_examples(text: str) -> List[DocExample]:
     """
     examples: List[DocExample] = []
     blocks = marked_blocks(text)
+    config: Dict[str, object] = {}
+    config_toml = ""
     for index, block in enumerate(blocks):
         before = blocks[index - 1].marker if index else None
-        if block.marker in NO_FINDINGS:
-            examples.append(DocExample(block.marker, block.content, block.start + 1))
+        if block.marker == CONFIG:
+            config, config_toml = config_block_settings(block.content), block.content
+        elif block.marker in NO_FINDINGS:
+            examples.append(DocExample(block.marker, block.content, block.start + 1, config=config,
+                                       config_toml=config_toml))
         elif block.marker == FINDINGS and before != EXAMPLE:
             raise DocsError(f"line {block.start + 1}: a {FINDINGS} block follows a {EXAMPLE} block")
         elif block.marker == FINDINGS:
@@ -338,7 +363,8 @@ def documented_examples(text: str) -> List[DocExample]:
             if after != FINDINGS:
                 raise DocsError(f"line {block.start + 1}: a {EXAMPLE} block must be followed "
                                 f"by a {FINDINGS} block")
-            examples.append(DocExample(EXAMPLE, block.content, block.start + 1))
+            examples.append(DocExample(EXAMPLE, block.content, block.start + 1, config=config,
+                                       config_toml=config_toml))
     return examples
 
 
@@ -350,13 +376,13 @@ def refresh_findings(text: str) -> str:
             continue
         assert example.command is not None and example.findings_block is not None
         replacements = []
-        output = run_check_command(example.command, example.code)
+        output = run_check_command(example.command, example.code, example.config)
         if not output:
             raise DocsError(f"line {example.line}: this example produces no finding; mark it "
                             f"{NOT_FLAGGED} if that is what it shows")
         replacements.append((example.findings_block, f"$ {example.command}\n{output}"))
         if example.fix_block is not None:
-            diff = fix_command_diff(example.command, example.code, example.unsafe_fix)
+            diff = fix_command_diff(example.command, example.code, example.unsafe_fix, example.config)
             replacements.append((example.fix_block, diff))
         for block, content in reversed(replacements):
             lines[block.start:block.end] = fence(block.info, content)[:-1]
