@@ -233,11 +233,9 @@ class UniqueValueAtInit(Rule):
             if target is not None:
                 shown = analysis.module.code_for_node(target).strip()
                 name = dotted_name(target)
-                if (name in remade or name in reseeded or shown in remade_code) and not isinstance(
-                        target, cst.Subscript):
-                    continue
-                if isinstance(target, cst.Subscript) and shown in remade_code:
-                    continue
+                if name in remade or name in reseeded or any(
+                        code == shown or code.startswith((shown + "[", shown + ".")) for code in remade_code):
+                    continue  # the hook makes it (or the part of it that holds the value) again
             yield self._finding(node, ancestors, qn, target)
 
     # -- what the after-restore hooks make again ------------------------------------------------
