@@ -282,3 +282,27 @@ def test_cdk_settings_that_are_not_literals_leave_the_phase_off(tmp_path):
     assert ("note: line 7: `Fn`: `snap_start=SNAP` is not a literal `SnapStartConf.ON_PUBLISHED_VERSIONS`, so "
             "lambdalint cannot tell whether SnapStart is on; the SnapStart rules are off for this "
             "function: app.py") in result.stderr
+
+
+def test_lam201_mentions_the_restore_hook_only_where_snapstart_is_on(tmp_path):
+    (tmp_path / "app.py").write_text(textwrap.dedent(
+        """
+        import os
+
+        import pymysql
+
+
+        def handler(event, context):
+            db = pymysql.connect(host=os.environ["DB_HOST"])
+            return db.cursor()
+        """).lstrip())
+    _, doc = check_json(tmp_path)
+    [plain] = doc["findings"]
+    assert plain["code"] == "LAM201" and "register_after_restore" not in plain["suggestion"]
+    (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\nsnapstart = true\n")
+    _, doc = check_json(tmp_path)
+    [snap] = doc["findings"]
+    assert snap["suggestion"] == plain["suggestion"] + (
+        " This function uses SnapStart: a connection opened at Init is in the snapshot and may be "
+        "dead after a restore, so also open it again in a function decorated with "
+        "`@register_after_restore` (from snapshot_restore_py), or check it in the handler (LAM402).")

@@ -7,14 +7,13 @@ from __future__ import annotations
 from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint._cstfast import children
 from lambdalint.analysis import Function, ModuleAnalysis, dotted_name
 from lambdalint.catalog import AFTER_RESTORE_HOOKS, BEFORE_SNAPSHOT_HOOKS
 from lambdalint.model import FunctionSettings
 
 HOOKS = AFTER_RESTORE_HOOKS | BEFORE_SNAPSHOT_HOOKS
 
-Ancestors = Tuple[cst.CSTNode, ...]
+Ancestors = Tuple["cst.CSTNode", ...]
 
 
 def init_settings(analysis: ModuleAnalysis) -> FunctionSettings:
@@ -30,6 +29,8 @@ def init_nodes(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Ancestors]]:
     """Every node of the code that runs at import (Init): module-level statements, class
     bodies, decorators and default values, with its ancestors; not function and lambda
     bodies, and not the `if __name__ == "__main__":` block (it never runs under Lambda)."""
+    from lambdalint._cstfast import children  # imports libcst: only when a module is linted
+
     stack: List[Tuple[cst.CSTNode, Ancestors]] = [(stmt, ()) for stmt in reversed(module.body)]
     while stack:
         node, ancestors = stack.pop()

@@ -44,7 +44,6 @@ SNAPSTART_OPTIONS = """
       intrinsic function leaves it off, with a note. The examples on this page run with
       `snapstart = true`.
 """
-_SEED_ARGS = (cst.Integer, cst.Float, cst.SimpleString)
 _VALUE_METHODS = PURE_METHODS | {"hex", "isoformat", "timestamp", "strftime", "date", "time"}
 
 
@@ -408,4 +407,4 @@ def _constant_seed(call: cst.Call) -> bool:
         (a.value for a in call.args if a.keyword is not None and a.keyword.value in ("a", "seed", "x")), None)
     if isinstance(seed, cst.UnaryOperation):
         seed = seed.expression
-    return isinstance(seed, _SEED_ARGS)
+    return isinstance(seed, (cst.Integer, cst.Float, cst.SimpleString))
