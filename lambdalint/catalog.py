@@ -93,6 +93,75 @@ def client_kind(qualified_name: str) -> str:
     return "client"
 
 
+# -- the Restore phase: SnapStart (LAM401, LAM402, LAM403) ------------------------------------
+#
+# With SnapStart, Init runs once when a version is published and every execution environment
+# resumes from that one snapshot (AWS: "Handling uniqueness with Lambda SnapStart").
+
+_RANDOM_DRAWS = ("random", "randint", "randrange", "choice", "choices", "sample", "uniform",
+                 "gauss", "normalvariate", "getrandbits", "randbytes", "triangular", "expovariate")
+# Calls whose result must differ between execution environments: made at Init and kept, it is
+# shared by every environment resumed from the snapshot.  Qualified name -> what it makes.
+UNIQUE_VALUE_CALLS = {
+    **{name: "a UUID" for name in ("uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7")},
+    "os.urandom": "random bytes",
+    "os.getrandom": "random bytes",
+    **{f"secrets.{name}": "a secret token" for name in ("token_bytes", "token_hex", "token_urlsafe")},
+    **{f"secrets.{name}": "a random value" for name in ("choice", "randbelow", "randbits")},
+    **{f"random.{name}": "a random value" for name in _RANDOM_DRAWS},
+    **{name: "a clock reading" for name in (
+        "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter",
+        "time.perf_counter_ns", "datetime.datetime.now", "datetime.datetime.utcnow",
+        "datetime.datetime.today", "datetime.date.today")},
+}
+# Pseudo-random generators: their state is in the snapshot, so every environment draws the
+# same sequence.  `random.SystemRandom` reads the operating system's entropy on every call
+# and is what AWS recommends instead (not listed).
+RANDOM_GENERATORS = frozenset({
+    "random.Random", "numpy.random.default_rng", "numpy.random.RandomState",
+    "numpy.random.Generator", "numpy.random.PCG64", "numpy.random.MT19937",
+    "numpy.random.Philox", "numpy.random.SFC64",
+})
+# Seeding the module-level generators: without a constant seed, every environment resumed
+# from the snapshot gets the seed Init drew.
+RANDOM_SEEDERS = frozenset({"random.seed", "numpy.random.seed"})
+# A generator's method that seeds it again (in an after-restore hook: uniqueness restored).
+RESEED_METHODS = frozenset({"seed"})
+
+# The runtime hooks of `snapshot_restore_py` (included in Lambda's Python managed runtimes).
+AFTER_RESTORE_HOOKS = frozenset({"snapshot_restore_py.register_after_restore"})
+BEFORE_SNAPSHOT_HOOKS = frozenset({"snapshot_restore_py.register_before_snapshot"})
+RESTORE_HOOK_IMPORT = "from snapshot_restore_py import register_after_restore"
+
+# Connections that a snapshot carries but that do not survive a restore: database
+# connections and pools, cache clients, raw sockets (LAM402).  AWS SDK clients and HTTP
+# connection pools notice a dropped connection and open a new one by themselves.
+RESTORE_SENSITIVE_CONNECTIONS = frozenset(
+    qn for qn in CLIENT_CONSTRUCTORS if client_kind(qn) in ("database connection", "database client")
+) | frozenset({
+    "pg8000.connect", "pg8000.native.Connection", "pg8000.dbapi.connect", "redis.ConnectionPool",
+    "redis.connection.ConnectionPool", "socket.socket", "socket.create_connection",
+    "socket.socketpair", "ssl.create_connection", "ssl.SSLContext().wrap_socket",
+})
+# Methods that check a connection or open it again: `conn.ping(reconnect=True)` (PyMySQL),
+# `conn.reconnect()` / `conn.is_connected()` (mysql-connector), `engine.dispose()`
+# (SQLAlchemy), `pool.check()` (psycopg_pool).
+RECONNECT_METHODS = frozenset({"ping", "reconnect", "is_connected", "dispose", "check", "reset"})
+# Attributes that say whether a connection is still open (`conn.closed`, `conn.open`).
+LIVENESS_ATTRIBUTES = frozenset({"closed", "open", "is_closed", "broken"})
+# Keyword arguments that make a pool check a connection before handing it out.
+PRE_PING_KEYWORDS = frozenset({"pool_pre_ping", "check", "health_check_interval"})
+
+# -- concurrent processes: Lambda Managed Instances (LAM106) -----------------------------------
+
+# Ways to publish a file that concurrent writers cannot tear: write elsewhere, then rename.
+ATOMIC_REPLACES = frozenset({"os.replace", "os.rename", "shutil.move", "pathlib.Path().replace",
+                             "pathlib.Path().rename"})
+# File locks shared between processes.
+FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf", "filelock.FileLock", "filelock.SoftFileLock",
+                        "filelock.UnixFileLock", "portalocker.lock", "portalocker.Lock"})
+
+
 # -- invariant I/O (LAM202) ----------------------------------------------------------------
 
 # AWS SDK operations that read configuration or data, by service: (service, operation) -> kind.

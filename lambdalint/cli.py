@@ -179,4 +179,7 @@ def _show_handlers(project) -> int:
             sys.stdout.write(f"    reaches {label}\n")
     for error in project.templates.errors:
         sys.stdout.write(f"{project.display(error.path)}: error: {error.message}\n")
+    for note in project.templates.notes:
+        where = f"{project.display(note.path)}:{note.line}" if note.line else project.display(note.path)
+        sys.stdout.write(f"{where}: note: {note.message}\n")
     return EXIT_OK

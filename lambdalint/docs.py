@@ -10,7 +10,9 @@ Code blocks that lambdalint runs are marked in the fence's info string, after th
   ``console lambdalint-findings`` block that follows it (a ``$ lambdalint check ...`` command
   line, then its output, which is generated);
 - ``python lambdalint-use-instead`` / ``python lambdalint-not-flagged``: must produce none;
-- ``diff lambdalint-fix``: the diff that the fix makes to the example above it.
+- ``diff lambdalint-fix``: the diff that the fix makes to the example above it;
+- ``toml lambdalint-config``: the `[tool.lambdalint]` settings every example below it on the
+  page runs with (a rule that applies only to SnapStart functions shows `snapstart = true`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import json
 import shlex
 import sys
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO, Type
 
@@ -36,6 +38,7 @@ FINDINGS = "lambdalint-findings"
 USE_INSTEAD = "lambdalint-use-instead"
 NOT_FLAGGED = "lambdalint-not-flagged"
 FIX = "lambdalint-fix"
+CONFIG = "lambdalint-config"
 NO_FINDINGS = (USE_INSTEAD, NOT_FLAGGED)
 
 AWS_REFERENCES = [
@@ -49,6 +52,7 @@ CATEGORIES = {
     "LAM1": "State that leaks between invocations",
     "LAM2": "Per-request work that belongs in Init",
     "LAM3": "The execution environment lifecycle and handler wiring",
+    "LAM4": "Restore (SnapStart)",
     "LAM5": "Replay (durable functions)",
 }
 
@@ -61,12 +65,12 @@ class DocsError(Exception):
 
 # -- running documented commands ------------------------------------------------------------
 
-def _parse_command(command: str):
+def _parse_command(command: str, config: Optional[Dict[str, object]] = None):
     """(display path, engine Options) for a documented ``lambdalint check`` command.
 
     The command is parsed by the real command-line parser and set up by the pipeline, as
-    the CLI does, without a configuration file; it runs in-process through the same engine
-    and output code.
+    the CLI does, without a configuration file (`config`: the settings the page says it
+    assumes, as `Config` fields); it runs in-process through the same engine and output code.
     """
     from lambdalint import pipeline
     from lambdalint.cli import build_parser
@@ -81,19 +85,20 @@ def _parse_command(command: str):
     if args.format != "concise" or len(args.paths) != 1 or args.fix or args.diff or args.config:
         raise DocsError(f"documented commands check one file with --format concise: {command!r}")
     overrides = {key: tuple(value) for key, value in (("select", args.select), ("ignore", args.ignore)) if value}
+    overrides.update(config or {})
     project = pipeline.prepare(pipeline.Request(
         paths=args.paths, sources={args.paths[0]: ""}, use_config_files=False, overrides=overrides,
         handlers=args.handler, cache=False))
     return args.paths[0], project.options
 
 
-def run_check_command(command: str, code: str) -> str:
+def run_check_command(command: str, code: str, config: Optional[Dict[str, object]] = None) -> str:
     """What `command` (``lambdalint check ... --format concise FILE``) prints for `code` in FILE."""
     from lambdalint.engine import lint_text
     from lambdalint.model import FileReport
     from lambdalint.output import RunResult, write_concise
 
-    path, options = _parse_command(command)
+    path, options = _parse_command(command, config)
     result = lint_text(code, path, options)
     if result.errors:
         raise DocsError(f"{command!r}: {result.errors[0].message}")
@@ -102,28 +107,28 @@ def run_check_command(command: str, code: str) -> str:
     return out.getvalue()
 
 
-def fixed_by_command(command: str, code: str, unsafe: bool) -> str:
+def fixed_by_command(command: str, code: str, unsafe: bool, config: Optional[Dict[str, object]] = None) -> str:
     """`code` after `command` plus ``--fix`` (and ``--unsafe-fixes``)."""
     from lambdalint.engine import fix_text
 
-    path, options = _parse_command(command)
+    path, options = _parse_command(command, config)
     fixed, _, _ = fix_text(code, path, options, "unsafe" if unsafe else "safe")
     return fixed
 
 
-def fix_command_diff(command: str, code: str, unsafe: bool) -> str:
+def fix_command_diff(command: str, code: str, unsafe: bool, config: Optional[Dict[str, object]] = None) -> str:
     """The diff that `command` plus ``--fix`` (and ``--unsafe-fixes``) makes to `code`."""
     from lambdalint.engine import unified_diff
 
-    path, _ = _parse_command(command)
-    return unified_diff(code, fixed_by_command(command, code, unsafe), path)
+    path, _ = _parse_command(command, config)
+    return unified_diff(code, fixed_by_command(command, code, unsafe, config), path)
 
 
 def _example_fixes(rule: Type[Rule], example: Invalid) -> List[str]:
     """The applicability of each fix the example's findings carry."""
     from lambdalint.engine import lint_text
 
-    _, options = _parse_command(example_command(rule))
+    _, options = _parse_command(example_command(rule), rule.example_config)
     result = lint_text(example.source, EXAMPLE_PATH, options)
     return [f.fix.applicability for f in result.findings if f.fix is not None]
 
@@ -150,6 +155,15 @@ def fence(info: str, content: str) -> List[str]:
 
 def _prose(text: str) -> str:
     return textwrap.dedent(text).strip()
+
+
+def example_config_toml(config: Dict[str, object]) -> str:
+    """`[tool.lambdalint]` with the settings a rule's examples run with."""
+    lines = ["[tool.lambdalint]"]
+    for key, value in config.items():
+        shown = json.dumps(value) if not isinstance(value, (tuple, list)) else json.dumps(list(value))
+        lines.append(f"{key.replace('_', '-')} = {shown}")
+    return "\n".join(lines) + "\n"
 
 
 def example_command(rule: Type[Rule]) -> str:
@@ -180,10 +194,14 @@ def rule_markdown(rule: Type[Rule]) -> str:
     first_invalid = rule.invalid[0] if rule.invalid else None
     if first_invalid is not None:
         command = example_command(rule)
-        output = run_check_command(command, first_invalid.source)
+        output = run_check_command(command, first_invalid.source, rule.example_config)
         if not output:
             raise DocsError(f"{rule.code}: the first invalid example produces no finding")
-        parts += ["## Example", "", f"In `{EXAMPLE_PATH}`:", ""]
+        parts += ["## Example", ""]
+        if rule.example_config:
+            parts += ["With this configuration in `pyproject.toml`:", ""]
+            parts += fence(f"toml {CONFIG}", example_config_toml(rule.example_config))
+        parts += [f"In `{EXAMPLE_PATH}`:", ""]
         parts += fence(f"python {EXAMPLE}", first_invalid.source)
         parts += ["lambdalint reports:", ""]
         parts += fence(f"console {FINDINGS}", f"$ {command}\n{output}")
@@ -193,7 +211,8 @@ def rule_markdown(rule: Type[Rule]) -> str:
     parts += ["## Fix safety", "", _prose(rule.fix_safety), ""]
     if first_invalid is not None and first_invalid.fixed_source is not None:
         flags = "--fix --unsafe-fixes" if needs_unsafe_fixes(rule, first_invalid) else "--fix"
-        diff = fix_command_diff(example_command(rule), first_invalid.source, "unsafe" in flags)
+        diff = fix_command_diff(example_command(rule), first_invalid.source, "unsafe" in flags,
+                                rule.example_config)
         parts += [f"`lambdalint check --select {rule.code} {flags}` changes the example "
                   "above like this:", ""]
         parts += fence(f"diff {FIX} {flags}", diff)
@@ -267,13 +286,30 @@ class DocExample:
     output: Optional[str] = None
     findings_block: Optional[DocBlock] = None
     fix_block: Optional[DocBlock] = None
+    config: Dict[str, object] = field(default_factory=dict)  # from a CONFIG block above it
+    config_toml: str = ""  # that block as written
 
     @property
     def unsafe_fix(self) -> bool:
         return self.fix_block is not None and "--unsafe-fixes" in self.fix_block.info.split()
 
 
-MARKERS = (EXAMPLE, FINDINGS, USE_INSTEAD, NOT_FLAGGED, FIX)
+MARKERS = (EXAMPLE, FINDINGS, USE_INSTEAD, NOT_FLAGGED, FIX, CONFIG)
+
+
+def config_block_settings(content: str) -> Dict[str, object]:
+    """The `Config` fields a CONFIG block (`[tool.lambdalint]` TOML) sets."""
+    import dataclasses
+
+    from lambdalint.config import Config, ConfigError, parse_table, tomllib
+
+    try:
+        table = tomllib.loads(content).get("tool", {}).get("lambdalint", {})
+        parsed = parse_table(table, ".")
+    except (tomllib.TOMLDecodeError, ConfigError, AttributeError) as exc:
+        raise DocsError(f"a {CONFIG} block is not valid [tool.lambdalint] TOML: {exc}") from None
+    keys = {key.replace("-", "_") for key in table}
+    return {f.name: getattr(parsed, f.name) for f in dataclasses.fields(Config) if f.name in keys}
 
 
 def marked_blocks(text: str) -> List[DocBlock]:
@@ -297,10 +333,15 @@ def documented_examples(text: str) -> List[DocExample]:
     """
     examples: List[DocExample] = []
     blocks = marked_blocks(text)
+    config: Dict[str, object] = {}
+    config_toml = ""
     for index, block in enumerate(blocks):
         before = blocks[index - 1].marker if index else None
-        if block.marker in NO_FINDINGS:
-            examples.append(DocExample(block.marker, block.content, block.start + 1))
+        if block.marker == CONFIG:
+            config, config_toml = config_block_settings(block.content), block.content
+        elif block.marker in NO_FINDINGS:
+            examples.append(DocExample(block.marker, block.content, block.start + 1, config=config,
+                                       config_toml=config_toml))
         elif block.marker == FINDINGS and before != EXAMPLE:
             raise DocsError(f"line {block.start + 1}: a {FINDINGS} block follows a {EXAMPLE} block")
         elif block.marker == FINDINGS:
@@ -323,7 +364,8 @@ def documented_examples(text: str) -> List[DocExample]:
             if after != FINDINGS:
                 raise DocsError(f"line {block.start + 1}: a {EXAMPLE} block must be followed "
                                 f"by a {FINDINGS} block")
-            examples.append(DocExample(EXAMPLE, block.content, block.start + 1))
+            examples.append(DocExample(EXAMPLE, block.content, block.start + 1, config=config,
+                                       config_toml=config_toml))
     return examples
 
 
@@ -335,13 +377,13 @@ def refresh_findings(text: str) -> str:
             continue
         assert example.command is not None and example.findings_block is not None
         replacements = []
-        output = run_check_command(example.command, example.code)
+        output = run_check_command(example.command, example.code, example.config)
         if not output:
             raise DocsError(f"line {example.line}: this example produces no finding; mark it "
                             f"{NOT_FLAGGED} if that is what it shows")
         replacements.append((example.findings_block, f"$ {example.command}\n{output}"))
         if example.fix_block is not None:
-            diff = fix_command_diff(example.command, example.code, example.unsafe_fix)
+            diff = fix_command_diff(example.command, example.code, example.unsafe_fix, example.config)
             replacements.append((example.fix_block, diff))
         for block, content in reversed(replacements):
             lines[block.start:block.end] = fence(block.info, content)[:-1]

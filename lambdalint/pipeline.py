@@ -298,6 +298,10 @@ def handler_ref_reports(project: Project) -> List[FileReport]:
         shown = project.display(error.path)
         by_path.setdefault(shown, FileReport(shown)).errors.append(
             FileError(shown, error.message, error.line, error.column))
+    for note in getattr(project.templates, "notes", ()):
+        shown = project.display(note.path)
+        where = f"line {note.line}: " if note.line else ""
+        by_path.setdefault(shown, FileReport(shown)).notes.append(f"{where}{note.message}")
     return list(by_path.values())
 
 

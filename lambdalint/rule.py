@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, ClassVar, Dict, Iterable, List, Optional, Tuple
 
 from lambdalint.model import Fix, RawFinding
 
@@ -59,6 +59,9 @@ class Rule:
     references: ClassVar[List[Tuple[str, str]]] = []
     valid: ClassVar[List[Valid]] = []
     invalid: ClassVar[List[Invalid]] = []
+    # Configuration the examples (and the docs that show them) run with, as `Config` fields:
+    # `{"snapstart": True}` for a rule that applies only to SnapStart functions.
+    example_config: ClassVar[Dict[str, object]] = {}
 
     def __init__(self, analysis: "ModuleAnalysis") -> None:
         self.analysis = analysis

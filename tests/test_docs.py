@@ -78,7 +78,7 @@ def test_rule_pages_show_an_example_its_findings_and_what_to_use_instead():
 @pytest.mark.parametrize("page, example", EXAMPLES)
 def test_documented_example(page, example):
     if example.kind in docs.NO_FINDINGS:
-        result = lint_text(example.code, "handler.py", Options(Config()))
+        result = lint_text(example.code, "handler.py", Options(Config(**example.config)))
         assert not result.errors, result.errors
         assert result.findings == [], (
             f"{page}:{example.line}: marked {example.kind} but every rule together reports "
@@ -86,16 +86,16 @@ def test_documented_example(page, example):
         )
         return
     assert example.output, f"{page}:{example.line}: an example must show at least one finding"
-    assert docs.run_check_command(example.command, example.code) == example.output, (
+    assert docs.run_check_command(example.command, example.code, example.config) == example.output, (
         f"{page}:{example.line}: the findings shown are not what `{example.command}` reports; "
         f"run `{docs.REGENERATE}`"
     )
     if example.fix_block is not None:
-        fixed = docs.fixed_by_command(example.command, example.code, example.unsafe_fix)
+        fixed = docs.fixed_by_command(example.command, example.code, example.unsafe_fix, example.config)
         assert unified_diff(example.code, fixed, "handler.py") == example.fix_block.content, (
             f"{page}:{example.line}: the fix diff shown is stale; run `{docs.REGENERATE}`"
         )
-        assert docs.run_check_command(example.command, fixed) == "", (
+        assert docs.run_check_command(example.command, fixed, example.config) == "", (
             f"{page}:{example.line}: the fixed code is still flagged"
         )
 
@@ -106,6 +106,8 @@ def test_documented_command_through_the_installed_cli(page, example, tmp_path):
     words = example.command.split()
     target = tmp_path / words[-1]
     target.write_text(example.code, encoding="utf-8")
+    if example.config_toml:  # the settings the page shows above the example
+        (tmp_path / "pyproject.toml").write_text(example.config_toml, encoding="utf-8")
     result = run_cli(*words[1:], cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert result.stdout == example.output
@@ -147,6 +149,8 @@ def test_text_output_links_to_the_committed_page(tmp_path):
         folder = tmp_path / rule.code
         folder.mkdir()
         (folder / "handler.py").write_text(rule.invalid[0].source, encoding="utf-8")
+        if rule.example_config:
+            (folder / "pyproject.toml").write_text(docs.example_config_toml(rule.example_config))
         result = run_cli("check", "--select", rule.code, "handler.py", cwd=folder)
         links = set(re.findall(r"docs: (\S+)", result.stdout))
         assert links == {rule.docs_url()}, result.stdout

@@ -26,8 +26,20 @@ def template_entry_points(path):
     return templates.entry_points(found.refs, str)
 
 
+def fixture_config(text, path):
+    """`# fixture-config: snapstart = true` lines: the [tool.lambdalint] settings a fixture
+    needs (SnapStart or Managed Instances rules apply only where the settings say so)."""
+    lines = [line.split(":", 1)[1] for line in text.splitlines() if line.startswith("# fixture-config:")]
+    if not lines:
+        return None
+    from lambdalint.config import parse_table, tomllib
+
+    return parse_table(tomllib.loads("\n".join(lines)), str(path.parent))
+
+
 def lint_fixture(path):
-    return lint(path.read_text(), str(path), entry_points=template_entry_points(path))
+    text = path.read_text()
+    return lint(text, str(path), config=fixture_config(text, path), entry_points=template_entry_points(path))
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))

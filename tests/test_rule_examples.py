@@ -15,7 +15,7 @@ CASES = [
 
 
 def _options(rule):
-    return Options(Config(select=(rule.code,)))
+    return Options(Config(select=(rule.code,), **rule.example_config))
 
 
 def test_every_rule_has_examples():

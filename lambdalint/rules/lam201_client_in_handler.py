@@ -208,6 +208,18 @@ class ClientInHandler(Rule):
         return False
 
     def _finding(self, site: Site, fn: Function, qn: str) -> RawFinding:
+        raw = self._plain_finding(site, fn, qn)
+        if client_kind(qn) in ("database connection", "database client") and \
+                self.analysis.settings_for(fn).snapstart:
+            raw.suggestion += (
+                " This function uses SnapStart: a connection opened at Init is in the snapshot "
+                "and may be dead after a restore, so also open it again in a function decorated "
+                "with `@register_after_restore` (from snapshot_restore_py), or check it in the "
+                "handler (LAM402)."
+            )
+        return raw
+
+    def _plain_finding(self, site: Site, fn: Function, qn: str) -> RawFinding:
         analysis = self.analysis
         call = site.node
         kind = client_kind(qn)

@@ -178,10 +178,17 @@ class ImportInHandler(Rule):
     def _finding(self, site: Site, fn: Function) -> RawFinding:
         code = _common.snippet(self.analysis.module, site.node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT))
         where = f"`{fn.qualname}`"
-        message = (
-            f"`{code}` runs inside {where} on the invocation path: the import cost lands on "
-            "a request instead of Init, where provisioned concurrency and SnapStart can pre-pay it"
-        )
+        if self.analysis.settings_for(fn).snapstart:
+            message = (
+                f"`{code}` runs inside {where} on the invocation path: this function uses "
+                "SnapStart, which pre-pays imports done at Init (they are in the snapshot), but "
+                "this one lands on the first request of every restored environment"
+            )
+        else:
+            message = (
+                f"`{code}` runs inside {where} on the invocation path: the import cost lands on "
+                "a request instead of Init, where provisioned concurrency and SnapStart can pre-pay it"
+            )
         lazy = _optional_import(site)
         if lazy:
             suggestion = (

@@ -1,13 +1,17 @@
 """AWS CDK apps (Python), read as source with `ast`, never run: `lambda_.Function(...)` and
-`PythonFunction(...)` whose handler and asset paths are literals."""
+`PythonFunction(...)` whose handler and asset paths are literals, with the settings their
+literal keyword arguments give (`runtime`, `timeout`, `memory_size`, `snap_start`,
+`durable_config`) and `CapacityProvider(...).add_function(fn)` for Lambda Managed Instances."""
 
 from __future__ import annotations
 
 import ast
 import os
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set, Tuple
 
+from lambdalint.model import FunctionSettings
 from lambdalint.templates.refs import HandlerRef, resolve
+from lambdalint.templates.settings import SettingsReader
 
 
 _CDK_FUNCTION = {"aws_cdk.aws_lambda.Function"}
@@ -20,6 +24,13 @@ _CDK_FROM_ASSET = {"aws_cdk.aws_lambda.Code.from_asset", "aws_cdk.aws_lambda.Cod
                    "aws_cdk.aws_lambda.AssetCode"}
 
 
+_CDK_CAPACITY_PROVIDER = {"aws_cdk.aws_lambda.CapacityProvider"}
+_CDK_SNAPSTART_ON = "aws_cdk.aws_lambda.SnapStartConf.ON_PUBLISHED_VERSIONS"
+_CDK_SNAPSTART_APPLY_ON = "aws_cdk.aws_lambda.SnapStartConf.apply_on"
+_CDK_DURABLE_CONFIG = "aws_cdk.aws_lambda.DurableConfig"
+_CDK_DURATIONS = {"aws_cdk.Duration.seconds": 1, "aws_cdk.Duration.minutes": 60, "aws_cdk.Duration.hours": 3600}
+
+
 def cdk_refs(path: str, text: str) -> List[HandlerRef]:
     """Functions a CDK app builds with literal handler and asset paths (read with `ast`)."""
     try:
@@ -29,6 +40,7 @@ def cdk_refs(path: str, text: str) -> List[HandlerRef]:
     aliases = _ast_aliases(tree)
     app_dir = cdk_root(path) or os.path.dirname(os.path.abspath(path))
     refs: List[HandlerRef] = []
+    bound, attached = _capacity_provider_functions(tree, aliases)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -64,13 +76,78 @@ def cdk_refs(path: str, text: str) -> List[HandlerRef]:
                 continue
             where = kwargs["handler"]
         construct_id = _ast_str(node.args[1]) if len(node.args) > 1 else None
+        settings, notes = _cdk_settings(kwargs, aliases, construct_id or handler,
+                                        bound.get(id(node)) in attached)
         refs.append(resolve(HandlerRef(
             origin=path, line=where.lineno, column=where.col_offset + 1, kind="CDK",
             name=construct_id or "", handler=handler,
             code_dir=os.path.normpath(os.path.join(app_dir, code_dir)), code_label=f"asset directory `{code_dir}`",
-            runtime_known=runtime_known,
+            runtime_known=runtime_known, settings=settings, notes=notes,
         )))
     return refs
+
+
+def _capacity_provider_functions(tree: ast.Module, aliases: Dict[str, str]) -> Tuple[Dict[int, str], Set[str]]:
+    """(the name each construct call is bound to, by id of the call; the names handed to
+    `<capacity provider>.add_function(...)`): `fn = Function(...)` then `cp.add_function(fn)`."""
+    bound: Dict[int, str] = {}
+    providers: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if len(targets) == 1 and isinstance(targets[0], (ast.Name, ast.Attribute)):
+                name = ast.unparse(targets[0])
+                bound[id(node.value)] = name
+                if _ast_qualname(node.value.func, aliases) in _CDK_CAPACITY_PROVIDER:
+                    providers.add(name)
+    attached: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "add_function" and node.args:
+            receiver = node.func.value
+            direct = isinstance(receiver, ast.Call) and _ast_qualname(receiver.func, aliases) in _CDK_CAPACITY_PROVIDER
+            if direct or ast.unparse(receiver) in providers:
+                attached.add(ast.unparse(node.args[0]))
+    return bound, attached
+
+
+def _cdk_settings(kwargs: Dict[str, ast.expr], aliases: Dict[str, str], name: str,
+                  on_capacity_provider: bool) -> Tuple[FunctionSettings, List[str]]:
+    """Settings from the construct's literal keyword arguments."""
+    reader = SettingsReader(name)
+    runtime = _ast_qualname(kwargs["runtime"], aliases) if "runtime" in kwargs else None
+    if runtime and runtime.startswith("aws_cdk.aws_lambda.Runtime.PYTHON_"):
+        reader.runtime = "python" + runtime.rsplit("PYTHON_", 1)[1].replace("_", ".")
+    timeout = kwargs.get("timeout")
+    if isinstance(timeout, ast.Call) and len(timeout.args) == 1 and isinstance(timeout.args[0], ast.Constant):
+        unit = _CDK_DURATIONS.get(_ast_qualname(timeout.func, aliases) or "")
+        value = timeout.args[0].value
+        if unit is not None and isinstance(value, int) and not isinstance(value, bool):
+            reader.timeout = value * unit
+    memory = kwargs.get("memory_size")
+    if isinstance(memory, ast.Constant) and isinstance(memory.value, int) and not isinstance(memory.value, bool):
+        reader.memory = memory.value
+    snap = kwargs.get("snap_start")
+    if snap is not None and not (isinstance(snap, ast.Constant) and snap.value is None):
+        qn = _ast_qualname(snap, aliases)
+        applied = _ast_str(snap.args[0]) if isinstance(snap, ast.Call) and len(snap.args) == 1 \
+            and _ast_qualname(snap.func, aliases) == _CDK_SNAPSTART_APPLY_ON else None
+        if qn == _CDK_SNAPSTART_ON or applied == "PublishedVersions":
+            reader.snapstart = True
+        elif applied != "None":
+            reader.note(f"`snap_start={ast.unparse(snap)}` is not a literal "
+                        "`SnapStartConf.ON_PUBLISHED_VERSIONS`, so lambdalint cannot tell whether "
+                        "SnapStart is on; the SnapStart rules are off for this function")
+    durable = kwargs.get("durable_config")
+    if durable is not None and not (isinstance(durable, ast.Constant) and durable.value is None):
+        if isinstance(durable, ast.Call) and _ast_qualname(durable.func, aliases) == _CDK_DURABLE_CONFIG:
+            reader.durable = True
+        else:
+            reader.note(f"`durable_config={ast.unparse(durable)}` is not a literal `DurableConfig(...)`; "
+                        "the durable execution settings are off for this function")
+    reader.managed_instances = on_capacity_provider
+    settings = reader.settings()
+    return settings, reader.notes
 
 
 def cdk_root(path: str, memo: Optional[Dict[str, Optional[str]]] = None) -> Optional[str]:

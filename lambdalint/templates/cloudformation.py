@@ -9,6 +9,7 @@ from typing import Callable, List, Set, Tuple
 
 from lambdalint.model import FileError
 from lambdalint.templates.refs import HandlerRef, is_local, literal, mark, python_runtime, resolve
+from lambdalint.templates.settings import cloudformation_settings
 
 Follow = Callable[[str, Set[str]], Tuple[List[HandlerRef], List[FileError]]]
 
@@ -72,10 +73,12 @@ def cloudformation_refs(doc, path: str, text: str, seen: Set[str], follow: Follo
             line, column = mark(globals_fn, "Handler")
         if not line and text.lstrip().startswith("{"):
             line, column = _json_line(text, logical_id if "Handler" in props else "Globals", "Handler")
+        settings, notes = cloudformation_settings(merged, str(logical_id), sam)
         refs.append(resolve(HandlerRef(
             origin=path, line=line, column=column, kind=_FUNCTION_TYPES[kind], name=str(logical_id),
             handler=handler, code_dir=os.path.normpath(os.path.join(directory, code_dir)),
             code_label=f"CodeUri `{code_dir}`" if sam else f"Code `{code_dir}`", runtime_known=runtime is True,
+            settings=settings, notes=notes,
         )))
     return refs, errors
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from typing import Optional, Tuple
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
 
 from lambdalint.model import FunctionSettings
 
@@ -27,6 +27,8 @@ class HandlerRef:
     module_path: Optional[str] = None  # the .py file, when it exists
     function: str = ""
     settings: FunctionSettings = FunctionSettings()  # how Lambda runs it
+    # what the template says about the settings that lambdalint could not use
+    notes: List[str] = field(default_factory=list)
 
     def label(self, shown_origin: str) -> str:
         where = f"{shown_origin}:{self.line}" if self.line else shown_origin

@@ -70,6 +70,21 @@ class TemplateScan:
     refs_only: Set[str] = field(default_factory=set)  # origins read for entry points only
     layer_dirs: List[str] = field(default_factory=list)  # local code of the layers templates build
 
+    @property
+    def notes(self) -> List[FileError]:
+        """What the templates say about a function's settings that lambdalint could not use
+        (an intrinsic where a literal is needed, SnapStart on a runtime without it): said
+        once per template line, never an error."""
+        out: List[FileError] = []
+        seen: Set[Tuple[str, int, str]] = set()
+        for ref in self.refs:
+            for note in ref.notes:
+                key = (ref.origin, ref.line, note)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(FileError(ref.origin, note, ref.line or None, ref.column or None))
+        return out
+
 
 def find_templates(paths: Sequence[str], python_files: Iterable[str], config, cwd: str,
                    root: Optional[str] = None) -> List[str]:

@@ -6,6 +6,7 @@ import os
 from typing import List
 
 from lambdalint.templates.refs import HandlerRef, literal, mark, python_runtime, resolve
+from lambdalint.templates.settings import serverless_settings
 
 
 def serverless_refs(doc, path: str) -> List[HandlerRef]:
@@ -28,9 +29,10 @@ def serverless_refs(doc, path: str) -> List[HandlerRef]:
         if handler is None:
             continue
         line, column = mark(spec, "handler")
+        settings, notes = serverless_settings(provider, spec, str(name))
         refs.append(resolve(HandlerRef(
             origin=path, line=line, column=column, kind="Serverless", name=str(name),
             handler=handler, code_dir=directory, code_label="the service directory",
-            runtime_known=runtime is True,
+            runtime_known=runtime is True, settings=settings, notes=notes,
         )))
     return refs
