@@ -77,11 +77,16 @@ _CONDITIONAL = ("If", "For", "While", "Match", "ExceptHandler", "ExceptStarHandl
                 "BooleanOperation", "Lambda", "CompFor", "Else")
 
 
+_conditional_kinds: Optional[frozenset] = None
+
+
 def is_conditional(ancestors) -> bool:
     """Under an `if`, a loop, an `except` or `else` clause, a conditional expression or a
     comprehension: it does not run on every call of the function."""
-    kinds = tuple(getattr(cst, name) for name in _CONDITIONAL if hasattr(cst, name))
-    return any(isinstance(a, kinds) for a in ancestors)
+    global _conditional_kinds
+    if _conditional_kinds is None:  # exact types: these node classes have no subclasses
+        _conditional_kinds = frozenset(getattr(cst, name) for name in _CONDITIONAL if hasattr(cst, name))
+    return any(type(a) in _conditional_kinds for a in ancestors)
 
 
 def top_statement(site: Site) -> Optional[cst.CSTNode]:

@@ -15,7 +15,9 @@ from lambdalint.rules import _common, _hygiene
 
 ENVVARS_URL = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime"
 
-# (node reported, variables, "sets" | "deletes" | "clears")
+_ENV_FUNCTION_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in ENV_FUNCTIONS)
+
+# (node reported, variables, "sets" | "deletes" | "clears", or "... natively" for os.putenv / os.unsetenv)
 _Write = Tuple[cst.CSTNode, List[str], str]
 
 
@@ -44,7 +46,8 @@ class ReservedEnvVarWrite(Rule):
 
         `os.environ` belongs to the process, and the process lives on between invocations.
         A write made during one request (or at import) is still there for every later
-        request the execution environment serves: SDK clients created afterwards talk to
+        request the execution environment serves (only `_X_AMZN_TRACE_ID` is set again by
+        the runtime for each invocation): SDK clients created afterwards talk to
         another Region or sign with other credentials than the execution role's, tracing
         attaches segments to the wrong trace, and a deleted variable makes later clients
         fail (`NoRegionError`, `NoCredentialsError`) or fall back to something else. The
@@ -167,24 +170,29 @@ class ReservedEnvVarWrite(Rule):
 
     # -- what the code writes ------------------------------------------------------------------
     def _writes(self, node: cst.CSTNode, fn: Optional[Function]) -> Iterator[_Write]:
-        if isinstance(node, (cst.Assign, cst.AugAssign)):
+        kind = type(node)
+        if kind is cst.Call:
+            yield from self._call_writes(node, fn)
+        elif kind is cst.Assign or kind is cst.AugAssign:
             targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
             names = [n for t in targets for n in self._subscript_keys(t, fn)]
-            if isinstance(node, cst.AugAssign) and self._is_environ(node.target, fn):
+            if kind is cst.AugAssign and type(node.operator) is cst.BitOrAssign \
+                    and self._is_environ(node.target, fn):
                 names += self._mapping_keys(node.value, fn)  # os.environ |= {...}
             if names:
                 yield node, names, "sets"
-        elif isinstance(node, cst.Del):
+        elif kind is cst.Del:
             target = node.target
             targets = [e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]
             names = [n for t in targets for n in self._subscript_keys(t, fn)]
             if names:
                 yield node, names, "deletes"
-        elif isinstance(node, cst.Call):
-            yield from self._call_writes(node, fn)
 
     def _call_writes(self, call: cst.Call, fn: Optional[Function]) -> Iterator[_Write]:
         func = call.func
+        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        if last not in ENVIRON_WRITERS and last not in _ENV_FUNCTION_NAMES:
+            return  # decided on the name alone: most calls are not about the environment
         qn = self.analysis.qualified_name(func, fn)
         args = _hygiene.positional(call)
         if qn in ENV_FUNCTIONS and args:

@@ -261,7 +261,7 @@ class AsyncHandler(Rule):
             suggestion = (
                 f"Module-level {shown} {'is' if len(names) == 1 else 'are'} bound to one event loop, so "
                 "keep a single loop for the environment: create `loop = asyncio.new_event_loop()` at "
-                f"module level and {target} `loop.run_until_complete({call})`."
+                f"module level, then {target} `loop.run_until_complete({call})`."
             )
         else:
             suggestion = (f"Keep the entry point synchronous: {target} `asyncio.run({call})`.")

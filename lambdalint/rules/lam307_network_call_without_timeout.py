@@ -54,9 +54,13 @@ class NetworkCallWithoutTimeout(Rule):
         or `urllib3.PoolManager` with a `timeout=`, a `requests.Session` that mounts an
         `HTTPAdapter` subclass that applies a timeout, or a session whose `request` is
         `functools.partial(..., timeout=...)`; `socket.setdefaulttimeout(...)` covers
-        `urllib.request` and `urllib3`. A session made by a factory function lambdalint
-        cannot see into is not flagged, nor a call with `**kwargs`, nor a request to
-        `localhost` (a Lambda extension). Calls at import time are not flagged.
+        `urllib.request` and `urllib3` (not `requests`, which passes its own `None`).
+        `session.timeout = 5` does nothing in requests and does not count. The adapter
+        is recognised when its class is defined in the same module and mentions
+        `timeout`, or when it is built with a `timeout=` argument. A session made by a
+        factory function lambdalint cannot see into is not flagged, nor a call with
+        `**kwargs`, nor a request to `localhost` (a Lambda extension). Calls at import
+        time are not flagged.
     """
     fix_safety = """
         The fix adds `timeout=N` to the call (or replaces `timeout=None`), and is **unsafe**:
