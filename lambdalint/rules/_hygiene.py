@@ -149,11 +149,25 @@ def client_service(analysis: ModuleAnalysis, receiver, fn: Optional[Function], d
         found.discard(None)
         return found.pop() if len(found) == 1 else None
     if isinstance(receiver, cst.Name):
-        found = {client_service(analysis, v, s, depth + 1) for s, v in name_values(analysis, receiver.value, fn)
-                 if not is_none(v)}
+        values = name_values(analysis, receiver.value, fn) + with_items(receiver.value, fn)
+        found = {client_service(analysis, v, s, depth + 1) for s, v in values if not is_none(v)}
         found.discard(None)
         return found.pop() if len(found) == 1 else None
     return None
+
+
+def with_items(name: str, fn: Optional[Function]):
+    """`with <expr> as name:` / `async with` in the scope that binds `name`: (scope, expr)."""
+    scope = binding_scope(name, fn)
+    if scope is None:
+        return []
+    out = []
+    for site in scope.iter(cst.With):
+        for item in site.node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name) \
+                    and item.asname.name.value == name:
+                out.append((scope, item.item))
+    return out
 
 
 def name_values(analysis: ModuleAnalysis, name: str, fn: Optional[Function]):

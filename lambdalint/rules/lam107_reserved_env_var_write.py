@@ -18,7 +18,7 @@ ENVVARS_URL = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvar
 _ENV_FUNCTION_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in ENV_FUNCTIONS)
 
 # (node reported, variables, "sets" | "deletes" | "clears", or "... natively" for os.putenv / os.unsetenv)
-_Write = Tuple[cst.CSTNode, List[str], str]
+_Write = Tuple[object, List[str], str]  # (node, variables, what it does)
 
 
 def is_reserved(name: str) -> bool:

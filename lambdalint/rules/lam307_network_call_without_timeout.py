@@ -210,7 +210,7 @@ class NetworkCallWithoutTimeout(Rule):
             values = _hygiene.attribute_values(self.analysis, receiver.attr.value, fn)
         elif isinstance(receiver, cst.Name):
             values = [(s, v) for s, v in _hygiene.name_values(analysis, receiver.value, fn) if not _hygiene.is_none(v)]
-            values += self._with_items(receiver.value, fn)
+            values += _hygiene.with_items(receiver.value, fn)
             scope = binding_scope(receiver.value, fn)
             if scope is not None and len(values) < len(scope.assigned.get(receiver.value, [])):
                 return []  # also bound to something we cannot see (a loop target, ...)
@@ -222,19 +222,6 @@ class NetworkCallWithoutTimeout(Rule):
             if not found:
                 return []
             out += found
-        return out
-
-    def _with_items(self, name: str, fn: Optional[Function]):
-        """`with httpx.Client() as name:` in the scope that binds `name`."""
-        scope = binding_scope(name, fn)
-        if scope is None:
-            return []
-        out = []
-        for site in scope.iter(cst.With):
-            for item in site.node.items:
-                if item.asname is not None and isinstance(item.asname.name, cst.Name) \
-                        and item.asname.name.value == name:
-                    out.append((scope, item.item))
         return out
 
     # -- is there a timeout? --------------------------------------------------------------------------
