@@ -528,3 +528,169 @@ LOGGER_FACTORIES = frozenset({
     "structlog.get_logger", "structlog.getLogger", "structlog.stdlib.get_logger",
 })
 LOGGER_OBJECTS = frozenset({"logging.root", "loguru.logger"})
+
+# -- logging context that outlives a request (LAM104) -----------------------------------------
+
+# A Powertools Logger, by qualified name of its construction (`logger = Logger()`).
+POWERTOOLS_LOGGERS = frozenset(
+    {
+        "aws_lambda_powertools.Logger()",
+        "aws_lambda_powertools.logging.Logger()",
+        "aws_lambda_powertools.logging.logger.Logger()",
+    }
+)
+# Logger methods that add keys to every later record: method -> the key store they write.
+# `append_keys` keys and `thread_safe_append_keys` keys are separate stores; each is only
+# removed by its own methods (Powertools "Removing additional keys").
+POWERTOOLS_APPENDERS = {"append_keys": "keys", "thread_safe_append_keys": "thread keys"}
+# Methods that remove keys again: method -> the stores it empties (None: only the keys named).
+POWERTOOLS_REMOVERS = {
+    "remove_keys": ("keys", False),
+    "thread_safe_remove_keys": ("thread keys", False),
+    "clear_state": ("keys thread keys", True),
+    "thread_safe_clear_keys": ("thread keys", True),
+}
+# `structure_logs(append=True, **keys)` is the legacy append; without `append` it resets.
+POWERTOOLS_LEGACY_APPEND = "structure_logs"
+POWERTOOLS_INJECT_CONTEXT = "inject_lambda_context"
+# The context manager that removes its keys on exit (Powertools 3.5+): never a leak.
+POWERTOOLS_SCOPED_KEYS = "append_context_keys"
+
+# structlog's process-wide context: Lambda calls the handler in the same thread and context
+# on every invocation, so contextvars (and thread-locals) bound in one request are still
+# bound in the next.
+STRUCTLOG_BINDERS = frozenset(
+    {"structlog.contextvars.bind_contextvars", "structlog.threadlocal.bind_threadlocal"}
+)
+STRUCTLOG_CLEARERS = frozenset(
+    {"structlog.contextvars.clear_contextvars", "structlog.threadlocal.clear_threadlocal"}
+)
+STRUCTLOG_UNBINDERS = frozenset(
+    {
+        "structlog.contextvars.unbind_contextvars",
+        "structlog.contextvars.reset_contextvars",
+        "structlog.threadlocal.unbind_threadlocal",
+    }
+)
+LOGGER_ADAPTERS = frozenset({"logging.LoggerAdapter"})
+# Method names that emit a log record (a record written before the keys are set again
+# carries the previous request's values).
+LOG_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
+)
+
+# -- variables the Lambda runtime defines (LAM107) --------------------------------------------
+
+# "Defined runtime environment variables" of the Lambda developer guide: reserved, set by
+# the runtime for every function.  Name -> what it holds and who reads it.
+RESERVED_ENV_VARS = {
+    "_HANDLER": "the handler location the runtime imports",
+    "_X_AMZN_TRACE_ID": "the X-Ray tracing header, set by the runtime for each invocation",
+    "AWS_DEFAULT_REGION": "the Region the SDKs use by default",
+    "AWS_REGION": "the Region the function runs in, which the SDKs use by default",
+    "AWS_EXECUTION_ENV": "the runtime identifier (the SDKs put it in their user agent)",
+    "AWS_LAMBDA_FUNCTION_NAME": "the function's name",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "the function's memory size",
+    "AWS_LAMBDA_FUNCTION_VERSION": "the version being run",
+    "AWS_LAMBDA_INITIALIZATION_TYPE": "how the environment was initialised (on-demand, "
+                                      "provisioned-concurrency, snap-start)",
+    "AWS_LAMBDA_LOG_GROUP_NAME": "the CloudWatch Logs group",
+    "AWS_LAMBDA_LOG_STREAM_NAME": "the CloudWatch Logs stream",
+    "AWS_ACCESS_KEY": "the execution role's access key",
+    "AWS_ACCESS_KEY_ID": "the execution role's access key",
+    "AWS_SECRET_ACCESS_KEY": "the execution role's secret key",
+    "AWS_SESSION_TOKEN": "the execution role's session token",
+    "AWS_LAMBDA_RUNTIME_API": "the host and port of the Runtime API",
+    "LAMBDA_TASK_ROOT": "the path to the function's code",
+    "LAMBDA_RUNTIME_DIR": "the path to the runtime's libraries",
+}
+# Any other AWS_LAMBDA_* name is the runtime's too, except those the guide lists as settable.
+RESERVED_ENV_PREFIX = "AWS_LAMBDA_"
+SETTABLE_AWS_LAMBDA_VARS = frozenset({"AWS_LAMBDA_EXEC_WRAPPER", "AWS_LAMBDA_DOTNET_PREJIT"})
+CREDENTIAL_ENV_VARS = frozenset(
+    {"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+)
+REGION_ENV_VARS = frozenset({"AWS_REGION", "AWS_DEFAULT_REGION"})
+ENVIRON = "os.environ"
+# `os.environ.<method>(...)` that writes or deletes keys (`setdefault` does not: Lambda has
+# already set every reserved variable, so it keeps Lambda's value).
+ENVIRON_WRITERS = frozenset({"update", "pop", "popitem", "clear", "__setitem__", "__delitem__"})
+ENV_FUNCTIONS = frozenset({"os.putenv", "os.unsetenv"})
+
+# -- coroutines as entry points (LAM305) --------------------------------------------------------
+
+# Powertools resolvers that await async route functions themselves.
+POWERTOOLS_ASYNC_RESOLVERS = frozenset({"AppSyncEventsResolver"})
+# Route decorators whose functions Powertools awaits.
+POWERTOOLS_ASYNC_ROUTE_METHODS = frozenset({"async_batch_resolver"})
+# `app.resolve_async(event, context)`: the resolver's coroutine that awaits async routes
+# (run with `asyncio.run(...)` in a synchronous handler).
+POWERTOOLS_ASYNC_RESOLVE = "resolve_async"
+# What runs a coroutine to completion from synchronous code.
+COROUTINE_RUNNERS = frozenset({"asyncio.run", "asyncio.Runner().run", "anyio.run", "trio.run"})
+COROUTINE_RUNNER_METHODS = frozenset({"run_until_complete"})
+
+# -- Lambda-to-Lambda calls (LAM306) -------------------------------------------------------------
+
+LAMBDA_SERVICE = "lambda"
+LAMBDA_SYNC_INVOKE_METHODS = frozenset({"invoke"})
+# InvocationType values that wait for the other function's result (the default).
+SYNC_INVOCATION_TYPES = frozenset({"RequestResponse"})
+
+# -- HTTP requests and their timeouts (LAM307) -----------------------------------------------------
+
+_VERBS = ("post", "put", "patch", "delete", "head", "options", "request")
+
+
+def _library(qualified_name: str) -> str:
+    top = qualified_name.split(".")[0]
+    return "urllib" if qualified_name.startswith("urllib.") else top
+
+
+# Module-level request functions: qualified name -> library (the GETs of HTTP_GETS, and
+# the other methods of the same modules).
+HTTP_REQUEST_FUNCTIONS = {
+    **{name: _library(name) for name in HTTP_GETS if "()" not in name},
+    **{f"{module}.{verb}": _library(module)
+       for module in ("requests", "requests.api", "httpx") for verb in _VERBS},
+    "httpx.stream": "httpx",
+}
+# Session, client and pool constructors: qualified name -> library (LAM201's HTTP
+# connection pools, and the other pool classes of urllib3).
+HTTP_CLIENTS = {
+    **{name: _library(name) for name in CLIENT_CONSTRUCTORS if client_kind(name) == "HTTP connection pool"},
+    "urllib3.ProxyManager": "urllib3",
+    "urllib3.poolmanager.ProxyManager": "urllib3",
+    "urllib3.HTTPConnectionPool": "urllib3",
+    "urllib3.HTTPSConnectionPool": "urllib3",
+    "urllib3.connectionpool.HTTPConnectionPool": "urllib3",
+    "urllib3.connectionpool.HTTPSConnectionPool": "urllib3",
+    "urllib3.connection_from_url": "urllib3",
+    "urllib.request.build_opener": "urllib",
+}
+# Methods of those objects that send a request, by library.
+HTTP_CLIENT_METHODS = {
+    "requests": frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send"}),
+    "httpx": frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}),
+    "urllib3": frozenset({"request", "urlopen", "request_encode_url", "request_encode_body"}),
+    "urllib": frozenset({"open"}),
+}
+# Libraries whose requests time out unless told otherwise (httpx: 5 s); for the others a
+# request without a timeout waits for as long as the peer keeps the connection open.
+HTTP_DEFAULT_TIMEOUT = {"httpx": 5.0}
+# Where `timeout` may be passed positionally: (library, function or method) -> index.
+HTTP_TIMEOUT_POSITION = {("urllib", "urlopen"): 2, ("urllib", "open"): 2, ("requests", "request"): 8}
+# Where the URL is: (library, function or method) -> index (else the first argument).
+HTTP_URL_POSITION = {("requests", "request"): 1, ("httpx", "request"): 1, ("httpx", "stream"): 1,
+                     ("urllib3", "request"): 1, ("urllib3", "urlopen"): 1,
+                     ("urllib3", "request_encode_url"): 1, ("urllib3", "request_encode_body"): 1}
+# Libraries built on urllib3 or the socket module, whose default timeout
+# `socket.setdefaulttimeout(...)` sets (requests passes an explicit None instead).
+SOCKET_DEFAULT_APPLIES = frozenset({"urllib", "urllib3"})
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+HTTP_ADAPTERS = frozenset({"requests.adapters.HTTPAdapter", "requests.HTTPAdapter"})
+TIMEOUT_TYPES = frozenset({"httpx.Timeout", "urllib3.Timeout", "urllib3.util.Timeout",
+                           "urllib3.util.timeout.Timeout"})
+SOCKET_DEFAULT_TIMEOUT = "socket.setdefaulttimeout"
+# The `timeout=` lambdalint's fix adds when the function's own timeout is not known (s).
+DEFAULT_REQUEST_TIMEOUT = 10
