@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark lambdalint against its limit (LibCST parse) and its peers (issue 8).
+"""Benchmark lambdalint against its limit (LibCST parse) and its peers.
 
     python benchmarks/run.py [--jobs N] [--handlers 300] [--repeat 1] [--slow] [--output FILE]
 
@@ -492,7 +492,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     report += ["## Corpora", "", table(rows, results), "", "## One file", "",
                "| run | wall s | peak MB |", "|---|---:|---:|"]
     report += [f"| {k} | {r.wall:.3f} | {r.peak_mb:.0f} |" for k, r in one.items()]
-    report += ["", "## Targets (issue 8)", "", targets(results, one, args.jobs), ""]
+    report += ["", "## Targets", "", targets(results, one, args.jobs), ""]
     text = "\n".join(report)
     print(text)
     if args.output:

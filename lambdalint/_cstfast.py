@@ -1,4 +1,4 @@
-"""Cheaper stand-ins for two libcst services the analysis needs (issue 8).
+"""Cheaper stand-ins for two libcst services the analysis needs.
 
 `walk` drives a visitor over the semantic nodes in libcst's lexical order without
 rebuilding every node (libcst's `CSTNode.visit` reconstructs each node it passes, which

@@ -1,4 +1,4 @@
-"""The result cache (issue 8): unchanged files are not parsed again.
+"""The result cache: unchanged files are not parsed again.
 
 Like ruff's: an entry per file, keyed by a digest of the file's bytes, its display path,
 the settings that can change its findings (configuration, selected rules, entry points

@@ -131,7 +131,7 @@ def apply(module: cst.Module, fixes: Sequence[Fix], anchors: Sequence[cst.CSTNod
 
 
 # The module-level statement index of every node of the last module seen: a fix diff per
-# finding asks for it again and again (issue 8).  Modules are immutable, so it never goes
+# finding asks for it again and again.  Modules are immutable, so it never goes
 # stale; only one is kept (the file being checked).
 _STATEMENT_OF: Dict[int, Tuple[cst.Module, Dict[int, int]]] = {}
 

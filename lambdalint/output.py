@@ -102,7 +102,7 @@ def write_notes(result: RunResult) -> None:
 
 def write_text(result: RunResult, out: TextIO) -> None:
     if not result.findings and not result.errors and not any(r.diff for r in result.reports):
-        # Nothing to colour: skip importing rich (a third of a clean run's start-up, issue 8).
+        # Nothing to colour: skip importing rich (a third of a clean run's start-up).
         out.write(summary_line(result) + "\n")
         return
     from rich.console import Console

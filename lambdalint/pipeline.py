@@ -167,7 +167,7 @@ def prepare(request: Request) -> Project:
         fix_diffs=request.fix_diffs,
     )
     options.layout = _layout(root, config, found)
-    cache = _cache(request, options, config)
+    cache = _cache(request, options, root)
     plan = _plan(files, tree_python, options, sources, display, cache)
     return Project(request, config, cwd, root, files, found, options, sources, plan, cache)
 
@@ -223,12 +223,13 @@ def _plan(files, tree_python, options: Options, sources: Dict[str, str], display
     return build_plan(files, tree_python, options.layout, scan, display)
 
 
-def _cache(request: Request, options: Options, config: Config):
+def _cache(request: Request, options: Options, root: str):
+    """The result cache, in `.lambdalint_cache/` at the project root (or $LAMBDALINT_CACHE_DIR)."""
     if not request.cache or options.fix or request.sources:
         return None
     from lambdalint.cache import ResultCache, default_directory
 
-    return ResultCache(default_directory(config.root), options)
+    return ResultCache(default_directory(root), options)
 
 
 def check(project: Project) -> List[FileReport]:

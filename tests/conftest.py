@@ -1,18 +1,38 @@
+import atexit
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from lambdalint.config import Config
 from lambdalint.engine import Options, lint_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Nothing a test runs may write into the checkout: every lambdalint the tests start (in this
+# process or as a subprocess) keeps its result cache in a temporary directory, and
+# hypothesis keeps no example database in the working directory.
+TEST_CACHE = tempfile.mkdtemp(prefix="lambdalint-test-cache-")
+os.environ["LAMBDALINT_CACHE_DIR"] = TEST_CACHE
+atexit.register(shutil.rmtree, TEST_CACHE, ignore_errors=True)
+settings.register_profile("lambdalint", database=None)
+settings.load_profile("lambdalint")
+
+
+def default_cache_env(**extra):
+    """The environment without the tests' cache directory: the cache goes where a user's
+    would (`.lambdalint_cache/` in the project root)."""
+    env = {k: v for k, v in os.environ.items() if k != "LAMBDALINT_CACHE_DIR"}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
 EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
 
 

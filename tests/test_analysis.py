@@ -1,4 +1,4 @@
-"""The invocation path: which functions of a module run on every request (SPEC)."""
+"""The invocation path: which functions of a module run on every request."""
 
 import textwrap
 

@@ -103,7 +103,7 @@ def test_empty_files_are_valid_python(tmp_path):
     assert result.returncode == 1 and doc["errors"] == []
     assert doc["summary"]["files"] == 3
     assert_good_file_checked(doc)
-    # ... but SPEC wants a clear message naming them: one note line on stderr.
+    # ... but a clear message names them: one note line on stderr.
     assert "note: empty file, nothing to check: __init__.py, blank.py" in result.stderr
     text = run_cli("check", "__init__.py", cwd=tmp_path)
     assert text.returncode == 0
@@ -111,7 +111,7 @@ def test_empty_files_are_valid_python(tmp_path):
 
 
 def test_syntax_errors_in_files_without_handlers(tmp_path):
-    # Such files never reach LibCST, yet an unparsable file is always an error (SPEC).
+    # Such files never reach LibCST, yet an unparsable file is always an error.
     (tmp_path / "util.py").write_text("def helper(:\n    pass\n")
     for _ in range(2):  # the second run must not let the result cache hide it
         result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
@@ -153,7 +153,7 @@ def test_deeply_nested_expressions(tmp_path, body):
 
 def test_nesting_python_accepts_but_recursion_cannot_analyse(tmp_path):
     # CPython parses a 1,500-term chain; walking it recursively exceeds the recursion limit.
-    # (900 terms used to: the analysis walk now takes one frame per level, issue 8.)
+    # (900 terms used to: the analysis walk now takes one frame per level.)
     chain = " + ".join(["event"] * 1500)
     (tmp_path / "chain.py").write_text(f"def lambda_handler(event, context):\n    return {chain}\n")
     result, doc = check(tmp_path, ".")

@@ -1,5 +1,5 @@
 """`_cstfast` must agree exactly with libcst: the walk order of its visitor, and the ranges
-of its PositionProvider (the analysis relies on both; issue 8 replaced them for speed)."""
+of its PositionProvider (the analysis relies on both; they replaced libcst's for speed)."""
 
 import dataclasses
 import inspect

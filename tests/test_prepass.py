@@ -1,5 +1,5 @@
 """The text pre-pass (`might_have_entry_point`) decides which files never reach LibCST.
-It must be a superset of the analysis: pre-pass False implies no entry point (issue 8)."""
+It must be a superset of the analysis: pre-pass False implies no entry point."""
 
 import libcst as cst
 import pytest

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, fixture_files, run_cli
+from conftest import FIXTURES, default_cache_env, fixture_files, run_cli
 from lambdalint import analysis, engine, files, pipeline, runner
 from lambdalint.config import Config
 from lambdalint.engine import Options
@@ -66,15 +66,14 @@ def run_prepared(project, jobs=1):
 
 
 def check_json(root, *args, env=None):
-    result = run_cli("check", "--format", "json", *args, "src", cwd=root, env=env)
+    """`check --format json src` with the cache where a user's would be, unless `env` says."""
+    result = run_cli("check", "--format", "json", *args, "src", cwd=root, env=env or default_cache_env())
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)
 
 
 def env_with(**values):
-    env = dict(os.environ)
-    env.update({k: str(v) for k, v in values.items()})
-    return env
+    return default_cache_env(**values)
 
 
 # -- parallel -----------------------------------------------------------------------------
@@ -133,7 +132,7 @@ sys.exit(code)
 
 
 def run_without_libcst(root, *args, env=None):
-    return subprocess.run([sys.executable, "-c", NO_LIBCST_RUN, *args], cwd=root, env=env,
+    return subprocess.run([sys.executable, "-c", NO_LIBCST_RUN, *args], cwd=root, env=env or default_cache_env(),
                           capture_output=True, text=True, timeout=300)
 
 
@@ -204,7 +203,8 @@ def test_concurrent_runs_share_the_cache(tmp_path):
     root = make_project(tmp_path)
     expected = check_json(root, "--no-cache")
     command = [str(Path(sys.executable).with_name("lambdalint")), "check", "--format", "json", "src"]
-    runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=default_cache_env())
             for _ in range(3)]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert all(json.loads(out) == expected for out, _ in outputs), [err for _, err in outputs]
