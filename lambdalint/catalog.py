@@ -131,6 +131,7 @@ RESEED_METHODS = frozenset({"seed"})
 # The runtime hooks of `snapshot_restore_py` (included in Lambda's Python managed runtimes).
 AFTER_RESTORE_HOOKS = frozenset({"snapshot_restore_py.register_after_restore"})
 BEFORE_SNAPSHOT_HOOKS = frozenset({"snapshot_restore_py.register_before_snapshot"})
+HOOK_PACKAGES = frozenset(name.split(".")[0] for name in AFTER_RESTORE_HOOKS | BEFORE_SNAPSHOT_HOOKS)
 RESTORE_HOOK_IMPORT = "from snapshot_restore_py import register_after_restore"
 
 # Connections that a snapshot carries but that do not survive a restore: database

@@ -137,9 +137,15 @@ class ModuleAnalysis:
         return [e for e in self.project.entry_points if fn in self.reachable_from(e.function)]
 
     def settings_for(self, fn: Function) -> FunctionSettings:
-        """How Lambda runs `fn`: the settings of every entry point that reaches it, combined."""
+        """How Lambda runs `fn`: the settings of every entry point (of any module of the
+        project) that reaches it, combined."""
+        return self.project.settings_for(fn)
+
+    def init_settings(self) -> FunctionSettings:
+        """How Lambda runs this module's Init code: for each of its entry points, or — for a
+        module without any, imported by others — for the project's."""
         combined = FunctionSettings()
-        for entry in self.entries_reaching(fn):
+        for entry in self.entry_points or self.project.entry_points:
             combined = combined.combined(entry.settings)
         return combined
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple, Un
 
 from lambdalint._lazy import cst
 from lambdalint.analysis.model import EntryPoint, Function
+from lambdalint.model import FunctionSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     from lambdalint.analysis import ModuleAnalysis
@@ -58,6 +59,8 @@ class ProjectAnalysis:
         self._subclasses: Optional[Dict[ClassRef, List[ClassRef]]] = None
         self._bases: Dict[ClassRef, List[ClassRef]] = {}
         self._call_index: Optional[Dict[Function, List[Tuple[Function, Optional[cst.Call]]]]] = None
+        self._expanded: Dict[Tuple[int, str], str] = {}
+        self._settings: Optional[Dict[Function, FunctionSettings]] = None
         self.has_mangum = False
 
     def add(self, analysis: "ModuleAnalysis") -> None:
@@ -95,6 +98,24 @@ class ProjectAnalysis:
                     following.extend((callee, fn) for callee in fn.module.calls.callees(fn))  # type: ignore[union-attr]
                 todo = following
         return reached
+
+    def settings_for(self, fn: Function) -> "FunctionSettings":
+        """How Lambda runs `fn`: the settings of every entry point that reaches it, combined
+        (computed for every function at once, on the first question)."""
+        if self._settings is None:
+            self._settings = self._combined_settings()
+        return self._settings.get(fn, FunctionSettings())
+
+    def _combined_settings(self) -> Dict[Function, "FunctionSettings"]:
+        distinct = {entry.settings for entry in self.entry_points}
+        if len(distinct) <= 1:  # every entry point runs alike (the usual case): no walk needed
+            same = next(iter(distinct), FunctionSettings())
+            return {fn: same for fn in self.path}
+        combined: Dict[Function, FunctionSettings] = {}
+        for entry in self.entry_points:
+            for fn in entry.function.module.calls.reachable_from(entry.function):  # type: ignore[union-attr]
+                combined[fn] = combined.get(fn, FunctionSettings()).combined(entry.settings)
+        return combined
 
     def call_sites(self, target: Function) -> Iterator[Tuple[Function, Optional[cst.Call]]]:
         """Where `target` is called on the invocation path, in any module: (caller, call);
@@ -274,10 +295,16 @@ class ProjectAnalysis:
         """`app.api.app` -> `aws_lambda_powertools.event_handler.APIGatewayRestResolver()`
         when the project module `app.api` binds `app` once to that call: what an imported
         app or client object is, for frameworks and library tables."""
-        from lambdalint.analysis import names
-
         if self.layout is None or depth > MAX_DEPTH:
             return qualified
+        key = (id(importer), qualified)
+        if key not in self._expanded:
+            self._expanded[key] = self._expand(qualified, importer, depth)
+        return self._expanded[key]
+
+    def _expand(self, qualified: str, importer: "ModuleAnalysis", depth: int) -> str:
+        from lambdalint.analysis import names
+
         found = self.layout.resolve_prefix(qualified, importer.real_path)
         if found is None or not found[1] or found[0] not in self.modules:
             return qualified

@@ -31,6 +31,22 @@ class SourceLayout:
         self.layer_roots = self._existing(layer_roots)
         self._module_file: Dict[Tuple[str, str], Optional[str]] = {}
         self._vendored: Dict[str, bool] = {}
+        # Every import of every module asks these again: remembered per directory.
+        self._directory: Dict[str, str] = {}
+        self._roots_for: Dict[str, List[str]] = {}
+        self._resolved: Dict[Tuple[str, str], Optional[str]] = {}
+
+    def __getstate__(self) -> dict:  # sent to worker processes without what is remembered
+        state = dict(self.__dict__)
+        for name in ("_module_file", "_vendored", "_directory", "_roots_for", "_resolved"):
+            state[name] = {}
+        return state
+
+    def _dir_of(self, importer: str) -> str:
+        found = self._directory.get(importer)
+        if found is None:
+            found = self._directory[importer] = os.path.dirname(os.path.realpath(importer))
+        return found
 
     def _existing(self, directories: Iterable[str]) -> List[str]:
         out: List[str] = []
@@ -45,7 +61,12 @@ class SourceLayout:
 
     def roots_for(self, importer: str) -> List[str]:
         """The directories an absolute import in `importer` is looked up in, in order."""
-        directory = os.path.dirname(os.path.realpath(importer))
+        directory = self._dir_of(importer)
+        if directory not in self._roots_for:
+            self._roots_for[directory] = self._ordered_roots(directory)
+        return self._roots_for[directory]
+
+    def _ordered_roots(self, directory: str) -> List[str]:
         own = sorted((r for r in self.roots if _inside(directory, r)), key=len, reverse=True)
         rest = [r for r in self.roots if r not in own]
         ordered: List[str] = []
@@ -91,10 +112,16 @@ class SourceLayout:
     def resolve(self, dotted: str, importer: str) -> Optional[str]:
         """The project file module `dotted` means in `importer`; leading dots are a relative
         import (`..models` from `pkg/api/x.py` is `pkg/models`)."""
+        key = (dotted, self._dir_of(importer))
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(dotted, importer)
+        return self._resolved[key]
+
+    def _resolve(self, dotted: str, importer: str) -> Optional[str]:
         level = len(dotted) - len(dotted.lstrip("."))
         name = dotted[level:]
         if level:
-            base = os.path.dirname(os.path.realpath(importer))
+            base = self._dir_of(importer)
             for _ in range(level - 1):
                 base = os.path.dirname(base)
             if not name:  # `from . import x` names the package itself

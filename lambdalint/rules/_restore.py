@@ -17,12 +17,9 @@ Ancestors = Tuple["cst.CSTNode", ...]
 
 
 def init_settings(analysis: ModuleAnalysis) -> FunctionSettings:
-    """How Lambda runs this module's Init code: it runs for every entry point of the module,
-    so a phase applies when it applies to any of them."""
-    combined = FunctionSettings()
-    for entry in analysis.entry_points:
-        combined = combined.combined(entry.settings)
-    return combined
+    """How Lambda runs this module's Init code (a phase applies when it applies to any
+    entry point that loads the module)."""
+    return analysis.init_settings()
 
 
 def init_nodes(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Ancestors]]:

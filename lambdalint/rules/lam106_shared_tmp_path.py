@@ -176,6 +176,8 @@ class SharedTmpPath(Rule):
 
     def check(self) -> Iterator[RawFinding]:
         analysis = self.analysis
+        if not any(entry.settings.managed_instances for entry in analysis.project.entry_points):
+            return  # no function of the project runs on Managed Instances
         files = TmpFileLeak(analysis)
         for fn in analysis.path_functions:
             if not analysis.settings_for(fn).managed_instances:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from lambdalint._lazy import cst
+from lambdalint.catalog import HOOK_PACKAGES
 from lambdalint.analysis import Function
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
@@ -126,6 +127,9 @@ class RestoreHookNotRegistered(Rule):
 
     def check(self) -> Iterator[RawFinding]:
         analysis = self.analysis
+        imported = [*analysis.aliases.values(), *(a for fn in analysis.functions.values() for a in fn.local_aliases.values())]
+        if not any(name.split(".")[0] in HOOK_PACKAGES for name in imported):
+            return  # the module imports no runtime-hook package: it registers no hook
         for fn in analysis.functions.values():
             if fn.parent is not None and fn.parent in analysis.path_functions:
                 for decorator in fn.node.decorators:
