@@ -68,6 +68,7 @@ class ModuleAnalysis:
         self.rebound_globals: Set[str] = {
             name for fn in self.functions.values() for name in fn.globals_declared if name in fn.assigned}
         self._by_name: Optional[Dict[str, List[Function]]] = None
+        self._guards: guards.GuardCache = {}
         self.calls = CallGraph(self)
         self.values = Values(self)
         self.layout = Layout(self)
@@ -180,7 +181,8 @@ class ModuleAnalysis:
         return self.owner(fn).values.is_tainted(expr, fn, request_only)
 
     def is_lazily_initialised(self, site: Site) -> bool:
-        return guards.is_lazily_initialised(site)
+        """The site sits under `if x is None:` (or a similar guard) filling in what it reads."""
+        return guards.is_lazily_initialised(site, self._guards)
 
     # -- layout ----------------------------------------------------------------------------------
     def top_level_index(self, node: cst.CSTNode) -> int:

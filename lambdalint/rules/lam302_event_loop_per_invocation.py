@@ -191,11 +191,12 @@ class EventLoopPerInvocation(Rule):
                     found.setdefault(name, kind)
         for fn in analysis.path_functions:
             for site in fn.iter(cst.Call):
-                parent = site.parent
-                if not isinstance(parent, (cst.Assign, cst.Await)) or not analysis.is_lazily_initialised(site):
-                    continue  # rebuilt on every invocation: it lives in the current loop
+                if not isinstance(site.parent, (cst.Assign, cst.Await)):
+                    continue
                 kind = self._loop_bound(site.node, fn)
-                for name in _assigned_globals(site, fn) if kind else ():
+                if not kind or not analysis.is_lazily_initialised(site):
+                    continue  # not loop-bound, or rebuilt on every invocation (in the current loop)
+                for name in _assigned_globals(site, fn):
                     found.setdefault(name, kind)
         return found
 
