@@ -24,6 +24,7 @@ from lambdalint.source import source_lines
 BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
 MAX_FIX_PASSES = 10
 EMPTY_FILE = "empty file, nothing to check"
+UNUSED_NOQA = "LAM001"  # judged after the other rules, from the noqa comments they needed
 
 
 @dataclass
@@ -61,6 +62,7 @@ class LintResult:
     errors: List[FileError]
     module: object = None  # the parsed libcst Module, when one was built
     raw: List[Tuple[RawFinding, Finding]] = field(default_factory=list)
+    fixed_codes: List[str] = field(default_factory=list)  # by fix_text: a code per finding fixed
 
 
 def needs_analysis(text: str, path: str, options: Options) -> bool:
@@ -72,6 +74,9 @@ def lint_text(text: str, path: str, options: Options, module=None) -> LintResult
     """Lint one module's text.  `path` is the display path used in findings."""
     entry_names = options.entry_points_for(path)
     config = options.config
+    exempt = noqa.file_exemption(text)  # `# lambdalint: noqa` at the top of the file
+    if exempt is noqa.ALL:
+        return LintResult([], [])
     if module is None and not needs_analysis(text, path, options):
         error = syntax_error(text, path)
         return LintResult([], [error] if error else [])
@@ -87,10 +92,12 @@ def lint_text(text: str, path: str, options: Options, module=None) -> LintResult
         return LintResult([], [FileError(path, "too deeply nested to analyse (recursion limit)")], module)
     except Exception as exc:  # a bug in the shared analysis: this file only
         return LintResult([], [FileError(path, internal_error("the analysis", exc))], module)
-    rules = [r for r in options.selected_rules() if config.allows(r.code, path)]
+    rules = [r for r in options.selected_rules() if config.allows(r.code, path)
+             and not (exempt and noqa.is_suppressed(r.code, 0, {0: exempt}))]
     if not analysis.entry_points:
         return LintResult([], [], module)
-    silenced = noqa.noqa_lines(text) if options.noqa else {}
+    silenced = noqa.python_noqa_lines(text) if options.noqa else {}
+    used: Dict[int, set] = {}  # line -> codes of the findings a noqa comment silenced there
     findings: List[Finding] = []
     errors: List[FileError] = []
     raw_pairs: List[Tuple[RawFinding, Finding]] = []
@@ -118,6 +125,17 @@ def lint_text(text: str, path: str, options: Options, module=None) -> LintResult
             if not noqa.is_suppressed(finding.code, finding.line, silenced):
                 findings.append(finding)
                 raw_pairs.append((raw, finding))
+            else:
+                used.setdefault(finding.line, set()).add(finding.code)
+    if silenced and any(r.code == UNUSED_NOQA for r in rules):
+        from lambdalint.rules.lam001_unused_noqa import unused_noqa
+
+        try:
+            for raw, finding in unused_noqa(analysis, text, path, used, {r.code for r in rules}):
+                findings.append(finding)
+                raw_pairs.append((raw, finding))
+        except Exception as exc:
+            errors.append(FileError(path, internal_error(f"{UNUSED_NOQA} (unused-noqa)", exc)))
     findings.sort(key=Finding.sort_key)
     return LintResult(findings, errors, module, raw_pairs)
 
@@ -156,20 +174,23 @@ def fix_text(text: str, path: str, options: Options, level: str) -> Tuple[str, i
     from lambdalint import fixer
 
     applied = 0
+    fixed_codes: List[str] = []
     result = lint_text(text, path, options)
     for _ in range(MAX_FIX_PASSES):
-        chosen, anchors = [], []
+        chosen, anchors, codes = [], [], []
         shared = 0  # findings resolved by a fix object another finding already chose
         for raw, finding in result.raw:
             if not _applicable(finding, level):
                 continue
             if any(finding.fix is other for other in chosen):
                 shared += 1  # one edit set covering several findings (e.g. LAM101 resets)
+                codes.append(finding.code)
                 continue
             if any(fixer.conflicts(finding.fix, other) for other in chosen):
                 continue  # waits for the next pass
             chosen.append(finding.fix)
             anchors.append(raw.node)
+            codes.append(finding.code)
         if not chosen:
             break
         try:
@@ -185,7 +206,9 @@ def fix_text(text: str, path: str, options: Options, level: str) -> Tuple[str, i
             break  # never produce code that does not parse
         text = new_text
         applied += len(chosen) + shared
+        fixed_codes.extend(codes)
         result = lint_text(text, path, options, module=reparsed)
+    result.fixed_codes = fixed_codes
     return text, applied, result
 
 
@@ -250,9 +273,10 @@ def _check_file(real_path: str, display_path: str, options: Options,
         new_text, applied, result = fix_text(source.text, display_path, options, options.fix)
         if applied and new_text != source.text:
             if options.diff:
+                # What --fix would leave: the findings of the fixed text, as --fix counts them.
                 report.diff = unified_diff(source.text, new_text, display_path)
                 report.fixed = applied
-                result = lint_text(source.text, display_path, options)
+                report.fixed_codes = _counts(result.fixed_codes)
             else:
                 write_error = write_fixed(real_path, source, new_text, data)
                 if write_error:
@@ -260,6 +284,7 @@ def _check_file(real_path: str, display_path: str, options: Options,
                     result = lint_text(source.text, display_path, options)
                 else:
                     report.fixed = applied
+                    report.fixed_codes = _counts(result.fixed_codes)
     else:
         result = lint_text(source.text, display_path, options)
     known: dict = {}
@@ -269,3 +294,10 @@ def _check_file(real_path: str, display_path: str, options: Options,
     report.findings = result.findings
     report.errors.extend(result.errors)
     return report
+
+
+def _counts(codes: List[str]) -> Dict[str, int]:
+    out: Dict[str, int] = {}
+    for code in codes:
+        out[code] = out.get(code, 0) + 1
+    return out

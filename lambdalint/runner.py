@@ -4,7 +4,7 @@ the LibCST work in a process pool when there is enough of it."""
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from lambdalint.engine import EMPTY_FILE, Options, check_file, needs_analysis
 from lambdalint.files import decoded, read_source
@@ -26,11 +26,13 @@ EMPTY_VERDICT = "empty"  # the stat index's verdict for an empty file (no cache 
 
 
 def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] = None,
-        cache=None, sources: Optional[Dict[str, str]] = None) -> List[FileReport]:
+        cache=None, sources: Optional[Dict[str, str]] = None,
+        progress: Optional[Callable[[int, int], None]] = None) -> List[FileReport]:
     """Check (real path, display path) pairs; reports come back in the input order.
 
     `cache` is a `lambdalint.cache.ResultCache` (ignored when fixing); `sources` maps real
-    paths to text that stands in for the file (never cached)."""
+    paths to text that stands in for the file (never cached); `progress(done, total)` is
+    called as files are done (a progress bar)."""
     if options.fix or sources:
         cache = None
     sources = sources or {}
@@ -68,6 +70,8 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
                 continue
         work.append((index, real, shown, data, key, signature, light))
 
+    tick = _ticker(progress, len(files))
+    tick(len(files) - len(work))  # answered by the cache
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
     # Only the files that need LibCST pay for a pool; the light ones ride along when it runs.
     jobs = min(jobs, sum(1 for *_, light in work if not light) // MIN_FILES_PER_PROCESS)
@@ -75,9 +79,12 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
     # --fix stays in this process: its writes defer Ctrl-C until a file is whole, which a
     # pool's workers (interrupted with or without the parent) cannot promise as simply.
     if jobs > 1 and not options.fix:
-        results = _in_pool(items, options, jobs)
+        results = _in_pool(items, options, jobs, tick)
     else:
-        results = [_check(item, options) for item in items]
+        results = []
+        for item in items:
+            results.append(_check(item, options))
+            tick(1)
     for (index, real, shown, _, key, signature, light), report in zip(work, results):
         reports[index] = report
         if light and cache is not None and not report.errors:
@@ -88,6 +95,18 @@ def run(files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] 
     if cache is not None:
         cache.save()
     return reports  # type: ignore[return-value]
+
+
+def _ticker(progress: Optional[Callable[[int, int], None]], total: int) -> Callable[[int], None]:
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None and count:
+            progress(done, total)
+
+    return tick
 
 
 def _check(item: Tuple[str, str, Optional[bytes]], options: Options) -> FileReport:
@@ -113,7 +132,7 @@ def _check_chunk(chunk: List[Tuple[str, str, Optional[bytes]]]) -> List[FileRepo
     return portable(_check(item, _worker_options) for item in chunk)
 
 
-def _in_pool(items, options: Options, jobs: int) -> List[FileReport]:
+def _in_pool(items, options: Options, jobs: int, tick: Callable[[int], None]) -> List[FileReport]:
     from concurrent.futures import ProcessPoolExecutor
 
     # A few chunks per worker: big enough to amortise pickling, small enough to balance
@@ -122,7 +141,11 @@ def _in_pool(items, options: Options, jobs: int) -> List[FileReport]:
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,))
     try:
-        return [report for chunk in pool.map(_check_chunk, chunks) for report in chunk]
+        reports: List[FileReport] = []
+        for chunk in pool.map(_check_chunk, chunks):
+            reports.extend(chunk)
+            tick(len(chunk))
+        return reports
     except KeyboardInterrupt:
         # Check mode only (nothing is written): stop the workers now rather than wait.
         for process in list((getattr(pool, "_processes", None) or {}).values()):
