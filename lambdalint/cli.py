@@ -178,22 +178,15 @@ def _flat(values: Optional[List[List[str]]]) -> Optional[Tuple[str, ...]]:
     return tuple(code for group in values for code in group)
 
 
-def selection(args: argparse.Namespace) -> Tuple[Dict[str, object], Dict[str, Tuple[str, ...]]]:
-    """(Config fields to replace, Config fields to add to) for --select / --extend-select /
-    --ignore, layered on the configuration as ruff layers them: `--select` starts the
-    selection afresh (the configured `select`, `extend-select` and `ignore` no longer
-    apply), `--extend-select` and `--ignore` add to what is selected and ignored."""
-    select, extend_select, ignore = _flat(args.select), _flat(args.extend_select), _flat(args.ignore)
-    overrides: Dict[str, object] = {}
-    extend: Dict[str, Tuple[str, ...]] = {}
-    if select is not None:
-        overrides.update(select=select, extend_select=extend_select or (), ignore=ignore or ())
-    else:
-        if extend_select:
-            extend["extend_select"] = extend_select
-        if ignore:
-            extend["ignore"] = ignore
-    return overrides, extend
+def selection(args: argparse.Namespace) -> Dict[str, Tuple[str, ...]]:
+    """--select / --extend-select / --ignore for `Request.selection` (layered on the
+    configuration as ruff layers them; a repeated option adds to itself)."""
+    out: Dict[str, Tuple[str, ...]] = {}
+    for key, values in (("select", args.select), ("extend_select", args.extend_select), ("ignore", args.ignore)):
+        flat = _flat(values)
+        if flat is not None:
+            out[key] = flat
+    return out
 
 
 def _reads_stdin(args: argparse.Namespace) -> bool:
@@ -204,13 +197,11 @@ def build_request(args: argparse.Namespace, sources: Optional[Dict[str, str]] = 
     """The pipeline request that `check`'s options ask for."""
     from lambdalint import pipeline
 
-    overrides, extend = selection(args)
     fixing = args.fix or args.diff
     return pipeline.Request(
         paths=list(sources) if sources else (args.paths or ["."]),
         config_file=args.config,
-        overrides=overrides,
-        extend=extend,
+        selection=selection(args),
         exclude=args.exclude,
         handlers=args.handler,
         fix=("unsafe" if args.unsafe_fixes else "safe") if fixing else None,

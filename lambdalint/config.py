@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, FrozenSet, Optional, Tuple, Union
+from typing import Dict, FrozenSet, Optional, Sequence, Tuple, Union
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,6 +40,21 @@ class Config:
 
     def with_overrides(self, **changes) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def with_selection(self, select: Optional[Sequence[str]] = None, extend_select: Sequence[str] = (),
+                       ignore: Sequence[str] = ()) -> "Config":
+        """The command line's selection on top of this one, layered as ruff layers it:
+        `select` starts afresh (the configured `select`, `extend-select` and `ignore` no
+        longer apply); `extend_select` and `ignore` win over what the configuration says
+        about the codes they cover, and add to it."""
+        if select is not None:
+            return replace(self, select=tuple(select), extend_select=tuple(extend_select), ignore=tuple(ignore))
+        extend_select, ignore = tuple(extend_select), tuple(ignore)
+        kept_ignore = tuple(i for i in self.ignore if not any(i.startswith(e) for e in extend_select))
+        kept_select = tuple(s for s in self.select if not any(s.startswith(i) for i in ignore))
+        kept_extend = tuple(s for s in self.extend_select if not any(s.startswith(i) for i in ignore))
+        return replace(self, select=kept_select, extend_select=kept_extend + extend_select,
+                       ignore=kept_ignore + ignore)
 
     @property
     def selected(self) -> Tuple[str, ...]:

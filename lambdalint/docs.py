@@ -80,10 +80,9 @@ def _parse_command(command: str):
         raise DocsError(f"invalid command {command!r}") from None
     if args.format != "concise" or len(args.paths) != 1 or args.fix or args.diff or args.config:
         raise DocsError(f"documented commands check one file with --format concise: {command!r}")
-    overrides, extend = selection(args)
     project = pipeline.prepare(pipeline.Request(
-        paths=args.paths, sources={args.paths[0]: ""}, use_config_files=False, overrides=overrides,
-        extend=extend, handlers=args.handler, cache=False))
+        paths=args.paths, sources={args.paths[0]: ""}, use_config_files=False, selection=selection(args),
+        handlers=args.handler, cache=False))
     return args.paths[0], project.options
 
 

@@ -148,7 +148,7 @@ def _isatty(out: TextIO) -> bool:
 
 
 def write_text(result: RunResult, out: TextIO) -> None:
-    if not result.findings and not result.errors:
+    if not result.findings and not result.errors and not (result.show_fixes and result.fixed):
         # Nothing to colour: skip importing rich (a third of a clean run's start-up, issue 8).
         _finish(result, out, lambda line: out.write(line + "\n"))
         if result.statistics:

@@ -42,8 +42,9 @@ class Request:
     config_file: Optional[str] = None  # --config; else the nearest pyproject.toml above the paths
     use_config_files: bool = True  # False: built-in defaults only (the docs' examples)
     overrides: Mapping[str, object] = field(default_factory=dict)  # Config fields to replace
-    # Config fields to add to (`--extend-select`, `--ignore` on top of the configured lists)
-    extend: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # `select` / `extend_select` / `ignore` given on the command line, layered on the
+    # configured ones as ruff layers them (`Config.with_selection`)
+    selection: Mapping[str, Sequence[str]] = field(default_factory=dict)
     exclude: Sequence[str] = ()  # added to `exclude`
     handlers: Sequence[str] = ()  # --handler PATH:FUNC
     fix: Optional[str] = None  # None, "safe" or "unsafe"
@@ -105,8 +106,8 @@ def load_config(request: Request, start: str) -> Config:
     else:
         config = load(request.config_file, Path(start))
     overrides = dict(request.overrides)
-    for key, values in request.extend.items():
-        overrides[key] = tuple(overrides.get(key, getattr(config, key))) + tuple(values)
+    if request.selection:
+        config = config.with_selection(**request.selection)
     if request.exclude:
         overrides["exclude"] = tuple(config.exclude) + tuple(request.exclude)
     return config.with_overrides(**overrides)
