@@ -158,7 +158,14 @@ def write_text(result: RunResult, out: TextIO) -> None:
     # Wrapped to the width of a real terminal; piped output keeps one line per message.
     width = console.width if _isatty(out) else None
     render_text(result, console, width)
-    _finish(result, out, console.print)
+
+    def summary(line: str) -> None:
+        from rich.text import Text
+
+        for part in wrap(Text(line), width, 0):
+            console.print(part)
+
+    _finish(result, out, summary)
     if result.statistics:
         write_statistics(result, out)
 
