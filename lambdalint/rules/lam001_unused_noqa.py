@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
-import libcst as cst
+from lambdalint._lazy import cst
 
 from lambdalint import noqa
 from lambdalint.model import SAFE, Finding, Fix, RawFinding
@@ -95,7 +95,7 @@ class UnusedNoqa(Rule):
         return ()  # judged by the engine after the other rules: see `unused_noqa`
 
 
-def _comment_holders(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def _comment_holders(node: "cst.CSTNode") -> Iterator["cst.CSTNode"]:
     """Every TrailingWhitespace and EmptyLine under `node` whose comment mentions noqa."""
     stack = [node]
     while stack:
@@ -123,7 +123,7 @@ def _without(comment: str, directive: noqa.Directive, stale: Set[str]) -> Option
     return "  ".join(parts) if parts else None
 
 
-def _replacement(holder: cst.CSTNode, new_comment: Optional[str]):
+def _replacement(holder: "cst.CSTNode", new_comment: Optional[str]):
     if isinstance(holder, cst.TrailingWhitespace):
         if new_comment is None:
             return holder.with_changes(whitespace=cst.SimpleWhitespace(""), comment=None)
