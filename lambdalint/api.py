@@ -17,7 +17,7 @@ are `errors` of the result, never exceptions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from lambdalint import pipeline
 from lambdalint.model import FileError, FileReport, Finding
@@ -43,21 +43,24 @@ class LintRun:
         return sum(r.fixed for r in self.reports)
 
 
-def _overrides(select: Optional[Sequence[str]], extend_select: Optional[Sequence[str]],
-               ignore: Optional[Sequence[str]]) -> Dict[str, object]:
+def _selection(select: Optional[Sequence[str]], extend_select: Optional[Sequence[str]],
+               ignore: Optional[Sequence[str]]) -> Dict[str, Tuple[str, ...]]:
+    """The selection arguments, checked against the registry, as the command line's."""
     from lambdalint.config import ConfigError
     from lambdalint.registry import validate_code_prefixes
 
-    overrides: Dict[str, object] = {}
+    out: Dict[str, Tuple[str, ...]] = {}
     for key, codes in (("select", select), ("extend_select", extend_select), ("ignore", ignore)):
         if codes is not None:
-            codes = tuple(c.strip().upper() for c in codes)
+            if isinstance(codes, str):
+                codes = codes.split(",")
+            codes = tuple(c.strip().upper() for c in codes if c.strip())
             try:
                 validate_code_prefixes(codes)
             except ValueError as exc:
                 raise ConfigError(f"{key}: {exc}") from None
-            overrides[key] = codes
-    return overrides
+            out[key] = codes
+    return out
 
 
 def lint_paths(paths: Sequence[str] = (".",), *, config: Optional[str] = None,
@@ -67,10 +70,10 @@ def lint_paths(paths: Sequence[str] = (".",), *, config: Optional[str] = None,
                cache: bool = False, jobs: Optional[int] = None) -> LintRun:
     """Lint files and directories.  `config` names a TOML file (default: the nearest
     `pyproject.toml` with `[tool.lambdalint]` above the paths); `select` / `extend_select` /
-    `ignore` override it; `handlers` adds `path:function` entry points; `fix` writes safe
+    `ignore` layer on it as the command line's options do; `handlers` adds `path:function` entry points; `fix` writes safe
     fixes (`unsafe_fixes` too) to the files; `cache` uses the result cache."""
     request = pipeline.Request(
-        paths=list(paths), config_file=config, overrides=_overrides(select, extend_select, ignore),
+        paths=list(paths), config_file=config, selection=_selection(select, extend_select, ignore),
         exclude=exclude, handlers=list(handlers), fix=("unsafe" if unsafe_fixes else "safe") if fix else None,
         cache=cache, jobs=jobs,
     )
@@ -86,7 +89,7 @@ def lint_source(text: str, path: str = "handler.py", *, config: Optional[str] = 
     in the result, not an exception."""
     request = pipeline.Request(
         paths=[path], sources={path: text}, config_file=config,
-        overrides=_overrides(select, extend_select, ignore), handlers=list(handlers), cache=False, jobs=1,
+        selection=_selection(select, extend_select, ignore), handlers=list(handlers), cache=False, jobs=1,
     )
     project, reports = pipeline.run(request)
     shown = project.display(path)

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, FrozenSet, Optional, Tuple, Union
+from typing import Dict, FrozenSet, Optional, Sequence, Tuple, Union
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,6 +41,21 @@ class Config:
     def with_overrides(self, **changes) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    def with_selection(self, select: Optional[Sequence[str]] = None, extend_select: Sequence[str] = (),
+                       ignore: Sequence[str] = ()) -> "Config":
+        """The command line's selection on top of this one, layered as ruff layers it:
+        `select` starts afresh (the configured `select`, `extend-select` and `ignore` no
+        longer apply); `extend_select` and `ignore` win over what the configuration says
+        about the codes they cover, and add to it."""
+        if select is not None:
+            return replace(self, select=tuple(select), extend_select=tuple(extend_select), ignore=tuple(ignore))
+        extend_select, ignore = tuple(extend_select), tuple(ignore)
+        kept_ignore = tuple(i for i in self.ignore if not any(i.startswith(e) for e in extend_select))
+        kept_select = tuple(s for s in self.select if not any(s.startswith(i) for i in ignore))
+        kept_extend = tuple(s for s in self.extend_select if not any(s.startswith(i) for i in ignore))
+        return replace(self, select=kept_select, extend_select=kept_extend + extend_select,
+                       ignore=kept_ignore + ignore)
+
     @property
     def selected(self) -> Tuple[str, ...]:
         """`select` plus `extend-select`: the codes and prefixes that are on."""
@@ -52,20 +67,22 @@ class Config:
 
         return is_selected(code, self.selected, self.ignore)
 
-    def allows(self, code: str, path: str) -> bool:
-        """`per-file-ignores` does not switch `code` off for `path` (a display path).  Globs
-        match the path relative to the settings' directory, as shown, or the file name."""
+    def allows(self, code: str, path: str, cwd: Optional[str] = None) -> bool:
+        """`per-file-ignores` does not switch `code` off for `path` (a display path, relative
+        to `cwd`).  Globs match the path relative to the settings' directory, as shown, or
+        the file name."""
         if not self.per_file_ignores:
             return True
-        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        absolute = os.path.join(cwd, path) if cwd else os.path.abspath(path)
+        relative = os.path.relpath(absolute, self.root).replace(os.sep, "/")
         for glob, codes in self.per_file_ignores:
             if (_glob_match(path, glob) or _glob_match(relative, glob)) and any(code.startswith(c) for c in codes):
                 return False
         return True
 
-    def reports(self, code: str, path: str) -> bool:
+    def reports(self, code: str, path: str, cwd: Optional[str] = None) -> bool:
         """Findings of `code` in `path` are shown: selected, and not ignored for the file."""
-        return self.is_selected(code) and self.allows(code, path)
+        return self.is_selected(code) and self.allows(code, path, cwd)
 
 
 def _glob_match(path: str, glob: str) -> bool:

@@ -65,6 +65,15 @@ def discover(paths: Sequence[str], exclude: Sequence[str], cwd: str,
     return found, missing
 
 
+# Files given by name that are not Python source: templates (read as templates), other data
+# files that pre-commit passes along with them.
+DATA_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".toml", ".cfg", ".ini", ".txt", ".md")
+
+
+def is_data_file(path: str) -> bool:
+    return os.path.basename(path).lower().endswith(DATA_SUFFIXES)
+
+
 def _is_python(name: str) -> bool:
     return name.endswith(".py")
 
@@ -77,7 +86,7 @@ def walk(given: str, exclude: Sequence[str], cwd: str,
                                   or (root is not None and is_excluded(display_path(path, root), exclude)))
 
     if not os.path.isdir(given):
-        if not excluded(given):
+        if not excluded(given) and not is_data_file(given):
             yield given
         return
     visited = set()

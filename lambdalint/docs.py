@@ -49,6 +49,7 @@ AWS_REFERENCES = [
 ]
 
 CATEGORIES = {
+    "LAM0": "lambdalint's own comments",
     "LAM1": "State that leaks between invocations",
     "LAM2": "Per-request work that belongs in Init",
     "LAM3": "The execution environment lifecycle and handler wiring",
@@ -73,7 +74,7 @@ def _parse_command(command: str, config: Optional[Dict[str, object]] = None):
     assumes, as `Config` fields); it runs in-process through the same engine and output code.
     """
     from lambdalint import pipeline
-    from lambdalint.cli import build_parser
+    from lambdalint.cli import build_parser, selection
 
     words = shlex.split(command)
     if words[:2] != ["lambdalint", "check"]:
@@ -84,11 +85,10 @@ def _parse_command(command: str, config: Optional[Dict[str, object]] = None):
         raise DocsError(f"invalid command {command!r}") from None
     if args.format != "concise" or len(args.paths) != 1 or args.fix or args.diff or args.config:
         raise DocsError(f"documented commands check one file with --format concise: {command!r}")
-    overrides = {key: tuple(value) for key, value in (("select", args.select), ("ignore", args.ignore)) if value}
-    overrides.update(config or {})
+    overrides = dict(config or {})
     project = pipeline.prepare(pipeline.Request(
         paths=args.paths, sources={args.paths[0]: ""}, use_config_files=False, overrides=overrides,
-        handlers=args.handler, cache=False))
+        selection=selection(args), handlers=args.handler, cache=False))
     return args.paths[0], project.options
 
 
@@ -167,6 +167,8 @@ def example_config_toml(config: Dict[str, object]) -> str:
 
 
 def example_command(rule: Type[Rule]) -> str:
+    if rule.opt_in:  # judged against the other rules' findings (LAM001): run them too
+        return f"lambdalint check --extend-select {rule.code} --format concise {EXAMPLE_PATH}"
     return f"lambdalint check --select {rule.code} --format concise {EXAMPLE_PATH}"
 
 
@@ -213,7 +215,8 @@ def rule_markdown(rule: Type[Rule]) -> str:
         flags = "--fix --unsafe-fixes" if needs_unsafe_fixes(rule, first_invalid) else "--fix"
         diff = fix_command_diff(example_command(rule), first_invalid.source, "unsafe" in flags,
                                 rule.example_config)
-        parts += [f"`lambdalint check --select {rule.code} {flags}` changes the example "
+        selection = example_command(rule).split(" --format")[0]
+        parts += [f"`{selection} {flags}` changes the example "
                   "above like this:", ""]
         parts += fence(f"diff {FIX} {flags}", diff)
     parts += ["## Options", ""]

@@ -24,6 +24,7 @@ from lambdalint.source import Source, source_lines
 BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
 MAX_FIX_PASSES = 10
 EMPTY_FILE = "empty file, nothing to check"
+UNUSED_NOQA = "LAM001"  # judged after the other rules, from the noqa comments they needed
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Options:
     # it costs a transform and code generation per fix.
     fix_diffs: bool = True
     layout: object = None  # the project's SourceLayout (lambdalint.project.layout)
+    cwd: Optional[str] = None  # display paths are relative to it (None: the working directory)
 
     def selected_rules(self) -> List[Type[Rule]]:
         # Resolved on first use: importing the rules imports libcst, which files without
@@ -51,7 +53,8 @@ class Options:
         return self.rules
 
     def entry_points_for(self, path: str) -> Dict[str, NamedHandler]:
-        return self.entry_points.get(os.path.realpath(path), {})
+        """Entry points named for the file at `path` (relative to `cwd`, or absolute)."""
+        return self.entry_points.get(os.path.realpath(os.path.join(self.cwd or "", path)), {})
 
 
 # -- linting text -----------------------------------------------------------------------
@@ -63,6 +66,7 @@ class LintResult:
     module: object = None  # the parsed libcst Module, when one was built
     raw: List[Tuple[RawFinding, Finding]] = field(default_factory=list)
     fix_errors: List[FileError] = field(default_factory=list)  # why fixing stopped, if it failed
+    fixed_codes: List[str] = field(default_factory=list)  # by fix_text: a code per finding fixed
 
 
 def needs_analysis(text: str, path: str, options: Options) -> bool:
@@ -72,10 +76,12 @@ def needs_analysis(text: str, path: str, options: Options) -> bool:
 
 def lint_text(text: str, path: str, options: Options, module=None) -> LintResult:
     """Lint one module's text on its own.  `path` is the display path used in findings."""
+    if noqa.file_exemption(text) is noqa.ALL:  # `# lambdalint: noqa` at the top of the file
+        return LintResult([], [])
     if module is None and not needs_analysis(text, path, options):
         error = syntax_error(text, path)
         return LintResult([], [error] if error else [])
-    real = os.path.realpath(path)
+    real = os.path.realpath(os.path.join(options.cwd or "", path))
     unit = Unit(options)
     unit.set(real, path, text, module)
     return unit.lint([real])[real]
@@ -148,10 +154,13 @@ class Unit:
 def _run_rules(analysis, text: str, options: Options) -> LintResult:
     """Every selected rule over one module of a linked project."""
     path, config, module = analysis.path, options.config, analysis.module
-    if not analysis.project.entry_points:
-        return LintResult([], [], module)  # no Lambda loads it
-    rules = [r for r in options.selected_rules() if config.allows(r.code, path)]
-    silenced = noqa.noqa_lines(text) if options.noqa else {}
+    exempt = noqa.file_exemption(text)  # `# lambdalint: noqa` at the top of the file
+    if not analysis.project.entry_points or exempt is noqa.ALL:
+        return LintResult([], [], module)  # no Lambda loads it, or the file opts out
+    rules = [r for r in options.selected_rules() if config.allows(r.code, path, options.cwd)
+             and not (exempt and noqa.is_suppressed(r.code, 0, {0: exempt}))]
+    silenced = noqa.python_noqa_lines(text) if options.noqa else {}
+    used: Dict[int, set] = {}  # line -> codes of the findings a noqa comment silenced there
     findings: List[Finding] = []
     errors: List[FileError] = []
     raw_pairs: List[Tuple[RawFinding, Finding]] = []
@@ -179,6 +188,17 @@ def _run_rules(analysis, text: str, options: Options) -> LintResult:
             if not noqa.is_suppressed(finding.code, finding.line, silenced):
                 findings.append(finding)
                 raw_pairs.append((raw, finding))
+            else:
+                used.setdefault(finding.line, set()).add(finding.code)
+    if silenced and any(r.code == UNUSED_NOQA for r in rules):
+        from lambdalint.rules.lam001_unused_noqa import unused_noqa
+
+        try:
+            for raw, finding in unused_noqa(analysis, text, path, used, {r.code for r in rules}):
+                findings.append(finding)
+                raw_pairs.append((raw, finding))
+        except Exception as exc:
+            errors.append(FileError(path, internal_error(f"{UNUSED_NOQA} (unused-noqa)", exc)))
     findings.sort(key=Finding.sort_key)
     return LintResult(findings, errors, module, raw_pairs)
 
@@ -225,20 +245,23 @@ def fix_text(text: str, path: str, options: Options, level: str,
             return lint_text(new_text, path, options, module=module)
 
     applied = 0
+    fixed_codes: List[str] = []
     result = relint(text, None)
     for _ in range(MAX_FIX_PASSES):
-        chosen, anchors = [], []
+        chosen, anchors, codes = [], [], []
         shared = 0  # findings resolved by a fix object another finding already chose
         for raw, finding in result.raw:
             if not _applicable(finding, level):
                 continue
             if any(finding.fix is other for other in chosen):
                 shared += 1  # one edit set covering several findings (e.g. LAM101 resets)
+                codes.append(finding.code)
                 continue
             if any(fixer.conflicts(finding.fix, other) for other in chosen):
                 continue  # waits for the next pass
             chosen.append(finding.fix)
             anchors.append(raw.node)
+            codes.append(finding.code)
         if not chosen:
             break
         try:
@@ -256,7 +279,9 @@ def fix_text(text: str, path: str, options: Options, level: str,
             break  # never produce code that does not parse
         text = new_text
         applied += len(chosen) + shared
+        fixed_codes.extend(codes)
         result = relint(text, reparsed)
+    result.fixed_codes = fixed_codes
     return text, applied, result
 
 
@@ -354,8 +379,11 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
             if not applied or new_text == original:
                 continue
             if options.diff:
+                # What --fix would leave: the findings of the fixed text, as --fix counts them.
                 report.diff = unified_diff(original, new_text, shown)
                 report.fixed = applied
+                report.fixed_codes = _counts(last.fixed_codes)
+                unit.set(real, shown, new_text)
                 continue
             data, source = sources[real]
             write_error = write_fixed(real, source, new_text, data)
@@ -363,6 +391,7 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
                 report.errors.append(FileError(shown, write_error))
             else:
                 report.fixed = applied
+                report.fixed_codes = _counts(last.fixed_codes)
                 unit.set(real, shown, new_text)  # the other members see the fixed module
     results = lint(wanted)
     for real in wanted:
@@ -374,3 +403,10 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
         report.findings = result.findings
         report.errors.extend(result.errors)
     return [reports[real] for real in linted]
+
+
+def _counts(codes: List[str]) -> Dict[str, int]:
+    out: Dict[str, int] = {}
+    for code in codes:
+        out[code] = out.get(code, 0) + 1
+    return out

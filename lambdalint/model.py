@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 SAFE = "safe"
 UNSAFE = "unsafe"
@@ -128,6 +128,7 @@ class FileReport:
     errors: List[FileError] = field(default_factory=list)
     fixed: int = 0  # findings removed by --fix in this file
     diff: Optional[str] = None  # unified diff of the fixes, with --diff
+    fixed_codes: Dict[str, int] = field(default_factory=dict)  # code -> findings fixed
     notes: List[str] = field(default_factory=list)  # said about the file, not errors
 
 

@@ -1,4 +1,5 @@
-"""Output formats for `lambdalint check`: text, concise, json, sarif, github."""
+"""Output formats for `lambdalint check`: text, concise, json, sarif, github, junit; the
+`--diff` patch, notes and the summary line."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ class RunResult:
     unsafe_fixes: bool = False
     diff_mode: bool = False
     statistics: bool = False  # add a count per rule to the output
+    show_fixes: bool = False  # each fix's diff under its finding; with --fix, what was fixed
+    quiet: bool = False  # findings only: no summary, no notes
+    color: str = "auto"  # auto | always | never
 
     @property
     def findings(self) -> List[Finding]:
@@ -42,10 +46,7 @@ class RunResult:
         return sum(r.fixed for r in self.reports)
 
     def fixable(self, unsafe: bool) -> int:
-        return sum(
-            1 for f in self.findings
-            if f.fix is not None and (unsafe or f.fix.applicability == SAFE)
-        )
+        return sum(1 for f in self.findings if _fixable(f, unsafe))
 
     def summary(self) -> Dict[str, int]:
         return {
@@ -56,13 +57,18 @@ class RunResult:
         }
 
 
+def _fixable(finding: Finding, unsafe: bool) -> bool:
+    return finding.fix is not None and (unsafe or finding.fix.applicability == SAFE)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _source_line(finding: Finding, cache: Dict[str, List[str]]) -> str:
     if finding.path not in cache:
-        try:
-            with open(finding.path, encoding="utf-8", errors="replace") as f:
-                cache[finding.path] = source_lines(f.read())
-        except OSError:
-            cache[finding.path] = []
+        text = _read_text(finding.path)
+        cache[finding.path] = source_lines(text) if text is not None else []
     lines = cache[finding.path]
     return lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
 
@@ -72,90 +78,249 @@ def summary_line(result: RunResult) -> str:
     parts = []
     if result.fix_mode or result.diff_mode:
         verb = "Would fix" if result.diff_mode else "Fixed"
-        parts.append(f"{verb} {result.fixed} finding{'s' if result.fixed != 1 else ''}")
+        parts.append(f"{verb} {_plural(result.fixed, 'finding')}")
         parts.append(f"{findings} remaining")
+    elif findings:
+        files = len({f.path for f in result.findings})
+        parts.append(f"Found {_plural(findings, 'finding')} in {_plural(files, 'file')}")
     else:
-        parts.append(f"Found {findings} finding{'s' if findings != 1 else ''}"
-                     f" in {len(result.reports)} file{'s' if len(result.reports) != 1 else ''}")
+        parts.append(f"No findings in {_plural(len(result.reports), 'file')} checked")
     safe = result.fixable(unsafe=False)
     more = result.fixable(unsafe=True) - safe
-    if safe and not result.diff_mode:
-        parts.append(f"{safe} fixable with `--fix`")
+    if safe:
+        parts.append(f"{safe} fixable with `--fix`" if not result.fix_mode else f"{safe} more fixable")
     if more and not result.unsafe_fixes:
         parts.append(f"{more} more fixable with `--fix --unsafe-fixes`")
-    elif more and not result.diff_mode:
+    elif more and not result.fix_mode:
         parts.append(f"{more} fixable with `--fix --unsafe-fixes`")
     if result.errors:
-        parts.append(f"{len(result.errors)} error{'s' if len(result.errors) != 1 else ''}")
+        parts.append(_plural(len(result.errors), "error"))
     return parts[0] + (" (" + "; ".join(parts[1:]) + ")" if len(parts) > 1 else "") + "."
 
 
-def write_notes(result: RunResult) -> None:
-    """One stderr line per kind of note, naming the files (e.g. empty files)."""
+def write_notes(result: RunResult, err: Optional[TextIO] = None) -> None:
+    """One short stderr line per kind of note: how many files, and the first few."""
+    from lambdalint.engine import EMPTY_FILE
+
+    err = err or sys.stderr
     by_note: Dict[str, List[str]] = {}
     for report in result.reports:
         for note in report.notes:
             by_note.setdefault(note, []).append(report.path)
     for note, paths in by_note.items():
-        sys.stderr.write(f"note: {note}: {', '.join(paths)}\n")
+        shown = ", ".join(paths[:NOTE_NAMES])
+        if len(paths) > NOTE_NAMES:
+            shown += f" and {len(paths) - NOTE_NAMES} more"
+        if note == EMPTY_FILE:
+            err.write(f"note: skipped {_plural(len(paths), 'empty file')} (nothing to check): {shown}\n")
+        else:
+            err.write(f"note: {note}: {shown}\n")
+    err.flush()
+
+
+NOTE_NAMES = 3  # files named in a note line before "and N more"
+
+
+def _finish(result: RunResult, out: TextIO, summary: Callable[[str], None]) -> None:
+    """Notes (stderr), then the summary line: the end of a text run."""
+    if result.quiet:
+        return
+    out.flush()
+    write_notes(result)
+    summary(summary_line(result))
+
+
+def make_console(out: TextIO, color: str = "auto"):
+    from rich.console import Console
+
+    if color == "always":
+        return Console(file=out, highlight=False, force_terminal=True, soft_wrap=True)
+    if color == "never":
+        return Console(file=out, highlight=False, color_system=None, soft_wrap=True)
+    return Console(file=out, highlight=False, soft_wrap=True)
+
+
+def _isatty(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def write_text(result: RunResult, out: TextIO) -> None:
-    if not result.findings and not result.errors and not any(r.diff for r in result.reports):
+    if not result.findings and not result.errors and not (result.show_fixes and result.fixed):
         # Nothing to colour: skip importing rich (a third of a clean run's start-up).
-        out.write(summary_line(result) + "\n")
+        _finish(result, out, lambda line: out.write(line + "\n"))
+        if result.statistics:
+            write_statistics(result, out)
         return
-    from rich.console import Console
-    from rich.markup import escape
+    console = make_console(out, result.color)
+    # Wrapped to the width of a real terminal; piped output keeps one line per message.
+    width = console.width if _isatty(out) else None
+    render_text(result, console, width)
+
+    def summary(line: str) -> None:
+        from rich.text import Text
+
+        for part in wrap(Text(line), width, 0):
+            console.print(part)
+
+    _finish(result, out, summary)
+    if result.statistics:
+        write_statistics(result, out)
+
+
+def render_text(result: RunResult, console, width: Optional[int]) -> None:
+    """Every finding and error, for a person: `width` (cells) wraps messages on word
+    boundaries; None leaves them on one line."""
+    from rich.text import Text
 
     from lambdalint.registry import all_rules
 
-    console = Console(file=out, highlight=False, soft_wrap=True)
     rules = all_rules()
     lines: Dict[str, List[str]] = {}
     for f in result.findings:
-        console.print(
-            f"[bold]{escape(f.path)}:{f.line}:{f.column}:[/] [bold red]{f.code}[/] {escape(f.message)}"
-        )
-        if crosses_files(f):
-            console.print(f"  [magenta]via[/] {escape(' → '.join(f.call_chain))}")
+        rule = rules.get(f.code)
+        header = Text()
+        header.append(f"{f.path}:{f.line}:{f.column}:", style="bold")
+        header.append(" ")
+        header.append(f.code, style=f"bold red link {rule.docs_url()}" if rule is not None else "bold red")
+        if _fixable(f, result.unsafe_fixes):
+            header.append(" [*]", style="cyan")
+        header.append(" " + f.message)
+        for line in wrap(header, width, 4):
+            console.print(line)
         src = _source_line(f, lines)
         if src:
-            gutter = str(f.line)
-            console.print(f"[blue]{gutter} |[/] {escape(src)}")
-            console.print(f"[blue]{' ' * len(gutter)} |[/] {' ' * (f.column - 1)}[red]^[/]")
-        console.print(f"  [cyan]help:[/] {escape(f.suggestion)}")
-        if f.fix is not None:
+            for line in source_snippet(f, src, width):
+                _print_code(console, line, width)
+        if crosses_files(f):  # how the invocation path reaches the construct
+            for line in wrap(Text("  via ", style="dim") + Text(" → ".join(f.call_chain), style="dim"), width, 6):
+                console.print(line)
+        for line in wrap(Text("  help: ", style="cyan") + Text(f.suggestion), width, 8):
+            console.print(line)
+        if result.show_fixes and f.fix is not None:
             how = "--fix" if f.fix.applicability == SAFE else "--fix --unsafe-fixes"
-            console.print(f"  [green]fix ({f.fix.applicability}):[/] {escape(f.fix.description)} ({how})")
-        rule = rules.get(f.code)
-        if rule is not None:
-            console.print(f"  [dim]docs: {rule.docs_url()}[/]")
+            label = Text(f"  fix ({f.fix.applicability}, {how}): ", style="green") + Text(f.fix.description)
+            for line in wrap(label, width, 6):
+                console.print(line)
+            for line in source_lines(f.fix.diff or "")[2:]:
+                style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+                _print_code(console, Text("    " + line, style=style), width)
         console.print()
+    for error in result.errors:
+        for line in wrap(Text("error: ", style="bold red") + Text(f"{error.path}: {error.message}"), width, 4):
+            console.print(line)
+    if result.show_fixes and result.fix_mode and result.fixed:
+        write_fixed_listing(result, console)
+
+
+def _print_code(console, line, width: Optional[int]) -> None:
+    """Code is never wrapped: cut at the terminal's edge, or whole when piped."""
+    if width is None:
+        console.print(line, soft_wrap=True)
+    else:
+        console.print(line, no_wrap=True, overflow="ellipsis", width=width)
+
+
+def write_fixed_listing(result: RunResult, console) -> None:
+    """`--fix --show-fixes`: what was fixed, per file and rule (ruff's listing)."""
+    from lambdalint.registry import all_rules
+
+    rules = all_rules()
+    console.print(f"Fixed {_plural(result.fixed, 'finding')}:")
+    for report in result.reports:
+        if not report.fixed_codes:
+            continue
+        console.print(f"- {report.path}:")
+        for code, count in sorted(report.fixed_codes.items()):
+            name = rules[code].name if code in rules else ""
+            console.print(f"    {count} × {code} ({name})")
+    console.print()
+
+
+def wrap(text, width: Optional[int], indent: int) -> list:
+    """`text` (a rich Text) cut on word boundaries into lines of at most `width` cells
+    (a word longer than a line stays whole); continuation lines start with `indent` spaces."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    plain = text.plain
+    if width is None or cell_len(plain) <= width:
+        return [text]
+    breaks = []
+    words = list(re.finditer(r"\S+\s*", plain))
+    used = cell_len(plain[:words[0].start()]) if words else 0
+    for word in words:
+        length = cell_len(word.group().rstrip())
+        if used > indent and used + length > width and word.start() > 0:
+            breaks.append(word.start())
+            used = indent
+        used += cell_len(word.group())
+    out = []
+    for index, piece in enumerate(text.divide(breaks)):
+        piece.rstrip()
+        out.append(Text(" " * indent) + piece if index else piece)
+    return out
+
+
+def source_snippet(finding: Finding, src: str, width: Optional[int]) -> list:
+    """The reported line with its number, and `^` under the whole reported range on it."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    gutter = str(finding.line)
+    shown = src.expandtabs(8)
+    start = cell_len(src[:finding.column - 1].expandtabs(8))
+    if finding.end_line == finding.line and finding.end_column > finding.column:
+        end = cell_len(src[:finding.end_column - 1].expandtabs(8))
+    else:  # a range that goes on below: underline the rest of this line
+        end = cell_len(src.rstrip().expandtabs(8))
+    carets = max(1, end - start)
+    if width is not None:  # keep the underlined part on screen: drop the left of a long line
+        room = width - len(gutter) - 3
+        if start + carets > room and start > room // 2:
+            skip = start - room // 4
+            index = 0
+            while index < len(shown) and cell_len(shown[:index]) < skip:
+                index += 1
+            start -= cell_len(shown[:index]) - 1
+            shown = "…" + shown[index:]
+    line = Text(f"{gutter} | ", style="blue") + Text(shown)
+    marks = Text(f"{' ' * len(gutter)} | ", style="blue") + Text(" " * start + "^" * carets, style="bold red")
+    return [line, marks]
+
+
+def write_patch(result: RunResult, out: TextIO) -> None:
+    """`--diff`: only the patch on `out`, with git's `a/` and `b/` prefixes so that
+    `git apply` (and `patch -p1`) take it as it is; the counts go to stderr."""
     for report in result.reports:
         if report.diff:
-            out.write(report.diff)
+            out.write(git_patch(report.diff))
     for error in result.errors:
-        console.print(f"[bold red]error:[/] {escape(error.path)}: {escape(error.message)}")
-    console.print(summary_line(result))
-    if result.statistics:
-        write_statistics(result, out)
+        sys.stderr.write(f"error: {error.path}: {error.message}\n")
+    out.flush()
+    if not result.quiet:
+        write_notes(result)
+        sys.stderr.write(summary_line(result) + "\n")
+
+
+def git_patch(diff: str) -> str:
+    """A unified diff of one file with `a/PATH` / `b/PATH` headers (relative paths)."""
+    head, _, rest = diff.partition("\n")
+    second, _, body = rest.partition("\n")
+    if head.startswith("--- ") and second.startswith("+++ ") and not head[4:].startswith("/"):
+        return f"--- a/{head[4:]}\n+++ b/{second[4:]}\n{body}"
+    return diff
 
 
 def write_concise(result: RunResult, out: TextIO) -> None:
     for f in result.findings:
         out.write(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n")
-    _write_diffs(result, out)
     for error in result.errors:
         sys.stderr.write(f"error: {error.path}: {error.message}\n")
     if result.statistics:
         write_statistics(result, out)
-
-
-def _write_diffs(result: RunResult, out: TextIO) -> None:
-    for report in result.reports:
-        if report.diff:
-            out.write(report.diff)
 
 
 def write_json(result: RunResult, out: TextIO) -> None:
@@ -215,7 +380,6 @@ def write_github(result: RunResult, out: TextIO) -> None:
             "file": f.path, "line": f.line, "col": f.column,
             "endLine": f.end_line, "endColumn": f.end_column, "title": f.code,
         }, f.message))
-    _write_diffs(result, out)
     for error in result.errors:
         out.write(_github_command("error", {
             "file": error.path, "line": error.line, "col": error.column, "title": "lambdalint",
@@ -397,10 +561,80 @@ def write_sarif(result: RunResult, out: TextIO) -> None:
     out.write("\n")
 
 
+# -- JUnit XML -------------------------------------------------------------------------------
+
+# Characters XML 1.0 cannot carry, even escaped (code from strangers can hold any of them).
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(value: object) -> str:
+    return _NOT_XML.sub("\ufffd", str(value))
+
+
+def _junit_classname(path: str) -> str:
+    """`src/orders/app.py` -> `src.orders.app`: dashboards (Jenkins, GitLab) group test
+    cases by the dotted class name."""
+    stem = path[:-3] if path.endswith(".py") else path
+    return stem.strip("/").replace("/", ".") or path
+
+
+def write_junit(result: RunResult, out: TextIO) -> None:
+    """One test suite per file, one failing test case per finding (named by code and
+    position, so a dashboard lists each one), one passing case per clean file, an
+    `<error>` case per file that could not be checked."""
+    import xml.etree.ElementTree as ET
+
+    from lambdalint.registry import all_rules
+
+    rules = all_rules()
+    suites = ET.Element("testsuites", name="lambdalint")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for report in sorted(result.reports, key=lambda r: r.path):
+        suite = ET.SubElement(suites, "testsuite", name=_xml_text(report.path))
+        classname = _xml_text(_junit_classname(report.path))
+        counts = {"tests": 0, "failures": 0, "errors": 0}
+        for f in sorted(report.findings, key=Finding.sort_key):
+            case = ET.SubElement(suite, "testcase", classname=classname,
+                                 name=_xml_text(f"{f.code} {f.name} at line {f.line}, column {f.column}"),
+                                 file=_xml_text(f.path), line=str(f.line))
+            failure = ET.SubElement(case, "failure", message=_xml_text(f.message), type=f.code)
+            body = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}", f"help: {f.suggestion}"]
+            if f.handler:
+                body.append(f"reached from: {f.handler}")
+            if f.fix is not None:
+                body.append(f"fix ({f.fix.applicability}): {f.fix.description}")
+            if f.code in rules:
+                body.append(f"docs: {rules[f.code].docs_url()}")
+            failure.text = _xml_text("\n".join(body))
+            counts["tests"] += 1
+            counts["failures"] += 1
+        for error in report.errors:
+            case = ET.SubElement(suite, "testcase", classname=classname, name="lambdalint",
+                                 file=_xml_text(error.path), **({"line": str(error.line)} if error.line else {}))
+            element = ET.SubElement(case, "error", message=_xml_text(error.message), type="error")
+            element.text = _xml_text(f"{error.path}: {error.message}")
+            counts["tests"] += 1
+            counts["errors"] += 1
+        if not counts["tests"]:
+            ET.SubElement(suite, "testcase", classname=classname, name="lambdalint",
+                          file=_xml_text(report.path))
+            counts["tests"] += 1
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        suites.set(key, str(value))
+    ET.indent(suites)
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(ET.tostring(suites, encoding="unicode"))
+    out.write("\n")
+
+
 FORMATS: Dict[str, Callable[[RunResult, TextIO], None]] = {
     "text": write_text,
     "concise": write_concise,
     "json": write_json,
     "sarif": write_sarif,
     "github": write_github,
+    "junit": write_junit,
 }

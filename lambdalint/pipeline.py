@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint import noqa
 from lambdalint.config import Config, ConfigError, load
@@ -42,6 +42,9 @@ class Request:
     config_file: Optional[str] = None  # --config; else the nearest pyproject.toml above the paths
     use_config_files: bool = True  # False: built-in defaults only (the docs' examples)
     overrides: Mapping[str, object] = field(default_factory=dict)  # Config fields to replace
+    # `select` / `extend_select` / `ignore` given on the command line, layered on the
+    # configured ones as ruff layers them (`Config.with_selection`)
+    selection: Mapping[str, Sequence[str]] = field(default_factory=dict)
     exclude: Sequence[str] = ()  # added to `exclude`
     handlers: Sequence[str] = ()  # --handler PATH:FUNC
     fix: Optional[str] = None  # None, "safe" or "unsafe"
@@ -51,6 +54,7 @@ class Request:
     fix_diffs: bool = True  # compute each finding's fix diff (JSON and SARIF show them)
     noqa: bool = True  # False when the caller applies `# noqa` itself (flake8)
     cwd: Optional[str] = None  # display paths are relative to it (default: the working directory)
+    respect_gitignore: bool = True  # skip the files git ignores, as `exclude` would
     # Text that stands in for a file, by path (standard input, an editor's buffer, a docs
     # example); the file need not exist.
     sources: Mapping[str, str] = field(default_factory=dict)
@@ -104,6 +108,8 @@ def load_config(request: Request, start: str) -> Config:
     else:
         config = load(request.config_file, Path(start))
     overrides = dict(request.overrides)
+    if request.selection:
+        config = config.with_selection(**request.selection)
     if request.exclude:
         overrides["exclude"] = tuple(config.exclude) + tuple(request.exclude)
     return config.with_overrides(**overrides)
@@ -149,14 +155,16 @@ def prepare(request: Request) -> Project:
     missing = [p for p in missing if os.path.realpath(p) not in sources]
     if missing:
         raise PathsNotFound([given[p] for p in missing])
+    if request.respect_gitignore:
+        files = _not_gitignored(files, root, set(sources))
 
     def display(path: str) -> str:
         return display_path(path, cwd)
 
-    tree_python, tree_templates = _project_tree(root, config, cwd)
-    linted = [real for real, _ in files]
-    found = templates.scan(list(given), linted, config, cwd, root, more_templates=tree_templates,
-                           more_python=tree_python)
+    tree_python, tree_templates = _project_tree(root, config, cwd, request.respect_gitignore)
+    found = templates.scan(list(given), [real for real, _ in files], config, cwd, root,
+                           more_templates=tree_templates, more_python=tree_python)
+    files = _with_handlers_of_given_templates(files, list(given), found, root, cwd)
     options = Options(
         config=config,
         entry_points=merge_entry_points(configured_entry_points(config, request.handlers),
@@ -165,6 +173,7 @@ def prepare(request: Request) -> Project:
         diff=request.diff,
         noqa=request.noqa,
         fix_diffs=request.fix_diffs,
+        cwd=cwd,
     )
     options.layout = _layout(root, config, found)
     cache = _cache(request, options, root)
@@ -172,8 +181,9 @@ def prepare(request: Request) -> Project:
     return Project(request, config, cwd, root, files, found, options, sources, plan, cache)
 
 
-def _project_tree(root: str, config: Config, cwd: str) -> Tuple[List[str], List[str]]:
-    """Every Python file and template of the project, in one walk (real paths)."""
+def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) -> Tuple[List[str], List[str]]:
+    """Every Python file and template of the project, in one walk (real paths), without
+    what git ignores."""
     from lambdalint.discovery import walk
     from lambdalint.templates import is_template_name
 
@@ -184,6 +194,9 @@ def _project_tree(root: str, config: Config, cwd: str) -> Tuple[List[str], List[
         real = os.path.realpath(path)
         if real.startswith(inside):  # a symbolic link out of the project is not followed
             (python if real.endswith(".py") else found).append(real)
+    if respect_gitignore:
+        kept = {real for real, _ in _not_gitignored([(p, p) for p in python + found], root, set())}
+        python, found = [p for p in python if p in kept], [p for p in found if p in kept]
     return python, found
 
 
@@ -232,12 +245,43 @@ def _cache(request: Request, options: Options, root: str):
     return ResultCache(default_directory(root), options)
 
 
-def check(project: Project) -> List[FileReport]:
-    """Lint (and fix) every file, then add the template and configuration side."""
+def _not_gitignored(files: List[Tuple[str, str]], root: str, keep) -> List[Tuple[str, str]]:
+    """Files that git ignores are skipped like `exclude` (text given directly stays)."""
+    from lambdalint.gitignore import drop_ignored
+
+    return drop_ignored(files, root, keep)
+
+
+def _with_handlers_of_given_templates(files: List[Tuple[str, str]], given: Sequence[str], found,
+                                      root: str, cwd: str) -> List[Tuple[str, str]]:
+    """A template named on the command line (pre-commit passes a changed `template.yaml`
+    alone) brings the modules of the handlers it names into the run: renaming a handler
+    changes which functions are entry points there."""
+    from lambdalint.templates import is_template_name
+
+    named = {os.path.realpath(p) for p in given
+             if os.path.isfile(p) and is_template_name(os.path.basename(p))}
+    if not named:
+        return files
+    have = {os.path.realpath(real) for real, _ in files}
+    top = os.path.realpath(root).rstrip(os.sep) + os.sep
+    out = list(files)
+    for ref in found.refs:
+        module = ref.module_path
+        if module and ref.origin and os.path.realpath(ref.origin) in named and module not in have \
+                and module.startswith(top):
+            have.add(module)
+            out.append((module, display_path(module, cwd)))
+    return out
+
+
+def check(project: Project, progress: Optional[Callable[[int, int], None]] = None) -> List[FileReport]:
+    """Lint (and fix) every file, then add the template and configuration side.
+    `progress(done, total)` is told as files are done."""
     from lambdalint.runner import run as run_files
 
     reports = run_files(project.plan, project.files, project.options, jobs=project.request.jobs,
-                        cache=project.cache, sources=project.sources)
+                        cache=project.cache, sources=project.sources, progress=progress)
     reports.extend(handler_ref_reports(project))
     return reports
 
@@ -287,7 +331,7 @@ def handler_ref_reports(project: Project) -> List[FileReport]:
     by_path: Dict[str, FileReport] = {}
     silenced: Dict[str, Dict[int, frozenset]] = {}
     for finding in findings:
-        if not config.reports(HandlerNotFound.code, finding.path):
+        if not config.reports(HandlerNotFound.code, finding.path, project.cwd):
             continue
         if project.options.noqa:
             if finding.path not in silenced:

@@ -57,6 +57,9 @@ class Rule:
     options: ClassVar[str] = ""  # markdown: configuration keys that affect the rule
     # (title, url) pairs shown under "References" after the AWS lifecycle and best-practice pages
     references: ClassVar[List[Tuple[str, str]]] = []
+    # Off unless selected by its own code (or a prefix longer than `LAM`, or ALL): the
+    # default `select = ["LAM"]` does not run it.
+    opt_in: ClassVar[bool] = False
     valid: ClassVar[List[Valid]] = []
     invalid: ClassVar[List[Invalid]] = []
     # Configuration the examples (and the docs that show them) run with, as `Config` fields:

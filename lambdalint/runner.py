@@ -5,7 +5,7 @@ enough of it.  Reports come back in the order of the linted files."""
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from lambdalint.engine import EMPTY_FILE, Options, check_file, check_unit
 from lambdalint.files import read_source
@@ -29,11 +29,13 @@ def default_jobs() -> int:
 
 
 def run(plan: Plan, files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] = None,
-        cache=None, sources: Optional[Dict[str, str]] = None) -> List[FileReport]:
+        cache=None, sources: Optional[Dict[str, str]] = None,
+        progress: Optional[Callable[[int, int], None]] = None) -> List[FileReport]:
     """Reports for the linted `files` ((real path, display path) pairs), in that order.
 
     `cache` is a `lambdalint.cache.ResultCache` (ignored when fixing); `sources` maps real
-    paths to text that stands in for the file (never cached)."""
+    paths to text that stands in for the file (never cached); `progress(done, total)` is
+    called as files are done (a progress bar)."""
     if options.fix or sources:
         cache = None
     sources = sources or {}
@@ -83,15 +85,20 @@ def run(plan: Plan, files: Sequence[Tuple[str, str]], options: Options, jobs: Op
         datas = [data if data is not None else read(member) for data, (member, _) in zip(datas, unit.members)]
         tasks.append(("unit", unit, datas, key, None))
 
+    tick = _ticker(progress, len(files))
+    tick(len(files) - sum(_linted(task) for task in tasks))  # answered by the cache
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
     heavy = sum(len(task[1].members) for task in tasks if task[0] == "unit")
     jobs = min(jobs, heavy // MIN_FILES_PER_PROCESS)
     # --fix stays in this process: its writes defer Ctrl-C until a file is whole, which a
     # pool's workers (interrupted with or without the parent) cannot promise as simply.
     if jobs > 1 and not options.fix:
-        results = _in_pool(tasks, options, jobs)
+        results = _in_pool(tasks, options, jobs, tick)
     else:
-        results = [_run_task(task, options) for task in tasks]
+        results = []
+        for task in tasks:
+            results.append(_run_task(task, options))
+            tick(_linted(task))
     for task, task_reports in zip(tasks, results):
         if task[0] == "light":
             _, real, shown, _, signature = task
@@ -119,6 +126,23 @@ def _run_task(task: Task, options: Options) -> List[FileReport]:
     return check_unit(members, unit.linted, options, options.layout)
 
 
+def _linted(task: Task) -> int:
+    """How many linted files a task reports on (for the progress bar)."""
+    return 1 if task[0] == "light" else len(task[1].linted)
+
+
+def _ticker(progress: Optional[Callable[[int, int], None]], total: int) -> Callable[[int], None]:
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None and count:
+            progress(done, total)
+
+    return tick
+
+
 # -- the pool -----------------------------------------------------------------------------
 
 _worker_options: Optional[Options] = None
@@ -137,7 +161,7 @@ def _run_chunk(chunk: List[Task]) -> List[List[FileReport]]:
     return [portable(_run_task(task, _worker_options)) for task in chunk]
 
 
-def _in_pool(tasks: List[Task], options: Options, jobs: int) -> List[List[FileReport]]:
+def _in_pool(tasks: List[Task], options: Options, jobs: int, tick: Callable[[int], None]) -> List[List[FileReport]]:
     from concurrent.futures import ProcessPoolExecutor
 
     # A few chunks per worker: big enough to amortise pickling, small enough to balance
@@ -146,7 +170,11 @@ def _in_pool(tasks: List[Task], options: Options, jobs: int) -> List[List[FileRe
     chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,))
     try:
-        return [result for chunk in pool.map(_run_chunk, chunks) for result in chunk]
+        results: List[List[FileReport]] = []
+        for chunk, done in zip(chunks, pool.map(_run_chunk, chunks)):
+            results.extend(done)
+            tick(sum(_linted(task) for task in chunk))
+        return results
     except KeyboardInterrupt:
         # Check mode only (nothing is written): stop the workers now rather than wait.
         for process in list((getattr(pool, "_processes", None) or {}).values()):

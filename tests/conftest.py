@@ -45,9 +45,13 @@ def lambdalint_command():
 
 
 def run_cli(*args, cwd=None, input=None, env=None, **popen):
+    """The installed `lambdalint` with `args`; stdout and stderr captured (pass
+    `stderr=subprocess.STDOUT` to read both as one stream, as a terminal shows them)."""
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
     return subprocess.run(
         [lambdalint_command(), *map(str, args)],
-        cwd=cwd, input=input, capture_output=True, text=True, env=env, timeout=300, **popen,
+        cwd=cwd, input=input, text=True, env=env, timeout=300, **popen,
     )
 
 

@@ -1,13 +1,14 @@
 """Autofix end to end: fixed code parses, is stable, keeps behaviour across warm invocations."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import FIXTURES, fixture_files, load_module, run_cli
+from conftest import FIXTURES, ROOT, fixture_files, load_module, run_cli
 from lambdalint.config import Config
 from lambdalint.engine import Options, fix_text, lint_text
 from lambdalint.parsing import parse
@@ -53,27 +54,56 @@ def _diff_target(tmp_path, name="app.py"):
     return source, target
 
 
-def test_diff_applies_with_patch_p0(tmp_path):
+def test_diff_applies_with_patch_p1(tmp_path):
     if shutil.which("patch") is None:
         pytest.skip("the `patch` program is not installed")
     source, target = _diff_target(tmp_path)
     result = run_cli("check", "--diff", "app.py", cwd=tmp_path)
     assert result.returncode == 1
-    diff = result.stdout[result.stdout.index("--- app.py"):result.stdout.rindex("\nWould fix")]
+    assert result.stdout.startswith("--- a/app.py\n+++ b/app.py\n")  # only the patch on stdout
+    assert "Would fix" in result.stderr
     assert target.read_text() == source.read_text()  # --diff writes nothing
-    subprocess.run(["patch", "-p0"], input=diff + "\n", text=True, cwd=tmp_path, check=True,
+    subprocess.run(["patch", "-p1"], input=result.stdout, text=True, cwd=tmp_path, check=True,
                    capture_output=True)
     assert run_cli("check", "app.py", cwd=tmp_path).returncode == 0
 
 
-def test_diff_applies_with_git_apply(tmp_path):
-    source, target = _diff_target(tmp_path)
-    result = run_cli("check", "--diff", "--format", "concise", "app.py", cwd=tmp_path)
-    diff = result.stdout[result.stdout.index("--- app.py"):]
-    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    subprocess.run(["git", "apply", "-p0", "-"], input=diff, text=True, cwd=tmp_path, check=True)
-    fixed, _, _ = fix_text(source.read_text(), "app.py", OPTIONS, "safe")
+def _git(*args, cwd, **kwargs):
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid",
+                           "-c", "commit.gpgsign=false", *args], cwd=cwd, check=True, **kwargs)
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise", "json"])
+def test_diff_output_is_a_patch_git_apply_takes_as_it_is(tmp_path, fmt):
+    (tmp_path / "src").mkdir()
+    source, target = _diff_target(tmp_path / "src")
+    shutil.copy(FIXTURES / "autofix" / "sqs_batch.py", tmp_path / "batch.py")
+    _git("init", "-q", cwd=tmp_path)
+    _git("add", "-A", cwd=tmp_path)
+    _git("commit", "-q", "-m", "start", cwd=tmp_path)
+    result = run_cli("check", "--diff", "--format", fmt, ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("--- a/")
+    _git("apply", "--check", "-", input=result.stdout, text=True, cwd=tmp_path)
+    _git("apply", "-", input=result.stdout, text=True, cwd=tmp_path)
+    fixed, _, _ = fix_text(source.read_text(), "src/app.py", OPTIONS, "safe")
     assert target.read_text() == fixed
+
+
+def test_diff_counts_are_what_fix_does(tmp_path):
+    """--diff says what --fix then does: the same fixed and remaining counts."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    for flags in ([], ["--unsafe-fixes"]):
+        diff = run_cli("check", "--diff", *flags, "examples", cwd=tmp_path)
+        would = re.search(r"Would fix (\d+) findings? \((\d+) remaining", diff.stderr)
+        assert would, diff.stderr
+        work = tmp_path / f"fixed{len(flags)}"
+        shutil.copytree(tmp_path / "examples", work)
+        fix = run_cli("check", "--fix", *flags, work.name, cwd=tmp_path)
+        fixed = re.search(r"Fixed (\d+) findings? \((\d+) remaining", fix.stdout)
+        assert fixed, fix.stdout
+        assert would.groups() == fixed.groups()
+        assert int(would.group(1)) > 0
 
 
 def test_fix_summary_counts_safe_and_unsafe(tmp_path):

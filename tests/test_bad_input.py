@@ -104,10 +104,25 @@ def test_empty_files_are_valid_python(tmp_path):
     assert doc["summary"]["files"] == 3
     assert_good_file_checked(doc)
     # ... but a clear message names them: one note line on stderr.
-    assert "note: empty file, nothing to check: __init__.py, blank.py" in result.stderr
+    assert "note: skipped 2 empty files (nothing to check): __init__.py, blank.py" in result.stderr
     text = run_cli("check", "__init__.py", cwd=tmp_path)
     assert text.returncode == 0
-    assert text.stderr == "note: empty file, nothing to check: __init__.py\n"
+    assert text.stderr == "note: skipped 1 empty file (nothing to check): __init__.py\n"
+
+
+def test_many_empty_files_are_one_short_line_before_the_summary(tmp_path):
+    package = tmp_path / "pkg"
+    for index in range(40):
+        (package / f"sub{index:02d}").mkdir(parents=True)
+        (package / f"sub{index:02d}" / "__init__.py").write_text("")
+    (tmp_path / "app.py").write_text(BAD)
+    # one stream, as a terminal shows it: the note comes right before the summary
+    result = run_cli("check", ".", cwd=tmp_path, stderr=subprocess.STDOUT)
+    lines = result.stdout.splitlines()
+    notes = [line for line in lines if line.startswith("note:")]
+    assert notes == ["note: skipped 40 empty files (nothing to check): pkg/sub00/__init__.py, "
+                     "pkg/sub01/__init__.py, pkg/sub02/__init__.py and 37 more"]
+    assert lines[-1].startswith("Found 1 finding in 1 file") and lines[-2] == notes[0]
 
 
 def test_syntax_errors_in_files_without_handlers(tmp_path):

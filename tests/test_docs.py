@@ -151,8 +151,10 @@ def test_text_output_links_to_the_committed_page(tmp_path):
         (folder / "handler.py").write_text(rule.invalid[0].source, encoding="utf-8")
         if rule.example_config:
             (folder / "pyproject.toml").write_text(docs.example_config_toml(rule.example_config))
-        result = run_cli("check", "--select", rule.code, "handler.py", cwd=folder)
-        links = set(re.findall(r"docs: (\S+)", result.stdout))
+        select = "--extend-select" if rule.opt_in else "--select"
+        result = run_cli("check", select, rule.code, "--color", "always", "handler.py", cwd=folder)
+        # the rule's code is a terminal hyperlink (OSC 8) to its page
+        links = set(re.findall(r"\x1b\]8;[^;]*;([^\x1b]+)\x1b\\", result.stdout)) - {""}
         assert links == {rule.docs_url()}, result.stdout
         assert (DOCS / rule.docs_url().split("/docs/", 1)[1]).is_file()
 

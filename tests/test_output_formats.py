@@ -15,8 +15,8 @@ SCHEMA_PLACES = (
     ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json",
     Path("/work/shared/schemas/sarif-schema-2.1.0.json"),
 )
-MESSAGE = ("AWS SDK client `boto3.client(\"s3\")` is created on every invocation; "
-           "create it once per execution environment and reuse it")
+MESSAGE = ("AWS SDK client `boto3.client(\"s3\")` is created on every invocation, "
+           "so every warm request pays again for its set-up and new connections")
 
 
 def sarif_schema():

@@ -88,10 +88,11 @@ def project(tmp_path, hook_repo, pre_commit_home):
         git("add", "-A", cwd=tmp_path)
         git("commit", "-q", "-m", "change", cwd=tmp_path)
 
-    def run_hook(hook_id):
+    def run_hook(hook_id, *files):
         env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(pre_commit_home),
                "PRE_COMMIT_COLOR": "never"}
-        return subprocess.run([str(PRE_COMMIT), "run", hook_id, "--all-files"], cwd=tmp_path,
+        which = list(files) or ["--all-files"]
+        return subprocess.run([str(PRE_COMMIT), "run", hook_id, *which], cwd=tmp_path,
                               env=env, capture_output=True, text=True, timeout=900)
 
     return tmp_path, commit, run_hook
@@ -103,7 +104,9 @@ def test_manifest_is_valid():
     hooks = {hook["id"]: hook for hook in load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))}
     assert set(hooks) == {"lambdalint", "lambdalint-fix"}
     for hook in hooks.values():
-        assert hook["types"] == ["python"] and hook["pass_filenames"]
+        # templates too: a commit that only renames a handler in template.yaml is checked
+        assert hook["types_or"] == ["python", "yaml", "json"] and hook["pass_filenames"]
+        assert hook["require_serial"]  # one run sees the template and the modules together
 
 
 def test_check_hook_fails_on_a_bad_handler_and_passes_on_a_good_one(project):
@@ -132,3 +135,79 @@ def test_fix_hook_fixes_a_safe_finding_then_passes(project):
     again = run_hook("lambdalint-fix")
     assert again.returncode == 0, again.stdout + again.stderr
     assert (path / "app.py").read_text() == GOOD
+
+
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: app.{handler}
+"""
+
+# `process` is an entry point only once the template names it
+APP = """\
+import boto3
+
+
+def lambda_handler(event, context):
+    return {{}}
+
+
+def process(payload, ctx):
+    s3 = boto3.client("s3")
+    return s3.list_buckets()
+"""
+
+
+def test_a_commit_that_only_changes_the_template_is_checked(project):
+    path, commit, run_hook = project
+    (path / "src").mkdir()
+    commit({"template.yaml": TEMPLATE.format(handler="lambda_handler"), "src/app.py": APP.format(),
+            "package.json": "{}\n"})
+    assert run_hook("lambdalint", "--files", "template.yaml").returncode == 0
+    # renamed to a function that does not exist
+    commit({"template.yaml": TEMPLATE.format(handler="missing")})
+    missing = run_hook("lambdalint", "--files", "template.yaml")
+    assert missing.returncode == 1, missing.stdout
+    assert "template.yaml:8:16: LAM304" in missing.stdout
+    # renamed to a function that exists: its module is checked with the template
+    commit({"template.yaml": TEMPLATE.format(handler="process")})
+    renamed = run_hook("lambdalint", "--files", "template.yaml", "package.json")
+    assert renamed.returncode == 1, renamed.stdout
+    assert "src/app.py:9:10: LAM201" in renamed.stdout
+
+
+def readme_block(marker):
+    """The YAML block of the README that follows `marker`."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index("```yaml", text.index(marker)) + len("```yaml\n")
+    return text[start:text.index("```", start)]
+
+
+def test_the_readme_recipe_works_as_written_and_prints_each_finding_once(tmp_path, pre_commit_home):
+    config = readme_block("<!-- pre-commit recipe -->")
+    assert "repo: local" in config and "rev: v" not in config
+    (tmp_path / ".pre-commit-config.yaml").write_text(config)
+    (tmp_path / "app.py").write_text(BAD)
+    (tmp_path / "two.py").write_text(BAD.replace("def lambda_handler", "def handler"))
+    git("init", "-q", cwd=tmp_path)
+    git("add", "-A", cwd=tmp_path)
+    env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never",
+           # `language: system`: lambdalint installed in the project's environment, as here
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    first = subprocess.run([str(PRE_COMMIT), "run", "--all-files"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=900)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert first.stdout.count("Fixed 2 findings (0 remaining)") == 1  # one hook: said once
+    assert (tmp_path / "app.py").read_text() == GOOD
+    (tmp_path / "bad.py").write_text(BAD.replace('s3 = boto3.client("s3")', 'files.append(event)')
+                                     .replace("import boto3", "import boto3\nfiles = []"))
+    git("add", "-A", cwd=tmp_path)
+    second = subprocess.run([str(PRE_COMMIT), "run", "--all-files"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert second.returncode == 1
+    assert second.stdout.count("bad.py:6:5: LAM101") == 1  # each remaining finding once

@@ -15,6 +15,8 @@ CASES = [
 
 
 def _options(rule):
+    if rule.opt_in:  # judged against the other rules' findings (LAM001): run them too
+        return Options(Config(select=("LAM", rule.code), **rule.example_config))
     return Options(Config(select=(rule.code,), **rule.example_config))
 
 

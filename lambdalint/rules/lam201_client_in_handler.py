@@ -225,8 +225,8 @@ class ClientInHandler(Rule):
         kind = client_kind(qn)
         snippet = _common.snippet(analysis.module, call)
         message = (
-            f"{kind} `{snippet}` is created on every invocation; "
-            "create it once per execution environment and reuse it"
+            f"{kind} `{snippet}` is created on every invocation, so every warm request "
+            "pays again for its set-up and new connections"
         )
         name = _common.assigned_name(site)
         owned = name is not None and _lifetime_owned(fn, name, site)

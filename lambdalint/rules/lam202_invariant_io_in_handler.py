@@ -688,7 +688,7 @@ class InvariantIoInHandler(Rule):
         what = f"calls the configured I/O function `{io.target}`" if io.kind == "custom" else _WHAT[io.kind]
         message = (
             f"`{snippet}` {what} on every invocation although nothing in it "
-            "depends on the event; do it once per execution environment"
+            "depends on the event, so every warm request waits for the same result again"
         )
         stmt_code = self._label(site, snippet)
         where = f"`{fn.qualname}`"

@@ -105,6 +105,8 @@ def find_templates(paths: Sequence[str], python_files: Iterable[str], config, cw
     for given in paths:
         if os.path.isdir(given):
             found.extend(walk(given, config.exclude, cwd, is_template_name))
+        elif is_template_name(os.path.basename(given)) and os.path.isfile(given):
+            found.append(given)  # named on the command line (pre-commit passes changed files)
     top = os.path.abspath(root or cwd)
     listed: Set[str] = set()
     for file in python_files:

@@ -1,0 +1,55 @@
+"""A progress bar on stderr for long runs, when stderr is a terminal."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Optional, TextIO
+
+
+class ProgressBar:
+    """`progress(done, total)` callback for `pipeline.check`: shows a rich bar once a run
+    has taken longer than `delay` seconds (short runs never flash one), and removes it
+    when closed."""
+
+    def __init__(self, stream: Optional[TextIO] = None, delay: float = 0.5, force: bool = False) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = force or _isatty(self.stream)
+        self.delay = delay
+        self.started = time.monotonic()
+        self._bar = None
+        self._task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self._bar is None:
+            if time.monotonic() - self.started < self.delay or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            console = Console(file=self.stream, force_terminal=self.enabled or None)
+            self._bar = Progress(TextColumn("Checking"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("files"), TimeElapsedColumn(), console=console, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("check", total=total)
+        self._bar.update(self._task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def __enter__(self) -> "ProgressBar":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
