@@ -175,7 +175,7 @@ def prepare(request: Request) -> Project:
         fix_diffs=request.fix_diffs,
         cwd=cwd,
     )
-    options.layout = _layout(root, config, found)
+    options.layout = _layout(root, config, found, tree_python)
     cache = _cache(request, options, root)
     plan = _plan(files, tree_python, options, sources, display, cache)
     return Project(request, config, cwd, root, files, found, options, sources, plan, cache)
@@ -200,12 +200,12 @@ def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) 
     return python, found
 
 
-def _layout(root: str, config: Config, found):
+def _layout(root: str, config: Config, found, tree_python: Sequence[str]):
     from lambdalint.project.layout import SourceLayout
 
     code_roots = [ref.code_dir for ref in found.refs if getattr(ref, "code_dir", None)]
     layer_roots = [os.path.join(d, "python") for d in getattr(found, "layer_dirs", [])]
-    return SourceLayout(root, code_roots, layer_roots, config.source_roots)
+    return SourceLayout(root, code_roots, layer_roots, config.source_roots, tree_python)
 
 
 def _plan(files, tree_python, options: Options, sources: Dict[str, str], display, cache):

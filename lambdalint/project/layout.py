@@ -5,7 +5,9 @@ The roots are the project root, its `src/`, each template function's code direct
 An absolute import is resolved against the importing file's own roots first — its
 directory, then the roots that contain it, deepest first — because repositories with many
 Lambda functions often hold same-named modules (`utils.py` in every function), and a
-name-only match would pick another function's copy.  Then the layers and the other roots.
+name-only match would pick another function's copy.  Then the layers and the other roots,
+and last a module whose name is unique in the project (a shared folder a build script
+copies into every function).
 
 Only files inside the project are ever returned: third-party packages (installed, or
 vendored beside a `*.dist-info` directory) and paths that lead out of the project through
@@ -24,17 +26,38 @@ def _inside(path: str, directory: str) -> bool:
 
 class SourceLayout:
     def __init__(self, root: str, code_roots: Iterable[str] = (), layer_roots: Iterable[str] = (),
-                 extra_roots: Iterable[str] = ()) -> None:
+                 extra_roots: Iterable[str] = (), files: Iterable[str] = ()) -> None:
         self.root = os.path.realpath(root)
         candidates = [self.root, os.path.join(self.root, "src"), *code_roots, *extra_roots]
         self.roots = self._existing(candidates)  # where a file's own modules may live
         self.layer_roots = self._existing(layer_roots)
+        # Top-level module name -> the directories holding a module or package of that name:
+        # build scripts often copy a shared folder into each function's package, so
+        # `import lambda_base` means `src/common/lambda_base.py` although no root says so.
+        self.by_name: Dict[str, List[str]] = {}
+        for path in files:
+            self._index(path)
         self._module_file: Dict[Tuple[str, str], Optional[str]] = {}
         self._vendored: Dict[str, bool] = {}
         # Every import of every module asks these again: remembered per directory.
         self._directory: Dict[str, str] = {}
         self._roots_for: Dict[str, List[str]] = {}
         self._resolved: Dict[Tuple[str, str], Optional[str]] = {}
+
+    def _index(self, path: str) -> None:
+        """`a/b/c.py` can be imported as `c`, `b.c` or `a.b.c` from somewhere: remember the
+        directory each of those top-level names would be found in (packages with or without
+        `__init__.py`)."""
+        directory, name = os.path.split(path)
+        name = name[:-3] if name.endswith(".py") else name
+        while _inside(directory, self.root) and name.isidentifier():
+            if name != "__init__":
+                homes = self.by_name.setdefault(name, [])
+                if directory not in homes:
+                    homes.append(directory)
+            if directory == self.root:
+                break
+            directory, name = os.path.split(directory)
 
     def __getstate__(self) -> dict:  # sent to worker processes without what is remembered
         state = dict(self.__dict__)
@@ -132,7 +155,10 @@ class SourceLayout:
             found = self.module_file(base, name)
             if found is not None:
                 return found
-        return None
+        # Not under any root: a module whose name is unique in the project is that one
+        # (a name two folders share is another function's copy: not guessed).
+        homes = self.by_name.get(name.partition(".")[0], ())
+        return self.module_file(homes[0], name) if len(homes) == 1 else None
 
     def resolve_prefix(self, dotted: str, importer: str) -> Optional[Tuple[str, str]]:
         """The longest leading part of `dotted` that is a project module, as (file, the
