@@ -88,7 +88,7 @@ def _parse_command(command: str, config: Optional[Dict[str, object]] = None):
     overrides = dict(config or {})
     project = pipeline.prepare(pipeline.Request(
         paths=args.paths, sources={args.paths[0]: ""}, use_config_files=False, overrides=overrides,
-        selection=selection(args), handlers=args.handler, cache=False))
+        selection=selection(args), handlers=args.handler, cache=False, whole_project=False))
     return args.paths[0], project.options
 
 

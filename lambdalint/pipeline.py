@@ -58,6 +58,9 @@ class Request:
     # Text that stands in for a file, by path (standard input, an editor's buffer, a docs
     # example); the file need not exist.
     sources: Mapping[str, str] = field(default_factory=dict)
+    # False: lint the paths on their own, without the project around them (a docs example
+    # is not part of the repository it is generated in).
+    whole_project: bool = True
 
 
 @dataclass
@@ -145,7 +148,7 @@ def prepare(request: Request) -> Project:
     paths = list(request.paths) or ["."]
     start = start_directory(paths, cwd)
     config = load_config(request, start)
-    root = project_root(start, cwd)
+    root = project_root(start, cwd) if request.whole_project else start
     given = {os.path.join(cwd, p): p for p in paths}
     sources = {os.path.realpath(os.path.join(cwd, p)): text for p, text in request.sources.items()}
     files, missing = discover(list(given), config.exclude, cwd, config.root)
@@ -161,7 +164,8 @@ def prepare(request: Request) -> Project:
     def display(path: str) -> str:
         return display_path(path, cwd)
 
-    tree_python, tree_templates = _project_tree(root, config, cwd, request.respect_gitignore)
+    tree_python, tree_templates = _project_tree(root, config, cwd, request.respect_gitignore) \
+        if request.whole_project else ([], [])
     found = templates.scan(list(given), [real for real, _ in files], config, cwd, root,
                            more_templates=tree_templates, more_python=tree_python)
     files = _with_handlers_of_given_templates(files, list(given), found, root, cwd)

@@ -11,6 +11,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 
 from conftest import lambdalint_command, run_cli
+from lambdalint import docs
 from lambdalint.registry import all_rules
 from test_cli import BAD, GOOD
 
@@ -185,8 +186,11 @@ def test_the_same_findings_as_check(tmp_path):
         folder = tmp_path / code
         folder.mkdir()
         (folder / "handler.py").write_text(rule.invalid[0].source)
-        if rule.opt_in:  # settings found from the file, as for check
-            (folder / "pyproject.toml").write_text(f'[tool.lambdalint]\nextend-select = ["{code}"]\n')
+        settings = dict(rule.example_config)  # settings found from the file, as for check
+        if rule.opt_in:
+            settings["extend_select"] = [code]
+        if settings:
+            (folder / "pyproject.toml").write_text(docs.example_config_toml(settings))
         cases.append((folder, code, rule))
 
     async def scenario():

@@ -6,7 +6,7 @@ import subprocess
 import threading
 import time
 
-from conftest import lambdalint_command
+from conftest import default_cache_env, lambdalint_command
 from test_cli import BAD, GOOD
 from test_cli_options import TWO
 
@@ -51,7 +51,8 @@ def test_watch_relints_changed_files_and_stops_on_sigint(tmp_path):
     (tmp_path / "app.py").write_text(BAD)
     (tmp_path / "other.py").write_text(GOOD)
     process = subprocess.Popen([lambdalint_command(), "check", "--watch", "."], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                               env=default_cache_env())
     try:
         out = Reader(process)
         out.until("Found 1 finding in 1 file")
