@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Optional, TextIO
@@ -12,10 +13,11 @@ class ProgressBar:
     has taken longer than `delay` seconds (short runs never flash one), and removes it
     when closed."""
 
-    def __init__(self, stream: Optional[TextIO] = None, delay: float = 0.5, force: bool = False) -> None:
+    def __init__(self, stream: Optional[TextIO] = None, delay: Optional[float] = None, force: bool = False) -> None:
         self.stream = stream or sys.stderr
         self.enabled = force or _isatty(self.stream)
-        self.delay = delay
+        # LAMBDALINT_PROGRESS_DELAY lets a test (or an impatient user) see the bar at once.
+        self.delay = delay if delay is not None else _seconds(os.environ.get("LAMBDALINT_PROGRESS_DELAY"), 0.5)
         self.started = time.monotonic()
         self._bar = None
         self._task = None
@@ -53,3 +55,10 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _seconds(text: Optional[str], default: float) -> float:
+    try:
+        return max(0.0, float(text)) if text else default
+    except ValueError:
+        return default

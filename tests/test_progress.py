@@ -21,7 +21,8 @@ def test_progress_bar_on_a_terminal(tmp_path):
     leader, follower = pty.openpty()
     process = subprocess.Popen([lambdalint_command(), "check", "--no-cache", "--jobs", "1", "."],
                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=follower,
-                               env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+                               env={**os.environ, "COLUMNS": "100", "TERM": "xterm",
+                                    "LAMBDALINT_PROGRESS_DELAY": "0"})
     os.close(follower)
     seen = b""
     deadline = time.monotonic() + 240
