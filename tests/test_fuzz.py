@@ -18,7 +18,7 @@ from lambdalint.source import source_lines
 
 EXAMPLES = int(os.environ.get("LAMBDALINT_FUZZ_EXAMPLES") or 0)
 # Generated code says odd things like `1()`; compiling it warns, which is not a finding.
-pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::SyntaxWarning")]
 
 
 def fuzz_settings(ci_examples: int):

@@ -15,7 +15,7 @@ from conftest import lambdalint_command, run_cli
 from test_bad_input import plugin_env
 from test_cli import BAD, GOOD
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups and SIGKILL are POSIX")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="process groups and SIGKILL are POSIX")]
 
 COPIES = 300
 BLOCK = "\n\ndef lambdalint_test_block():\n    pass\n"  # see tests/plugins/extra_rules

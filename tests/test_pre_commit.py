@@ -26,7 +26,7 @@ SNAPSHOT_IGNORE = shutil.ignore_patterns(
     ".lambdalint_cache", "build", "dist",
 )
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")]
 
 
 def git(*args, cwd):
@@ -211,3 +211,25 @@ def test_the_readme_recipe_works_as_written_and_prints_each_finding_once(tmp_pat
                             capture_output=True, text=True, timeout=900)
     assert second.returncode == 1
     assert second.stdout.count("bad.py:6:5: LAM101") == 1  # each remaining finding once
+
+
+def test_a_commit_of_one_helper_module_gets_its_project_wide_findings(project):
+    """pre-commit passes only the changed file; its findings are those of a whole-project
+    run (the handler that calls it is in another file, not passed to the hook)."""
+    from conftest import PROJECTS, project_expectations
+
+    path, commit, run_hook = project
+    app = PROJECTS / "relative_imports"
+    files = {p.relative_to(app).as_posix(): p.read_text() for p in app.rglob("*") if p.is_file()}
+    for name in files:
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+    commit(files)
+    changed = "app/clients.py"
+    commit({changed: files[changed] + "\n# touched\n"})
+    result = run_hook("lambdalint", "--files", changed)
+    assert result.returncode == 1, result.stdout + result.stderr
+    expected = {(p, line, code) for p, line, code in project_expectations(app) if p == changed}
+    reported = {(line.split(":")[0], int(line.split(":")[1]), line.split()[1])
+                for line in result.stdout.splitlines() if line.startswith(changed + ":")}
+    assert reported == expected == {(changed, 5, "LAM201")}
+    assert "app/shared/config.py" not in result.stdout  # not passed, not reported

@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, load_module, run_cli
 
+pytestmark = pytest.mark.slow  # real processes, runners or many CLI runs
+
 pytest.importorskip("aws_durable_execution_sdk_python")
 testing = pytest.importorskip("aws_durable_execution_sdk_python_testing")
 

@@ -16,6 +16,8 @@ from lambdalint.config import Config
 from lambdalint.engine import Options
 from lambdalint.registry import all_rules
 
+pytestmark = pytest.mark.slow  # real processes, runners or many CLI runs
+
 HANDLER = textwrap.dedent('''
     import boto3
     import requests

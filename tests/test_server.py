@@ -15,6 +15,8 @@ from lambdalint import docs
 from lambdalint.registry import all_rules
 from test_cli import BAD, GOOD
 
+pytestmark = pytest.mark.slow  # real processes, runners or many CLI runs
+
 TEMPLATE = textwrap.dedent("""
     Transform: AWS::Serverless-2016-10-31
     Resources:

@@ -20,6 +20,8 @@ import pytest
 
 from conftest import FIXTURES, run_cli
 
+pytestmark = pytest.mark.slow  # real processes, runners or many CLI runs
+
 pytest.importorskip("snapshot_restore_py")
 
 APP = FIXTURES / "premise" / "sandbox_identity.py"

@@ -6,9 +6,13 @@ import subprocess
 import threading
 import time
 
+import pytest
+
 from conftest import default_cache_env, lambdalint_command
 from test_cli import BAD, GOOD
 from test_cli_options import TWO
+
+pytestmark = pytest.mark.slow  # real processes, runners or many CLI runs
 
 
 class Reader:
