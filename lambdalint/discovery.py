@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Set, Tuple
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules",
@@ -89,11 +89,11 @@ def walk(given: str, exclude: Sequence[str], cwd: str,
         if not excluded(given) and not is_data_file(given):
             yield given
         return
-    visited = set()
+    visited: Set[object] = set()  # (device, inode), or the real path where stat fails
     for directory, dirs, files in os.walk(given, followlinks=True):
         try:
             st = os.stat(directory)
-            real = (st.st_dev, st.st_ino)  # one stat instead of realpath's lstat per component
+            real: object = (st.st_dev, st.st_ino)  # one stat instead of realpath's lstat per component
         except OSError:
             real = os.path.realpath(directory)
         if real in visited:  # a symlink loop

@@ -10,16 +10,22 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from lambdalint import noqa
 from lambdalint.config import Config
 from lambdalint.files import decoded, read_source, write_fixed
-from lambdalint.model import SAFE, FileError, FileReport, Finding, NamedHandler, RawFinding
+from lambdalint.model import SAFE, FileError, FileReport, Finding, Fix, NamedHandler, RawFinding
 from lambdalint.parsing import might_have_entry_point, parse, syntax_error
 from lambdalint.registry import selected_rules
 from lambdalint.rule import Rule
 from lambdalint.source import Source, source_lines
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from lambdalint.analysis import ModuleAnalysis, ProjectAnalysis
+    from lambdalint.project.layout import SourceLayout
 
 BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
 MAX_FIX_PASSES = 10
@@ -42,7 +48,7 @@ class Options:
     # Compute each finding's fix diff (`fix.diff`): only the JSON and SARIF outputs show it;
     # it costs a transform and code generation per fix.
     fix_diffs: bool = True
-    layout: object = None  # the project's SourceLayout (lambdalint.project.layout)
+    layout: Optional[SourceLayout] = None  # the project's source roots; None for a lone module
     cwd: Optional[str] = None  # display paths are relative to it (None: the working directory)
 
     def selected_rules(self) -> List[Type[Rule]]:
@@ -63,7 +69,7 @@ class Options:
 class LintResult:
     findings: List[Finding]
     errors: List[FileError]
-    module: object = None  # the parsed libcst Module, when one was built
+    module: Optional[cst.Module] = None  # the parsed libcst Module, when one was built
     raw: List[Tuple[RawFinding, Finding]] = field(default_factory=list)
     fix_errors: List[FileError] = field(default_factory=list)  # why fixing stopped, if it failed
     fixed_codes: List[str] = field(default_factory=list)  # by fix_text: a code per finding fixed
@@ -111,7 +117,7 @@ class Unit:
             cached = self._parsed[real] = (text, module, error)
         return cached[1], cached[2]
 
-    def analyse(self) -> Tuple[object, Dict[str, object], Dict[str, LintResult]]:
+    def analyse(self) -> Tuple[ProjectAnalysis, Dict[str, ModuleAnalysis], Dict[str, LintResult]]:
         """(the linked ProjectAnalysis, each member's ModuleAnalysis, results for the members
         that could not be analysed) by real path."""
         from lambdalint.analysis import ModuleAnalysis, ProjectAnalysis
@@ -248,23 +254,27 @@ def fix_text(text: str, path: str, options: Options, level: str,
     fixed_codes: List[str] = []
     result = relint(text, None)
     for _ in range(MAX_FIX_PASSES):
-        chosen, anchors, codes = [], [], []
+        chosen: List[Fix] = []
+        anchors: List[cst.CSTNode] = []
+        codes: List[str] = []
         shared = 0  # findings resolved by a fix object another finding already chose
         for raw, finding in result.raw:
-            if not _applicable(finding, level):
+            fix = finding.fix
+            if fix is None or not _applicable(finding, level):
                 continue
-            if any(finding.fix is other for other in chosen):
+            if any(fix is other for other in chosen):
                 shared += 1  # one edit set covering several findings (e.g. LAM101 resets)
                 codes.append(finding.code)
                 continue
-            if any(fixer.conflicts(finding.fix, other) for other in chosen):
+            if any(fixer.conflicts(fix, other) for other in chosen):
                 continue  # waits for the next pass
-            chosen.append(finding.fix)
+            chosen.append(fix)
             anchors.append(raw.node)
             codes.append(finding.code)
         if not chosen:
             break
         try:
+            assert result.module is not None  # a module with findings was parsed
             new_text = fixer.apply(result.module, chosen, anchors).code
         except RecursionError:
             result.fix_errors.append(FileError(path, "too deeply nested to fix (recursion limit); not fixed"))
@@ -294,6 +304,7 @@ def single_fix_diff(module, raw: RawFinding, path: str, known: Optional[dict] = 
     known = {} if known is None else known
     old = module_code(module, known, remember=True)
     try:
+        assert raw.fix is not None
         new = module_code(fixer.apply(module, [raw.fix], [raw.node]), known)
     except Exception:  # a diff for display only; the fix itself is checked when applied
         return ""

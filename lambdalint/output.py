@@ -121,7 +121,7 @@ def write_notes(result: RunResult, err: Optional[TextIO] = None) -> None:
 NOTE_NAMES = 3  # files named in a note line before "and N more"
 
 
-def _finish(result: RunResult, out: TextIO, summary: Callable[[str], None]) -> None:
+def _finish(result: RunResult, out: TextIO, summary: Callable[[str], object]) -> None:
     """Notes (stderr), then the summary line: the end of a text run."""
     if result.quiet:
         return
@@ -496,7 +496,7 @@ def crosses_files(finding: Finding) -> bool:
 
 def _sarif_code_flow(finding: Finding) -> dict:
     """The call chain from the entry point to the function holding the construct."""
-    steps = []
+    steps: List[dict] = []
     for label in finding.call_chain:
         path, _, function = label.rpartition(":")
         steps.append({"location": {
@@ -609,8 +609,10 @@ def write_junit(result: RunResult, out: TextIO) -> None:
             counts["tests"] += 1
             counts["failures"] += 1
         for error in report.errors:
-            case = ET.SubElement(suite, "testcase", classname=classname, name="lambdalint",
-                                 file=_xml_text(error.path), **({"line": str(error.line)} if error.line else {}))
+            attributes = {"classname": classname, "name": "lambdalint", "file": _xml_text(error.path)}
+            if error.line:
+                attributes["line"] = str(error.line)
+            case = ET.SubElement(suite, "testcase", attributes)
             element = ET.SubElement(case, "error", message=_xml_text(error.message), type="error")
             element.text = _xml_text(f"{error.path}: {error.message}")
             counts["tests"] += 1

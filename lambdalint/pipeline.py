@@ -15,13 +15,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint import noqa
 from lambdalint.config import Config, ConfigError, load
 from lambdalint.discovery import discover, display_path
 from lambdalint.engine import Options
 from lambdalint.model import FileError, FileReport, NamedHandler
+
+if TYPE_CHECKING:
+    from lambdalint.cache import ResultCache
+    from lambdalint.project import Plan
+    from lambdalint.templates.scan import TemplateScan
 
 __all__ = ["Request", "Project", "ConfigError", "PathsNotFound", "prepare", "check", "run", "handler_listing"]
 
@@ -72,11 +77,11 @@ class Project:
     cwd: str
     root: str  # the project: nearest pyproject.toml, else .git, else the linted paths' parent
     files: List[Tuple[str, str]]  # (real path, display path) of the files to lint
-    templates: object  # lambdalint.templates.TemplateScan
+    templates: TemplateScan
     options: Options
     sources: Dict[str, str] = field(default_factory=dict)  # real path -> text standing in for it
-    plan: object = None  # lambdalint.project.Plan: which files are analysed together
-    cache: object = None  # lambdalint.cache.ResultCache, when results are cached
+    plan: Plan = None  # type: ignore[assignment]  # set by prepare: which files are analysed together
+    cache: Optional[ResultCache] = None  # when results are cached
 
     def display(self, path: str) -> str:
         return display_path(path, self.cwd)
@@ -99,7 +104,7 @@ def project_root(start: str, cwd: str) -> str:
     (or the working directory when `start` is inside it: `lambdalint check src/app.py`
     from an app's directory still sees the app's template)."""
     for marker in ("pyproject.toml", ".git"):
-        for directory in (start, *Path(start).parents):
+        for directory in (Path(start), *Path(start).parents):
             if os.path.exists(os.path.join(directory, marker)):
                 return str(directory)
     return cwd if (start + os.sep).startswith(cwd.rstrip(os.sep) + os.sep) else start
@@ -191,7 +196,8 @@ def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) 
     from lambdalint.discovery import walk
     from lambdalint.templates import is_template_name
 
-    python, found = [], []
+    python: List[str] = []
+    found: List[str] = []
     inside = os.path.realpath(root).rstrip(os.sep) + os.sep
     for path in walk(root, config.exclude, cwd, lambda n: n.endswith(".py") or is_template_name(n),
                      root=config.root):
@@ -237,6 +243,7 @@ def _plan(files, tree_python, options: Options, sources: Dict[str, str], display
             cache.remember(real, signature, entry=entry, imports=imports, digest=cache.content_digest(data))
         return entry, imports
 
+    assert options.layout is not None  # prepare always gives a project its layout
     return build_plan(files, tree_python, options.layout, scan, display)
 
 
@@ -392,7 +399,9 @@ def handler_listing(project: Project) -> Iterator[HandlerListing]:
         analysis_project, analyses, _ = unit.analyse()
         for real in plan_unit.linted:
             analysis = analyses.get(real)
-            for entry in analysis.entry_points if analysis is not None else ():
+            if analysis is None:
+                continue
+            for entry in analysis.entry_points:
                 reached = sorted({function_label(fn) for fn in analysis.reachable_from(entry.function)
                                   if fn.module is not analysis})
                 yield HandlerListing(analysis.path, analysis.position(entry.function.node).start.line,

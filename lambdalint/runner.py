@@ -77,9 +77,9 @@ def run(plan: Plan, files: Sequence[Tuple[str, str]], options: Options, jobs: Op
                 key = cache.unit_key(unit.members, digests)
                 cached = [cache.get(cache.member_key(key, real)) for real in unit.linted]
                 if all(c is not None for c in cached):
-                    shown = dict(unit.members)
+                    shown_as = dict(unit.members)
                     for real, report in zip(unit.linted, cached):
-                        report.path = shown[real]
+                        report.path = shown_as[real]
                         reports[real] = report
                     continue
         datas = [data if data is not None else read(member) for data, (member, _) in zip(datas, unit.members)]
