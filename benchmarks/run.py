@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -467,6 +465,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     # Byte-compile every tool's modules once, so no run pays for it (an editable install
     # or PYTHONDONTWRITEBYTECODE would otherwise recompile lambdalint on every start).
     import compileall
+
     import lambdalint
 
     compileall.compile_dir(os.path.dirname(lambdalint.__file__), quiet=1)

@@ -126,7 +126,7 @@ class Unit:
         failed: Dict[str, LintResult] = {}
         project = ProjectAnalysis(self.layout)
         analyses = {}
-        for real, (shown, text) in self.members.items():
+        for real, (shown, _text) in self.members.items():
             module, error = self._parse(real)
             if error is not None:
                 failed[real] = LintResult([], [error])

@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, TextIO
 from urllib.parse import quote
 
 from lambdalint import __version__
-from lambdalint.model import FileError, FileReport, Finding, SAFE
+from lambdalint.model import SAFE, FileError, FileReport, Finding
 from lambdalint.source import source_lines
 
 HOMEPAGE = "https://github.com/lambdalint/lambdalint"

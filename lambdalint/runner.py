@@ -10,7 +10,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from lambdalint.engine import EMPTY_FILE, Options, check_file, check_unit
 from lambdalint.files import read_source
 from lambdalint.model import FileReport
-from lambdalint.project import Plan, Unit
+from lambdalint.project import Plan
 
 # Below this many modules that need LibCST, a pool costs more than it saves: each worker
 # imports libcst (~0.3 s) before doing anything.

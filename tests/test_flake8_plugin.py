@@ -7,7 +7,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_cli
 from test_cli import BAD, GOOD
 

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from conftest import FIXTURES, load_module
+
 from lambdalint.config import Config
 from lambdalint.engine import Options, fix_text, lint_text
 

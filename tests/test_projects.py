@@ -5,12 +5,9 @@ where its construct is.  Each app carries its expectations as `# expect: CODE` c
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECTS, project_dirs, project_expectations, run_cli
 from test_flake8_plugin import flake8, reported
 
@@ -164,7 +161,7 @@ def test_a_package_cycle_is_cut(tmp_path):
 def test_code_outside_the_project_is_never_followed(tmp_path):
     """A CodeUri outside the project is not a source root: `from evil import make` in the
     project does not reach it."""
-    outside = write(tmp_path / "outside", {"evil.py": "import boto3\n\n\ndef make():\n    return boto3.client('s3')\n"})
+    write(tmp_path / "outside", {"evil.py": "import boto3\n\n\ndef make():\n    return boto3.client('s3')\n"})
     root = write(tmp_path / "project", {
         "pyproject.toml": "[tool.lambdalint]\n",
         "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"

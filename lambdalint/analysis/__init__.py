@@ -28,8 +28,8 @@ from lambdalint.analysis.calls import CallGraph, CallSite
 from lambdalint.analysis.entry_points import powertools_calls_with_event_and_context
 from lambdalint.analysis.layout import Layout
 from lambdalint.analysis.model import EntryPoint, Function, Site, binding_scope
-from lambdalint.analysis.project import ProjectAnalysis
 from lambdalint.analysis.nodes import bound_by, dotted_name, free_names, string_value, target_names
+from lambdalint.analysis.project import ProjectAnalysis
 from lambdalint.analysis.values import Values
 from lambdalint.config import Config
 from lambdalint.model import FunctionSettings, NamedHandler

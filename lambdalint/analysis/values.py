@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, Optional, Set, Tuple
 
-from lambdalint._lazy import cst
 from lambdalint import catalog
+from lambdalint._lazy import cst
 from lambdalint.analysis.model import Function, IterOf, Opaque, binding_scope
 from lambdalint.analysis.nodes import argument, param_default
 

@@ -22,7 +22,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from lambdalint.project.imports import imported_modules
 from lambdalint.project.layout import SourceLayout
 
 FileRef = Tuple[str, str]  # (real path, display path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import Dict, Iterator, Optional
+from typing import Dict, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, ModuleAnalysis, Site, free_names

@@ -71,7 +71,7 @@ def registered_hooks(analysis: ModuleAnalysis, kinds=AFTER_RESTORE_HOOKS) -> Lis
     for fn in analysis.functions.values():
         if fn.parent is None and any(d in kinds for d in fn.decorators):
             found.append(fn)
-    for node, ancestors in init_nodes(analysis.module):
+    for node, _ancestors in init_nodes(analysis.module):
         if isinstance(node, cst.Call) and node.args and analysis.qualified_name(node.func, None) in kinds:
             target = node.args[0].value
             name = dotted_name(target)

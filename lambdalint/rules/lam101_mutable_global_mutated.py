@@ -366,10 +366,11 @@ def _keep_spacing(body: List[cst.CSTNode], removals: List[cst.CSTNode], edits: D
             return
         blank = [line for line in body[start].leading_lines if not line.comment]
         kept = body[index]
+        prior = edits.get(kept)  # bound now: the lambdas below replace this very entry
         if start == 0:
-            edits[kept] = lambda u, f=edits.get(kept): _strip_blank_lines(f(u) if f else u)
+            edits[kept] = lambda u, f=prior: _strip_blank_lines(f(u) if f else u)
         elif blank and not kept.leading_lines:
-            edits[kept] = lambda u, f=edits.get(kept), b=blank: _with_blank_lines(f(u) if f else u, b)
+            edits[kept] = lambda u, f=prior, b=blank: _with_blank_lines(f(u) if f else u, b)
 
 
 def _with_blank_lines(node: cst.CSTNode, blank: List[cst.EmptyLine]) -> cst.CSTNode:

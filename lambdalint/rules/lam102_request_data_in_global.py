@@ -10,6 +10,7 @@ from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _state
 
+
 class RequestDataInGlobal(Rule):
     code = "LAM102"
     name = "request-data-in-global"

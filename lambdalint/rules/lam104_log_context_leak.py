@@ -7,9 +7,17 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
 from lambdalint._lazy import cst
 from lambdalint.analysis import EntryPoint, Function, Site, dotted_name
 from lambdalint.analysis.model import binding_scope
-from lambdalint.catalog import (LOG_METHODS, LOGGER_ADAPTERS, POWERTOOLS_APPENDERS, POWERTOOLS_INJECT_CONTEXT,
-                                POWERTOOLS_LEGACY_APPEND, POWERTOOLS_LOGGERS, STRUCTLOG_BINDERS,
-                                STRUCTLOG_CLEARERS, STRUCTLOG_UNBINDERS)
+from lambdalint.catalog import (
+    LOG_METHODS,
+    LOGGER_ADAPTERS,
+    POWERTOOLS_APPENDERS,
+    POWERTOOLS_INJECT_CONTEXT,
+    POWERTOOLS_LEGACY_APPEND,
+    POWERTOOLS_LOGGERS,
+    STRUCTLOG_BINDERS,
+    STRUCTLOG_CLEARERS,
+    STRUCTLOG_UNBINDERS,
+)
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _hygiene

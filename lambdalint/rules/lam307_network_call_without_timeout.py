@@ -7,10 +7,20 @@ from typing import Iterator, List, Optional, Set, Tuple
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name
 from lambdalint.analysis.model import binding_scope
-from lambdalint.catalog import (DEFAULT_REQUEST_TIMEOUT, HTTP_ADAPTERS, HTTP_CLIENT_METHODS, HTTP_CLIENTS,
-                                HTTP_DEFAULT_TIMEOUT, HTTP_REQUEST_FUNCTIONS, HTTP_TIMEOUT_POSITION,
-                                HTTP_URL_POSITION, LOCAL_HOSTS, SOCKET_DEFAULT_APPLIES,
-                                SOCKET_DEFAULT_TIMEOUT, TIMEOUT_TYPES)
+from lambdalint.catalog import (
+    DEFAULT_REQUEST_TIMEOUT,
+    HTTP_ADAPTERS,
+    HTTP_CLIENT_METHODS,
+    HTTP_CLIENTS,
+    HTTP_DEFAULT_TIMEOUT,
+    HTTP_REQUEST_FUNCTIONS,
+    HTTP_TIMEOUT_POSITION,
+    HTTP_URL_POSITION,
+    LOCAL_HOSTS,
+    SOCKET_DEFAULT_APPLIES,
+    SOCKET_DEFAULT_TIMEOUT,
+    TIMEOUT_TYPES,
+)
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _hygiene

@@ -10,8 +10,14 @@ from typing import Iterator, Optional, Set
 from lambdalint._lazy import cst
 from lambdalint.analysis import dotted_name, free_names
 from lambdalint.catalog import (
-    AFTER_RESTORE_HOOKS, PURE_CALLS, PURE_METHODS, RANDOM_GENERATORS, RANDOM_SEEDERS, RESEED_METHODS,
-    RESTORE_HOOK_IMPORT, UNIQUE_VALUE_CALLS,
+    AFTER_RESTORE_HOOKS,
+    PURE_CALLS,
+    PURE_METHODS,
+    RANDOM_GENERATORS,
+    RANDOM_SEEDERS,
+    RESEED_METHODS,
+    RESTORE_HOOK_IMPORT,
+    UNIQUE_VALUE_CALLS,
 )
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid

@@ -13,7 +13,6 @@ from lambdalint.model import FunctionSettings
 from lambdalint.templates.refs import HandlerRef, resolve
 from lambdalint.templates.settings import SettingsReader
 
-
 _CDK_FUNCTION = {"aws_cdk.aws_lambda.Function"}
 
 
