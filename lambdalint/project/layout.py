@@ -176,4 +176,4 @@ class SourceLayout:
 
 def code_roots_of(refs: Sequence[object]) -> List[str]:
     """The code directories template functions name (CodeUri, Serverless service, CDK asset)."""
-    return sorted({ref.code_dir for ref in refs if getattr(ref, "code_dir", None)})
+    return sorted({code_dir for code_dir in (getattr(ref, "code_dir", None) for ref in refs) if code_dir})

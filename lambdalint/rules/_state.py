@@ -210,7 +210,7 @@ def ref(analysis: ModuleAnalysis, expr: cst.CSTNode, fn: Function) -> Optional[s
         name = expr.value
         return name if name in tracked and analysis.is_module_level_name(name, fn) else None
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
-        owner = fn
+        owner: Optional[Function] = fn
         while owner is not None and owner.cls is None:
             if owner.is_local("self"):
                 return None
@@ -358,10 +358,10 @@ def _all_mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutati
                 if name is not None:
                     yield Mutation(site, name)  # `global x; x += [item]`
         elif isinstance(node, cst.Del):
-            for t in _del_targets(node.target):
-                name = tracked_root(t) if isinstance(t, cst.Subscript) else None
-                if name is not None and not _is_full_slice(t):
-                    yield Mutation(site, name, _subscript_key(t))
+            for deleted in _del_targets(node.target):
+                name = tracked_root(deleted) if isinstance(deleted, cst.Subscript) else None
+                if name is not None and not _is_full_slice(deleted):
+                    yield Mutation(site, name, _subscript_key(deleted))
                     break
 
 

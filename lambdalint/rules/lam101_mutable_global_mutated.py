@@ -423,7 +423,7 @@ def _free(expr: cst.CSTNode) -> List[str]:
     return [n.value for n in _names(expr)]
 
 
-def _parse_statement(code: str) -> cst.SimpleStatementLine:
+def _parse_statement(code: str) -> cst.BaseStatement:
     return cst.parse_statement(code + "\n")
 
 

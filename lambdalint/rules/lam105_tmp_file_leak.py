@@ -287,7 +287,7 @@ class TmpFileLeak(Rule):
         while scope is not None:
             if name in scope.params:
                 index = scope.positional_params().index(name) if name in scope.positional_params() else -1
-                out = []
+                out: List[Tuple[object, Optional[Function]]] = []
                 for caller, call in self.analysis.call_sites(scope):
                     if call is not None:
                         arg = _arg(call, index, name)

@@ -578,7 +578,7 @@ class InvariantIoInHandler(Rule):
             if scope.is_local(name):
                 return scope, [(scope, v) for v in scope.assigned.get(name, [])]
             scope = scope.parent
-        values = [(None, v) for v in self.analysis.module_bindings.get(name, [])]
+        values: List[Tuple[Optional[Function], object]] = [(None, v) for v in self.analysis.module_bindings.get(name, [])]
         for other in self.analysis.functions.values():
             if name in other.globals_declared:
                 values.extend((other, v) for v in other.assigned.get(name, []))

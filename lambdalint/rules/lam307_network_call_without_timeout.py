@@ -308,12 +308,12 @@ class NetworkCallWithoutTimeout(Rule):
                 receiver = dotted_name(func.value)
                 if receiver is not None and self._adapter_with_timeout(node.args[1].value, fn):
                     found.add(receiver)
-        for node, fn in self._all_assignments():
-            for target in node.targets:
+        for assign, fn in self._all_assignments():
+            for target in assign.targets:
                 t = target.target
-                if isinstance(t, cst.Attribute) and t.attr.value == "request" and isinstance(node.value, cst.Call) \
-                        and self.analysis.qualified_name(node.value.func, fn) == "functools.partial" \
-                        and _hygiene.keyword(node.value, "timeout") is not None:
+                if isinstance(t, cst.Attribute) and t.attr.value == "request" and isinstance(assign.value, cst.Call) \
+                        and self.analysis.qualified_name(assign.value.func, fn) == "functools.partial" \
+                        and _hygiene.keyword(assign.value, "timeout") is not None:
                     receiver = dotted_name(t.value)
                     if receiver is not None:
                         found.add(receiver)
