@@ -12,7 +12,7 @@ from lambdalint.model import FileError, NamedHandler
 from lambdalint.templates.cdk import cdk_refs, cdk_root
 from lambdalint.templates.cloudformation import cloudformation_refs
 from lambdalint.templates.layers import layer_dirs
-from lambdalint.templates.loading import TemplateError, load_json, load_yaml
+from lambdalint.templates.loading import MAX_TEMPLATE_BYTES, TemplateError, load_json, load_yaml
 from lambdalint.templates.refs import HandlerRef
 from lambdalint.templates.serverless import serverless_refs
 
@@ -20,6 +20,10 @@ SAM_NAMES = ("template.yaml", "template.yml", "template.json")
 SAM_GLOBS = ("*.template", "*.template.json", "*.template.yaml", "*.template.yml")
 SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")
 _SAM_SUFFIXES = tuple(g[1:] for g in SAM_GLOBS)  # the globs are all "*<suffix>"
+
+
+# A top-level key only CloudFormation / SAM templates have, quoted (JSON) or not (YAML).
+_CLOUDFORMATION_KEY = re.compile(rb"""(?m)(?:^|[{,\s])["']?(?:AWSTemplateFormatVersion|Resources|Transform)["']?\s*:""")
 
 
 def is_template_name(name: str) -> bool:
@@ -38,13 +42,21 @@ def template_refs(path: str, seen: Optional[Set[str]] = None,
     seen.add(real)
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = f.read(MAX_TEMPLATE_BYTES + 1)  # a huge file is never read whole
+        name = os.path.basename(path)
+        # `*.template` also names Jinja, Helm or Fluent Bit files: one that does not say it
+        # is CloudFormation is no template, and not an error.
+        loose = name not in SAM_NAMES and name not in SERVERLESS_NAMES
+        if loose and not _CLOUDFORMATION_KEY.search(data):
+            return [], []
+        if len(data) > MAX_TEMPLATE_BYTES:
+            return [], [FileError(path, f"template too large (over {MAX_TEMPLATE_BYTES // (1024 * 1024)} MiB); "
+                                        "not read")]
         text = data.decode("utf-8-sig")
     except OSError as exc:
         return [], [FileError(path, f"cannot read template: {exc.strerror or exc}")]
     except UnicodeDecodeError as exc:
         return [], [FileError(path, f"cannot decode template as UTF-8 (byte {exc.start}: {exc.reason})")]
-    name = os.path.basename(path)
     try:
         if name.endswith(".json") or (name.endswith(".template") and text.lstrip().startswith("{")):
             doc = load_json(text)
