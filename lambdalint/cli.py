@@ -351,7 +351,7 @@ def _add_noqa(args: argparse.Namespace, project, reports) -> int:
     from lambdalint.addnoqa import add_noqa
 
     findings = [f for r in reports for f in r.findings]
-    done = add_noqa(findings, project.cwd)
+    done = add_noqa(findings, project.cwd, project.options.may_write)
     for path, message in done.errors:
         sys.stderr.write(f"error: {path}: {message}\n")
     for r in reports:

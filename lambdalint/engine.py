@@ -24,6 +24,7 @@ from lambdalint.source import Source, source_lines
 BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
 MAX_FIX_PASSES = 10
 EMPTY_FILE = "empty file, nothing to check"
+NOT_WRITTEN = "not fixed: the file is outside the paths given to lint (reached through a template or a symbolic link)"
 UNUSED_NOQA = "LAM001"  # judged after the other rules, from the noqa comments they needed
 
 
@@ -44,6 +45,17 @@ class Options:
     fix_diffs: bool = True
     layout: object = None  # the project's SourceLayout (lambdalint.project.layout)
     cwd: Optional[str] = None  # display paths are relative to it (None: the working directory)
+    # Where --fix may write (real paths of the linted paths); empty: anywhere it lints.
+    write_roots: Tuple[str, ...] = ()
+
+    def may_write(self, path: str) -> bool:
+        """`path`, followed through symbolic links, is under the linted paths: code from
+        strangers (a link, a template naming a module elsewhere) must not make --fix
+        change a file nobody asked to fix."""
+        if not self.write_roots:
+            return True
+        real = os.path.realpath(path)
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.write_roots)
 
     def selected_rules(self) -> List[Type[Rule]]:
         # Resolved on first use: importing the rules imports libcst, which files without
@@ -384,6 +396,9 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
                 report.fixed = applied
                 report.fixed_codes = _counts(last.fixed_codes)
                 unit.set(real, shown, new_text)
+                continue
+            if not options.may_write(real):
+                report.notes.append(NOT_WRITTEN)
                 continue
             data, source = sources[real]
             write_error = write_fixed(real, source, new_text, data)

@@ -183,6 +183,7 @@ def prepare(request: Request) -> Project:
         cwd=cwd,
     )
     options.layout = _layout(root, config, found, tree_python)
+    options.write_roots = tuple(os.path.realpath(p) for p in given if os.path.lexists(p))
     cache = _cache(request, options, root)
     plan = _plan(files, tree_python, options, sources, display, cache)
     return Project(request, config, cwd, root, files, found, options, sources, plan, cache,

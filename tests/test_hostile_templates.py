@@ -40,6 +40,8 @@ def project(tmp_path, fixture=None, files=None):
     root = tmp_path / "proj"
     if fixture is not None:
         shutil.copytree(HOSTILE / fixture, root)
+        for armed in root.glob("*.hostile"):  # checked in disarmed (see fixtures/hostile/README.md)
+            armed.rename(armed.with_suffix(""))
     root.mkdir(exist_ok=True)
     (root / "pyproject.toml").write_text("")
     (root / "app.py").write_text(HANDLER)
