@@ -265,3 +265,43 @@ def test_template_files_that_are_not_cloudformation_are_skipped_silently(tmp_pat
     result, doc = check(root)
     assert found(doc) == {("app.py", 5, "LAM201")}
     assert set(errors(doc)) == {"broken.template"}  # it says it is CloudFormation
+
+
+def test_a_template_linked_out_of_the_project_is_not_read(tmp_path):
+    other = outside(tmp_path)
+    root = project(tmp_path)
+    (root / "template.yaml").symlink_to(other / "template.yaml")
+    result, doc = check(root)
+    assert not doc["findings"] or all(f["path"] != "template.yaml" for f in doc["findings"])
+    assert "outside the project" in errors(doc)["template.yaml"]
+    named = run_cli("check", "--format", "json", "--no-cache", "template.yaml", cwd=root)
+    assert "outside the project" in named.stdout and "Traceback" not in named.stderr
+
+
+@pytest.mark.parametrize("handler", ["../../outside/app.handler", "/etc/passwd.handler", "..\\\\..\\\\app.handler"])
+def test_a_handler_path_stays_in_its_code_directory(tmp_path, handler):
+    outside(tmp_path)
+    root = project(tmp_path, files={"template.yaml": SAM_FN.format(code="fn", handler=f'"{handler}"')})
+    (root / "fn").mkdir()
+    result, doc = check(root)
+    (finding,) = doc["findings"]
+    assert finding["code"] == "LAM304" and finding["handler"] is None, finding
+
+
+def test_cdk_asset_outside_the_project_is_reported(tmp_path):
+    outside(tmp_path)
+    root = project(tmp_path, files={
+        "cdk.json": '{"app": "python3 stack.py"}',
+        "stack.py": textwrap.dedent("""
+            from aws_cdk import aws_lambda as lambda_
+
+
+            def build(scope):
+                lambda_.Function(scope, "Fn", runtime=lambda_.Runtime.PYTHON_3_12, handler="app.handler",
+                                 code=lambda_.Code.from_asset("../outside"))
+            """).lstrip(),
+    })
+    result, doc = check(root)
+    lam304 = [f for f in doc["findings"] if f["code"] == "LAM304"]
+    assert len(lam304) == 1 and "outside the project" in lam304[0]["message"], doc["findings"]
+    assert not any("outside/" in f["path"] for f in doc["findings"])

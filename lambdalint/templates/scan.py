@@ -40,6 +40,8 @@ def template_refs(path: str, seen: Optional[Set[str]] = None,
     if real in seen:
         return [], []
     seen.add(real)
+    if outside_project(path):
+        return [], [FileError(path, f"symbolic link to `{real}` leads outside the project; not read")]
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_TEMPLATE_BYTES + 1)  # a huge file is never read whole
