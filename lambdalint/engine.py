@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
 MAX_FIX_PASSES = 10
 EMPTY_FILE = "empty file, nothing to check"
+NOT_WRITTEN = "not fixed: the file is outside the paths given to lint (reached through a template or a symbolic link)"
 UNUSED_NOQA = "LAM001"  # judged after the other rules, from the noqa comments they needed
 
 
@@ -43,13 +44,24 @@ class Options:
     entry_points: Dict[str, Dict[str, NamedHandler]] = field(default_factory=dict)
     fix: Optional[str] = None  # None, "safe" or "unsafe": the fixes to compute
     diff: bool = False  # show the fixes as a diff instead of writing them
-    # False when the caller applies `# noqa` itself (flake8 does, and has --disable-noqa).
+    # False when the caller applies noqa comments itself (flake8 does, and has --disable-noqa).
     noqa: bool = True
     # Compute each finding's fix diff (`fix.diff`): only the JSON and SARIF outputs show it;
     # it costs a transform and code generation per fix.
     fix_diffs: bool = True
     layout: Optional[SourceLayout] = None  # the project's source roots; None for a lone module
     cwd: Optional[str] = None  # display paths are relative to it (None: the working directory)
+    # Where --fix may write (real paths of the linted paths); empty: anywhere it lints.
+    write_roots: Tuple[str, ...] = ()
+
+    def may_write(self, path: str) -> bool:
+        """`path`, followed through symbolic links, is under the linted paths: code from
+        strangers (a link, a template naming a module elsewhere) must not make --fix
+        change a file nobody asked to fix."""
+        if not self.write_roots:
+            return True
+        real = os.path.realpath(path)
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.write_roots)
 
     def selected_rules(self) -> List[Type[Rule]]:
         # Resolved on first use: importing the rules imports libcst, which files without
@@ -395,6 +407,9 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
                 report.fixed = applied
                 report.fixed_codes = _counts(last.fixed_codes)
                 unit.set(real, shown, new_text)
+                continue
+            if not options.may_write(real):
+                report.notes.append(NOT_WRITTEN)
                 continue
             data, source = sources[real]
             write_error = write_fixed(real, source, new_text, data)

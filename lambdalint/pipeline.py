@@ -57,7 +57,7 @@ class Request:
     cache: bool = True
     jobs: Optional[int] = None
     fix_diffs: bool = True  # compute each finding's fix diff (JSON and SARIF show them)
-    noqa: bool = True  # False when the caller applies `# noqa` itself (flake8)
+    noqa: bool = True  # False when the caller applies noqa comments itself (flake8)
     cwd: Optional[str] = None  # display paths are relative to it (default: the working directory)
     respect_gitignore: bool = True  # skip the files git ignores, as `exclude` would
     # Text that stands in for a file, by path (standard input, an editor's buffer, a docs
@@ -82,6 +82,7 @@ class Project:
     sources: Dict[str, str] = field(default_factory=dict)  # real path -> text standing in for it
     plan: Plan = None  # type: ignore[assignment]  # set by prepare: which files are analysed together
     cache: Optional[ResultCache] = None  # when results are cached
+    outside: List[str] = field(default_factory=list)  # symbolic links out of the project, not followed
 
     def display(self, path: str) -> str:
         return display_path(path, self.cwd)
@@ -156,7 +157,9 @@ def prepare(request: Request) -> Project:
     root = project_root(start, cwd) if request.whole_project else start
     given = {os.path.join(cwd, p): p for p in paths}
     sources = {os.path.realpath(os.path.join(cwd, p)): text for p, text in request.sources.items()}
-    files, missing = discover(list(given), config.exclude, cwd, config.root)
+    outside: List[str] = []
+    files, missing = discover(list(given), config.exclude, cwd, config.root,
+                              boundary=os.path.realpath(root), outside=outside)
     for path in missing:
         if os.path.realpath(path) in sources:  # exists only as text
             files.append((path, display_path(path, cwd)))
@@ -185,9 +188,11 @@ def prepare(request: Request) -> Project:
         cwd=cwd,
     )
     options.layout = _layout(root, config, found, tree_python)
+    options.write_roots = tuple(os.path.realpath(p) for p in given if os.path.lexists(p))
     cache = _cache(request, options, root)
     plan = _plan(files, tree_python, options, sources, display, cache)
-    return Project(request, config, cwd, root, files, found, options, sources, plan, cache)
+    return Project(request, config, cwd, root, files, found, options, sources, plan, cache,
+                   outside=list(dict.fromkeys(display_path(p, cwd) for p in outside)))
 
 
 def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) -> Tuple[List[str], List[str]]:
@@ -200,7 +205,7 @@ def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) 
     found: List[str] = []
     inside = os.path.realpath(root).rstrip(os.sep) + os.sep
     for path in walk(root, config.exclude, cwd, lambda n: n.endswith(".py") or is_template_name(n),
-                     root=config.root):
+                     root=config.root, boundary=os.path.realpath(root)):
         real = os.path.realpath(path)
         if real.startswith(inside):  # a symbolic link out of the project is not followed
             (python if real.endswith(".py") else found).append(real)
@@ -294,7 +299,23 @@ def check(project: Project, progress: Optional[Callable[[int, int], None]] = Non
     reports = run_files(project.plan, project.files, project.options, jobs=project.request.jobs,
                         cache=project.cache, sources=project.sources, progress=progress)
     reports.extend(handler_ref_reports(project))
+    reports.extend(outside_link_reports(project))
     return reports
+
+
+def outside_link_reports(project: Project) -> List[FileReport]:
+    """An error for each symbolic link that leads out of the project: code from strangers
+    must not make lambdalint read (or `--fix` write) files elsewhere on the machine."""
+    out = []
+    for shown in project.outside:
+        try:
+            target = os.readlink(os.path.join(project.cwd, shown))
+            to = f" (to `{target}`)"
+        except OSError:
+            to = ""  # a path given through a linked directory
+        message = f"symbolic link{to} leads outside the project; not followed"
+        out.append(FileReport(shown, errors=[FileError(shown, message)]))
+    return out
 
 
 def lint_file(project: Project, path: str, text: str) -> FileReport:
@@ -334,9 +355,12 @@ def handler_ref_reports(project: Project) -> List[FileReport]:
     """LAM304 at template and configuration lines, and the templates' own errors."""
     from lambdalint.rules.lam304_handler_not_found import HandlerNotFound, handler_ref_findings
     from lambdalint.templates import config_refs
+    from lambdalint.templates.refs import within
 
     config = project.config
-    refs = [*config_refs(config, project.request.handlers),
+    with within(project.root):
+        named = config_refs(config, project.request.handlers)
+    refs = [*named,
             *(r for r in project.templates.refs if os.path.realpath(r.origin) not in project.templates.refs_only)]
     findings, errors = handler_ref_findings(refs, project.display)
     by_path: Dict[str, FileReport] = {}

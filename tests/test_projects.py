@@ -169,5 +169,6 @@ def test_code_outside_the_project_is_never_followed(tmp_path):
         "app.py": "from evil import make\n\n\ndef lambda_handler(event, context):\n    return make()\n",
     })
     doc = check(root, ".")
-    assert doc["findings"] == []
+    assert [(f["path"], f["code"]) for f in doc["findings"]] == [("template.yaml", "LAM304")]
+    assert "outside the project" in doc["findings"][0]["message"]
     assert not any("evil.py" in e["path"] for e in doc["errors"])
