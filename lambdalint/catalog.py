@@ -259,6 +259,18 @@ HTTP_GETS = frozenset(
     }
 )
 
+# A constant URL is invariant I/O only when it names a document: signing keys or an OpenID
+# discovery document, or a file. Any other constant URL is an API endpoint whose answer is
+# live data. Matched (case-insensitively) against the URL's text and the names of the
+# environment variables it is read from (`JWKS_URL`).
+DOCUMENT_URL_MARKERS = r"jwks|openid-configuration|/\.well-known/"
+# The path (before `?` or `#`) ends with one of these: a file served as it is.
+DOCUMENT_URL_EXTENSIONS = (
+    ".json", ".jsonl", ".geojson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".csv",
+    ".tsv", ".txt", ".xml", ".xsd", ".pem", ".crt", ".cer", ".der", ".pub", ".jwk", ".html",
+    ".parquet", ".pkl", ".pickle", ".joblib", ".onnx", ".pt", ".bin", ".zip", ".gz", ".tgz",
+)
+
 # Methods that change a container in place (a hoisted value must not be one the handler edits).
 MUTATING_METHODS = frozenset(
     {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Set, Tuple
 
@@ -11,6 +12,8 @@ from lambdalint.catalog import (
     AWS_READS,
     AWS_RESOURCE_READS,
     CLIENT_CONSTRUCTORS,
+    DOCUMENT_URL_EXTENSIONS,
+    DOCUMENT_URL_MARKERS,
     FILE_OPENERS,
     HTTP_GETS,
     MUTATING_METHODS,
@@ -39,6 +42,7 @@ _PACKAGE_READERS = {"pkgutil.get_data", "importlib.resources.read_text",
                     "importlib.resources.read_binary"}
 _RESOURCE_ROOTS = {"importlib.resources.files", "importlib_resources.files"}
 _DISK_CHECKS = {"os.path.exists", "os.path.isfile", "os.path.isdir", "os.access"}
+_DOCUMENT_MARKERS = re.compile(DOCUMENT_URL_MARKERS, re.IGNORECASE)
 
 _WHAT = {
     "file": "reads the same file",
@@ -47,7 +51,7 @@ _WHAT = {
     "secret": "fetches the same secret",
     "configuration": "fetches the same AppConfig configuration",
     "object": "downloads the same S3 object",
-    "http": "requests the same URL",
+    "http": "requests the same document from a constant URL",
 }
 
 
@@ -62,12 +66,14 @@ class InvariantIoInHandler(Rule):
     name = "invariant-io-in-handler"
     summary = (
         "Blocking I/O whose inputs do not depend on the event (a bundled file, an SSM "
-        "parameter, a secret, a fixed S3 key, a constant URL, a model) runs on every invocation."
+        "parameter, a secret, a fixed S3 key, a document at a constant URL, a model) runs on every "
+        "invocation."
     )
     why = """
         An execution environment serves many requests in one process. Reading a bundled
         config file, loading a model, fetching an SSM parameter or a secret named by an
-        environment variable, downloading a fixed S3 key or GETting a constant URL inside the
+        environment variable, downloading a fixed S3 key or GETting a document from a constant
+        URL (signing keys, an OpenID configuration, a `.json` or `.pem` file) inside the
         handler repeats the same blocking work on every warm invocation: milliseconds to
         seconds of latency, API calls that count against service quotas (SSM and Secrets
         Manager throttle), and a cost that grows with traffic instead of with the number of
@@ -88,7 +94,9 @@ class InvariantIoInHandler(Rule):
         function itself), `/proc` and `/sys`; reads guarded by `if x is None:` or
         `if not os.path.exists(...)`, and reads inside `functools.cache` / `lru_cache`
         functions; Powertools `parameters.get_*` and the local AppConfig / Parameters and
-        Secrets extension endpoints (they cache); GETs whose result is discarded (pings).
+        Secrets extension endpoints (they cache); GETs whose result is discarded (pings);
+        constant API endpoints (`https://api.example.com/v1/prices`: the answer is live
+        data, not a document).
     """
     fix_safety = """
         Always **unsafe**: errors (a missing file, a denied `GetParameter`) move from the
@@ -500,8 +508,11 @@ class InvariantIoInHandler(Rule):
             return None
         if isinstance(call.func, cst.Attribute) and not self._invariant(call.func.value, fn):
             return None  # a per-request session
-        if any(h in s for s in self._strings(url, fn) for h in _LOCAL_HOSTS):
+        pieces = self._strings(url, fn)
+        if any(h in s for s in pieces for h in _LOCAL_HOSTS):
             return None
+        if not _names_document("".join(pieces)):
+            return None  # an API endpoint: its answer is live data
         return _Io("http", _common.snippet(analysis.module, url, 60))
 
     def _aws_read(self, call: cst.Call, fn: Function) -> Optional[_Io]:
@@ -939,6 +950,15 @@ def _or_default(site: Site) -> bool:
             return isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
                 and isinstance(value.left, cst.Name) and value.left.value in targets
     return False
+
+
+def _names_document(url: str) -> bool:
+    """The URL (its text, and the names of the variables it is read from) names a document
+    served as it is: signing keys, an OpenID configuration, a file such as `rules.json`."""
+    if _DOCUMENT_MARKERS.search(url):
+        return True
+    path = url.split("#", 1)[0].split("?", 1)[0].rstrip("/").lower()
+    return path.endswith(DOCUMENT_URL_EXTENSIONS)
 
 
 def _powertools_getter(kind: str) -> str:

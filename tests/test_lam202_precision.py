@@ -1,0 +1,38 @@
+"""LAM202 precision through the installed CLI: which reads are invariant, and which fixes
+are honest about what they freeze."""
+
+import json
+import textwrap
+
+from conftest import run_cli
+
+
+def _lam202_lines(tmp_path, source, *args):
+    (tmp_path / "app.py").write_text(textwrap.dedent(source).lstrip())
+    result = run_cli("check", "--no-cache", "--select", "LAM202", "--format", "json", *args,
+                     "app.py", cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stderr
+    return [f["line"] for f in json.loads(result.stdout)["findings"]]
+
+
+def test_constant_urls_are_findings_only_when_they_name_a_document(tmp_path):
+    lines = _lam202_lines(tmp_path, """
+        import os
+
+        import requests
+
+        BASE = "https://cdn.example.com"
+
+
+        def handler(event, context):
+            todos = requests.get("https://jsonplaceholder.typicode.com/todos", timeout=3).json()
+            prices = requests.get("https://api.example.com/v1/prices", timeout=3).json()
+            api = requests.get(os.environ["API_URL"], timeout=3).json()
+            jwks = requests.get("https://example.auth0.com/.well-known/jwks.json", timeout=3).json()
+            oidc = requests.get("https://accounts.google.com/.well-known/openid-configuration", timeout=3).json()
+            rules = requests.get(f"{BASE}/config/rules.yaml", timeout=3).text
+            ca = requests.get("https://certs.example.com/ca.pem?v=2", timeout=3).text
+            keys = requests.get(os.environ["JWKS_URL"], timeout=3).json()
+            return todos, prices, api, jwks, oidc, rules, ca, keys, event
+        """)
+    assert lines == [12, 13, 14, 15, 16]
