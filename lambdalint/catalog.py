@@ -271,6 +271,15 @@ DOCUMENT_URL_EXTENSIONS = (
     ".parquet", ".pkl", ".pickle", ".joblib", ".onnx", ".pt", ".bin", ".zip", ".gz", ".tgz",
 )
 
+# A GET whose URL names an action acts rather than reads, whatever the path ends with: a
+# camelCase method (`/sendMessage`), a path segment that is a verb (`/notify/`), a webhook
+# host or path. Case-sensitive, and not a file name (`hooks.json`, `push-config.yaml`).
+ACTION_URL_MARKERS = (
+    r"/(?:send|post|push|notify|trigger|publish|create|delete|update)[A-Z]"
+    r"|/(?:send|notify|trigger|publish|webhooks?|hooks)(?=/|$)"
+    r"|//(?:hooks|webhooks?)\."
+)
+
 # Methods that change a container in place (a hoisted value must not be one the handler edits).
 MUTATING_METHODS = frozenset(
     {

@@ -36,3 +36,31 @@ def test_constant_urls_are_findings_only_when_they_name_a_document(tmp_path):
             return todos, prices, api, jwks, oidc, rules, ca, keys, event
         """)
     assert lines == [12, 13, 14, 15, 16]
+
+
+def test_requests_that_act_are_not_reads(tmp_path):
+    lines = _lam202_lines(tmp_path, """
+        import os
+
+        import requests
+        import urllib3
+
+        TOKEN = os.environ["TOKEN"]
+        CHAT = os.environ["CHAT_ID"]
+        http = urllib3.PoolManager()
+
+
+        def handler(event, context):
+            sent = requests.get(f"https://api.telegram.org/bot{TOKEN}/sendMessage?chat_id={CHAT}&text=up", timeout=3).json()
+            doc = requests.get(f"https://api.telegram.org/bot{TOKEN}/sendDocument.json?chat_id={CHAT}", timeout=3).json()
+            hook = requests.get("https://hooks.example.com/services/T0/B0/config.json", timeout=3).json()
+            fired = requests.get("https://example.com/api/webhooks/42/run.json", timeout=3).json()
+            posted = requests.post("https://example.com/config.json", json={}, timeout=3).json()
+            put = requests.put("https://example.com/config.json", json={}, timeout=3).json()
+            patched = requests.patch("https://example.com/config.json", json={}, timeout=3).json()
+            deleted = requests.delete("https://example.com/config.json", timeout=3).json()
+            raw = http.request("POST", "https://example.com/config.json", timeout=3).data
+            hooks = requests.get("https://example.com/config/hooks.json", timeout=3).json()
+            return sent, doc, hook, fired, posted, put, patched, deleted, raw, hooks, event
+        """)
+    assert lines == [21]  # the one read: a file that happens to be named hooks.json

@@ -9,6 +9,7 @@ from typing import Iterator, List, Optional, Set, Tuple
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names, string_value
 from lambdalint.catalog import (
+    ACTION_URL_MARKERS,
     AWS_READS,
     AWS_RESOURCE_READS,
     CLIENT_CONSTRUCTORS,
@@ -43,6 +44,7 @@ _PACKAGE_READERS = {"pkgutil.get_data", "importlib.resources.read_text",
 _RESOURCE_ROOTS = {"importlib.resources.files", "importlib_resources.files"}
 _DISK_CHECKS = {"os.path.exists", "os.path.isfile", "os.path.isdir", "os.access"}
 _DOCUMENT_MARKERS = re.compile(DOCUMENT_URL_MARKERS, re.IGNORECASE)
+_ACTION_MARKERS = re.compile(ACTION_URL_MARKERS)
 
 _WHAT = {
     "file": "reads the same file",
@@ -95,6 +97,8 @@ class InvariantIoInHandler(Rule):
         `if not os.path.exists(...)`, and reads inside `functools.cache` / `lru_cache`
         functions; Powertools `parameters.get_*` and the local AppConfig / Parameters and
         Secrets extension endpoints (they cache); GETs whose result is discarded (pings);
+        requests that act (`post`, `put`, `patch`, `delete`, a GET to `/sendMessage` or a
+        webhook);
         constant API endpoints (`https://api.example.com/v1/prices`: the answer is live
         data, not a document).
     """
@@ -511,7 +515,10 @@ class InvariantIoInHandler(Rule):
         pieces = self._strings(url, fn)
         if any(h in s for s in pieces for h in _LOCAL_HOSTS):
             return None
-        if not _names_document("".join(pieces)):
+        text = "".join(pieces)
+        if _ACTION_MARKERS.search(text.split("?", 1)[0]):
+            return None  # a GET that acts: sends a message, fires a webhook
+        if not _names_document(text):
             return None  # an API endpoint: its answer is live data
         return _Io("http", _common.snippet(analysis.module, url, 60))
 
