@@ -64,3 +64,29 @@ def test_requests_that_act_are_not_reads(tmp_path):
             return sent, doc, hook, fired, posted, put, patched, deleted, raw, hooks, event
         """)
     assert lines == [21]  # the one read: a file that happens to be named hooks.json
+
+
+def test_reads_keyed_by_the_clock_are_per_day_not_per_environment(tmp_path):
+    lines = _lam202_lines(tmp_path, """
+        import os
+        import time
+        from datetime import date, datetime
+
+        import boto3
+
+        s3 = boto3.client("s3")
+        BUCKET = os.environ["BUCKET"]
+
+
+        def daily():
+            return s3.get_object(Bucket=BUCKET, Key=f"reports/{date.today()}.json")["Body"].read()
+
+
+        def handler(event, context):
+            hour = int(time.time() // 3600)
+            a = s3.get_object(Bucket=BUCKET, Key=f"hourly/{hour}.json")["Body"].read()
+            b = s3.get_object(Bucket=BUCKET, Key=f"{datetime.now():%Y/%m}/rates.csv")["Body"].read()
+            c = s3.get_object(Bucket=BUCKET, Key="fixed/rates.csv")["Body"].read()
+            return daily(), a, b, c, event
+        """)
+    assert lines == [19]
