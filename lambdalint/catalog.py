@@ -179,6 +179,14 @@ AWS_READS = {
     ("s3", "download_file"): "object",
     ("s3", "download_fileobj"): "object",
 }
+# Reads whose result is as invariant as their inputs: a fixed parameter, secret,
+# configuration or object gives the same value on every request (until it is rotated or
+# edited), so a client built from a secret with a fixed name is built from invariant
+# arguments. Not the AppConfig session calls (their token changes every call) nor downloads.
+INVARIANT_READ_METHODS = frozenset(
+    method for (service, method), kind in AWS_READS.items()
+    if kind in ("parameter", "secret", "object") and not method.startswith("download_")
+) | frozenset({"get_configuration"})
 # boto3 resource objects: (service, resource class, method) -> kind.
 AWS_RESOURCE_READS = {
     ("s3", "Object", "get"): "object",
