@@ -163,6 +163,10 @@ FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf", "filelock.FileLock", "file
                         "filelock.UnixFileLock", "portalocker.lock", "portalocker.Lock"})
 
 
+# Modules that are another library under a second name: every rule sees the library.
+# botocore shipped a copy of requests (removed in 1.13) that old handlers still import.
+MODULE_ALIASES = {"botocore.vendored.requests": "requests"}
+
 # -- invariant I/O (LAM202) ----------------------------------------------------------------
 
 # AWS SDK operations that read configuration or data, by service: (service, operation) -> kind.
