@@ -153,7 +153,9 @@ class Values:
     def _param_invariant(self, fn: Function, name: str, active: Active) -> bool:
         """A helper's parameter is invariant when every call on the path passes one."""
         analysis = self.analysis
-        if name in analysis.entry_params(fn) or fn not in analysis.path_functions:
+        # A cached function is off the path (its body runs once) but its callers are on it:
+        # `@cache def s3(region="eu-west-1")` called as `s3()` builds an invariant client.
+        if name in analysis.entry_params(fn) or (fn not in analysis.path_functions and not fn.cached):
             return False
         if any(e.function is fn for e in analysis.entry_points):
             return False

@@ -567,9 +567,11 @@ class InvariantIoInHandler(Rule):
                 if name is None:
                     return None
                 return name, ("resource" if qn.endswith("resource") else None)
-            if isinstance(func, cst.Name) and func.value in analysis.module_functions \
-                    and analysis.is_module_level_name(func.value, fn) and not receiver.args:
-                helper = analysis.module_functions[func.value]
+            # A factory of this module or another of the project (`s3()`, `aws.s3()`), cached
+            # or not, called with invariant arguments: the client it returns.
+            helper = self._factory(func, fn)
+            if helper is not None and helper.parent is None and helper.cls is None \
+                    and all(self._invariant(a.value, fn) for a in receiver.args):
                 found = {self._service(r.node.value, helper, depth + 1)
                          for r in helper.iter(cst.Return) if r.node.value is not None
                          and r.function is helper}
@@ -582,9 +584,32 @@ class InvariantIoInHandler(Rule):
             return found.pop() if len(found) == 1 else None
         if isinstance(receiver, cst.Name):
             scope, values = self._bindings(receiver.value, fn)
-            found = {self._service(v, s, depth + 1) for s, v in values
+            module = analysis.owner(fn)
+            found = {self._service_in(module, v, s, depth + 1) for s, v in values
                      if not (isinstance(v, cst.Name) and v.value == "None")}
             return found.pop() if len(found) == 1 else None
+        return None
+
+    def _service_in(self, module, value, scope: Optional[Function], depth: int):
+        """`_service` of a value bound at the top level of `module` (a factory followed into
+        another module of the project returns that module's client): names in it mean
+        what they mean there."""
+        if scope is not None or module is self.analysis:
+            return self._service(value, scope, depth)
+        here, self.analysis = self.analysis, module
+        try:
+            return self._service(value, None, depth)
+        finally:
+            self.analysis = here
+
+    def _factory(self, func, fn: Optional[Function]) -> Optional[Function]:
+        """The function a call of `func` runs, in this module or another of the project."""
+        analysis = self.analysis
+        if fn is not None and isinstance(func, (cst.Name, cst.Attribute)):
+            return analysis.resolve_call(func, fn)
+        module = analysis.owner(fn)
+        if isinstance(func, cst.Name) and module.is_module_level_name(func.value, None):
+            return module.function_named(func.value, None)
         return None
 
     # -- expression helpers ----------------------------------------------------------------
@@ -596,8 +621,9 @@ class InvariantIoInHandler(Rule):
             if scope.is_local(name):
                 return scope, [(scope, v) for v in scope.assigned.get(name, [])]
             scope = scope.parent
-        values = [(None, v) for v in self.analysis.module_bindings.get(name, [])]
-        for other in self.analysis.functions.values():
+        module = self.analysis.owner(fn)  # a helper followed into another module reads its own
+        values = [(None, v) for v in module.module_bindings.get(name, [])]
+        for other in module.functions.values():
             if name in other.globals_declared:
                 values.extend((other, v) for v in other.assigned.get(name, []))
         return None, values
