@@ -16,16 +16,19 @@ from lambdalint.catalog import (
     DOCUMENT_URL_EXTENSIONS,
     DOCUMENT_URL_MARKERS,
     FILE_OPENERS,
+    CLOCK_READS_WITHOUT_TIME,
     HTTP_GETS,
     MUTATING_METHODS,
+    NONDETERMINISTIC_CALLS,
     PATH_CONSTRUCTORS,
     PATH_LOADERS,
     PATH_READ_METHODS,
     STREAM_LOADERS,
 )
+from lambdalint.durable import side_effect
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
-from lambdalint.rules import _common
+from lambdalint.rules import _common, _state
 
 # Paths whose content changes at run time: files the function itself writes under /tmp,
 # kernel views (/proc/self/status for memory metrics...) and EFS mounts shared with writers.
@@ -108,8 +111,17 @@ class InvariantIoInHandler(Rule):
         edited object is not seen until the environment is recycled. A plain `x = <io>` at
         the top level of the function body becomes a module-level constant; a `with open(...)`
         block that computes one value becomes a `@functools.cache` loader function that the
-        handler calls; a parameterless helper that does the I/O gets `@functools.cache`. No
-        fix is offered when the handler mutates the value (it would leak between requests).
+        handler calls; a parameterless helper that does the I/O gets `@functools.cache`.
+        Each fix's description says what runs once and what every request then reads.
+
+        No fix is offered when it would freeze more than the invariant read: a value that
+        is not invariant (the clock, a random draw, a read keyed by either, live data from
+        an API endpoint), other work the function does (a write, a message, a POST), a
+        failed first read (a function that can return `None` or a fallback from `except`
+        would keep it for the life of the environment), or module state (a global that
+        requests rebind, a module-level container the path fills or clears; a cached
+        loader returning such a container would hand out the emptied one after a reset).
+        Nor when the handler mutates the value (it would leak between requests).
     """
     options = """
         - `io-functions`: extra qualified names of blocking I/O functions, e.g.
@@ -786,7 +798,11 @@ class InvariantIoInHandler(Rule):
         consumed = in_with_item or self._consumed(site, fn)
         # A parameterless helper already is the loader: caching it keeps names and layout.
         if self._cacheable_helper(fn) and (consumed or self._returns_data(fn)):
-            return _common.cache_decorator_fix(fn), None
+            if self._honest_to_cache(fn):
+                return _common.cache_decorator_fix(fn, (
+                    f"decorate `{fn.name}` with `@functools.cache`: its body runs once per "
+                    "execution environment and every later call returns that first result")), None
+            return None, None  # the whole function does more than this read: leave it
         if isinstance(top, cst.SimpleStatementLine) and consumed:
             fix = self._hoist_fix(site, fn, top)
             if fix is not None:
@@ -796,6 +812,60 @@ class InvariantIoInHandler(Rule):
             if made is not None:
                 return made
         return None, None
+
+    # -- what a cache or a hoist would freeze ---------------------------------------------------
+    def _honest_to_cache(self, fn: Function) -> bool:
+        """Caching all of `fn` changes nothing but when its reads run: it freezes no value
+        that is not invariant, skips no other work, keeps no failed first read, and hands
+        out nothing shared with module state."""
+        return not (self._freezes(fn.node.body, fn, 0) or _may_keep_failure(fn)
+                    or self._touches_module_state(fn.node.body, fn)
+                    or self._returns_module_state(fn))
+
+    def _freezes(self, node, fn: Function, depth: int) -> bool:
+        """Run once instead of per request, `node` would keep a value that is not
+        invariant (the clock, a random draw, a read keyed by either, live API data) or
+        skip work that is not an invariant read (a write, a message, a POST)."""
+        analysis = self.analysis
+        for call in _common.walk_nodes(node):
+            if not isinstance(call, cst.Call):
+                continue
+            qn = analysis.qualified_name(call.func, fn) or ""
+            if qn in NONDETERMINISTIC_CALLS or (
+                    qn in CLOCK_READS_WITHOUT_TIME and len(call.args) <= CLOCK_READS_WITHOUT_TIME[qn]):
+                return True
+            if self._classify(call, fn) is None and (
+                    qn in HTTP_GETS or side_effect(call, fn, analysis) is not None):
+                return True  # live data, a read keyed by a variant value, or a write
+            callee = analysis.resolve_call(call.func, fn) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
+            if callee is not None and callee is not fn and not callee.cached and (
+                    depth >= 3 or self._freezes(callee.node.body, callee, depth + 1)):
+                return True
+        return False
+
+    def _touches_module_state(self, node, fn: Function) -> bool:
+        """Reads a global that requests rebind, or reads or fills a module-level container:
+        cached, the first request's state would be kept (or never filled again)."""
+        analysis = self.analysis
+        used = _state.usage(analysis)
+        for name in free_names(node):
+            if not analysis.is_module_level_name(name, fn):
+                continue
+            if name in analysis.rebound_globals:
+                return True
+            if name in used and (used[name].mutations or used[name].evicted):
+                return True  # a container the path changes (filled here, or cleared)
+        return False
+
+    def _returns_module_state(self, fn: Function) -> bool:
+        """Returns a module-level name: the cache would hand out the object itself, which
+        the handler (or a reset such as `x.clear()`) changes."""
+        for ret in fn.iter(cst.Return):
+            value = ret.node.value
+            if ret.function is fn and isinstance(value, cst.Name) \
+                    and self.analysis.is_module_level_name(value.value, fn):
+                return True
+        return False
 
     def _returns_data(self, fn: Function) -> bool:
         """Every `return` of `fn` hands back read data (`body.read()`, `json.load(f)`)."""
@@ -843,9 +913,12 @@ class InvariantIoInHandler(Rule):
             return None  # not valid, or not the same, at module level
         if not _common.uses_only_module_names(analysis, small.value, fn, statement):
             return None
+        if self._freezes(small.value, fn, 0):
+            return None
         return Fix(
             applicability=UNSAFE,
-            description=f"move `{name} = ...` to module level",
+            description=(f"move `{name} = ...` to module level: it runs once, at Init, and "
+                         "every request reads that value"),
             edits=_common.remove_statement_edits(site, statement),
             module_statements=[statement],
         )
@@ -857,6 +930,9 @@ class InvariantIoInHandler(Rule):
                               cst.Break, cst.Continue, cst.FunctionDef, cst.ClassDef))
                for n in _common.walk_nodes(block)) or block.asynchronous is not None:
             return None
+        if any(isinstance(n, cst.Try) for n in _common.walk_nodes(block)) \
+                or self._freezes(block, fn, 0) or self._touches_module_state(block, fn):
+            return None  # it would keep a fallback, a variant value, or module state
         bound = _bound_in(block)
         body = fn.node.body.body
         index = next(i for i, s in enumerate(body) if s is block)
@@ -894,7 +970,9 @@ class InvariantIoInHandler(Rule):
         )
         fix = Fix(
             applicability=UNSAFE,
-            description=f"move the `with` block into a cached loader `{loader}()`",
+            description=(f"move the `with` block into a `@functools.cache` loader `{loader}()`: "
+                         "it runs once per execution environment, at the first request, and "
+                         f"every request reads that `{name}`"),
             edits={block: call},
             module_statements=[definition],
             imports=["functools"],
@@ -970,6 +1048,48 @@ class InvariantIoInHandler(Rule):
                            for t in targets):
                         return True
         return False
+
+
+def _may_keep_failure(fn: Function) -> bool:
+    """`fn` can return None or a fallback for a failed read (`except OSError: return
+    None`, a bare `return`, falling off its end): cached, the failure would be kept for
+    the life of the environment instead of being retried."""
+    for ret in fn.iter(cst.Return):
+        if ret.function is fn and (ret.node.value is None or (
+                isinstance(ret.node.value, cst.Name) and ret.node.value.value == "None")):
+            return True
+    for node in _common.walk_nodes(fn.node.body):
+        if isinstance(node, cst.ExceptHandler) and not _ends_in_raise(node.body):
+            return True
+    return not _always_leaves(fn.node.body)
+
+
+def _ends_in_raise(block) -> bool:
+    body = getattr(block, "body", ())
+    last = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(s, cst.Raise) for s in last.body)
+    return False
+
+
+def _always_leaves(block) -> bool:
+    """Every path through the block ends in `return` or `raise`."""
+    body = getattr(block, "body", ())
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
+    if isinstance(last, cst.If):
+        orelse = last.orelse
+        if orelse is None:
+            return False
+        other = orelse if isinstance(orelse, cst.If) else orelse.body
+        return _always_leaves(last.body) and (
+            _always_leaves(cst.IndentedBlock(body=[other])) if isinstance(other, cst.If) else _always_leaves(other))
+    if isinstance(last, (cst.With, cst.Try)):
+        return _always_leaves(last.body)
+    return False
 
 
 def _or_default(site: Site) -> bool:
