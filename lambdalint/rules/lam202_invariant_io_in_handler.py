@@ -913,8 +913,8 @@ class InvariantIoInHandler(Rule):
             return None  # not valid, or not the same, at module level
         if not _common.uses_only_module_names(analysis, small.value, fn, statement):
             return None
-        if self._freezes(small.value, fn, 0):
-            return None
+        if self._freezes(small.value, fn, 0) or self._touches_module_state(small.value, fn):
+            return None  # a global that requests set (`_ssm = None` at Init) means another thing there
         return Fix(
             applicability=UNSAFE,
             description=(f"move `{name} = ...` to module level: it runs once, at Init, and "
