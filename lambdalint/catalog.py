@@ -163,6 +163,10 @@ FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf", "filelock.FileLock", "file
                         "filelock.UnixFileLock", "portalocker.lock", "portalocker.Lock"})
 
 
+# Modules that are another library under a second name: every rule sees the library.
+# botocore shipped a copy of requests (removed in 1.13) that old handlers still import.
+MODULE_ALIASES = {"botocore.vendored.requests": "requests"}
+
 # -- invariant I/O (LAM202) ----------------------------------------------------------------
 
 # AWS SDK operations that read configuration or data, by service: (service, operation) -> kind.
@@ -179,6 +183,14 @@ AWS_READS = {
     ("s3", "download_file"): "object",
     ("s3", "download_fileobj"): "object",
 }
+# Reads whose result is as invariant as their inputs: a fixed parameter, secret,
+# configuration or object gives the same value on every request (until it is rotated or
+# edited), so a client built from a secret with a fixed name is built from invariant
+# arguments. Not the AppConfig session calls (their token changes every call) nor downloads.
+INVARIANT_READ_METHODS = frozenset(
+    method for (service, method), kind in AWS_READS.items()
+    if kind in ("parameter", "secret", "object") and not method.startswith("download_")
+) | frozenset({"get_configuration"})
 # boto3 resource objects: (service, resource class, method) -> kind.
 AWS_RESOURCE_READS = {
     ("s3", "Object", "get"): "object",
@@ -257,6 +269,27 @@ HTTP_GETS = frozenset(
         "urllib3.PoolManager().request",
         "urllib3.poolmanager.PoolManager().request",
     }
+)
+
+# A constant URL is invariant I/O only when it names a document: signing keys or an OpenID
+# discovery document, or a file. Any other constant URL is an API endpoint whose answer is
+# live data. Matched (case-insensitively) against the URL's text and the names of the
+# environment variables it is read from (`JWKS_URL`).
+DOCUMENT_URL_MARKERS = r"jwks|openid-configuration|/\.well-known/"
+# The path (before `?` or `#`) ends with one of these: a file served as it is.
+DOCUMENT_URL_EXTENSIONS = (
+    ".json", ".jsonl", ".geojson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".csv",
+    ".tsv", ".txt", ".xml", ".xsd", ".pem", ".crt", ".cer", ".der", ".pub", ".jwk", ".html",
+    ".parquet", ".pkl", ".pickle", ".joblib", ".onnx", ".pt", ".bin", ".zip", ".gz", ".tgz",
+)
+
+# A GET whose URL names an action acts rather than reads, whatever the path ends with: a
+# camelCase method (`/sendMessage`), a path segment that is a verb (`/notify/`), a webhook
+# host or path. Case-sensitive, and not a file name (`hooks.json`, `push-config.yaml`).
+ACTION_URL_MARKERS = (
+    r"/(?:send|post|push|notify|trigger|publish|create|delete|update)[A-Z]"
+    r"|/(?:send|notify|trigger|publish|webhooks?|hooks)(?=/|$)"
+    r"|//(?:hooks|webhooks?)\."
 )
 
 # Methods that change a container in place (a hoisted value must not be one the handler edits).
