@@ -377,3 +377,35 @@ def test_cli_lam102_flags_only_values_a_later_request_can_read(tmp_path, cli):
     assert found == [(27, "app.py:region_handler"), (35, "app.py:lambda_handler")]
     lazy = json.loads(result.stdout)["findings"][0]
     assert "first request" in lazy["message"]
+
+
+def test_cli_memo_behind_an_early_return_guard_is_a_cache(tmp_path, cli):
+    """The fill and the I/O under it run once per environment: neither LAM101 nor LAM202;
+    the same function without the guard is both."""
+    guarded = src(
+        """
+        import boto3
+
+        _settings = {}
+
+
+        def load_settings():
+            if "table" in _settings:
+                return _settings
+            ssm = boto3.client("ssm")
+            page = ssm.get_parameters_by_path(Path="/app/")
+            _settings.update({p["Name"]: p["Value"] for p in page["Parameters"]})
+            return _settings
+
+
+        def handler(event, context):
+            return load_settings()["table"]
+        """
+    )
+    (tmp_path / "app.py").write_text(guarded)
+    result = cli("check", "--format", "json", "--no-cache", "app.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    (tmp_path / "app.py").write_text(guarded.replace('    if "table" in _settings:\n        return _settings\n', ""))
+    result = cli("check", "--format", "json", "--no-cache", "app.py", cwd=tmp_path)
+    codes = sorted(f["code"] for f in json.loads(result.stdout)["findings"])
+    assert codes == ["LAM101", "LAM201", "LAM202"]
