@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Set
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, ModuleAnalysis, Site, dotted_name
+from lambdalint.analysis import Function, ModuleAnalysis, Site, dotted_name, guards
 
 MUTABLE_CONSTRUCTORS = {
     "list": "list",
@@ -460,13 +460,14 @@ def _is_lazy_fill(analysis: ModuleAnalysis, site: Site, name: str) -> bool:
 
 def handled_per_invocation(analysis: ModuleAnalysis, mutation: Mutation) -> bool:
     """The mutation cannot carry state into the next invocation: the function resets the
-    container before it (or in a `finally`), it only fills an empty container once, or
+    container before it (or in a `finally`), it only fills an empty container once (or a
+    memo that an early-return guard of the function tests first), or
     every entry point reaching the function resets it before calling into it."""
     site, name, fn = mutation.site, mutation.name, mutation.site.function
     if reset_before(analysis, fn, name, top_statement_index(site)) or _finally_resets(analysis, site, name):
         return True
-    if _is_lazy_fill(analysis, site, name):
-        return True
+    if _is_lazy_fill(analysis, site, name) or name in guards.memo_guards(site):
+        return True  # filled once: when empty, or until an early-return guard finds it
     entries = analysis.entries_reaching(fn)
     if not entries or any(e.function is fn for e in entries):
         return False
