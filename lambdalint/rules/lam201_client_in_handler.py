@@ -196,7 +196,7 @@ class ClientInHandler(Rule):
                     continue
                 if not analysis.is_invariant(call, fn) or analysis.is_lazily_initialised(site):
                     continue
-                if _always_injected(analysis, site, fn):
+                if _always_injected(analysis, site, fn) or _reopened_after_error(site, fn):
                     continue
                 yield self._finding(site, fn, qn)
 
@@ -298,6 +298,14 @@ def _lifetime_owned(fn: Function, name: str, site: Site) -> Optional[str]:
                 if any(dotted_name(a.value) == name for a in item.item.args):
                     return "closes it"
     return None
+
+
+def _reopened_after_error(site: Site, fn: Function) -> bool:
+    """`except OperationalError: conn = connect(...)` into a global: the kept connection is
+    replaced when it fails, not built per request."""
+    name = _common.assigned_name(site)
+    return name is not None and name in fn.globals_declared and \
+        any(isinstance(a, cst.ExceptHandler) for a in site.ancestors)
 
 
 def _always_injected(analysis, site: Site, fn: Function) -> bool:
