@@ -324,16 +324,10 @@ class StaleConnection(Rule):
         if keyword is not None:
             if any(arg.star for arg in node.args):
                 return None  # `**options` may already say it
-            arg = cst.Arg(keyword=cst.Name(keyword), value=cst.Name("True"),
-                          equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                                whitespace_after=cst.SimpleWhitespace("")))
-            args = list(node.args)
-            if args:
-                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             return Fix(applicability=UNSAFE,
                        description=f"add `{keyword}=True`: the pool tests each connection before "
                                    "handing it out (a round trip per checkout) and replaces dead ones",
-                       edits={node: node.with_changes(args=[*args, arg])})
+                       edits={node: _common.with_true_keyword(node, keyword)})
         template = REOPEN_IN_PLACE.get(qn)
         if template is None:
             return None
