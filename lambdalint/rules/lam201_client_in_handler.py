@@ -338,8 +338,7 @@ class ClientInHandler(Rule):
         if not _common.uses_only_module_names(analysis, site.node, fn, statement):
             return None
         kept, getter = _getter_names(name)
-        if not analysis.is_module_name_free(kept) or not analysis.is_module_name_free(getter) \
-                or any(scope.is_local(getter) for scope in fn.scopes()):
+        if any(scope.is_local(getter) for scope in fn.scopes()):
             return None
         call = site.node
         if driver.keyword:
@@ -347,6 +346,17 @@ class ClientInHandler(Rule):
                 return None  # `**options` may say otherwise
             call = _common.with_true_keyword(call, driver.keyword)
         construction = analysis.module.code_for_node(call)
+        existing = analysis.function_named(getter, None)
+        if existing is not None and existing.parent is None and existing.cls is None \
+                and f"{kept} = {construction}\n" in analysis.module.code_for_node(existing.node) \
+                and analysis.top_level_index(existing.node) < analysis.top_level_index(fn.node):
+            # Another function's fix already wrote this getter: share its connection.
+            return Fix(applicability=UNSAFE,
+                       description=f"replace `{name} = ...` by a call of the getter `{getter}()` that "
+                                   "already keeps and checks this connection",
+                       edits={site.node: cst.Call(func=cst.Name(getter))})
+        if not analysis.is_module_name_free(kept) or not analysis.is_module_name_free(getter):
+            return None
         statements = cst.parse_module(_getter_code(kept, getter, construction, driver)).body
         imports = [driver.module if "." not in driver.module else f"import {driver.module}"] \
             if driver.error else []
