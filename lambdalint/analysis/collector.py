@@ -74,8 +74,8 @@ class Collector:
         """A name that refers to no variable: a keyword argument's name (`ping(reconnect=True)`)
         or an attribute (`db.reconnect`)."""
         parent = self.stack[-1] if self.stack else None
-        kind = type(parent)
-        return (kind is cst.Arg and parent.keyword is node) or (kind is cst.Attribute and parent.attr is node)
+        # Only `Arg` has `keyword` and only `Attribute` has `attr`.
+        return getattr(parent, "keyword", None) is node or getattr(parent, "attr", None) is node
 
     def _in_body(self) -> bool:
         """Inside the body of the innermost function, not its decorators, defaults or
