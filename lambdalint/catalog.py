@@ -153,6 +153,86 @@ LIVENESS_ATTRIBUTES = frozenset({"closed", "open", "is_closed", "broken"})
 # Keyword arguments that make a pool check a connection before handing it out.
 PRE_PING_KEYWORDS = frozenset({"pool_pre_ping", "check", "health_check_interval"})
 
+# -- connections the database drops while the environment idles (LAM205, LAM201 fixes) ---------
+#
+# A warm execution environment can sit idle for minutes to hours; the database (MySQL
+# `wait_timeout`, PostgreSQL `idle_session_timeout`, RDS Proxy's idle client timeout, a NAT or
+# load balancer idle timeout) closes the connection meanwhile, and a driver that holds it does
+# not notice until the next query fails.
+
+# Constructors of connections and pools that do not come back by themselves: every database
+# connection and cache client LAM402 knows, without the raw sockets.
+STALE_CONNECTIONS = frozenset(
+    qn for qn in RESTORE_SENSITIVE_CONNECTIONS if not qn.startswith(("socket.", "ssl."))
+)
+# Exceptions a driver raises when its connection is gone; an `except` of one of them (or of
+# a base class such as `Exception`) that opens the connection again is a way back.
+CONNECTION_ERRORS = frozenset(
+    [f"{base}.{name}" for base in ("pymysql", "pymysql.err") for name in
+     ("OperationalError", "InterfaceError", "Error", "MySQLError", "DatabaseError")]
+    + [f"{base}.{name}" for base in ("psycopg2", "psycopg2.errors", "psycopg", "psycopg.errors") for name in
+       ("OperationalError", "InterfaceError", "Error", "DatabaseError", "AdminShutdown")]
+    + [f"{base}.{name}" for base in ("mysql.connector", "mysql.connector.errors") for name in
+       ("OperationalError", "InterfaceError", "Error", "DatabaseError")]
+    + [f"{base}.{name}" for base in ("pg8000", "pg8000.exceptions", "pg8000.dbapi", "pg8000.native") for name in
+       ("InterfaceError", "OperationalError", "DatabaseError", "Error")]
+    + [f"{base}.{name}" for base in ("redis", "redis.exceptions") for name in
+       ("ConnectionError", "TimeoutError", "RedisError")]
+    + [f"pymongo.errors.{name}" for name in
+       ("ConnectionFailure", "AutoReconnect", "NetworkTimeout", "ServerSelectionTimeoutError", "PyMongoError")]
+    + [f"sqlalchemy.exc.{name}" for name in
+       ("OperationalError", "DisconnectionError", "InterfaceError", "DBAPIError")]
+    + ["Exception", "BaseException", "ConnectionError", "OSError"]
+)
+# Constructor keywords that make the driver or pool test or replace a connection before using
+# it: SQLAlchemy `pool_pre_ping=True` / `pool_recycle=<seconds>`, redis-py
+# `health_check_interval` and retries on connection errors, psycopg_pool `check`.
+RECONNECT_KEYWORDS = PRE_PING_KEYWORDS | frozenset({"pool_recycle", "retry_on_error", "retry"})
+
+
+class ConnectionDriver:
+    """How the lazy getter that LAM201's fix writes keeps a driver's connection usable.
+
+    `probe` lines run on the kept connection (`{conn}`) inside `try:`; `error` is the
+    exception (under `import {module}`) that says the connection is gone, and then a new one
+    is opened.  `keyword` is added to the construction instead when the driver's pool can
+    check its connections itself (SQLAlchemy)."""
+
+    def __init__(self, module: str, probe: tuple = (), error: str = "", keyword: str = "") -> None:
+        self.module, self.probe, self.error, self.keyword = module, probe, error, keyword
+
+
+_DBAPI_ROLLBACK = "{conn}.rollback()"  # a new request starts outside any transaction, as on a new connection
+_SELECT_ONE = ("{conn}.rollback()", "with {conn}.cursor() as cursor:\n    cursor.execute(\"SELECT 1\")",
+               "{conn}.rollback()")
+# Constructor (qualified name) -> its driver, for the constructors LAM201 can hoist behind a
+# getter.  Pools are left out: they hand out connections that the caller checks out and back.
+CONNECTION_DRIVERS = {
+    **{qn: ConnectionDriver("pymysql", ("{conn}.ping(reconnect=True)", _DBAPI_ROLLBACK), "pymysql.Error")
+       for qn in ("pymysql.connect", "pymysql.Connect", "pymysql.Connection", "pymysql.connections.Connection")},
+    **{qn: ConnectionDriver("mysql.connector", ("{conn}.ping(reconnect=True)", _DBAPI_ROLLBACK),
+                            "mysql.connector.Error")
+       for qn in ("mysql.connector.connect", "mysql.connector.MySQLConnection")},
+    "psycopg2.connect": ConnectionDriver("psycopg2", _SELECT_ONE, "psycopg2.Error"),
+    **{qn: ConnectionDriver("psycopg", _SELECT_ONE, "psycopg.Error")
+       for qn in ("psycopg.connect", "psycopg.Connection.connect")},
+    **{qn: ConnectionDriver("redis", ("{conn}.ping()",), "redis.RedisError")
+       for qn in ("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url", "redis.client.Redis")},
+    **{qn: ConnectionDriver("pymongo", ('{conn}.admin.command("ping")',), "pymongo.errors.PyMongoError")
+       for qn in ("pymongo.MongoClient", "pymongo.mongo_client.MongoClient")},
+    "sqlalchemy.create_engine": ConnectionDriver("sqlalchemy", keyword="pool_pre_ping"),
+}
+# LAM205's own fix: a driver whose connection can reopen itself in place gets that call at the
+# start of each function that uses it; a pool gets the keyword that makes it check.
+REOPEN_IN_PLACE = {
+    **{qn: "{conn}.ping(reconnect=True)" for qn in CONNECTION_DRIVERS
+       if CONNECTION_DRIVERS[qn].module in ("pymysql", "mysql.connector")},
+}
+CHECKING_KEYWORD = {
+    "sqlalchemy.create_engine": "pool_pre_ping",
+    "sqlalchemy.ext.asyncio.create_async_engine": "pool_pre_ping",
+}
+
 # -- concurrent processes: Lambda Managed Instances (LAM106) -----------------------------------
 
 # Ways to publish a file that concurrent writers cannot tear: write elsewhere, then rename.

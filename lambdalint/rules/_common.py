@@ -86,3 +86,25 @@ def cache_decorator_fix(fn: Function, description: Optional[str] = None) -> Fix:
         edits={fn.node: add_decorator},
         imports=["functools"],
     )
+
+
+def with_true_keyword(call, keyword: str):
+    """`call` with `keyword=True` added after its arguments (or in place of the value it has)."""
+    for index, existing in enumerate(call.args):
+        if existing.keyword is not None and existing.keyword.value == keyword:
+            args = list(call.args)
+            args[index] = existing.with_changes(value=cst.Name("True"))
+            return call.with_changes(args=args)
+    arg = cst.Arg(keyword=cst.Name(keyword), value=cst.Name("True"),
+                  equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                        whitespace_after=cst.SimpleWhitespace("")))
+    args = list(call.args)
+    if args and isinstance(args[-1].comma, cst.Comma):
+        # A trailing comma (one argument per line): the new argument goes on its own line.
+        arg = arg.with_changes(comma=args[-1].comma)
+        separator = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) \
+            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args[-1] = args[-1].with_changes(comma=separator)
+    elif args:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return call.with_changes(args=[*args, arg])

@@ -68,6 +68,7 @@ class ConnectionNotRestored(Rule):
 
 
             def handler(event, context):
+                db.ping(reconnect=True)  # the server also drops it when idle (LAM205)
                 with db.cursor() as cursor:
                     cursor.execute("SELECT 1")
                     return cursor.fetchone()
