@@ -15,6 +15,7 @@ from lambdalint._lazy import cst
 from lambdalint import catalog
 from lambdalint.analysis.model import Function, IterOf, Opaque, binding_scope
 from lambdalint.analysis.nodes import argument, param_default
+from lambdalint.analysis import nodes
 
 if TYPE_CHECKING:  # pragma: no cover
     from lambdalint.analysis import ModuleAnalysis
@@ -212,10 +213,7 @@ class Values:
         if isinstance(expr, cst.Lambda):
             return False
         return any(
-            self.is_tainted(child, fn, request_only, active)
-            for child in expr.children
-            if isinstance(child, cst.CSTNode) and not isinstance(
-                child, (cst.Comma, cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace))
+            self.is_tainted(child, fn, request_only, active) for child in nodes.children(expr)
         ) if isinstance(expr, cst.CSTNode) else False
 
     def _is_context_param(self, name: str, fn: Function) -> bool:

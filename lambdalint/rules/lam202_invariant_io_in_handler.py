@@ -7,6 +7,7 @@ from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names, string_value
+from lambdalint.analysis import nodes
 from lambdalint.catalog import (
     AWS_READS,
     AWS_RESOURCE_READS,
@@ -653,7 +654,7 @@ class InvariantIoInHandler(Rule):
             return out
         if isinstance(expr, cst.Call) and self.analysis.qualified_name(expr.func, fn) in _TEMPDIR_CALLS:
             return ["/tmp"]
-        for child in expr.children:
+        for child in nodes.children(expr):
             out.extend(self._strings(child, fn, depth + 1))
         return out
 
