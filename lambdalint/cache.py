@@ -88,6 +88,8 @@ class ResultCache:
             "code": _code_fingerprint(),
             "config": _stable(options.config),
             "rules": _explicit_rules(options),
+            # flake8 applies `# noqa` itself and gets every finding: not the CLI's results
+            "noqa": bool(options.noqa),
         }
         self._settings = json.dumps(settings, sort_keys=True, default=repr).encode()
         self._options = options

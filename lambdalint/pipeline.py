@@ -321,7 +321,8 @@ def outside_link_reports(project: Project) -> List[FileReport]:
 def lint_file(project: Project, path: str, text: str) -> FileReport:
     """The report for one linted file whose text is `text` (flake8 hands files over one at
     a time), with its whole unit in view: the unit is linted once per process and its
-    reports are kept for the unit's other files."""
+    reports are kept for the unit's other files, and in the result cache when the project
+    has one (keyed by the content of every member, `text` for this file)."""
     from lambdalint.engine import check_file, check_unit
 
     real = os.path.realpath(path)
@@ -335,8 +336,11 @@ def lint_file(project: Project, path: str, text: str) -> FileReport:
     known = memo.get((id(unit), real))
     if known is None or known[0] != data:
         datas = [data if member == real else read_source(member)[0] for member, _ in unit.members]
-        members = [(member, shown, content) for (member, shown), content in zip(unit.members, datas)]
-        reports = check_unit(members, unit.linted, project.options, project.options.layout)
+        reports = _cached_unit(project, unit, datas)
+        if reports is None:
+            members = [(member, shown, content) for (member, shown), content in zip(unit.members, datas)]
+            reports = check_unit(members, unit.linted, project.options, project.options.layout)
+            _cache_unit(project, unit, datas, reports)
         used = dict(zip((m for m, _ in unit.members), datas))
         for member, report in zip(unit.linted, reports):
             memo[(id(unit), member)] = (used[member], report)
@@ -344,6 +348,32 @@ def lint_file(project: Project, path: str, text: str) -> FileReport:
     report = known[1]
     report.path = path
     return report
+
+
+def _unit_key(project: Project, unit, datas) -> Optional[str]:
+    cache = project.cache
+    if cache is None or any(data is None for data in datas):
+        return None  # an unreadable member: linted (and its error worded) every time
+    return cache.unit_key(unit.members, [cache.content_digest(data) for data in datas])
+
+
+def _cached_unit(project: Project, unit, datas) -> Optional[List[FileReport]]:
+    """The unit's reports from the result cache, when every linted member has one."""
+    key, cache = _unit_key(project, unit, datas), project.cache
+    if key is None or cache is None:
+        return None
+    cached = [cache.get(cache.member_key(key, real)) for real in unit.linted]
+    found = [report for report in cached if report is not None]
+    return found if len(found) == len(cached) else None
+
+
+def _cache_unit(project: Project, unit, datas, reports: List[FileReport]) -> None:
+    from lambdalint.cache import portable
+
+    key, cache = _unit_key(project, unit, datas), project.cache
+    if key is not None and cache is not None:
+        for real, report in zip(unit.linted, portable(reports)):
+            cache.put(cache.member_key(key, real), report)
 
 
 def run(request: Request) -> Tuple[Project, List[FileReport]]:

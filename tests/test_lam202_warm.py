@@ -1,12 +1,20 @@
 """LAM202's fix keeps behaviour across warm invocations, with moto standing in for AWS."""
 
+import datetime
+import importlib
+import importlib.util
+import io
 import json
+import pickle
+import sys
+import textwrap
 
 import pytest
-from conftest import FIXTURES, load_module
+from conftest import FIXTURES, expected_findings, load_module
 
 from lambdalint.config import Config
 from lambdalint.engine import Options, fix_text, lint_text
+from lambdalint.registry import all_rules
 
 moto = pytest.importorskip("moto")
 OPTIONS = Options(Config())
@@ -76,16 +84,6 @@ def test_fixture_findings_are_all_fixable():
 
 # -- every LAM202 fix that a fixture or a documented example offers, run warm ------------------
 
-import datetime
-import importlib
-import importlib.util
-import io
-import pickle
-import sys
-import textwrap
-
-from conftest import expected_findings
-from lambdalint.registry import all_rules
 
 WARM_INVOCATIONS = 4
 LAM202_ONLY = Options(Config(select=("LAM202",)))
@@ -168,10 +166,11 @@ def _appconfig_stub(**kwargs):
 def world(aws, tmp_path, monkeypatch):
     """Everything the fixtures read: bundled files, a package, SSM parameters, secrets, S3
     objects, AppConfig, HTTP documents."""
+    import urllib.request
+
     import boto3
     import botocore.vendored.requests as vendored
     import requests
-    import urllib.request
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from lambdalint._lazy import cst
-from lambdalint.catalog import MODULE_ALIASES
 from lambdalint.analysis.model import Function, binding_scope
 from lambdalint.analysis.nodes import dotted_name
+from lambdalint.catalog import MODULE_ALIASES
 
 if TYPE_CHECKING:  # pragma: no cover
     from lambdalint.analysis import ModuleAnalysis

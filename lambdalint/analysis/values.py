@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Dict, Optional, Set, Tuple
 
 from lambdalint import catalog
 from lambdalint._lazy import cst
+from lambdalint.analysis import nodes
 from lambdalint.analysis.model import Function, IterOf, Opaque, binding_scope
 from lambdalint.analysis.nodes import argument, param_default
 
@@ -217,10 +218,7 @@ class Values:
         if isinstance(expr, cst.Lambda):
             return False
         return any(
-            self.is_tainted(child, fn, request_only, active)
-            for child in expr.children
-            if isinstance(child, cst.CSTNode) and not isinstance(
-                child, (cst.Comma, cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace))
+            self.is_tainted(child, fn, request_only, active) for child in nodes.children(expr)
         ) if isinstance(expr, cst.CSTNode) else False
 
     def _is_context_param(self, name: str, fn: Function) -> bool:

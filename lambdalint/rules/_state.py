@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Set
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, ModuleAnalysis, Site, dotted_name, guards
+from lambdalint.analysis import Function, ModuleAnalysis, Site, dotted_name, guards, nodes
 
 MUTABLE_CONSTRUCTORS = {
     "list": "list",
@@ -269,7 +269,7 @@ def _empty_literal(value: cst.BaseExpression) -> bool:
 def reads(analysis: ModuleAnalysis, expr: cst.CSTNode, key: str, fn: Function) -> bool:
     if ref(analysis, expr, fn) == key:
         return True
-    return any(reads(analysis, child, key, fn) for child in expr.children)
+    return any(reads(analysis, child, key, fn) for child in nodes.children(expr))
 
 
 # Methods that give the same state when repeated with the same arguments.
@@ -503,7 +503,7 @@ def _reaches(analysis: ModuleAnalysis, entry: Function, name: str, target: Funct
 def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
     if isinstance(node, cst.Name):
         yield node
-    for child in node.children:
+    for child in nodes.children(node):
         yield from _names_in(child)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function
+from lambdalint.analysis import Function, nodes
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _state
@@ -415,7 +415,7 @@ def _target(small: cst.CSTNode) -> cst.CSTNode:
 def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
     if isinstance(node, cst.Name):
         yield node
-    for child in node.children:
+    for child in nodes.children(node):
         yield from _names(child)
 
 

@@ -385,8 +385,8 @@ class TmpFileLeak(Rule):
             outer = ancestors[-2]
             if self._removal_targets(outer, caller) is not None:
                 return None  # `os.remove(make_report())`
-            target = self.analysis.resolve_call(outer.func, caller)
-            return None if target is not None and self._removes_a_parameter(target) else caller
+            callee = self.analysis.resolve_call(outer.func, caller)
+            return None if callee is not None and self._removes_a_parameter(callee) else caller
         elif not isinstance(parent, cst.Expr):
             return None  # a with-item, a comprehension, ...: not followed
         if not handles:

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site, dotted_name, free_names, string_value
+from lambdalint.analysis import Function, Site, dotted_name, free_names, nodes, string_value
 from lambdalint.catalog import (
     ACTION_URL_MARKERS,
     AWS_READS,
     AWS_RESOURCE_READS,
     CLIENT_CONSTRUCTORS,
+    CLOCK_READS_WITHOUT_TIME,
     DOCUMENT_URL_EXTENSIONS,
     DOCUMENT_URL_MARKERS,
     FILE_OPENERS,
-    CLOCK_READS_WITHOUT_TIME,
     HTTP_GETS,
     MUTATING_METHODS,
     NONDETERMINISTIC_CALLS,
@@ -709,7 +709,7 @@ class InvariantIoInHandler(Rule):
             return out
         if isinstance(expr, cst.Call) and self.analysis.qualified_name(expr.func, fn) in _TEMPDIR_CALLS:
             return ["/tmp"]
-        for child in expr.children:
+        for child in nodes.children(expr):
             out.extend(self._strings(child, fn, depth + 1))
         return out
 
