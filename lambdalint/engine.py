@@ -230,6 +230,10 @@ def _to_finding(raw: RawFinding, rule: Type[Rule], analysis, path: str) -> Findi
     position = analysis.position(raw.node)
     handler = analysis.handler_label(raw.function) if raw.function is not None else None
     chain = analysis.call_chain(raw.function) if raw.function is not None else []
+    if raw.via is not None:
+        from lambdalint.analysis import function_label
+
+        chain = [*(chain or [function_label(raw.function)]), function_label(raw.via)]
     return Finding(
         path=path,
         line=position.start.line,

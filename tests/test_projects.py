@@ -56,6 +56,17 @@ def test_call_chain_runs_from_the_entry_point_to_the_construct():
     assert "via src/orders/handler.py:lambda_handler → src/orders/repository.py:save_order" in text
 
 
+def test_a_factory_shared_with_init_code_is_reported_at_its_call():
+    """`create_client` is right for the Init code that calls it: the finding sits at the
+    per-request call of the factory, and the chain ends in the factory."""
+    doc = check(PROJECTS / "shared_factory", ".")
+    at_call, = [f for f in doc["findings"] if f["path"] == "lib/metrics.py"]
+    assert (at_call["line"], at_call["column"], at_call["code"]) == (9, 18, "LAM201")
+    assert at_call["message"].startswith("AWS SDK client built by `create_client` (`create_client(\"cloudwatch\")`)")
+    assert at_call["call_chain"] == ["app.py:lambda_handler", "lib/metrics.py:put_metric", "lib/aws.py:create_client"]
+    assert not [f for f in doc["findings"] if f["path"] == "lib/aws.py" and f["line"] == 7]
+
+
 def test_chain_through_a_base_class_template_method():
     finding, = check(PROJECTS / "template_method", ".")["findings"]
     assert finding["call_chain"] == [

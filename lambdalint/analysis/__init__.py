@@ -151,9 +151,9 @@ class ModuleAnalysis:
         return combined
 
     # -- calls -------------------------------------------------------------------------------
-    def resolve_call(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+    def resolve_call(self, func: cst.BaseExpression, fn: Optional[Function]) -> Optional[Function]:
         """The function (of this module or another of the project) that calling `func`
-        inside `fn` runs, if known."""
+        inside `fn` (module level: None) runs, if known."""
         return self.owner(fn).calls.resolve(func, fn)
 
     function_called = resolve_call

@@ -277,8 +277,8 @@ class ProjectAnalysis:
                 yield fn
             todo.extend(self._subclasses.get(sub, ()))
 
-    def class_of(self, fn: Function) -> Optional[ClassRef]:
-        owner = fn.owning_method()
+    def class_of(self, fn: Optional[Function]) -> Optional[ClassRef]:
+        owner = fn.owning_method() if fn is not None else None
         return ClassRef(owner.module, owner.cls) if owner is not None and owner.cls and owner.module else None
 
     def as_function(self, symbol: Optional[Symbol]) -> Optional[Function]:

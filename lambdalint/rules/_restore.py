@@ -46,6 +46,23 @@ def init_nodes(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Ancestors]]:
         stack.extend((child, inner) for child in reversed(parts))
 
 
+def called_at_init(analysis: ModuleAnalysis) -> Set[Function]:
+    """The functions that module-level code of any module of the project calls (once per
+    project: every module's rules ask the same question)."""
+    project = analysis.project
+    found: Optional[Set[Function]] = project.__dict__.get("_called_at_init")
+    if found is None:
+        found = set()
+        for module in project.modules.values():
+            for node, _ in init_nodes(module.module):
+                if isinstance(node, cst.Call):
+                    target = module.resolve_call(node.func, None)
+                    if target is not None:
+                        found.add(target)
+        project.__dict__["_called_at_init"] = found
+    return found
+
+
 def is_main_guard(node: cst.CSTNode) -> bool:
     """`if __name__ == "__main__":`."""
     if not isinstance(node, cst.If) or not isinstance(node.test, cst.Comparison):
