@@ -67,6 +67,23 @@ def test_a_factory_shared_with_init_code_is_reported_at_its_call():
     assert not [f for f in doc["findings"] if f["path"] == "lib/aws.py" and f["line"] == 7]
 
 
+def test_one_functions_package_never_imports_anothers(tmp_path):
+    """Lambda deploys each CodeUri apart: `import helpers` in function A is not B's copy,
+    even when B's is the only module of that name in the project."""
+    function = "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: {}/\n" \
+               "      Handler: index.handler\n      Runtime: python3.12\n"
+    handler = "import helpers\n\n\ndef handler(event, context):\n    return helpers.table()\n"
+    root = write(tmp_path / "app", {
+        "pyproject.toml": "",
+        "template.yaml": "Resources:\n  A:\n" + function.format("fa") + "  B:\n" + function.format("fb"),
+        "fa/index.py": handler,
+        "fb/index.py": handler,
+        "fb/helpers.py": "import boto3\n\n\ndef table():\n    return boto3.resource('dynamodb').Table('t')\n",
+    })
+    chains = [f["call_chain"] for f in check(root, ".")["findings"]]
+    assert chains == [["fb/index.py:handler", "fb/helpers.py:table"]]
+
+
 def test_chain_through_a_base_class_template_method():
     finding, = check(PROJECTS / "template_method", ".")["findings"]
     assert finding["call_chain"] == [
