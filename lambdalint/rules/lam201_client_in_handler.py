@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Dict, Iterator, Optional, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site, dotted_name
+from lambdalint.analysis import Function, Site, dotted_name, free_names
 from lambdalint.analysis.nodes import argument
 from lambdalint.catalog import CLIENT_CONSTRUCTORS, CLOSING_METHODS, CONNECTION_DRIVERS, client_kind
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
@@ -242,6 +242,7 @@ class ClientInHandler(Rule):
             for site in fn.iter(cst.Call):
                 qn = module.qualified_name(site.node.func, fn)
                 if qn in factories and _returned(site) and not self._inner_of_chain(site, fn, factories) \
+                        and _from_parameters(module, site, fn) \
                         and (fn in at_init or not module.is_invariant(site.node, fn)):
                     shared[fn] = (site, str(qn))
                     break
@@ -543,6 +544,19 @@ def _injected_parameter(site: Site, fn: Function) -> Optional[str]:
                 and isinstance(anc.test.operator, cst.Not) and isinstance(anc.test.expression, cst.Name):
             return anc.test.expression.value
     return None
+
+
+def _from_parameters(module, site: Site, fn: Function) -> bool:
+    """Every argument of the construction is a parameter of `fn` or an invariant value that
+    uses none: then its callers' arguments decide (not, say, AssumeRole credentials that
+    expire, read inside the factory)."""
+    for arg in site.node.args:
+        value = arg.value
+        if isinstance(value, cst.Name) and value.value in fn.params:
+            continue
+        if set(free_names(value)) & set(fn.params) or not module.is_invariant(value, fn):
+            return False
+    return True
 
 
 def _returned(site: Site) -> bool:
