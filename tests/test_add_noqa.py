@@ -139,18 +139,18 @@ CASES = {
 
 
         def lambda_handler(event, context):
-            import json  # noqa: E401
+            import statistics  # noqa: E401
             s3 = boto3.client("s3")  # a fresh client on purpose
-            return json.dumps(s3.list_buckets())
+            return statistics.fmean(len(b["Name"]) for b in s3.list_buckets()["Buckets"])
         ''',
         '''
         import boto3
 
 
         def lambda_handler(event, context):
-            import json  # noqa: E401, LAM203
+            import statistics  # noqa: E401, LAM203
             s3 = boto3.client("s3")  # a fresh client on purpose  # noqa: LAM201
-            return json.dumps(s3.list_buckets())
+            return statistics.fmean(len(b["Name"]) for b in s3.list_buckets()["Buckets"])
         ''',
     ),
 }
