@@ -41,6 +41,13 @@ class StaleConnection(Rule):
         `pool_pre_ping=True` or `pool_recycle` below the server's idle timeout, redis-py
         `health_check_interval`). RDS Proxy pools the server side, but the client's
         connection to the proxy still times out.
+
+        redis-py and pymongo are milder: their clients open a new connection for later
+        commands by themselves (redis-py even notices a cleanly closed socket when it takes
+        the connection from its pool), so what fails is a command sent on a connection that
+        was dropped silently (a NAT or firewall idle timeout, a failover), not every request.
+        `health_check_interval` (redis-py) or a retry on `ConnectionFailure` (pymongo)
+        closes that gap.
     """
     fix_safety = """
         The fix is **unsafe**: it adds work that talks to the database. For PyMySQL and
@@ -312,10 +319,16 @@ class StaleConnection(Rule):
         if "pool" in qn.lower() or qn.endswith(("create_engine", "create_async_engine")):
             kind = "connection pool"
         where = "opened once" if holder is None else f"opened once in `{holder.qualname}`"
-        message = (
-            f"{kind} `{snippet}` is {where} and kept in `{name}` with no reconnect: after the "
-            "database drops the idle connection, every warm request that uses it fails"
-        )
+        if kind == "database client":  # redis-py and pymongo open a new socket for later commands
+            message = (
+                f"{kind} `{snippet}` is {where} and kept in `{name}` with no health check: a command "
+                "sent on a connection that the server or the network dropped while idle fails"
+            )
+        else:
+            message = (
+                f"{kind} `{snippet}` is {where} and kept in `{name}` with no reconnect: after the "
+                "database drops the idle connection, every warm request that uses it fails"
+            )
         suggestion = f"{_advice(qn, name)}; `{name}` is used by {_user_list(users)}."
         return self.report(node, message, suggestion, holder, self._fix(node, qn, name, users))
 
