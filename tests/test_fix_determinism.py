@@ -7,7 +7,6 @@ import subprocess
 import textwrap
 
 import pytest
-
 from conftest import run_cli
 
 SEEDS = ("0", "1", "2", "3", "17", "4242")

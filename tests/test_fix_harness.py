@@ -5,9 +5,8 @@ invocations, as a database's idle timeout does."""
 
 import shutil
 
-import pytest
-
 import fake_db_drivers
+import pytest
 from conftest import FIXTURES, load_module, run_cli
 
 AUTOFIX = FIXTURES / "autofix"

@@ -6,7 +6,6 @@ import json
 import textwrap
 
 import pytest
-
 from conftest import run_cli
 
 

@@ -6,8 +6,8 @@ import json
 import textwrap
 
 import pytest
-
 from conftest import FIXTURES, lint
+
 from lambdalint.config import Config
 from lambdalint.engine import Options, fix_text
 from lambdalint.parsing import parse
@@ -237,11 +237,13 @@ def test_lam102_messages_name_the_global_and_suggest_a_local():
 
         def handler(event, context):
             global user
-            user = event["user"]
+            if "user" in event:
+                user = event["user"]
+            return {"user": user}
         """
     )
     (finding,) = lint(source)
-    assert finding.code == "LAM102" and finding.line == 6
+    assert finding.code == "LAM102" and finding.line == 7
     assert "`global user`" in finding.message
     assert "contextvars" in finding.suggestion
 
@@ -321,3 +323,89 @@ def test_reset_must_come_before_the_helper_is_handed_on_as_a_callback(reset_firs
         "def handler(event, context):\n" + body + "    return found\n"
     )
     assert sorted((f.line, f.code) for f in lint(source)) == expected
+
+
+LAM102_APP = """
+import json
+
+import boto3
+
+CONFIG = None
+_s3 = None
+current_user = None
+
+
+def get_client(service, event):
+    return boto3.client(service, region_name=event["region"])
+
+
+def config_rule_handler(event, context):
+    global CONFIG
+    try:
+        parameters = json.loads(event["ruleParameters"])
+    except ValueError as exc:
+        return {"error": str(exc)}
+    CONFIG = get_client("config", event)
+    return CONFIG.describe_config_rules(ConfigRuleNames=parameters["names"])
+
+
+def region_handler(event, context):
+    global _s3
+    if _s3 is None:
+        _s3 = boto3.client("s3", region_name=event["region"])
+    return _s3.list_buckets()
+
+
+def lambda_handler(event, context):
+    global current_user
+    try:
+        body = json.loads(event["body"])
+        current_user = body["user"]
+    except ValueError:
+        return {"error": f"bad body from {current_user}"}
+    return {"user": current_user}
+"""
+
+
+def test_cli_lam102_flags_only_values_a_later_request_can_read(tmp_path, cli):
+    """Rebound first on every invocation: silent; cached behind `is None` from the event
+    and read by an error path before the rebinding: reported at the assignment."""
+    (tmp_path / "app.py").write_text(LAM102_APP.lstrip("\n"))
+    result = cli("check", "--format", "json", "--no-cache", "--select", "LAM102", "app.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    found = [(f["line"], f["handler"]) for f in json.loads(result.stdout)["findings"]]
+    assert found == [(27, "app.py:region_handler"), (35, "app.py:lambda_handler")]
+    lazy = json.loads(result.stdout)["findings"][0]
+    assert "first request" in lazy["message"]
+
+
+def test_cli_memo_behind_an_early_return_guard_is_a_cache(tmp_path, cli):
+    """The fill and the I/O under it run once per environment: neither LAM101 nor LAM202;
+    the same function without the guard is both."""
+    guarded = src(
+        """
+        import boto3
+
+        _settings = {}
+
+
+        def load_settings():
+            if "table" in _settings:
+                return _settings
+            ssm = boto3.client("ssm")
+            page = ssm.get_parameters_by_path(Path="/app/")
+            _settings.update({p["Name"]: p["Value"] for p in page["Parameters"]})
+            return _settings
+
+
+        def handler(event, context):
+            return load_settings()["table"]
+        """
+    )
+    (tmp_path / "app.py").write_text(guarded)
+    result = cli("check", "--format", "json", "--no-cache", "app.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    (tmp_path / "app.py").write_text(guarded.replace('    if "table" in _settings:\n        return _settings\n', ""))
+    result = cli("check", "--format", "json", "--no-cache", "app.py", cwd=tmp_path)
+    codes = sorted(f["code"] for f in json.loads(result.stdout)["findings"])
+    assert codes == ["LAM101", "LAM201", "LAM202"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Dict, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis.model import Site
-from lambdalint.analysis.nodes import assigned_bases, assigned_in, names_in
+from lambdalint.analysis.model import Site, binding_scope
+from lambdalint.analysis.nodes import assigned_bases, assigned_in, names_in, target_keys
 
 # id(if or while node) -> (names its test reads, names its body assigns): asked again for
 # every site under the same `if`, and a long handler has many.
@@ -39,4 +39,84 @@ def is_lazily_initialised(site: Site, cache: Optional[GuardCache] = None) -> boo
         if isinstance(anc, (cst.While, cst.IfExp)):
             if _guard(anc, cache)[0] & targets:
                 return True
+    return bool(memo_guards(site))
+
+
+# Methods that put an entry into a container (a memo being filled in).
+_FILLING_METHODS = {"update", "setdefault", "add", "append", "extend", "__setitem__"}
+
+
+def memo_guards(site: Site) -> Set[str]:
+    """Module-level names that an earlier `if` of the function tests and returns from,
+    and that the code after it fills in: the site runs only until the memo holds the
+    value, once per environment.
+
+        if "keys" in _cache:            # or `if _cache:`, `if _cfg is not None:`,
+            return _cache["keys"]       # `cached = _cache.get(k)` / `if cached: ...`
+        ...                             # the site
+        _cache["keys"] = fetched        # or `_cache.update(fetched)`, `global _cfg; _cfg = ...`
+    """
+    fn = site.function
+    found: Set[str] = set()
+    chain = (*site.ancestors, site.node)
+    for index, block in enumerate(chain[:-1]):
+        statements = getattr(block, "body", None)
+        if not isinstance(statements, (list, tuple)):
+            continue
+        holder = chain[index + 1]
+        if not any(stmt is holder for stmt in statements):
+            continue
+        position = next(i for i, stmt in enumerate(statements) if stmt is holder)
+        later = statements[position:]
+        for stmt in statements[:position]:
+            if not isinstance(stmt, cst.If) or not _returns(stmt.body):
+                continue
+            tested = _tested_module_names(stmt.test, fn)
+            # `if event["id"] in SEEN: return` is a per-request dedup check, not a memo.
+            if tested and not (fn.module is not None and fn.module.is_tainted(stmt.test, fn)):
+                found |= tested & _filled_in(later, fn)
+    return found
+
+
+def _returns(block: cst.CSTNode) -> bool:
+    body = getattr(block, "body", ())
+    last = body[-1] if isinstance(body, (list, tuple)) and body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        return isinstance(last.body[-1], cst.Return)
     return False
+
+
+def _tested_module_names(test: cst.BaseExpression, fn) -> Set[str]:
+    """Names of module-level values the test reads, directly or through a local bound
+    from one (`cached = _cache.get(key)`)."""
+    out: Set[str] = set()
+    for name in {n.value for n in names_in(test)}:
+        if binding_scope(name, fn) is None:
+            out.add(name)
+            continue
+        for value in fn.assigned.get(name, ()) if binding_scope(name, fn) is fn else ():
+            if isinstance(value, cst.CSTNode):
+                out |= {n.value for n in names_in(value) if binding_scope(n.value, fn) is None}
+    return out
+
+
+def _filled_in(statements, fn) -> Set[str]:
+    """Module-level names the statements fill in: an entry written (`x[k] = v`,
+    `x.update(...)`) or, after `global x`, the name rebound."""
+    out: Set[str] = set()
+    stack = list(statements)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                if isinstance(t.target, cst.Subscript):
+                    out |= target_keys(t.target)
+                elif isinstance(t.target, cst.Name) and t.target.value in fn.globals_declared:
+                    out.add(t.target.value)
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value in _FILLING_METHODS and isinstance(node.func.value, cst.Name):
+            out.add(node.func.value.value)
+        stack.extend(node.children)
+    return {name for name in out if binding_scope(name, fn) is None}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import Dict, Iterator, Optional
+from typing import Dict, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, ModuleAnalysis, Site, free_names
@@ -73,7 +73,7 @@ def remove_statement_edits(site: Site, statement) -> Dict:
     return {statement: cst.RemoveFromParent()}
 
 
-def cache_decorator_fix(fn: Function) -> Fix:
+def cache_decorator_fix(fn: Function, description: Optional[str] = None) -> Fix:
     """Decorate `fn` with `@functools.cache` (unsafe: every caller now shares one result)."""
     decorator = cst.Decorator(decorator=cst.Attribute(value=cst.Name("functools"), attr=cst.Name("cache")))
 
@@ -82,7 +82,7 @@ def cache_decorator_fix(fn: Function) -> Fix:
 
     return Fix(
         applicability=UNSAFE,
-        description=f"decorate `{fn.name}` with `@functools.cache`",
+        description=description or f"decorate `{fn.name}` with `@functools.cache`",
         edits={fn.node: add_decorator},
         imports=["functools"],
     )

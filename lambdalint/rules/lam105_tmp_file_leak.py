@@ -56,7 +56,11 @@ class TmpFileLeak(Rule):
         and is not flagged, nor are files only read from /tmp. A removal that runs on the
         normal path after the work (not only in an `if`, a loop or an `except`, and not
         skipped by an earlier `return`) is accepted even though an exception before it would
-        skip it; a `finally:` or a context manager also covers failed invocations.
+        skip it; a `finally:` or a context manager also covers failed invocations. A helper
+        that creates the file and returns its path (in the same module or another one of
+        the project) leaves the removal to its callers: the finding is at the call that
+        creates the file when a caller on the invocation path keeps the path and never
+        removes it.
     """
     references = [
         ("Configure ephemeral storage for Lambda functions",
@@ -203,6 +207,9 @@ class TmpFileLeak(Rule):
                 flow = flow or FunctionFlow(fn)
                 handles = self._handles(site, fn, path)
                 if self._escapes(fn, flow, handles):
+                    leaker = self._leaked_by_callers(fn, 0)
+                    if leaker is not None:
+                        yield self._finding(site, fn, what, False, leaker)
                     continue
                 removals = list(self._removals(fn, flow, handles, path))
                 if any(self._on_every_path(flow, site.node, r, handles, wipe) for r, wipe in removals):
@@ -287,7 +294,7 @@ class TmpFileLeak(Rule):
         while scope is not None:
             if name in scope.params:
                 index = scope.positional_params().index(name) if name in scope.positional_params() else -1
-                out = []
+                out: List[Tuple[object, Optional[Function]]] = []
                 for caller, call in self.analysis.call_sites(scope):
                     if call is not None:
                         arg = _arg(call, index, name)
@@ -349,6 +356,48 @@ class TmpFileLeak(Rule):
                     return True
         return False
 
+    def _leaked_by_callers(self, fn: Function, depth: int) -> Optional[Function]:
+        """`fn` returns the path it created: the caller on the invocation path that keeps
+        it (a name, an argument, a discarded result) and never removes it, nor hands it up."""
+        if depth > 3:
+            return None
+        for caller, call in self.analysis.call_sites(fn):
+            if call is not None:
+                leaker = self._caller_leaks(caller, call, depth)
+                if leaker is not None:
+                    return leaker
+        return None
+
+    def _caller_leaks(self, caller: Function, call: cst.Call, depth: int) -> Optional[Function]:
+        flow = FunctionFlow(caller)
+        ancestors = flow.ancestors(call)
+        if not ancestors:
+            return None  # not a call this function's body makes (a decorator, a default)
+        entry = any(e.function is caller for e in self.analysis.entry_points)
+        parent = ancestors[-1] if ancestors else None
+        handles: Set[str] = set()
+        if isinstance(parent, cst.Assign) and parent.value is call:
+            for target in parent.targets:
+                handles.update(target_names(target.target))
+        elif _returned(call, ancestors):
+            return caller if entry else self._leaked_by_callers(caller, depth + 1)
+        elif isinstance(parent, cst.Arg) and len(ancestors) > 1 and isinstance(ancestors[-2], cst.Call):
+            outer = ancestors[-2]
+            if self._removal_targets(outer, caller) is not None:
+                return None  # `os.remove(make_report())`
+            callee = self.analysis.resolve_call(outer.func, caller)
+            return None if callee is not None and self._removes_a_parameter(callee) else caller
+        elif not isinstance(parent, cst.Expr):
+            return None  # a with-item, a comprehension, ...: not followed
+        if not handles:
+            return caller  # the path is dropped: nothing can remove the file
+        if not entry and self._escapes(caller, flow, handles):
+            return self._leaked_by_callers(caller, depth + 1)
+        removals = list(self._removals(caller, flow, handles, None))
+        if any(self._on_every_path(flow, call, r, handles, wipe) for r, wipe in removals):
+            return None
+        return caller
+
     def _escapes(self, fn: Function, flow: FunctionFlow, handles: Set[str]) -> bool:
         """A helper that returns the path leaves the cleanup to its caller."""
         if any(e.function is fn for e in self.analysis.entry_points):
@@ -383,7 +432,8 @@ class TmpFileLeak(Rule):
 
     def _removal_targets(self, call: cst.Call, fn: Function) -> Optional[List[cst.BaseExpression]]:
         qn = self.analysis.qualified_name(call.func, fn)
-        if call.args and (qn in REMOVERS or (
+        # The path is the first positional argument (`Path(p).unlink(missing_ok=True)` has none).
+        if call.args and call.args[0].keyword is None and (qn in REMOVERS or (
             qn is not None and qn.rsplit(".", 1)[-1] in REMOVER_NAMES  # compat re-exports
         )):
             return [call.args[0].value]
@@ -424,10 +474,14 @@ class TmpFileLeak(Rule):
                 return False
         return True
 
-    def _finding(self, site: Site, fn: Function, what: str, partly_removed: bool) -> RawFinding:
+    def _finding(self, site: Site, fn: Function, what: str, partly_removed: bool,
+                 caller: Optional[Function] = None) -> RawFinding:
         snippet = _common.snippet(self.analysis.module, site.node)
         where = f"`{fn.qualname}`"
         state = "is not removed on every path out of" if partly_removed else "is never removed by"
+        if caller is not None:
+            state = f"`{fn.qualname}` returns and that is never removed by"
+            where = f"its caller `{caller.qualname}`"
         message = (
             f"`{snippet}` creates a per-invocation {what} under /tmp that {state} {where}; "
             "/tmp is kept between warm invocations and fills up"
@@ -439,6 +493,17 @@ class TmpFileLeak(Rule):
             "(or `with tempfile.NamedTemporaryFile() as f:`) so it is deleted automatically."
         )
         return self.report(site.node, message, suggestion, fn)
+
+
+def _returned(node: cst.CSTNode, ancestors) -> bool:
+    """The value is returned (or yielded), alone or inside a dict, list or tuple."""
+    for anc in reversed(ancestors):
+        if isinstance(anc, (cst.Return, cst.Yield)):
+            return True
+        if not isinstance(anc, (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set,
+                                cst.DictElement, cst.Dict)):
+            return False
+    return False
 
 
 def _arg(call: cst.Call, index: int, keyword: str) -> Optional[cst.BaseExpression]:

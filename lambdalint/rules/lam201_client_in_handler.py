@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Dict, Iterator, Optional, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site, dotted_name
+from lambdalint.analysis import Function, Site, dotted_name, free_names
 from lambdalint.analysis.nodes import argument
 from lambdalint.catalog import CLIENT_CONSTRUCTORS, CLOSING_METHODS, CONNECTION_DRIVERS, client_kind
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
-from lambdalint.rules import _common
+from lambdalint.rules import _common, _restore
 
 
 class ClientInHandler(Rule):
@@ -36,7 +36,10 @@ class ClientInHandler(Rule):
 
         Clients whose arguments depend on the event (a region or per-tenant credentials from
         the request) are not flagged, nor are clients created lazily behind `if x is None:` or
-        in a `functools.cache` / `lru_cache` factory.
+        in a `functools.cache` / `lru_cache` factory. A helper that builds and returns a
+        client for Init code or for callers with per-request arguments as well is right for
+        them: the finding then sits at each per-request call of the helper whose arguments do
+        not depend on the event, with the helper at the end of the call chain.
     """
     fix_safety = """
         Hoisting `name = <client>(...)` from the top level of a function body to module level
@@ -202,17 +205,76 @@ class ClientInHandler(Rule):
     def check(self) -> Iterator[RawFinding]:
         analysis = self.analysis
         factories = CLIENT_CONSTRUCTORS | analysis.config.client_factories
+        shared = self._shared_factories(factories)
         for fn in analysis.path_functions:
             for site in fn.iter(cst.Call):
                 call = site.node
                 qn = analysis.qualified_name(call.func, fn)
-                if qn not in factories or self._inner_of_chain(site, fn, factories):
+                if qn not in factories:
+                    factory = shared.get(analysis.resolve_call(call.func, fn)) if shared else None
+                    if factory is not None and self._invariant_call(site, fn):
+                        yield self._factory_call_finding(site, fn, *factory)
+                    continue
+                if fn in shared or self._inner_of_chain(site, fn, factories):
                     continue
                 if not analysis.is_invariant(call, fn) or analysis.is_lazily_initialised(site):
                     continue
                 if _always_injected(analysis, site, fn) or _reopened_after_error(site, fn):
                     continue
                 yield self._finding(site, fn, qn)
+
+    def _shared_factories(self, factories) -> Dict[Function, Tuple[Site, str]]:
+        """Helpers on the invocation path that build and return a client for their callers
+        and that Init code or event-dependent callers also use: the finding belongs at each
+        invariant call of the helper on the invocation path, not in the helper, which is
+        right for its other callers. Computed once per project."""
+        project = self.analysis.project
+        memo = project.__dict__.setdefault("_lam201_shared_factories", {})
+        key = frozenset(factories)
+        if key in memo:
+            return memo[key]
+        at_init = _restore.called_at_init(self.analysis)
+        shared: Dict[Function, Tuple[Site, str]] = {}
+        for fn in project.path:
+            if not fn.params or any(entry.function is fn for entry in project.entry_points):
+                continue
+            module = fn.module
+            for site in fn.iter(cst.Call):
+                qn = module.qualified_name(site.node.func, fn)
+                if qn in factories and _returned(site) and not self._inner_of_chain(site, fn, factories) \
+                        and _from_parameters(module, site, fn) \
+                        and (fn in at_init or not module.is_invariant(site.node, fn)):
+                    shared[fn] = (site, str(qn))
+                    break
+        memo[key] = shared
+        return shared
+
+    def _invariant_call(self, site: Site, fn: Function) -> bool:
+        """A call of a shared factory whose arguments do not depend on the event, made
+        where nothing keeps its result (no `if x is None` guard)."""
+        analysis = self.analysis
+        return all(analysis.is_invariant(arg.value, fn) for arg in site.node.args) \
+            and not analysis.is_lazily_initialised(site)
+
+    def _factory_call_finding(self, site: Site, fn: Function, built: Site, qn: str) -> RawFinding:
+        analysis = self.analysis
+        factory = built.function
+        kind = client_kind(qn)
+        snippet = _common.snippet(analysis.module, site.node)
+        message = (
+            f"{kind} built by `{factory.qualname}` (`{snippet}`) is created on every invocation, "
+            "so every warm request pays again for its set-up and new connections"
+        )
+        name = _common.assigned_name(site)
+        target = f"`{name} = {snippet}`" if name is not None else f"`{snippet}`"
+        suggestion = (
+            f"Call it once at module level ({target} below the imports) and use that name in "
+            f"`{fn.qualname}`; `{factory.qualname}` itself stays as it is, since Init code or "
+            "callers with per-request arguments also use it."
+        )
+        raw = self.report(site.node, message, suggestion, fn)
+        raw.via = factory
+        return raw
 
     def _inner_of_chain(self, site: Site, fn: Function, factories) -> bool:
         """`boto3.Session()` in `boto3.Session().client("s3")`: report the outer call only."""
@@ -482,6 +544,19 @@ def _injected_parameter(site: Site, fn: Function) -> Optional[str]:
                 and isinstance(anc.test.operator, cst.Not) and isinstance(anc.test.expression, cst.Name):
             return anc.test.expression.value
     return None
+
+
+def _from_parameters(module, site: Site, fn: Function) -> bool:
+    """Every argument of the construction is a parameter of `fn` or an invariant value that
+    uses none: then its callers' arguments decide (not, say, AssumeRole credentials that
+    expire, read inside the factory)."""
+    for arg in site.node.args:
+        value = arg.value
+        if isinstance(value, cst.Name) and value.value in fn.params:
+            continue
+        if set(free_names(value)) & set(fn.params) or not module.is_invariant(value, fn):
+            return False
+    return True
 
 
 def _returned(site: Site) -> bool:

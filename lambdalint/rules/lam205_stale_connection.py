@@ -8,8 +8,14 @@ from typing import Iterator, List, Optional
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, function_label
 from lambdalint.catalog import (
-    CHECKING_KEYWORD, CONNECTION_ERRORS, LIVENESS_ATTRIBUTES, RECONNECT_KEYWORDS, RECONNECT_METHODS,
-    REOPEN_IN_PLACE, STALE_CONNECTIONS, client_kind,
+    CHECKING_KEYWORD,
+    CONNECTION_ERRORS,
+    LIVENESS_ATTRIBUTES,
+    RECONNECT_KEYWORDS,
+    RECONNECT_METHODS,
+    REOPEN_IN_PLACE,
+    STALE_CONNECTIONS,
+    client_kind,
 )
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
@@ -309,10 +315,10 @@ class StaleConnection(Rule):
         With `expr`, `name` is how another module writes it (`db.conn`): only the checks."""
         if not expr and fn.is_local(name):
             return False
-        for site in fn.iter(cst.Call):
-            func = site.node.func
+        for call_site in fn.iter(cst.Call):
+            func = call_site.node.func
             if isinstance(func, cst.Attribute) and func.attr.value in RECONNECT_METHODS \
-                    and dotted_name(func.value) == name and not _reconnect_off(site.node):
+                    and dotted_name(func.value) == name and not _reconnect_off(call_site.node):
                 return True
         if any(isinstance(node, cst.Attribute) and node.attr.value in LIVENESS_ATTRIBUTES
                and dotted_name(node.value) == name for node in _common.walk_nodes(fn.node.body)):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterator, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, free_names, target_names
+from lambdalint.analysis import Function, free_names, nodes, target_names
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common
@@ -25,11 +25,6 @@ FINITE_SOURCE_METHODS = {
     "read", "read1", "readline", "readinto", "readlines", "iter_chunks", "iter_lines",
     "pop", "popleft", "popitem",
 }
-# A loop that follows a continuation token ends with the data set; not a poller.
-_PAGINATION = re.compile(
-    r"^(?:LastEvaluatedKey|ExclusiveStartKey|IsTruncated|(?:Next)?ContinuationToken|NextToken|"
-    r"nextToken|NextMarker|NextPageToken|next_?page_?token|next_?token|next_?marker|next_?cursor)$"
-)
 _CONTEXT_NAME = re.compile(r"^_*(?:\w+_)?(?:context|ctx)$")
 _MAX_DEPTH = 4
 
@@ -56,11 +51,14 @@ class LoopWithoutDeadline(Rule):
         finish the current item and report what was done.
 
         Loops bounded by a counter (`attempts += 1` ... `if attempts >= 5`) or by the
-        clock are not flagged, nor are `while True:` loops that page through a finite
-        result (`LastEvaluatedKey`, `NextToken`, `IsTruncated`, ...), read a stream to its
-        end (`.read()`, `.readline()`) or drain a local list (`.pop()`) without polling:
-        they end with the data. Polling loops (`receive_message`, `get_records`, `sleep`) are
-        flagged even when they follow a token: an open Kinesis shard always returns a
+        clock are not flagged, nor are loops that page through a finite result (a value
+        read from each response, whatever it is called -- `NextToken`, `Marker`,
+        `position`, a cursor, an offset -- goes into the next request, and the loop ends
+        when a response comes without it), also when they sleep between pages, nor loops
+        that read a stream to its end (`.read()`, `.readline()`) or drain a local list
+        (`.pop()`) without polling: they end with the data. Polling loops (a status read
+        and a `sleep`, `receive_message`, `get_records`) are flagged; queue and stream reads
+        even when they follow a token: an open Kinesis shard always returns a
         `NextShardIterator`.
     """
     references = [
@@ -198,9 +196,9 @@ class LoopWithoutDeadline(Rule):
                 flow = flow or FunctionFlow(fn)
                 if self._bounded_by_counter_or_clock(site.node, fn, flow):
                     continue
-                if self._waits_for(site.node, fn) is None and (
-                    self._paginates(site.node, flow) or _consumes_finite_source(site.node, flow)
-                ):
+                if self._polls(site.node, fn) is None and _follows_a_token(site.node, flow):
+                    continue  # pagination, also when it sleeps between pages
+                if self._waits_for(site.node, fn) is None and _consumes_finite_source(site.node, flow):
                     continue
                 if self._consults_deadline(site.node, fn, flow):
                     continue
@@ -216,6 +214,14 @@ class LoopWithoutDeadline(Rule):
             return "`while True:` loop"
         waits = self._waits_for(loop, fn)
         return f"polling loop around `{waits}`" if waits else None
+
+    def _polls(self, loop: cst.CSTNode, fn: Function) -> Optional[str]:
+        """A queue or stream read in the loop: it returns a continuation (a shard
+        iterator) for as long as the stream is open."""
+        for call in self._calls_in(loop, fn):
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in POLLING_METHODS:
+                return f".{call.func.attr.value}()"
+        return None
 
     def _waits_for(self, loop: cst.CSTNode, fn: Function) -> Optional[str]:
         """The polling or sleeping call in the loop, if any: such a loop waits on the
@@ -250,17 +256,6 @@ class LoopWithoutDeadline(Rule):
                 isinstance(inner, cst.Call) and self.analysis.qualified_name(inner.func, fn) in CLOCKS
                 for inner, _ in flow.nodes_under(node)
             ):
-                return True
-        return False
-
-    def _paginates(self, loop: cst.CSTNode, flow: FunctionFlow) -> bool:
-        """`while True:` over pages (`if "NextToken" not in page: break`), without polling."""
-        for node, _ in flow.nodes_under(loop):
-            if isinstance(node, cst.SimpleString):
-                value = node.evaluated_value
-                if isinstance(value, str) and _PAGINATION.match(value):
-                    return True
-            elif isinstance(node, cst.Name) and _PAGINATION.match(node.value):
                 return True
         return False
 
@@ -369,6 +364,102 @@ class LoopWithoutDeadline(Rule):
         return self.report(loop, message, suggestion, fn)
 
 
+def _follows_a_token(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
+    """The loop pages through a result: a value read from each response (a token, a
+    marker, a cursor, an offset, whatever its name) is fed to the next request, and the
+    loop ends when a response comes back without one (or empty).
+
+        while True:                              # or `while token:`
+            page = client.list_things(**kwargs)  # the request takes the token...
+            token = page.get("NextToken")        # ...read from its response
+            if not token:                        # and the loop ends when it is absent
+                break
+            kwargs["NextToken"] = token
+
+    A polling loop reads a status and waits; nothing it reads goes into the next call.
+    """
+    nodes = [node for node, _ in flow.nodes_under(loop)]
+    assigned: Dict[str, List[cst.CSTNode]] = {}  # name -> values it gets in the loop
+    for node in nodes:
+        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and node.value is not None:
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                for name in _bound_names(target):
+                    assigned.setdefault(name, []).append(node.value)
+    if not assigned:
+        return False
+    calls = [node for node in nodes if isinstance(node, cst.Call)]
+    exits = [node for node in nodes if isinstance(node, cst.If) and _leaves(node.body)]
+    tests = [node.test for node in exits]
+    if isinstance(loop, cst.While) and not _always_true(loop.test):
+        tests.append(loop.test)
+    for token in assigned:
+        fed = _names_fed_by(token, assigned)
+        requests = [c for c in calls if any(n in fed for a in c.args for n in free_names(a.value))]
+        if not requests:
+            continue
+        responses = _names_from(requests, assigned)
+        if not any(
+            not any(v is r for r in requests) and (set(free_names(v)) & responses or _holds(v, requests))
+            for v in assigned[token]
+        ):
+            continue  # not read from a response of the request it feeds (`job = poll(job)`)
+        if any(set(free_names(test)) & (responses | {token}) for test in tests):
+            return True
+    return False
+
+
+def _bound_names(target: cst.CSTNode) -> List[str]:
+    """`x`, `a, b`, and `kwargs` for `kwargs["NextToken"] = ...` / `params.marker = ...`."""
+    if isinstance(target, (cst.Subscript, cst.Attribute)):
+        base = target.value
+        while isinstance(base, (cst.Subscript, cst.Attribute)):
+            base = base.value
+        return [base.value] if isinstance(base, cst.Name) else []
+    return target_names(target)
+
+
+def _names_fed_by(token: str, assigned: Dict[str, List[cst.CSTNode]]) -> Set[str]:
+    """The token and the names built from it in the loop (`kwargs = {"Marker": token}`)."""
+    fed = {token}
+    changed = True
+    while changed:
+        changed = False
+        for name, values in assigned.items():
+            if name not in fed and any(set(free_names(v)) & fed for v in values):
+                fed.add(name)
+                changed = True
+    return fed
+
+
+def _names_from(requests: List[cst.Call], assigned: Dict[str, List[cst.CSTNode]]) -> Set[str]:
+    """Names holding a response of the requests, or values read from one."""
+    found = {name for name, values in assigned.items() if any(_holds(v, requests) for v in values)}
+    changed = True
+    while changed:
+        changed = False
+        for name, values in assigned.items():
+            if name not in found and any(set(free_names(v)) & found for v in values):
+                found.add(name)
+                changed = True
+    return found
+
+
+def _holds(value: cst.CSTNode, calls: List[cst.Call]) -> bool:
+    if any(value is c for c in calls):
+        return True
+    return any(_holds(child, calls) for child in value.children)
+
+
+def _leaves(block: cst.CSTNode) -> bool:
+    """The block ends the loop: its last statement is `break` or `return`."""
+    body = getattr(block, "body", ())
+    last = body[-1] if isinstance(body, (list, tuple)) and body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        return isinstance(last.body[-1], (cst.Break, cst.Return))
+    return False
+
+
 def _consumes_finite_source(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
     """`while True: chunk = body.read(n); if not chunk: break` ends at the end of the
     stream (or of the work list), like a `for` loop over it."""
@@ -413,4 +504,4 @@ def _asks_remaining_time(call: cst.Call) -> bool:
 def _mentions_remaining_time(expr: cst.CSTNode) -> bool:
     if isinstance(expr, cst.Attribute) and expr.attr.value == REMAINING_TIME:
         return True
-    return any(_mentions_remaining_time(child) for child in expr.children)
+    return any(_mentions_remaining_time(child) for child in nodes.children(expr))
