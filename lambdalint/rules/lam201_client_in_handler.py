@@ -319,8 +319,8 @@ class ClientInHandler(Rule):
                 suggestion = (
                     f"Keep one connection per execution environment behind a module-level getter "
                     f"that checks it and opens a new one when the database has dropped it (LAM205), "
-                    f"and stop closing it in {where}: the function {owned}, so lambdalint will not "
-                    "move it automatically."
+                    f"and use that in {where}; lambdalint will not move it automatically because "
+                    f"the function {owned}."
                 )
                 return self.report(call, message, suggestion, fn)
             suggestion = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator, List, Optional
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site, dotted_name
+from lambdalint.analysis import Function, Site, dotted_name, function_label
 from lambdalint.catalog import (
     CHECKING_KEYWORD,
     CONNECTION_ERRORS,
@@ -47,6 +47,13 @@ class StaleConnection(Rule):
         `pool_pre_ping=True` or `pool_recycle` below the server's idle timeout, redis-py
         `health_check_interval`). RDS Proxy pools the server side, but the client's
         connection to the proxy still times out.
+
+        redis-py and pymongo are milder: their clients open a new connection for later
+        commands by themselves (redis-py even notices a cleanly closed socket when it takes
+        the connection from its pool), so what fails is a command sent on a connection that
+        was dropped silently (a NAT or firewall idle timeout, a failover), not every request.
+        `health_check_interval` (redis-py) or a retry on `ConnectionFailure` (pymongo)
+        closes that gap.
     """
     fix_safety = """
         The fix is **unsafe**: it adds work that talks to the database. For PyMySQL and
@@ -224,8 +231,8 @@ class StaleConnection(Rule):
 
     def check(self) -> Iterator[RawFinding]:
         analysis = self.analysis
-        if not analysis.path_functions:
-            return
+        if not analysis.project.path:
+            return  # nothing runs per invocation: no entry point in the unit
         for node, ancestors in _restore.init_nodes(analysis.module):
             if not isinstance(node, cst.Call):
                 continue
@@ -255,15 +262,44 @@ class StaleConnection(Rule):
 
     def _judge(self, node: cst.Call, qn: str, name: str, holder: Optional[Function]) -> Optional[RawFinding]:
         users = self._users(name)
-        if not users or any(self._way_back(fn, name) for fn in self.analysis.path_functions):
+        elsewhere = self._users_elsewhere(name)
+        if not users and not elsewhere:
             return None
-        return self._finding(node, qn, name, holder, users)
+        if any(self._way_back(fn, name) for fn in self.analysis.path_functions):
+            return None
+        if any(self._way_back(fn, local, expr=True) for fn, local in elsewhere):
+            return None
+        return self._finding(node, qn, name, holder, users + [fn for fn, _ in elsewhere])
 
     def _users(self, name: str) -> List[Function]:
         """The module's functions on the invocation path that use the global `name`, in
         source order."""
         found = [fn for fn in self.analysis.path_functions if _restore.mentioned({fn}, name)]
         return sorted(found, key=lambda fn: self.analysis.top_level_index(fn.node))
+
+    def _users_elsewhere(self, name: str) -> List[tuple]:
+        """Functions on the invocation path in the project's other modules that use `name`
+        of this module (`from db import conn`, `db.conn`), each with how it is written there."""
+        project = self.analysis.project
+        layout = project.layout
+        if layout is None:
+            return []
+        found = []
+        for other in sorted(project.modules.values(), key=lambda m: m.real_path):
+            if other is self.analysis:
+                continue
+            for fn in sorted(other.path_functions, key=lambda f: other.top_level_index(f.node)):
+                for expr in _name_expressions(fn):
+                    written = dotted_name(expr) or ""
+                    head, _, rest = written.partition(".")
+                    if head not in other.aliases or any(scope.is_local(head) for scope in fn.scopes()):
+                        continue  # not a name this module imports
+                    qualified = other.aliases[head] + ("." + rest if rest else "")
+                    where = layout.resolve_prefix(qualified, other.real_path)
+                    if where is not None and where[0] == self.analysis.real_path and where[1] == name:
+                        found.append((fn, dotted_name(expr)))
+                        break
+        return found
 
     def _closed_at_init(self, name: str) -> bool:
         for node, _ in _restore.init_nodes(self.analysis.module):
@@ -272,11 +308,12 @@ class StaleConnection(Rule):
                 return True
         return False
 
-    def _way_back(self, fn: Function, name: str) -> bool:
+    def _way_back(self, fn: Function, name: str, expr: bool = False) -> bool:
         """`fn` checks the global connection `name`, reconnects it, or opens a new one: a
         reconnecting method, a liveness attribute, a new value in an `except` of a
-        connection error, or a new value that is not only a first-time initialisation."""
-        if fn.is_local(name):
+        connection error, or a new value that is not only a first-time initialisation.
+        With `expr`, `name` is how another module writes it (`db.conn`): only the checks."""
+        if not expr and fn.is_local(name):
             return False
         for call_site in fn.iter(cst.Call):
             func = call_site.node.func
@@ -286,7 +323,7 @@ class StaleConnection(Rule):
         if any(isinstance(node, cst.Attribute) and node.attr.value in LIVENESS_ATTRIBUTES
                and dotted_name(node.value) == name for node in _common.walk_nodes(fn.node.body)):
             return True
-        if name not in fn.globals_declared:
+        if expr or name not in fn.globals_declared:
             return False
         for site in fn.iter(cst.Assign, cst.AnnAssign):
             if not _assigns(site.node, name):
@@ -318,11 +355,17 @@ class StaleConnection(Rule):
         if "pool" in qn.lower() or qn.endswith(("create_engine", "create_async_engine")):
             kind = "connection pool"
         where = "opened once" if holder is None else f"opened once in `{holder.qualname}`"
-        message = (
-            f"{kind} `{snippet}` is {where} and kept in `{name}` with no reconnect: after the "
-            "database drops the idle connection, every warm request that uses it fails"
-        )
-        suggestion = f"{_advice(qn, name)}; `{name}` is used by {_user_list(users)}."
+        if kind == "database client":  # redis-py and pymongo open a new socket for later commands
+            message = (
+                f"{kind} `{snippet}` is {where} and kept in `{name}` with no health check: a command "
+                "sent on a connection that the server or the network dropped while idle fails"
+            )
+        else:
+            message = (
+                f"{kind} `{snippet}` is {where} and kept in `{name}` with no reconnect: after the "
+                "database drops the idle connection, every warm request that uses it fails"
+            )
+        suggestion = f"{_advice(qn, name)}; `{name}` is used by {_user_list(users, self.analysis)}."
         return self.report(node, message, suggestion, holder, self._fix(node, qn, name, users))
 
     def _fix(self, node: cst.Call, qn: str, name: str, users: List[Function]) -> Optional[Fix]:
@@ -335,8 +378,8 @@ class StaleConnection(Rule):
                                    "handing it out (a round trip per checkout) and replaces dead ones",
                        edits={node: _common.with_true_keyword(node, keyword)})
         template = REOPEN_IN_PLACE.get(qn)
-        if template is None:
-            return None
+        if template is None or any(fn.module is not self.analysis for fn in users):
+            return None  # a fix edits only this module
         call = template.format(conn=name)
         edits = {}
         for fn in users:
@@ -349,6 +392,15 @@ class StaleConnection(Rule):
                    description=f"call `{call}` at the start of {_user_list(users)}: a round trip "
                                "per call, and a new connection when the server has closed the old one",
                    edits=edits)
+
+
+def _name_expressions(fn: Function):
+    """The names and outermost dotted attributes (`db.conn` of `db.conn.cursor()`) of `fn`."""
+    for node in _common.walk_nodes(fn.node.body):
+        if isinstance(node, cst.Name):
+            yield node
+        elif isinstance(node, cst.Attribute) and dotted_name(node) is not None:
+            yield node
 
 
 def _checks_itself(call: cst.Call) -> bool:
@@ -418,8 +470,9 @@ def _advice(qn: str, name: str) -> str:
             "connection error (`OperationalError` / `InterfaceError`)")
 
 
-def _user_list(users: List[Function]) -> str:
-    names = [f"`{fn.qualname}`" for fn in users]
+def _user_list(users: List[Function], here=None) -> str:
+    names = [f"`{fn.qualname}`" if here is None or fn.module is here else f"`{function_label(fn)}`"
+             for fn in users]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
