@@ -80,7 +80,8 @@ def match(findings: Sequence[dict], verdicts: Sequence[dict]) -> tuple[dict, dic
     used: set[int] = set()
 
     def candidates(v: dict) -> list[int]:
-        return [i for i in by_file.get((v["repo"], v["path"], v["code"]), []) if i not in taken]
+        files = by_file.get((v["repo"], v["path"], v["code"]), [])
+        return [i for i in files if i not in taken]
 
     # Three passes so that an exact match is never taken away by a loose one.
     for how in ("exact", "line", "loose"):
@@ -107,8 +108,16 @@ def match(findings: Sequence[dict], verdicts: Sequence[dict]) -> tuple[dict, dic
     return taken, {j: i for i, (j, _) in taken.items()}
 
 
-def measure(findings: Sequence[dict], verdicts: Sequence[dict]) -> dict:
+def measure(
+    findings: Sequence[dict],
+    verdicts: Sequence[dict],
+    reference: Sequence[dict] | None = None,
+) -> dict:
+    """Per-rule counts; with a reference run, only verdicts it reports can be "gone"."""
     taken, verdict_to_finding = match(findings, verdicts)
+    in_reference = None
+    if reference is not None:
+        in_reference = set(match(reference, verdicts)[1])
     rows: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for i, f in enumerate(findings):
         row = rows[f["code"]]
@@ -121,13 +130,17 @@ def measure(findings: Sequence[dict], verdicts: Sequence[dict]) -> dict:
                 row["loose"] += 1
         else:
             row["unjudged"] += 1
-    gone = []
+    gone, loose = [], []
     for j, v in enumerate(verdicts):
-        if j not in verdict_to_finding:
+        if j in verdict_to_finding:
+            i = verdict_to_finding[j]
+            if taken[i][1] == "loose":
+                loose.append((v, findings[i]))
+        elif in_reference is None or j in in_reference:
             rows[v["code"]]["gone_" + v["verdict"]] += 1
             gone.append(v)
     unjudged = [f for i, f in enumerate(findings) if i not in taken]
-    return {"rows": rows, "gone": gone, "unjudged": unjudged}
+    return {"rows": rows, "gone": gone, "loose": loose, "unjudged": unjudged}
 
 
 def percent(part: int, whole: int) -> str:
@@ -201,7 +214,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--rule", action="append", default=[], help="only this rule (repeatable)"
     )
     parser.add_argument(
-        "--list-gone", action="store_true", help="list the judged findings no longer reported"
+        "--reference",
+        type=Path,
+        metavar="FINDINGS.json",
+        help="an earlier run: only judged findings it reports count as no longer reported"
+        " (verdicts judged on other branches are left out)",
+    )
+    parser.add_argument(
+        "--list-gone",
+        action="store_true",
+        help="list the judged findings no longer reported and the loose matches",
     )
     parser.add_argument(
         "--unjudged", type=int, default=0, metavar="N",
@@ -215,10 +237,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     bad = [v for v in verdicts if v.get("verdict") not in ("right", "wrong")]
     if bad:
         sys.exit(f"precision.py: {len(bad)} verdicts are neither right nor wrong")
-    result = measure(findings, verdicts)
+    reference = load_findings(args.reference, repos) if args.reference else None
+    result = measure(findings, verdicts, reference)
     rows = result["rows"]
     only = set(args.rule)
     print(f"{args.findings}: {len(findings)} findings; {len(verdicts)} verdicts")
+    if args.reference:
+        print(f"no longer reported: judged findings that {args.reference} reports")
     print()
     print(precision_table(rows, only))
     loose = sum(r["loose"] for code, r in rows.items() if not only or code in only)
@@ -231,6 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for v in sorted(result["gone"], key=lambda v: (v["code"], v["repo"], v["path"], v["line"])):
             if not only or v["code"] in only:
                 print(f"  {v['code']} {v['verdict']:<5} {v['repo']} {v['path']}:{v['line']}")
+        print("\nloose matches (verdict line -> finding line):")
+        for v, f in result["loose"]:
+            if not only or v["code"] in only:
+                print(f"  {v['code']} {v['repo']} {v['path']}:{v['line']} -> {f['line']}")
     if args.unjudged > 0:
         by_rule: dict[str, list[dict]] = collections.defaultdict(list)
         for f in result["unjudged"]:
