@@ -71,8 +71,18 @@ def load_findings(path: Path, repos: dict[str, str]) -> list[dict]:
     return out
 
 
-def match(findings: Sequence[dict], verdicts: Sequence[dict]) -> tuple[dict, dict]:
-    """finding index -> (verdict index, how): how is "exact", "line" or "loose"."""
+def where(f: dict) -> tuple:
+    return (f["repo"], f["path"], f["line"], f["column"], f["code"])
+
+
+def match(
+    findings: Sequence[dict], verdicts: Sequence[dict], settled: frozenset = frozenset()
+) -> tuple[dict, dict]:
+    """finding index -> (verdict index, how): how is "exact", "line" or "loose".
+
+    A finding in `settled` (one an earlier run reports at the same place) is its own
+    finding, not a judged one that moved, so it is never matched loosely.
+    """
     by_file: dict[tuple, list[int]] = collections.defaultdict(list)
     for i, f in enumerate(findings):
         by_file[(f["repo"], f["path"], f["code"])].append(i)
@@ -97,7 +107,7 @@ def match(findings: Sequence[dict], verdicts: Sequence[dict]) -> tuple[dict, dic
                     continue
                 if how == "line" and distance:
                     continue
-                if how == "loose" and distance > LOOSE_LINES:
+                if how == "loose" and (distance > LOOSE_LINES or where(f) in settled):
                     continue
                 rank = (distance, abs(f["column"] - column), i)
                 if best is None or rank < best[0]:
@@ -114,10 +124,12 @@ def measure(
     reference: Sequence[dict] | None = None,
 ) -> dict:
     """Per-rule counts; with a reference run, only verdicts it reports can be "gone"."""
-    taken, verdict_to_finding = match(findings, verdicts)
     in_reference = None
+    settled: frozenset = frozenset()
     if reference is not None:
-        in_reference = set(match(reference, verdicts)[1])
+        settled = frozenset(where(f) for f in reference)
+        in_reference = set(match(reference, verdicts, settled)[1])
+    taken, verdict_to_finding = match(findings, verdicts, settled)
     rows: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for i, f in enumerate(findings):
         row = rows[f["code"]]
