@@ -389,7 +389,8 @@ def _follows_a_token(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
     if not assigned:
         return False
     calls = [node for node in nodes if isinstance(node, cst.Call)]
-    exits = [node for node in nodes if isinstance(node, cst.If) and _leaves(node.body)]
+    exits = [node for node in nodes if isinstance(node, cst.If) and (
+        _leaves(node.body) or (isinstance(node.orelse, cst.Else) and _leaves(node.orelse.body)))]
     tests = [node.test for node in exits]
     if isinstance(loop, cst.While) and not _always_true(loop.test):
         tests.append(loop.test)
@@ -452,11 +453,11 @@ def _holds(value: cst.CSTNode, calls: List[cst.Call]) -> bool:
 
 
 def _leaves(block: cst.CSTNode) -> bool:
-    """The block ends the loop: its last statement is `break` or `return`."""
+    """The block ends the loop: its last statement is `break`, `return` or `raise`."""
     body = getattr(block, "body", ())
     last = body[-1] if isinstance(body, (list, tuple)) and body else None
     if isinstance(last, cst.SimpleStatementLine):
-        return isinstance(last.body[-1], (cst.Break, cst.Return))
+        return isinstance(last.body[-1], (cst.Break, cst.Return, cst.Raise))
     return False
 
 
