@@ -313,5 +313,6 @@ def _same(a: cst.CSTNode, b: cst.CSTNode) -> bool:
 def _exits(block: cst.CSTNode) -> bool:
     body = getattr(block, "body", ())
     last = body[-1] if isinstance(body, (list, tuple)) and body else None
-    return isinstance(last, cst.SimpleStatementLine) \
-        and isinstance(last.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break))
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1]
+    return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))

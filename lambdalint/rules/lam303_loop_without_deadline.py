@@ -457,8 +457,8 @@ def _leaves(block: cst.CSTNode) -> bool:
     body = getattr(block, "body", ())
     last = body[-1] if isinstance(body, (list, tuple)) and body else None
     if isinstance(last, cst.SimpleStatementLine):
-        return isinstance(last.body[-1], (cst.Break, cst.Return, cst.Raise))
-    return False
+        last = last.body[-1]
+    return isinstance(last, (cst.Break, cst.Return, cst.Raise))  # also `if not token: break`
 
 
 def _consumes_finite_source(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
