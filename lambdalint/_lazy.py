@@ -2,6 +2,7 @@
 
 import importlib
 import types
+from typing import TYPE_CHECKING
 
 
 class _LazyModule(types.ModuleType):
@@ -21,4 +22,7 @@ class _LazyModule(types.ModuleType):
             raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}") from None
 
 
-cst = _LazyModule("libcst")
+if TYPE_CHECKING:  # type checkers see the real module; the program imports it on first use
+    import libcst as cst
+else:
+    cst = _LazyModule("libcst")

@@ -99,9 +99,9 @@ class AddNoqaResult:
     skipped: int = 0  # findings that cannot carry a comment (JSON files)
 
 
-def add_noqa(findings: Iterable[Finding], cwd: str) -> AddNoqaResult:
+def add_noqa(findings: Iterable[Finding], cwd: str, may_write=None) -> AddNoqaResult:
     """Write the directives for `findings` into their files (atomically, keeping encoding,
-    BOM and line endings)."""
+    BOM and line endings); only files `may_write(path)` allows (the linted paths)."""
     from lambdalint.files import read_source, write_fixed
 
     by_path: Dict[str, Dict[int, Set[str]]] = {}
@@ -115,6 +115,9 @@ def add_noqa(findings: Iterable[Finding], cwd: str) -> AddNoqaResult:
         by_path.setdefault(finding.path, {}).setdefault(finding.line, set()).add(finding.code)
     for path, wanted in sorted(by_path.items()):
         real = os.path.join(cwd, path)
+        if may_write is not None and not may_write(real):
+            result.errors.append((path, "no `# noqa` added: the file is outside the paths given to lint"))
+            continue
         data, source, error, _ = read_source(real)
         if error is not None or source is None or data is None:
             result.errors.append((path, error.message if error else "cannot read"))

@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import sys
 import time
 from typing import Iterable, List, Optional, Sequence, Tuple
 
@@ -87,6 +88,8 @@ class ResultCache:
             "code": _code_fingerprint(),
             "config": _stable(options.config),
             "rules": _explicit_rules(options),
+            # flake8 applies `# noqa` itself and gets every finding: not the CLI's results
+            "noqa": bool(options.noqa),
         }
         self._settings = json.dumps(settings, sort_keys=True, default=repr).encode()
         self._options = options
@@ -99,6 +102,7 @@ class ResultCache:
         self._index: Optional[dict] = None
         self._index_updates: dict = {}
         self._now_ns = time.time_ns()
+        self.write_problem: Optional[str] = None  # why the cache cannot be written, once known
 
     def unit_key(self, members: Sequence[Tuple[str, str]], digests: Sequence[str]) -> str:
         """The key of a unit's results: the settings, the source layout, and each member's
@@ -181,8 +185,8 @@ class ResultCache:
             if self._options.fix_diffs and not data["fix_diffs"]:
                 return None  # written by a run that did not compute the fix diffs
             return _report_from_json(data)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None  # missing or corrupt: recompute
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return None  # missing, truncated or corrupt: recompute
 
     def put(self, key: str, report: FileReport) -> None:
         self._write_json(self._entry(key), dict(_report_to_json(report), fix_diffs=self._options.fix_diffs))
@@ -193,8 +197,14 @@ class ResultCache:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             # not fsync'ed: a cache entry lost in a crash is only a miss
             replace_atomically(path, json.dumps(data).encode("utf-8"), durable=False, prefix=".tmp-")
-        except OSError:
-            pass  # a read-only checkout or a full disk must not fail the lint
+        except OSError as exc:
+            # A read-only checkout, a full disk or a cache directory that is a file must not
+            # fail the lint: said once, and the run goes on uncached.
+            if self.write_problem is None:
+                self.write_problem = (f"warning: cannot write the lambdalint cache in "
+                                      f"{os.path.dirname(self.directory)}: {exc.strerror or exc}; "
+                                      f"results are not cached (set {CACHE_DIR_ENV} or use --no-cache)")
+                sys.stderr.write(self.write_problem + "\n")
 
     def _prepare(self) -> None:
         """Mark the directory as a cache (ignored by git and backup tools), once."""
@@ -238,7 +248,25 @@ def _report_from_json(data: dict) -> FileReport:
     report = FileReport(path="")
     report.findings = [_finding_from_json(f) for f in data["findings"]]
     report.errors = [FileError(**e) for e in data["errors"]]
+    for item in [*report.findings, *report.errors, *(f.fix for f in report.findings if f.fix is not None)]:
+        _check_types(item)
     return report
+
+
+def _check_types(item) -> None:
+    """An entry whose fields have the wrong types (a damaged or planted file) is a miss,
+    never a crash later in the output.  Raises TypeError."""
+    for f in dataclasses.fields(item):
+        value = getattr(item, f.name)
+        kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+        if kind in ("int", "str") and type(value) is not (int if kind == "int" else str):
+            raise TypeError(f.name)
+        if kind == "Optional[int]" and value is not None and type(value) is not int:
+            raise TypeError(f.name)
+        if kind in ("Optional[str]",) and value is not None and not isinstance(value, str):
+            raise TypeError(f.name)
+        if kind == "List[str]" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise TypeError(f.name)
 
 
 def _finding_from_json(data: dict) -> Finding:

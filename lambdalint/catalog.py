@@ -153,6 +153,86 @@ LIVENESS_ATTRIBUTES = frozenset({"closed", "open", "is_closed", "broken"})
 # Keyword arguments that make a pool check a connection before handing it out.
 PRE_PING_KEYWORDS = frozenset({"pool_pre_ping", "check", "health_check_interval"})
 
+# -- connections the database drops while the environment idles (LAM205, LAM201 fixes) ---------
+#
+# A warm execution environment can sit idle for minutes to hours; the database (MySQL
+# `wait_timeout`, PostgreSQL `idle_session_timeout`, RDS Proxy's idle client timeout, a NAT or
+# load balancer idle timeout) closes the connection meanwhile, and a driver that holds it does
+# not notice until the next query fails.
+
+# Constructors of connections and pools that do not come back by themselves: every database
+# connection and cache client LAM402 knows, without the raw sockets.
+STALE_CONNECTIONS = frozenset(
+    qn for qn in RESTORE_SENSITIVE_CONNECTIONS if not qn.startswith(("socket.", "ssl."))
+)
+# Exceptions a driver raises when its connection is gone; an `except` of one of them (or of
+# a base class such as `Exception`) that opens the connection again is a way back.
+CONNECTION_ERRORS = frozenset(
+    [f"{base}.{name}" for base in ("pymysql", "pymysql.err") for name in
+     ("OperationalError", "InterfaceError", "Error", "MySQLError", "DatabaseError")]
+    + [f"{base}.{name}" for base in ("psycopg2", "psycopg2.errors", "psycopg", "psycopg.errors") for name in
+       ("OperationalError", "InterfaceError", "Error", "DatabaseError", "AdminShutdown")]
+    + [f"{base}.{name}" for base in ("mysql.connector", "mysql.connector.errors") for name in
+       ("OperationalError", "InterfaceError", "Error", "DatabaseError")]
+    + [f"{base}.{name}" for base in ("pg8000", "pg8000.exceptions", "pg8000.dbapi", "pg8000.native") for name in
+       ("InterfaceError", "OperationalError", "DatabaseError", "Error")]
+    + [f"{base}.{name}" for base in ("redis", "redis.exceptions") for name in
+       ("ConnectionError", "TimeoutError", "RedisError")]
+    + [f"pymongo.errors.{name}" for name in
+       ("ConnectionFailure", "AutoReconnect", "NetworkTimeout", "ServerSelectionTimeoutError", "PyMongoError")]
+    + [f"sqlalchemy.exc.{name}" for name in
+       ("OperationalError", "DisconnectionError", "InterfaceError", "DBAPIError")]
+    + ["Exception", "BaseException", "ConnectionError", "OSError"]
+)
+# Constructor keywords that make the driver or pool test or replace a connection before using
+# it: SQLAlchemy `pool_pre_ping=True` / `pool_recycle=<seconds>`, redis-py
+# `health_check_interval` and retries on connection errors, psycopg_pool `check`.
+RECONNECT_KEYWORDS = PRE_PING_KEYWORDS | frozenset({"pool_recycle", "retry_on_error", "retry"})
+
+
+class ConnectionDriver:
+    """How the lazy getter that LAM201's fix writes keeps a driver's connection usable.
+
+    `probe` lines run on the kept connection (`{conn}`) inside `try:`; `error` is the
+    exception (under `import {module}`) that says the connection is gone, and then a new one
+    is opened.  `keyword` is added to the construction instead when the driver's pool can
+    check its connections itself (SQLAlchemy)."""
+
+    def __init__(self, module: str, probe: tuple = (), error: str = "", keyword: str = "") -> None:
+        self.module, self.probe, self.error, self.keyword = module, probe, error, keyword
+
+
+_DBAPI_ROLLBACK = "{conn}.rollback()"  # a new request starts outside any transaction, as on a new connection
+_SELECT_ONE = ("{conn}.rollback()", "with {conn}.cursor() as cursor:\n    cursor.execute(\"SELECT 1\")",
+               "{conn}.rollback()")
+# Constructor (qualified name) -> its driver, for the constructors LAM201 can hoist behind a
+# getter.  Pools are left out: they hand out connections that the caller checks out and back.
+CONNECTION_DRIVERS = {
+    **{qn: ConnectionDriver("pymysql", ("{conn}.ping(reconnect=True)", _DBAPI_ROLLBACK), "pymysql.Error")
+       for qn in ("pymysql.connect", "pymysql.Connect", "pymysql.Connection", "pymysql.connections.Connection")},
+    **{qn: ConnectionDriver("mysql.connector", ("{conn}.ping(reconnect=True)", _DBAPI_ROLLBACK),
+                            "mysql.connector.Error")
+       for qn in ("mysql.connector.connect", "mysql.connector.MySQLConnection")},
+    "psycopg2.connect": ConnectionDriver("psycopg2", _SELECT_ONE, "psycopg2.Error"),
+    **{qn: ConnectionDriver("psycopg", _SELECT_ONE, "psycopg.Error")
+       for qn in ("psycopg.connect", "psycopg.Connection.connect")},
+    **{qn: ConnectionDriver("redis", ("{conn}.ping()",), "redis.RedisError")
+       for qn in ("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url", "redis.client.Redis")},
+    **{qn: ConnectionDriver("pymongo", ('{conn}.admin.command("ping")',), "pymongo.errors.PyMongoError")
+       for qn in ("pymongo.MongoClient", "pymongo.mongo_client.MongoClient")},
+    "sqlalchemy.create_engine": ConnectionDriver("sqlalchemy", keyword="pool_pre_ping"),
+}
+# LAM205's own fix: a driver whose connection can reopen itself in place gets that call at the
+# start of each function that uses it; a pool gets the keyword that makes it check.
+REOPEN_IN_PLACE = {
+    **{qn: "{conn}.ping(reconnect=True)" for qn in CONNECTION_DRIVERS
+       if CONNECTION_DRIVERS[qn].module in ("pymysql", "mysql.connector")},
+}
+CHECKING_KEYWORD = {
+    "sqlalchemy.create_engine": "pool_pre_ping",
+    "sqlalchemy.ext.asyncio.create_async_engine": "pool_pre_ping",
+}
+
 # -- concurrent processes: Lambda Managed Instances (LAM106) -----------------------------------
 
 # Ways to publish a file that concurrent writers cannot tear: write elsewhere, then rename.
@@ -162,6 +242,10 @@ ATOMIC_REPLACES = frozenset({"os.replace", "os.rename", "shutil.move", "pathlib.
 FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf", "filelock.FileLock", "filelock.SoftFileLock",
                         "filelock.UnixFileLock", "portalocker.lock", "portalocker.Lock"})
 
+
+# Modules that are another library under a second name: every rule sees the library.
+# botocore shipped a copy of requests (removed in 1.13) that old handlers still import.
+MODULE_ALIASES = {"botocore.vendored.requests": "requests"}
 
 # -- invariant I/O (LAM202) ----------------------------------------------------------------
 
@@ -179,6 +263,14 @@ AWS_READS = {
     ("s3", "download_file"): "object",
     ("s3", "download_fileobj"): "object",
 }
+# Reads whose result is as invariant as their inputs: a fixed parameter, secret,
+# configuration or object gives the same value on every request (until it is rotated or
+# edited), so a client built from a secret with a fixed name is built from invariant
+# arguments. Not the AppConfig session calls (their token changes every call) nor downloads.
+INVARIANT_READ_METHODS = frozenset(
+    method for (service, method), kind in AWS_READS.items()
+    if kind in ("parameter", "secret", "object") and not method.startswith("download_")
+) | frozenset({"get_configuration"})
 # boto3 resource objects: (service, resource class, method) -> kind.
 AWS_RESOURCE_READS = {
     ("s3", "Object", "get"): "object",
@@ -257,6 +349,27 @@ HTTP_GETS = frozenset(
         "urllib3.PoolManager().request",
         "urllib3.poolmanager.PoolManager().request",
     }
+)
+
+# A constant URL is invariant I/O only when it names a document: signing keys or an OpenID
+# discovery document, or a file. Any other constant URL is an API endpoint whose answer is
+# live data. Matched (case-insensitively) against the URL's text and the names of the
+# environment variables it is read from (`JWKS_URL`).
+DOCUMENT_URL_MARKERS = r"jwks|openid-configuration|/\.well-known/"
+# The path (before `?` or `#`) ends with one of these: a file served as it is.
+DOCUMENT_URL_EXTENSIONS = (
+    ".json", ".jsonl", ".geojson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".csv",
+    ".tsv", ".txt", ".xml", ".xsd", ".pem", ".crt", ".cer", ".der", ".pub", ".jwk", ".html",
+    ".parquet", ".pkl", ".pickle", ".joblib", ".onnx", ".pt", ".bin", ".zip", ".gz", ".tgz",
+)
+
+# A GET whose URL names an action acts rather than reads, whatever the path ends with: a
+# camelCase method (`/sendMessage`), a path segment that is a verb (`/notify/`), a webhook
+# host or path. Case-sensitive, and not a file name (`hooks.json`, `push-config.yaml`).
+ACTION_URL_MARKERS = (
+    r"/(?:send|post|push|notify|trigger|publish|create|delete|update)[A-Z]"
+    r"|/(?:send|notify|trigger|publish|webhooks?|hooks)(?=/|$)"
+    r"|//(?:hooks|webhooks?)\."
 )
 
 # Methods that change a container in place (a hoisted value must not be one the handler edits).
@@ -695,3 +808,20 @@ TIMEOUT_TYPES = frozenset({"httpx.Timeout", "urllib3.Timeout", "urllib3.util.Tim
 SOCKET_DEFAULT_TIMEOUT = "socket.setdefaulttimeout"
 # The `timeout=` lambdalint's fix adds when the function's own timeout is not known (s).
 DEFAULT_REQUEST_TIMEOUT = 10
+
+
+# -- modules loaded before a handler runs (LAM203) ----------------------------------------
+# Modules already in `sys.modules` once a library is imported: an `import` of one of them
+# inside a handler is a dictionary lookup, not a load. Measured, not guessed: each set is
+# what `import <library>` added to `sys.modules` in a fresh `python -I` (Python 3.11,
+# boto3/botocore 1.44.8), private modules left out; `STARTUP` is what the interpreter loads
+# before any code runs. Measure again when a library changes what it imports.
+STARTUP = frozenset(('abc', 'builtins', 'codecs', 'encodings', 'encodings.aliases', 'encodings.utf_8', 'genericpath', 'io', 'marshal', 'os', 'os.path', 'posix', 'posixpath', 'site', 'stat', 'sys', 'time', 'zipimport'))
+
+LOADED_WITH = {
+    'json': frozenset(('collections', 'copyreg', 'enum', 'functools', 'itertools', 'json', 'json.decoder', 'json.encoder', 'json.scanner', 'keyword', 'operator', 're', 'reprlib', 'types')),
+    'logging': frozenset(('atexit', 'collections', 'collections.abc', 'contextlib', 'copyreg', 'enum', 'functools', 'itertools', 'keyword', 'linecache', 'logging', 'operator', 're', 'reprlib', 'string', 'textwrap', 'threading', 'token', 'tokenize', 'traceback', 'types', 'warnings', 'weakref')),
+    'datetime': frozenset(('datetime', 'math', 'operator')),
+    'urllib.request': frozenset(('array', 'base64', 'binascii', 'bisect', 'bz2', 'calendar', 'collections', 'collections.abc', 'contextlib', 'copyreg', 'datetime', 'email', 'email.base64mime', 'email.charset', 'email.encoders', 'email.errors', 'email.feedparser', 'email.header', 'email.iterators', 'email.message', 'email.parser', 'email.quoprimime', 'email.utils', 'enum', 'errno', 'fnmatch', 'functools', 'hashlib', 'http', 'http.client', 'ipaddress', 'itertools', 'keyword', 'locale', 'lzma', 'math', 'operator', 'quopri', 'random', 're', 'reprlib', 'select', 'selectors', 'shutil', 'socket', 'ssl', 'string', 'struct', 'tempfile', 'types', 'urllib', 'urllib.error', 'urllib.parse', 'urllib.request', 'urllib.response', 'warnings', 'weakref', 'zlib')),
+    'boto3': frozenset(('array', 'ast', 'atexit', 'base64', 'binascii', 'bisect', 'boto3', 'boto3.compat', 'boto3.docs', 'boto3.docs.action', 'boto3.docs.attr', 'boto3.docs.base', 'boto3.docs.client', 'boto3.docs.collection', 'boto3.docs.docstring', 'boto3.docs.method', 'boto3.docs.resource', 'boto3.docs.service', 'boto3.docs.subresource', 'boto3.docs.utils', 'boto3.docs.waiter', 'boto3.exceptions', 'boto3.resources', 'boto3.resources.action', 'boto3.resources.base', 'boto3.resources.collection', 'boto3.resources.factory', 'boto3.resources.model', 'boto3.resources.params', 'boto3.resources.response', 'boto3.session', 'boto3.utils', 'botocore', 'botocore.args', 'botocore.auth', 'botocore.awsrequest', 'botocore.client', 'botocore.compat', 'botocore.compress', 'botocore.config', 'botocore.configloader', 'botocore.configprovider', 'botocore.context', 'botocore.credentials', 'botocore.crt', 'botocore.discovery', 'botocore.docs', 'botocore.docs.bcdoc', 'botocore.docs.bcdoc.docstringparser', 'botocore.docs.bcdoc.restdoc', 'botocore.docs.bcdoc.style', 'botocore.docs.client', 'botocore.docs.docstring', 'botocore.docs.example', 'botocore.docs.method', 'botocore.docs.paginator', 'botocore.docs.params', 'botocore.docs.service', 'botocore.docs.shape', 'botocore.docs.sharedexample', 'botocore.docs.utils', 'botocore.docs.waiter', 'botocore.endpoint', 'botocore.endpoint_provider', 'botocore.errorfactory', 'botocore.eventstream', 'botocore.exceptions', 'botocore.handlers', 'botocore.history', 'botocore.hooks', 'botocore.httpchecksum', 'botocore.httpsession', 'botocore.loaders', 'botocore.model', 'botocore.monitoring', 'botocore.paginate', 'botocore.parsers', 'botocore.plugin', 'botocore.regions', 'botocore.response', 'botocore.retries', 'botocore.retries.adaptive', 'botocore.retries.base', 'botocore.retries.bucket', 'botocore.retries.quota', 'botocore.retries.special', 'botocore.retries.standard', 'botocore.retries.throttling', 'botocore.retryhandler', 'botocore.serialize', 'botocore.service_module_names', 'botocore.session', 'botocore.signers', 'botocore.tokens', 'botocore.translate', 'botocore.useragent', 'botocore.utils', 'botocore.validate', 'botocore.vendored', 'botocore.vendored.requests', 'botocore.vendored.requests.exceptions', 'botocore.vendored.requests.packages', 'botocore.vendored.requests.packages.urllib3', 'botocore.vendored.requests.packages.urllib3.exceptions', 'botocore.vendored.six', 'botocore.waiter', 'bz2', 'calendar', 'certifi', 'certifi.core', 'collections', 'collections.abc', 'concurrent', 'concurrent.futures', 'concurrent.futures.thread', 'configparser', 'contextlib', 'contextvars', 'copy', 'copyreg', 'csv', 'dataclasses', 'datetime', 'dateutil', 'dateutil.parser', 'dateutil.parser.isoparser', 'dateutil.relativedelta', 'dateutil.tz', 'dateutil.tz.tz', 'decimal', 'dis', 'email', 'email.base64mime', 'email.charset', 'email.encoders', 'email.errors', 'email.feedparser', 'email.header', 'email.iterators', 'email.message', 'email.parser', 'email.quoprimime', 'email.utils', 'enum', 'errno', 'fcntl', 'fnmatch', 'functools', 'getpass', 'gzip', 'hashlib', 'heapq', 'hmac', 'html', 'html.entities', 'html.parser', 'http', 'http.client', 'importlib', 'importlib.abc', 'importlib.machinery', 'importlib.metadata', 'importlib.resources', 'importlib.resources.abc', 'importlib.util', 'inspect', 'ipaddress', 'itertools', 'jmespath', 'jmespath.ast', 'jmespath.compat', 'jmespath.exceptions', 'jmespath.functions', 'jmespath.lexer', 'jmespath.parser', 'jmespath.visitor', 'json', 'json.decoder', 'json.encoder', 'json.scanner', 'keyword', 'linecache', 'locale', 'logging', 'lzma', 'math', 'mimetypes', 'mmap', 'multiprocessing', 'multiprocessing.connection', 'multiprocessing.context', 'multiprocessing.managers', 'multiprocessing.pool', 'multiprocessing.process', 'multiprocessing.reduction', 'multiprocessing.resource_tracker', 'multiprocessing.shared_memory', 'multiprocessing.spawn', 'multiprocessing.util', 'ntpath', 'numbers', 'opcode', 'operator', 'pathlib', 'pickle', 'platform', 'pyexpat', 'pyexpat.errors', 'pyexpat.model', 'queue', 'quopri', 'random', 're', 'reprlib', 'runpy', 's3transfer', 's3transfer.bandwidth', 's3transfer.compat', 's3transfer.constants', 's3transfer.copies', 's3transfer.delete', 's3transfer.download', 's3transfer.exceptions', 's3transfer.futures', 's3transfer.manager', 's3transfer.tasks', 's3transfer.upload', 's3transfer.utils', 'secrets', 'select', 'selectors', 'shlex', 'shutil', 'signal', 'six', 'six.moves', 'socket', 'ssl', 'string', 'struct', 'subprocess', 'tempfile', 'termios', 'textwrap', 'threading', 'token', 'tokenize', 'traceback', 'types', 'typing', 'typing.io', 'typing.re', 'urllib', 'urllib.error', 'urllib.parse', 'urllib.request', 'urllib.response', 'urllib3', 'urllib3.connection', 'urllib3.connectionpool', 'urllib3.contrib', 'urllib3.exceptions', 'urllib3.fields', 'urllib3.filepost', 'urllib3.http2', 'urllib3.http2.probe', 'urllib3.poolmanager', 'urllib3.response', 'urllib3.util', 'urllib3.util.connection', 'urllib3.util.proxy', 'urllib3.util.request', 'urllib3.util.response', 'urllib3.util.retry', 'urllib3.util.ssl_', 'urllib3.util.ssl_match_hostname', 'urllib3.util.ssltransport', 'urllib3.util.timeout', 'urllib3.util.url', 'urllib3.util.util', 'urllib3.util.wait', 'uuid', 'warnings', 'weakref', 'xml', 'xml.etree', 'xml.etree.ElementPath', 'xml.etree.ElementTree', 'zipfile', 'zlib')),
+}

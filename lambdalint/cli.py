@@ -116,6 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _never_fail_on_file_names() -> None:
+    """A file name with bytes that are not UTF-8 (a lone surrogate in Python) is written
+    escaped, never as invalid UTF-8 and never as a UnicodeEncodeError: the formats clean
+    what they write, this is for every other line (notes, --show-handlers)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in SUBCOMMANDS and (not argv[0].startswith("-") or argv[0] == "-"):
@@ -128,6 +141,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         if args.command == "check":
+            _never_fail_on_file_names()
             problem = _conflicts(args)
             if problem:
                 parser.check_parser.error(problem)  # type: ignore[attr-defined]
@@ -282,7 +296,8 @@ def report(args: argparse.Namespace, reports, out=None) -> int:
     target = out
     try:
         if target is None:
-            target = open(args.output_file, "w", encoding="utf-8") if args.output_file else sys.stdout
+            target = open(args.output_file, "w", encoding="utf-8", errors="backslashreplace") \
+                if args.output_file else sys.stdout
     except OSError as exc:
         sys.stderr.write(f"lambdalint: cannot write {args.output_file}: {exc.strerror or exc}\n")
         return EXIT_USAGE
@@ -336,7 +351,7 @@ def _add_noqa(args: argparse.Namespace, project, reports) -> int:
     from lambdalint.addnoqa import add_noqa
 
     findings = [f for r in reports for f in r.findings]
-    done = add_noqa(findings, project.cwd)
+    done = add_noqa(findings, project.cwd, project.options.may_write)
     for path, message in done.errors:
         sys.stderr.write(f"error: {path}: {message}\n")
     for r in reports:

@@ -7,12 +7,12 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, FrozenSet, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, Optional, Sequence, Tuple, Union
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.9/3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 
 class ConfigError(Exception):
@@ -153,7 +153,7 @@ _PARSERS = {
 
 
 def parse_table(table: Dict, root: str, source: Optional[str] = None) -> Config:
-    values = {}
+    values: Dict[str, Any] = {}
     for key, value in table.items():
         if key not in _PARSERS:
             known = ", ".join(sorted(_PARSERS))

@@ -435,6 +435,7 @@ class DurableModel:
                 continue
             annotation = param.annotation.annotation
             text = string_value(annotation)
+            name: Optional[str]
             if text is not None:
                 name = text.strip().rsplit(".", 1)[-1]
             else:
@@ -577,7 +578,7 @@ class DurableModel:
             return []
         target = self.resolve(call.func, fn)
         if target is None:
-            if dotted_name(call.func) not in ("print", "repr", "str", "id", "isinstance", "getattr",
+            if (dotted_name(call.func) or "") not in ("print", "repr", "str", "id", "isinstance", "getattr",
                                               "hasattr", "type", "len"):
                 self.unresolved_helpers.append(site)
             return []

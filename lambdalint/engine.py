@@ -10,20 +10,27 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from lambdalint import noqa
 from lambdalint.config import Config
 from lambdalint.files import decoded, read_source, write_fixed
-from lambdalint.model import SAFE, FileError, FileReport, Finding, NamedHandler, RawFinding
+from lambdalint.model import SAFE, FileError, FileReport, Finding, Fix, NamedHandler, RawFinding
 from lambdalint.parsing import might_have_entry_point, parse, syntax_error
 from lambdalint.registry import selected_rules
 from lambdalint.rule import Rule
 from lambdalint.source import Source, source_lines
 
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from lambdalint.analysis import ModuleAnalysis, ProjectAnalysis
+    from lambdalint.project.layout import SourceLayout
+
 BUG_REPORT_URL = "https://github.com/lambdalint/lambdalint/issues"
 MAX_FIX_PASSES = 10
 EMPTY_FILE = "empty file, nothing to check"
+NOT_WRITTEN = "not fixed: the file is outside the paths given to lint (reached through a template or a symbolic link)"
 UNUSED_NOQA = "LAM001"  # judged after the other rules, from the noqa comments they needed
 
 
@@ -37,13 +44,24 @@ class Options:
     entry_points: Dict[str, Dict[str, NamedHandler]] = field(default_factory=dict)
     fix: Optional[str] = None  # None, "safe" or "unsafe": the fixes to compute
     diff: bool = False  # show the fixes as a diff instead of writing them
-    # False when the caller applies `# noqa` itself (flake8 does, and has --disable-noqa).
+    # False when the caller applies noqa comments itself (flake8 does, and has --disable-noqa).
     noqa: bool = True
     # Compute each finding's fix diff (`fix.diff`): only the JSON and SARIF outputs show it;
     # it costs a transform and code generation per fix.
     fix_diffs: bool = True
-    layout: object = None  # the project's SourceLayout (lambdalint.project.layout)
+    layout: Optional[SourceLayout] = None  # the project's source roots; None for a lone module
     cwd: Optional[str] = None  # display paths are relative to it (None: the working directory)
+    # Where --fix may write (real paths of the linted paths); empty: anywhere it lints.
+    write_roots: Tuple[str, ...] = ()
+
+    def may_write(self, path: str) -> bool:
+        """`path`, followed through symbolic links, is under the linted paths: code from
+        strangers (a link, a template naming a module elsewhere) must not make --fix
+        change a file nobody asked to fix."""
+        if not self.write_roots:
+            return True
+        real = os.path.realpath(path)
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.write_roots)
 
     def selected_rules(self) -> List[Type[Rule]]:
         # Resolved on first use: importing the rules imports libcst, which files without
@@ -63,7 +81,7 @@ class Options:
 class LintResult:
     findings: List[Finding]
     errors: List[FileError]
-    module: object = None  # the parsed libcst Module, when one was built
+    module: Optional[cst.Module] = None  # the parsed libcst Module, when one was built
     raw: List[Tuple[RawFinding, Finding]] = field(default_factory=list)
     fix_errors: List[FileError] = field(default_factory=list)  # why fixing stopped, if it failed
     fixed_codes: List[str] = field(default_factory=list)  # by fix_text: a code per finding fixed
@@ -111,7 +129,7 @@ class Unit:
             cached = self._parsed[real] = (text, module, error)
         return cached[1], cached[2]
 
-    def analyse(self) -> Tuple[object, Dict[str, object], Dict[str, LintResult]]:
+    def analyse(self) -> Tuple[ProjectAnalysis, Dict[str, ModuleAnalysis], Dict[str, LintResult]]:
         """(the linked ProjectAnalysis, each member's ModuleAnalysis, results for the members
         that could not be analysed) by real path."""
         from lambdalint.analysis import ModuleAnalysis, ProjectAnalysis
@@ -120,7 +138,7 @@ class Unit:
         failed: Dict[str, LintResult] = {}
         project = ProjectAnalysis(self.layout)
         analyses = {}
-        for real, (shown, text) in self.members.items():
+        for real, (shown, _text) in self.members.items():
             module, error = self._parse(real)
             if error is not None:
                 failed[real] = LintResult([], [error])
@@ -212,6 +230,10 @@ def _to_finding(raw: RawFinding, rule: Type[Rule], analysis, path: str) -> Findi
     position = analysis.position(raw.node)
     handler = analysis.handler_label(raw.function) if raw.function is not None else None
     chain = analysis.call_chain(raw.function) if raw.function is not None else []
+    if raw.via is not None:
+        from lambdalint.analysis import function_label
+
+        chain = [*(chain or [function_label(raw.function)]), function_label(raw.via)]
     return Finding(
         path=path,
         line=position.start.line,
@@ -248,23 +270,27 @@ def fix_text(text: str, path: str, options: Options, level: str,
     fixed_codes: List[str] = []
     result = relint(text, None)
     for _ in range(MAX_FIX_PASSES):
-        chosen, anchors, codes = [], [], []
+        chosen: List[Fix] = []
+        anchors: List[cst.CSTNode] = []
+        codes: List[str] = []
         shared = 0  # findings resolved by a fix object another finding already chose
         for raw, finding in result.raw:
-            if not _applicable(finding, level):
+            fix = finding.fix
+            if fix is None or not _applicable(finding, level):
                 continue
-            if any(finding.fix is other for other in chosen):
+            if any(fix is other for other in chosen):
                 shared += 1  # one edit set covering several findings (e.g. LAM101 resets)
                 codes.append(finding.code)
                 continue
-            if any(fixer.conflicts(finding.fix, other) for other in chosen):
+            if any(fixer.conflicts(fix, other) for other in chosen):
                 continue  # waits for the next pass
-            chosen.append(finding.fix)
+            chosen.append(fix)
             anchors.append(raw.node)
             codes.append(finding.code)
         if not chosen:
             break
         try:
+            assert result.module is not None  # a module with findings was parsed
             new_text = fixer.apply(result.module, chosen, anchors).code
         except RecursionError:
             result.fix_errors.append(FileError(path, "too deeply nested to fix (recursion limit); not fixed"))
@@ -294,6 +320,7 @@ def single_fix_diff(module, raw: RawFinding, path: str, known: Optional[dict] = 
     known = {} if known is None else known
     old = module_code(module, known, remember=True)
     try:
+        assert raw.fix is not None
         new = module_code(fixer.apply(module, [raw.fix], [raw.node]), known)
     except Exception:  # a diff for display only; the fix itself is checked when applied
         return ""
@@ -384,6 +411,9 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
                 report.fixed = applied
                 report.fixed_codes = _counts(last.fixed_codes)
                 unit.set(real, shown, new_text)
+                continue
+            if not options.may_write(real):
+                report.notes.append(NOT_WRITTEN)
                 continue
             data, source = sources[real]
             write_error = write_fixed(real, source, new_text, data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Set, Tuple
+from typing import Any, Dict, List, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -202,7 +202,7 @@ def hoist_index(module: cst.Module, stmt: cst.CSTNode, limit: int) -> int:
 
 
 def _prepend(statements: List[cst.CSTNode], prior: object):
-    def edit(updated: cst.CSTNode):
+    def edit(updated: Any):
         if prior is not None:
             updated = prior(updated) if callable(prior) else prior
         new = []

@@ -23,13 +23,20 @@ from lambdalint import __version__
 
 @lru_cache(maxsize=None)
 def _project(config_file: Optional[str], paths: Tuple[str, ...] = (".",)):
-    """The pipeline's set-up, once per flake8 process: settings, templates, entry points."""
+    """The pipeline's set-up, once per flake8 process: settings, templates, entry points,
+    the project model.  flake8 forks its `--jobs` workers after `parse_options`, so they
+    share the parent's.  Results go to lambdalint's result cache (as for `lambdalint
+    check`, in entries of their own: flake8 applies noqa itself), so a second flake8 run
+    parses only what changed; flake8 never shows fix diffs, so none are computed."""
     from lambdalint import pipeline
 
-    return pipeline.prepare(pipeline.Request(
-        paths=paths, config_file=config_file, noqa=False, cache=False,
+    project = pipeline.prepare(pipeline.Request(
+        paths=paths, config_file=config_file, noqa=False, fix_diffs=False,
         overrides={"select": ("LAM",), "extend_select": (), "ignore": (), "per_file_ignores": ()},
     ))
+    if project.cache is not None:
+        project.cache.save()  # the pre-pass verdicts and imports of the project's files
+    return project
 
 
 def _linted_paths(options: argparse.Namespace) -> Tuple[str, ...]:

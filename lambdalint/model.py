@@ -142,4 +142,7 @@ class RawFinding:
     function: Any = None  # analysis.Function the finding is in
     fix: Optional[Fix] = None
     code: Optional[str] = None  # set by the engine
+    # analysis.Function the construct is in when the finding is reported at a call of it
+    # (a shared factory): the call chain ends there
+    via: Any = None
 

@@ -12,10 +12,18 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, TextIO
-from urllib.parse import quote
 
 from lambdalint import __version__
-from lambdalint.model import FileError, FileReport, Finding, SAFE
+from lambdalint.escaping import (
+    file_uri_path,
+    github_data,
+    github_property,
+    json_safe,
+    terminal_path,
+    terminal_text,
+    xml_text,
+)
+from lambdalint.model import SAFE, FileError, FileReport, Finding
 from lambdalint.source import source_lines
 
 HOMEPAGE = "https://github.com/lambdalint/lambdalint"
@@ -108,7 +116,7 @@ def write_notes(result: RunResult, err: Optional[TextIO] = None) -> None:
         for note in report.notes:
             by_note.setdefault(note, []).append(report.path)
     for note, paths in by_note.items():
-        shown = ", ".join(paths[:NOTE_NAMES])
+        shown = terminal_text(", ".join(paths[:NOTE_NAMES]))
         if len(paths) > NOTE_NAMES:
             shown += f" and {len(paths) - NOTE_NAMES} more"
         if note == EMPTY_FILE:
@@ -121,7 +129,7 @@ def write_notes(result: RunResult, err: Optional[TextIO] = None) -> None:
 NOTE_NAMES = 3  # files named in a note line before "and N more"
 
 
-def _finish(result: RunResult, out: TextIO, summary: Callable[[str], None]) -> None:
+def _finish(result: RunResult, out: TextIO, summary: Callable[[str], object]) -> None:
     """Notes (stderr), then the summary line: the end of a text run."""
     if result.quiet:
         return
@@ -182,34 +190,36 @@ def render_text(result: RunResult, console, width: Optional[int]) -> None:
     for f in result.findings:
         rule = rules.get(f.code)
         header = Text()
-        header.append(f"{f.path}:{f.line}:{f.column}:", style="bold")
+        header.append(f"{terminal_path(f.path)}:{f.line}:{f.column}:", style="bold")
         header.append(" ")
         header.append(f.code, style=f"bold red link {rule.docs_url()}" if rule is not None else "bold red")
         if _fixable(f, result.unsafe_fixes):
             header.append(" [*]", style="cyan")
-        header.append(" " + f.message)
+        header.append(" " + terminal_text(f.message))
         for line in wrap(header, width, 4):
             console.print(line)
         src = _source_line(f, lines)
         if src:
-            for line in source_snippet(f, src, width):
+            for line in source_snippet(f, terminal_text(src), width):
                 _print_code(console, line, width)
         if crosses_files(f):  # how the invocation path reaches the construct
-            for line in wrap(Text("  via ", style="dim") + Text(" → ".join(f.call_chain), style="dim"), width, 6):
+            chain = terminal_text(" → ".join(f.call_chain))
+            for line in wrap(Text("  via ", style="dim") + Text(chain, style="dim"), width, 6):
                 console.print(line)
-        for line in wrap(Text("  help: ", style="cyan") + Text(f.suggestion), width, 8):
+        for line in wrap(Text("  help: ", style="cyan") + Text(terminal_text(f.suggestion, keep_lines=True)), width, 8):
             console.print(line)
         if result.show_fixes and f.fix is not None:
             how = "--fix" if f.fix.applicability == SAFE else "--fix --unsafe-fixes"
-            label = Text(f"  fix ({f.fix.applicability}, {how}): ", style="green") + Text(f.fix.description)
+            label = Text(f"  fix ({f.fix.applicability}, {how}): ", style="green") + Text(terminal_text(f.fix.description))
             for line in wrap(label, width, 6):
                 console.print(line)
             for line in source_lines(f.fix.diff or "")[2:]:
                 style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
-                _print_code(console, Text("    " + line, style=style), width)
+                _print_code(console, Text("    " + terminal_text(line), style=style), width)
         console.print()
     for error in result.errors:
-        for line in wrap(Text("error: ", style="bold red") + Text(f"{error.path}: {error.message}"), width, 4):
+        text = terminal_text(f"{error.path}: {error.message}")
+        for line in wrap(Text("error: ", style="bold red") + Text(text), width, 4):
             console.print(line)
     if result.show_fixes and result.fix_mode and result.fixed:
         write_fixed_listing(result, console)
@@ -225,6 +235,8 @@ def _print_code(console, line, width: Optional[int]) -> None:
 
 def write_fixed_listing(result: RunResult, console) -> None:
     """`--fix --show-fixes`: what was fixed, per file and rule (ruff's listing)."""
+    from rich.text import Text
+
     from lambdalint.registry import all_rules
 
     rules = all_rules()
@@ -232,7 +244,7 @@ def write_fixed_listing(result: RunResult, console) -> None:
     for report in result.reports:
         if not report.fixed_codes:
             continue
-        console.print(f"- {report.path}:")
+        console.print(Text(f"- {terminal_text(report.path)}:"))  # a file name is not markup
         for code, count in sorted(report.fixed_codes.items()):
             name = rules[code].name if code in rules else ""
             console.print(f"    {count} × {code} ({name})")
@@ -298,7 +310,7 @@ def write_patch(result: RunResult, out: TextIO) -> None:
         if report.diff:
             out.write(git_patch(report.diff))
     for error in result.errors:
-        sys.stderr.write(f"error: {error.path}: {error.message}\n")
+        sys.stderr.write(terminal_text(f"error: {error.path}: {error.message}") + "\n")
     out.flush()
     if not result.quiet:
         write_notes(result)
@@ -316,9 +328,9 @@ def git_patch(diff: str) -> str:
 
 def write_concise(result: RunResult, out: TextIO) -> None:
     for f in result.findings:
-        out.write(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n")
+        out.write(f"{terminal_path(f.path)}:{f.line}:{f.column}: {f.code} {terminal_text(f.message)}\n")
     for error in result.errors:
-        sys.stderr.write(f"error: {error.path}: {error.message}\n")
+        sys.stderr.write(terminal_text(f"error: {error.path}: {error.message}") + "\n")
     if result.statistics:
         write_statistics(result, out)
 
@@ -332,7 +344,7 @@ def write_json(result: RunResult, out: TextIO) -> None:
     }
     if result.statistics:
         document["statistics"] = rule_counts(result)
-    json.dump(document, out, indent=2)
+    json.dump(json_safe(document), out, indent=2)
     out.write("\n")
 
 
@@ -359,18 +371,10 @@ def write_statistics(result: RunResult, out: TextIO) -> None:
 
 # -- GitHub Actions workflow commands ------------------------------------------------------
 
-def _github_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _github_property(value: str) -> str:
-    return _github_data(value).replace(":", "%3A").replace(",", "%2C")
-
-
 def _github_command(command: str, properties: Dict[str, object], message: str) -> str:
-    props = ",".join(f"{key}={_github_property(str(value))}" for key, value in properties.items()
+    props = ",".join(f"{key}={github_property(str(value))}" for key, value in properties.items()
                      if value is not None)
-    return f"::{command} {props}::{_github_data(message)}\n"
+    return f"::{command} {props}::{github_data(message)}\n"
 
 
 def write_github(result: RunResult, out: TextIO) -> None:
@@ -393,7 +397,7 @@ def write_github(result: RunResult, out: TextIO) -> None:
 def _artifact_location(path: str) -> dict:
     if os.path.isabs(path):
         return {"uri": Path(path).as_uri()}
-    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
+    return {"uri": file_uri_path(path), "uriBaseId": "%SRCROOT%"}
 
 
 def _sarif_rule(rule) -> dict:
@@ -496,7 +500,7 @@ def crosses_files(finding: Finding) -> bool:
 
 def _sarif_code_flow(finding: Finding) -> dict:
     """The call chain from the entry point to the function holding the construct."""
-    steps = []
+    steps: List[dict] = []
     for label in finding.call_chain:
         path, _, function = label.rpartition(":")
         steps.append({"location": {
@@ -557,18 +561,13 @@ def write_sarif(result: RunResult, out: TextIO) -> None:
     }
     if result.statistics:
         run["properties"] = {"statistics": rule_counts(result)}
-    json.dump({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, out, indent=2)
+    json.dump(json_safe({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}), out, indent=2)
     out.write("\n")
 
 
 # -- JUnit XML -------------------------------------------------------------------------------
 
-# Characters XML 1.0 cannot carry, even escaped (code from strangers can hold any of them).
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _xml_text(value: object) -> str:
-    return _NOT_XML.sub("\ufffd", str(value))
+_xml_text = xml_text  # code from strangers can hold characters XML cannot carry
 
 
 def _junit_classname(path: str) -> str:
@@ -609,8 +608,10 @@ def write_junit(result: RunResult, out: TextIO) -> None:
             counts["tests"] += 1
             counts["failures"] += 1
         for error in report.errors:
-            case = ET.SubElement(suite, "testcase", classname=classname, name="lambdalint",
-                                 file=_xml_text(error.path), **({"line": str(error.line)} if error.line else {}))
+            attributes = {"classname": classname, "name": "lambdalint", "file": _xml_text(error.path)}
+            if error.line:
+                attributes["line"] = str(error.line)
+            case = ET.SubElement(suite, "testcase", attributes)
             element = ET.SubElement(case, "error", message=_xml_text(error.message), type="error")
             element.text = _xml_text(f"{error.path}: {error.message}")
             counts["tests"] += 1

@@ -15,13 +15,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from lambdalint import noqa
 from lambdalint.config import Config, ConfigError, load
 from lambdalint.discovery import discover, display_path
 from lambdalint.engine import Options
 from lambdalint.model import FileError, FileReport, NamedHandler
+
+if TYPE_CHECKING:
+    from lambdalint.cache import ResultCache
+    from lambdalint.project import Plan
+    from lambdalint.templates.scan import TemplateScan
 
 __all__ = ["Request", "Project", "ConfigError", "PathsNotFound", "prepare", "check", "run", "handler_listing"]
 
@@ -52,7 +57,7 @@ class Request:
     cache: bool = True
     jobs: Optional[int] = None
     fix_diffs: bool = True  # compute each finding's fix diff (JSON and SARIF show them)
-    noqa: bool = True  # False when the caller applies `# noqa` itself (flake8)
+    noqa: bool = True  # False when the caller applies noqa comments itself (flake8)
     cwd: Optional[str] = None  # display paths are relative to it (default: the working directory)
     respect_gitignore: bool = True  # skip the files git ignores, as `exclude` would
     # Text that stands in for a file, by path (standard input, an editor's buffer, a docs
@@ -72,11 +77,12 @@ class Project:
     cwd: str
     root: str  # the project: nearest pyproject.toml, else .git, else the linted paths' parent
     files: List[Tuple[str, str]]  # (real path, display path) of the files to lint
-    templates: object  # lambdalint.templates.TemplateScan
+    templates: TemplateScan
     options: Options
     sources: Dict[str, str] = field(default_factory=dict)  # real path -> text standing in for it
-    plan: object = None  # lambdalint.project.Plan: which files are analysed together
-    cache: object = None  # lambdalint.cache.ResultCache, when results are cached
+    plan: Plan = None  # type: ignore[assignment]  # set by prepare: which files are analysed together
+    cache: Optional[ResultCache] = None  # when results are cached
+    outside: List[str] = field(default_factory=list)  # symbolic links out of the project, not followed
 
     def display(self, path: str) -> str:
         return display_path(path, self.cwd)
@@ -99,7 +105,7 @@ def project_root(start: str, cwd: str) -> str:
     (or the working directory when `start` is inside it: `lambdalint check src/app.py`
     from an app's directory still sees the app's template)."""
     for marker in ("pyproject.toml", ".git"):
-        for directory in (start, *Path(start).parents):
+        for directory in (Path(start), *Path(start).parents):
             if os.path.exists(os.path.join(directory, marker)):
                 return str(directory)
     return cwd if (start + os.sep).startswith(cwd.rstrip(os.sep) + os.sep) else start
@@ -151,7 +157,9 @@ def prepare(request: Request) -> Project:
     root = project_root(start, cwd) if request.whole_project else start
     given = {os.path.join(cwd, p): p for p in paths}
     sources = {os.path.realpath(os.path.join(cwd, p)): text for p, text in request.sources.items()}
-    files, missing = discover(list(given), config.exclude, cwd, config.root)
+    outside: List[str] = []
+    files, missing = discover(list(given), config.exclude, cwd, config.root,
+                              boundary=os.path.realpath(root), outside=outside)
     for path in missing:
         if os.path.realpath(path) in sources:  # exists only as text
             files.append((path, display_path(path, cwd)))
@@ -180,9 +188,11 @@ def prepare(request: Request) -> Project:
         cwd=cwd,
     )
     options.layout = _layout(root, config, found, tree_python)
+    options.write_roots = tuple(os.path.realpath(p) for p in given if os.path.lexists(p))
     cache = _cache(request, options, root)
     plan = _plan(files, tree_python, options, sources, display, cache)
-    return Project(request, config, cwd, root, files, found, options, sources, plan, cache)
+    return Project(request, config, cwd, root, files, found, options, sources, plan, cache,
+                   outside=list(dict.fromkeys(display_path(p, cwd) for p in outside)))
 
 
 def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) -> Tuple[List[str], List[str]]:
@@ -191,10 +201,11 @@ def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) 
     from lambdalint.discovery import walk
     from lambdalint.templates import is_template_name
 
-    python, found = [], []
+    python: List[str] = []
+    found: List[str] = []
     inside = os.path.realpath(root).rstrip(os.sep) + os.sep
     for path in walk(root, config.exclude, cwd, lambda n: n.endswith(".py") or is_template_name(n),
-                     root=config.root):
+                     root=config.root, boundary=os.path.realpath(root)):
         real = os.path.realpath(path)
         if real.startswith(inside):  # a symbolic link out of the project is not followed
             (python if real.endswith(".py") else found).append(real)
@@ -237,6 +248,7 @@ def _plan(files, tree_python, options: Options, sources: Dict[str, str], display
             cache.remember(real, signature, entry=entry, imports=imports, digest=cache.content_digest(data))
         return entry, imports
 
+    assert options.layout is not None  # prepare always gives a project its layout
     return build_plan(files, tree_python, options.layout, scan, display)
 
 
@@ -287,13 +299,30 @@ def check(project: Project, progress: Optional[Callable[[int, int], None]] = Non
     reports = run_files(project.plan, project.files, project.options, jobs=project.request.jobs,
                         cache=project.cache, sources=project.sources, progress=progress)
     reports.extend(handler_ref_reports(project))
+    reports.extend(outside_link_reports(project))
     return reports
+
+
+def outside_link_reports(project: Project) -> List[FileReport]:
+    """An error for each symbolic link that leads out of the project: code from strangers
+    must not make lambdalint read (or `--fix` write) files elsewhere on the machine."""
+    out = []
+    for shown in project.outside:
+        try:
+            target = os.readlink(os.path.join(project.cwd, shown))
+            to = f" (to `{target}`)"
+        except OSError:
+            to = ""  # a path given through a linked directory
+        message = f"symbolic link{to} leads outside the project; not followed"
+        out.append(FileReport(shown, errors=[FileError(shown, message)]))
+    return out
 
 
 def lint_file(project: Project, path: str, text: str) -> FileReport:
     """The report for one linted file whose text is `text` (flake8 hands files over one at
     a time), with its whole unit in view: the unit is linted once per process and its
-    reports are kept for the unit's other files."""
+    reports are kept for the unit's other files, and in the result cache when the project
+    has one (keyed by the content of every member, `text` for this file)."""
     from lambdalint.engine import check_file, check_unit
 
     real = os.path.realpath(path)
@@ -307,8 +336,11 @@ def lint_file(project: Project, path: str, text: str) -> FileReport:
     known = memo.get((id(unit), real))
     if known is None or known[0] != data:
         datas = [data if member == real else read_source(member)[0] for member, _ in unit.members]
-        members = [(member, shown, content) for (member, shown), content in zip(unit.members, datas)]
-        reports = check_unit(members, unit.linted, project.options, project.options.layout)
+        reports = _cached_unit(project, unit, datas)
+        if reports is None:
+            members = [(member, shown, content) for (member, shown), content in zip(unit.members, datas)]
+            reports = check_unit(members, unit.linted, project.options, project.options.layout)
+            _cache_unit(project, unit, datas, reports)
         used = dict(zip((m for m, _ in unit.members), datas))
         for member, report in zip(unit.linted, reports):
             memo[(id(unit), member)] = (used[member], report)
@@ -316,6 +348,32 @@ def lint_file(project: Project, path: str, text: str) -> FileReport:
     report = known[1]
     report.path = path
     return report
+
+
+def _unit_key(project: Project, unit, datas) -> Optional[str]:
+    cache = project.cache
+    if cache is None or any(data is None for data in datas):
+        return None  # an unreadable member: linted (and its error worded) every time
+    return cache.unit_key(unit.members, [cache.content_digest(data) for data in datas])
+
+
+def _cached_unit(project: Project, unit, datas) -> Optional[List[FileReport]]:
+    """The unit's reports from the result cache, when every linted member has one."""
+    key, cache = _unit_key(project, unit, datas), project.cache
+    if key is None or cache is None:
+        return None
+    cached = [cache.get(cache.member_key(key, real)) for real in unit.linted]
+    found = [report for report in cached if report is not None]
+    return found if len(found) == len(cached) else None
+
+
+def _cache_unit(project: Project, unit, datas, reports: List[FileReport]) -> None:
+    from lambdalint.cache import portable
+
+    key, cache = _unit_key(project, unit, datas), project.cache
+    if key is not None and cache is not None:
+        for real, report in zip(unit.linted, portable(reports)):
+            cache.put(cache.member_key(key, real), report)
 
 
 def run(request: Request) -> Tuple[Project, List[FileReport]]:
@@ -327,9 +385,12 @@ def handler_ref_reports(project: Project) -> List[FileReport]:
     """LAM304 at template and configuration lines, and the templates' own errors."""
     from lambdalint.rules.lam304_handler_not_found import HandlerNotFound, handler_ref_findings
     from lambdalint.templates import config_refs
+    from lambdalint.templates.refs import within
 
     config = project.config
-    refs = [*config_refs(config, project.request.handlers),
+    with within(project.root):
+        named = config_refs(config, project.request.handlers)
+    refs = [*named,
             *(r for r in project.templates.refs if os.path.realpath(r.origin) not in project.templates.refs_only)]
     findings, errors = handler_ref_findings(refs, project.display)
     by_path: Dict[str, FileReport] = {}
@@ -392,7 +453,9 @@ def handler_listing(project: Project) -> Iterator[HandlerListing]:
         analysis_project, analyses, _ = unit.analyse()
         for real in plan_unit.linted:
             analysis = analyses.get(real)
-            for entry in analysis.entry_points if analysis is not None else ():
+            if analysis is None:
+                continue
+            for entry in analysis.entry_points:
                 reached = sorted({function_label(fn) for fn in analysis.reachable_from(entry.function)
                                   if fn.module is not analysis})
                 yield HandlerListing(analysis.path, analysis.position(entry.function.node).start.line,

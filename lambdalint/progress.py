@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Optional, TextIO
+from typing import TYPE_CHECKING, Optional, TextIO
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class ProgressBar:
@@ -19,8 +22,8 @@ class ProgressBar:
         # LAMBDALINT_PROGRESS_DELAY lets a test (or an impatient user) see the bar at once.
         self.delay = delay if delay is not None else _seconds(os.environ.get("LAMBDALINT_PROGRESS_DELAY"), 0.5)
         self.started = time.monotonic()
-        self._bar = None
-        self._task = None
+        self._bar: Optional[Progress] = None
+        self._task: Optional[TaskID] = None
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
@@ -32,10 +35,12 @@ class ProgressBar:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             console = Console(file=self.stream, force_terminal=self.enabled or None)
-            self._bar = Progress(TextColumn("Checking"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("files"), TimeElapsedColumn(), console=console, transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task("check", total=total)
+            bar = Progress(TextColumn("Checking"), BarColumn(), MofNCompleteColumn(),
+                           TextColumn("files"), TimeElapsedColumn(), console=console, transient=True)
+            bar.start()
+            self._task = bar.add_task("check", total=total)
+            self._bar = bar
+        assert self._task is not None
         self._bar.update(self._task, completed=done, total=total)
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from lambdalint.engine import EMPTY_FILE, Options, check_file, check_unit
 from lambdalint.files import read_source
 from lambdalint.model import FileReport
-from lambdalint.project import Plan, Unit
+from lambdalint.project import Plan
 
 # Below this many modules that need LibCST, a pool costs more than it saves: each worker
 # imports libcst (~0.3 s) before doing anything.
@@ -77,9 +77,9 @@ def run(plan: Plan, files: Sequence[Tuple[str, str]], options: Options, jobs: Op
                 key = cache.unit_key(unit.members, digests)
                 cached = [cache.get(cache.member_key(key, real)) for real in unit.linted]
                 if all(c is not None for c in cached):
-                    shown = dict(unit.members)
+                    shown_as = dict(unit.members)
                     for real, report in zip(unit.linted, cached):
-                        report.path = shown[real]
+                        report.path = shown_as[real]
                         reports[real] = report
                     continue
         datas = [data if data is not None else read(member) for data, (member, _) in zip(datas, unit.members)]

@@ -122,7 +122,8 @@ class LambdalintServer(LanguageServer):
     def to_client(self, uri: str, line: int, column: int) -> lsp.Position:
         """A 0-based (line, code point) position in the client's units (UTF-16 by default)."""
         document = self.workspace.get_text_document(uri)
-        return document.position_to_client_units(lsp.Position(line=line, character=column))
+        position = lsp.Position(line=line, character=column)
+        return document.position_to_client_units(position)  # type: ignore[arg-type]  # pygls' alias of lsp.Position
 
     def range_of(self, uri: str, finding: Finding) -> lsp.Range:
         return lsp.Range(start=self.to_client(uri, finding.line - 1, finding.column - 1),
@@ -174,7 +175,7 @@ class LambdalintServer(LanguageServer):
             return []
         wanted = params.context.only
         actions: List[lsp.CodeAction] = []
-        by_key = {(f.code, self.range_of(uri, f).start.line, self.range_of(uri, f).start.character): f
+        by_key: Dict[Tuple[object, int, int], Finding] = {(f.code, self.range_of(uri, f).start.line, self.range_of(uri, f).start.character): f
                   for f in linted.findings}
         if not wanted or any(k.startswith(lsp.CodeActionKind.QuickFix) for k in wanted):
             for diagnostic in params.context.diagnostics:
@@ -224,6 +225,8 @@ class LambdalintServer(LanguageServer):
         from lambdalint import pipeline
 
         path = uris.to_fs_path(uri)
+        if path is None:  # not a file: URI
+            return None
         sources = self.open_python_sources()
         sources[path] = text
         request = pipeline.Request(paths=[path], sources=sources, jobs=1, fix="safe",

@@ -9,7 +9,6 @@ import tokenize
 from dataclasses import dataclass
 from typing import List
 
-
 _LINE_END = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
 
 

@@ -6,11 +6,9 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT
 from test_cli import BAD, GOOD
 

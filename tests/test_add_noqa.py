@@ -8,10 +8,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, ROOT, run_cli
-from lambdalint.addnoqa import add_to_python
 from test_cli import BAD, GOOD
+
+from lambdalint.addnoqa import add_to_python
 
 FLAKE8 = Path(sys.executable).with_name("flake8")
 

@@ -8,9 +8,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_cli
 
 import lambdalint
-from conftest import ROOT, run_cli
 
 BAD = textwrap.dedent(
     """
@@ -63,12 +63,13 @@ def test_lint_paths_fixes_files(tmp_path):
     assert 's3 = boto3.client("s3")\n\n\ndef lambda_handler' in (tmp_path / "app.py").read_text()
 
 
-def test_the_package_is_typed():
+def test_the_package_is_typed(tmp_path):
     import importlib.resources
 
     assert importlib.resources.files("lambdalint").joinpath("py.typed").is_file()
     mypy = shutil.which("mypy", path=str(Path(sys.executable).parent))
     assert mypy, "mypy is part of the test extras"
     code = "import lambdalint\nrun = lambdalint.lint_paths(['.'])\nreveal_type(run.findings)\n"
-    out = subprocess.run([mypy, "-c", code], capture_output=True, text=True)
+    # from a user's project: this repository's own mypy settings name files to check
+    out = subprocess.run([mypy, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert "List[lambdalint.model.Finding]" in out.stdout or "list[lambdalint.model.Finding]" in out.stdout, out.stdout

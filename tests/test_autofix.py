@@ -1,14 +1,12 @@
 """Autofix end to end: fixed code parses, is stable, keeps behaviour across warm invocations."""
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
-
 from conftest import FIXTURES, ROOT, fixture_files, load_module, run_cli
+
 from lambdalint.config import Config
 from lambdalint.engine import Options, fix_text, lint_text
 from lambdalint.parsing import parse

@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 from test_cli import BAD, GOOD
 

@@ -1,7 +1,6 @@
 """The installed `lambdalint` command, run as a user runs it."""
 
 import json
-import os
 import subprocess
 import sys
 import textwrap

@@ -8,10 +8,10 @@ import textwrap
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import lambdalint_command, run_cli
-from lambdalint.registry import all_rules
 from test_cli import BAD, GOOD
+
+from lambdalint.registry import all_rules
 
 STALE = BAD.replace("return s3.list_buckets()", "return s3.list_buckets()  # noqa: LAM203")
 TWO = textwrap.dedent(

@@ -8,9 +8,9 @@ import os
 
 import libcst as cst
 import pytest
+from conftest import FIXTURES, fixture_files
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from conftest import FIXTURES, fixture_files
 from lambdalint import _cstfast
 
 TRICKY = '''\

@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, run_cli
+
 from lambdalint import docs
 from lambdalint.config import Config
 from lambdalint.engine import Options, lint_text, unified_diff

@@ -6,13 +6,13 @@ import signal
 from collections import Counter
 
 import pytest
-
 from conftest import run_cli
+from test_cli import BAD, GOOD
+
 from lambdalint import engine, files
 from lambdalint.config import Config
 from lambdalint.engine import Options, check_file
 from lambdalint.files import write_atomic
-from test_cli import BAD, GOOD
 
 
 def fix(tmp_path, *paths):

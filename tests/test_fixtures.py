@@ -1,10 +1,10 @@
 """Fixtures under tests/fixtures carry their expected findings as `# expect: CODE` comments."""
 
 import pytest
+from conftest import FIXTURES, expected_findings, fixture_files, lint
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, expected_findings, fixture_files, lint
 from lambdalint import templates
 from lambdalint.analysis import ModuleAnalysis
 from lambdalint.config import Config

@@ -1,13 +1,13 @@
 """The flake8 plugin, through the real `flake8` installed beside this interpreter."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_cli
 from test_cli import BAD, GOOD
 
@@ -202,3 +202,89 @@ def test_template_handlers_apply(tmp_path):
     assert reported(piped.stdout) == expected
     (tmp_path / "template.yaml").unlink()
     assert reported(flake8("--select", "LAM", ".", cwd=tmp_path).stdout) == set()
+
+
+# Counts the plugin's set-up calls in the flake8 process (workers are forked and leave
+# with os._exit, so only the parent reports), and can refuse to import libcst.
+SITECUSTOMIZE = """
+import atexit, os, sys
+
+if os.environ.get("BLOCK_LIBCST"):
+    class _Block:
+        def find_spec(self, name, path=None, target=None):
+            if name == "libcst" or name.startswith("libcst."):
+                raise ImportError("libcst is blocked in this test")
+    sys.meta_path.insert(0, _Block())
+
+from lambdalint import pipeline
+
+_prepare = pipeline.prepare
+calls = []
+
+def prepare(request):
+    calls.append(1)
+    return _prepare(request)
+
+pipeline.prepare = prepare
+atexit.register(lambda: open(os.environ["PREPARE_LOG"], "a").write(f"{len(calls)}\\n"))
+"""
+
+
+def test_project_model_once_per_process_and_results_cached(tmp_path):
+    """One set-up for many files and jobs; a second run answers from lambdalint's result
+    cache without parsing (libcst cannot even be imported then) and finds the same."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    project = tmp_path / "project"
+    (project / "svc").mkdir(parents=True)
+    (project / "svc" / "db.py").write_text("import boto3\n\n\ndef table():\n    return boto3.resource('dynamodb')\n")
+    for name in ("orders", "users", "billing"):
+        (project / "svc" / f"{name}.py").write_text(
+            BAD + "\n\nfrom db import table\n\n\ndef handler(event, context):\n    return table()\n")
+    for path in (project / "svc").iterdir():  # older than the stat index's racy window
+        os.utime(path, (path.stat().st_mtime - 60,) * 2)
+    cache = tmp_path / "cache"
+    log = tmp_path / "prepare.log"
+    env = {**os.environ, "PYTHONPATH": str(shim), "LAMBDALINT_CACHE_DIR": str(cache), "PREPARE_LOG": str(log)}
+
+    def run(*args, **extra):
+        return subprocess.run([str(FLAKE8), "--isolated", FORMAT, "--select", "LAM", *args, "svc"],
+                              cwd=project, env={**env, **extra}, capture_output=True, text=True, timeout=300)
+
+    first = run("--jobs", "1")
+    assert first.returncode == 1, first.stderr
+    found = reported(first.stdout)
+    assert ("svc/db.py", 5, "LAM201") in found and ("svc/orders.py", 5, "LAM201") in found
+    assert log.read_text().split() == ["1"]  # one set-up for five files
+    assert list(cache.rglob("index-*.json")), "the stat index is saved"
+
+    warm = run("--jobs", "2", BLOCK_LIBCST="1")
+    assert warm.returncode == 1, warm.stderr
+    assert "libcst is blocked" not in warm.stderr
+    assert reported(warm.stdout) == found
+    assert log.read_text().split() == ["1", "1"]
+
+    # an edited helper is linted again (and with libcst blocked, that fails loudly)
+    (project / "svc" / "db.py").write_text("import boto3\n\nDB = boto3.resource('dynamodb')\n\n\ndef table():\n    return DB\n")
+    edited = run("--jobs", "1")
+    assert ("svc/db.py", 5, "LAM201") not in reported(edited.stdout), edited.stderr
+    assert ("svc/orders.py", 5, "LAM201") in reported(edited.stdout)
+
+
+def test_noqa_findings_are_not_shared_with_the_cli_cache(tmp_path):
+    """flake8 gets every finding (it applies noqa itself): a CLI run's cached results,
+    where noqa already silenced them, must not be served to it, nor the other way round."""
+    (tmp_path / "pyproject.toml").write_text('[tool.lambdalint]\nselect = ["LAM"]\n')
+    line = 'boto3.client("s3")'
+    (tmp_path / "app.py").write_text(BAD.replace(line, line + "  # noqa: LAM201"))
+    env = {**os.environ, "LAMBDALINT_CACHE_DIR": str(tmp_path / "cache")}
+    cli = subprocess.run([str(FLAKE8.with_name("lambdalint")), "check", "--format", "concise", "app.py"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0 and "LAM201" not in cli.stdout, cli.stdout + cli.stderr
+    result = subprocess.run([str(FLAKE8), "--isolated", FORMAT, "--select", "LAM", "--disable-noqa", "app.py"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert reported(result.stdout) == {("app.py", 5, "LAM201")}, result.stderr
+    again = subprocess.run([str(FLAKE8.with_name("lambdalint")), "check", "--format", "concise", "app.py"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert "LAM201" not in again.stdout

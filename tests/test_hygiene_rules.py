@@ -10,8 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from lambdalint.config import Config
 from lambdalint.engine import Options, fix_text, lint_text
 from lambdalint.model import FunctionSettings, NamedHandler

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import lambdalint_command, run_cli
 from test_bad_input import plugin_env
 from test_cli import BAD, GOOD

@@ -4,6 +4,7 @@ import json
 import textwrap
 
 from conftest import lint, run_cli
+
 from lambdalint.config import Config
 from lambdalint.engine import Options, fix_text
 

@@ -4,7 +4,6 @@ import json
 import textwrap
 
 import pytest
-
 from conftest import FIXTURES, ROOT, expected_findings, lint, run_cli
 
 LIFECYCLE = ("LAM301", "LAM302", "LAM303", "LAM105")
@@ -294,11 +293,11 @@ def test_lam105_message_says_what_and_where():
 
 
 def test_analysis_call_sites_and_resolve_call():
+    import libcst as cst
     from libcst import parse_module
 
     from lambdalint.analysis import ModuleAnalysis
     from lambdalint.config import Config
-    import libcst as cst
 
     module = parse_module(_source(
         """

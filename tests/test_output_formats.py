@@ -4,12 +4,12 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, ROOT, run_cli
+from test_cli import BAD, GOOD
+
 from lambdalint.engine import unified_diff
 from lambdalint.output import diff_replacements
 from lambdalint.registry import all_rules
-from test_cli import BAD, GOOD
 
 SCHEMA_PLACES = (
     ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json",

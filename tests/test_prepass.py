@@ -1,19 +1,22 @@
 """The text pre-pass (`might_have_entry_point`) decides which files never reach LibCST.
 It must be a superset of the analysis: pre-pass False implies no entry point."""
 
+from typing import Optional
+
 import libcst as cst
 import pytest
+from conftest import FIXTURES, fixture_files
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, fixture_files
 from lambdalint.analysis import ModuleAnalysis
 from lambdalint.config import Config
 from lambdalint.parsing import might_have_entry_point
 from lambdalint.registry import all_rules
 
 
-def entry_points(text: str, config: Config = Config(), extra=()):
+def entry_points(text: str, config: Optional[Config] = None, extra=()):
+    config = config or Config()
     return [e.function.qualname for e in ModuleAnalysis(cst.parse_module(text), "m.py", config, extra).entry_points]
 
 

@@ -5,12 +5,9 @@ where its construct is.  Each app carries its expectations as `# expect: CODE` c
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECTS, project_dirs, project_expectations, run_cli
 from test_flake8_plugin import flake8, reported
 
@@ -57,6 +54,34 @@ def test_call_chain_runs_from_the_entry_point_to_the_construct():
     assert finding["call_chain"] == ["src/orders/handler.py:lambda_handler", "src/orders/repository.py:save_order"]
     text = run_cli("check", "--no-cache", ".", cwd=PROJECTS / "src_layout").stdout
     assert "via src/orders/handler.py:lambda_handler → src/orders/repository.py:save_order" in text
+
+
+def test_a_factory_shared_with_init_code_is_reported_at_its_call():
+    """`create_client` is right for the Init code that calls it: the finding sits at the
+    per-request call of the factory, and the chain ends in the factory."""
+    doc = check(PROJECTS / "shared_factory", ".")
+    at_call, = [f for f in doc["findings"] if f["path"] == "lib/metrics.py"]
+    assert (at_call["line"], at_call["column"], at_call["code"]) == (9, 18, "LAM201")
+    assert at_call["message"].startswith("AWS SDK client built by `create_client` (`create_client(\"cloudwatch\")`)")
+    assert at_call["call_chain"] == ["app.py:lambda_handler", "lib/metrics.py:put_metric", "lib/aws.py:create_client"]
+    assert not [f for f in doc["findings"] if f["path"] == "lib/aws.py" and f["line"] == 7]
+
+
+def test_one_functions_package_never_imports_anothers(tmp_path):
+    """Lambda deploys each CodeUri apart: `import helpers` in function A is not B's copy,
+    even when B's is the only module of that name in the project."""
+    function = "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: {}/\n" \
+               "      Handler: index.handler\n      Runtime: python3.12\n"
+    handler = "import helpers\n\n\ndef handler(event, context):\n    return helpers.table()\n"
+    root = write(tmp_path / "app", {
+        "pyproject.toml": "",
+        "template.yaml": "Resources:\n  A:\n" + function.format("fa") + "  B:\n" + function.format("fb"),
+        "fa/index.py": handler,
+        "fb/index.py": handler,
+        "fb/helpers.py": "import boto3\n\n\ndef table():\n    return boto3.resource('dynamodb').Table('t')\n",
+    })
+    chains = [f["call_chain"] for f in check(root, ".")["findings"]]
+    assert chains == [["fb/index.py:handler", "fb/helpers.py:table"]]
 
 
 def test_chain_through_a_base_class_template_method():
@@ -164,7 +189,7 @@ def test_a_package_cycle_is_cut(tmp_path):
 def test_code_outside_the_project_is_never_followed(tmp_path):
     """A CodeUri outside the project is not a source root: `from evil import make` in the
     project does not reach it."""
-    outside = write(tmp_path / "outside", {"evil.py": "import boto3\n\n\ndef make():\n    return boto3.client('s3')\n"})
+    write(tmp_path / "outside", {"evil.py": "import boto3\n\n\ndef make():\n    return boto3.client('s3')\n"})
     root = write(tmp_path / "project", {
         "pyproject.toml": "[tool.lambdalint]\n",
         "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
@@ -172,5 +197,6 @@ def test_code_outside_the_project_is_never_followed(tmp_path):
         "app.py": "from evil import make\n\n\ndef lambda_handler(event, context):\n    return make()\n",
     })
     doc = check(root, ".")
-    assert doc["findings"] == []
+    assert [(f["path"], f["code"]) for f in doc["findings"]] == [("template.yaml", "LAM304")]
+    assert "outside the project" in doc["findings"][0]["message"]
     assert not any("evil.py" in e["path"] for e in doc["errors"])

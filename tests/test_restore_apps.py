@@ -8,13 +8,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_cli
 from test_output_formats import sarif_schema
 
 APPS = FIXTURES / "apps"
 FLAKE8 = Path(sys.executable).with_name("flake8")
 
+# Every function, SnapStart or not: the database drops the idle connection of a warm environment.
+STALE_DB = ("database connection `pymysql.connect(host=os.environ[\"DB_HOST\"], user=\"app\")` is opened "
+            "once and kept in `db` with no reconnect: after the database drops the idle connection, every "
+            "warm request that uses it fails")
 SAM_FINDINGS = [
     ("src/export.py", 7, 10, "LAM106",
      "`open(EXPORT, \"w\")` writes the fixed path `EXPORT` in `handler`; on Lambda Managed Instances "
@@ -22,10 +25,12 @@ SAM_FINDINGS = [
     ("src/identity.py", 6, 14, "LAM401",
      "`uuid.uuid4()` makes a UUID at Init and keeps it in `SANDBOX_ID`; with SnapStart every "
      "execution environment resumes from one snapshot and shares it"),
+    ("src/identity.py", 7, 6, "LAM205", STALE_DB),
     ("src/identity.py", 7, 6, "LAM402",
      "database connection `pymysql.connect(host=os.environ[\"DB_HOST\"], user=\"app\")` is opened at "
      "Init and kept in `db`; with SnapStart every execution environment resumes from the snapshot "
      "with it, and after a restore it is likely dead"),
+    ("src/plain.py", 8, 6, "LAM205", STALE_DB),
     ("src/reports.py", 9, 10, "LAM106",
      "`open(\"/tmp/report.csv\", \"w\", newline=\"\")` writes the fixed path `\"/tmp/report.csv\"` in "
      "`handler`; on Lambda Managed Instances concurrent requests run in processes that share /tmp "

@@ -9,8 +9,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, default_cache_env, fixture_files, run_cli
+
 from lambdalint import analysis, engine, files, pipeline, runner
 from lambdalint.config import Config
 from lambdalint.engine import Options

@@ -7,13 +7,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import lambdalint_command, run_cli
 from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 
-from conftest import lambdalint_command, run_cli
 from lambdalint import docs
 from lambdalint.registry import all_rules
-from test_cli import BAD, GOOD
 
 pytestmark = pytest.mark.slow  # real processes, runners or many CLI runs
 
@@ -209,7 +208,7 @@ def test_the_same_findings_as_check(tmp_path):
         return out
 
     published = run(scenario())
-    for folder, code, rule in cases:
+    for folder, code, _rule in cases:
         check = json.loads(run_cli("check", "--no-cache", "--format", "json", "handler.py", cwd=folder).stdout)
         assert code in {f["code"] for f in check["findings"]}
         expected = sorted((f["code"], f["line"] - 1, f["column"] - 1, f["end_line"] - 1, f["end_column"] - 1)

@@ -17,7 +17,6 @@ import sys
 import textwrap
 
 import pytest
-
 from conftest import FIXTURES, run_cli
 
 pytestmark = pytest.mark.slow  # real processes, runners or many CLI runs

@@ -6,8 +6,8 @@ import json
 import textwrap
 
 import pytest
-
 from conftest import FIXTURES, lint
+
 from lambdalint.config import Config
 from lambdalint.engine import Options, fix_text
 from lambdalint.parsing import parse

@@ -4,8 +4,8 @@ import json
 import textwrap
 
 import pytest
-
 from conftest import FIXTURES, expected_findings, run_cli
+
 from lambdalint import templates
 
 APPS = sorted(p.name for p in (FIXTURES / "apps").iterdir() if p.is_dir())

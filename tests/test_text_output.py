@@ -10,8 +10,8 @@ import time
 import uuid
 
 import pytest
-
 from conftest import ROOT, lambdalint_command
+
 from lambdalint.config import Config
 from lambdalint.engine import Options, lint_text
 from lambdalint.model import FileReport

@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-
 from conftest import default_cache_env, lambdalint_command
 from test_cli import BAD, GOOD
 from test_cli_options import TWO

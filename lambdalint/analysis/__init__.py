@@ -28,8 +28,8 @@ from lambdalint.analysis.calls import CallGraph, CallSite
 from lambdalint.analysis.entry_points import powertools_calls_with_event_and_context
 from lambdalint.analysis.layout import Layout
 from lambdalint.analysis.model import EntryPoint, Function, Site, binding_scope
-from lambdalint.analysis.project import ProjectAnalysis
 from lambdalint.analysis.nodes import bound_by, dotted_name, free_names, string_value, target_names
+from lambdalint.analysis.project import ProjectAnalysis
 from lambdalint.analysis.values import Values
 from lambdalint.config import Config
 from lambdalint.model import FunctionSettings, NamedHandler
@@ -151,9 +151,9 @@ class ModuleAnalysis:
         return combined
 
     # -- calls -------------------------------------------------------------------------------
-    def resolve_call(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+    def resolve_call(self, func: cst.BaseExpression, fn: Optional[Function]) -> Optional[Function]:
         """The function (of this module or another of the project) that calling `func`
-        inside `fn` runs, if known."""
+        inside `fn` (module level: None) runs, if known."""
         return self.owner(fn).calls.resolve(func, fn)
 
     function_called = resolve_call

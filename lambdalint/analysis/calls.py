@@ -24,12 +24,15 @@ class CallGraph:
         self._module_value_functions: Dict[str, List[Function]] = {}
         self._reach: Dict[int, Set[Function]] = {}
 
-    def _of(self, fn: Function) -> "CallGraph":
-        """The call graph of `fn`'s own module (local names are looked up there)."""
-        return fn.module.calls if fn.module is not None and fn.module is not self.analysis else self
+    def _of(self, fn: Optional[Function]) -> "CallGraph":
+        """The call graph of `fn`'s own module (local names are looked up there); this one
+        for module-level code (`fn` None)."""
+        if fn is None or fn.module is None or fn.module is self.analysis:
+            return self
+        return fn.module.calls
 
     # -- resolving one call --------------------------------------------------------------
-    def resolve(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+    def resolve(self, func: cst.BaseExpression, fn: Optional[Function]) -> Optional[Function]:
         """The function that calling `func` inside `fn` runs, if known: in this module, or
         imported from another module of the project."""
         own = self._of(fn)
@@ -39,7 +42,7 @@ class CallGraph:
             return names.function_named(self.analysis, func.value, fn)
         return self._resolve_attribute(func, fn) or self._resolve_in_project(func, fn)
 
-    def _resolve_in_project(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+    def _resolve_in_project(self, func: cst.BaseExpression, fn: Optional[Function]) -> Optional[Function]:
         """`db.get_connection`, `Service.create`, `service.run`, `self.inherited()`,
         `super().run()` where the module, class or object comes from another module."""
         project = self.analysis.project
@@ -59,12 +62,12 @@ class CallGraph:
             return None
         return project.as_function(project.called(func, fn, self.analysis))
 
-    def _resolve_attribute(self, func: cst.BaseExpression, fn: Function) -> Optional[Function]:
+    def _resolve_attribute(self, func: cst.BaseExpression, fn: Optional[Function]) -> Optional[Function]:
         analysis = self.analysis
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
             inner = func.value.func
             if isinstance(inner, cst.Name) and inner.value == "super":
-                owner = fn.owning_method()
+                owner = fn.owning_method() if fn is not None else None
                 node = analysis.classes.get(owner.cls) if owner is not None and owner.cls else None
                 for base in node.bases if node is not None else ():
                     if isinstance(base.value, cst.Name) and base.value.value in analysis.classes:
@@ -78,7 +81,7 @@ class CallGraph:
             return None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             receiver, method = func.value.value, func.attr.value
-            owner = fn.owning_method()
+            owner = fn.owning_method() if fn is not None else None
             if receiver in ("self", "cls") and owner is not None:
                 return self.method(owner.cls, method)
             if receiver in analysis.classes:

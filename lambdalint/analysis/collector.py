@@ -57,7 +57,7 @@ class Collector:
             fn = self.functions[-1]
             if kind in self.collected:
                 fn.sites.append(Site(node, tuple(self.stack[self.frames[-1]:]), fn))
-            if kind is cst.Name:
+            if kind is cst.Name and not self._is_label(node):
                 fn.referenced.add(node.value)
             elif kind is cst.Global:
                 fn.globals_declared.update(n.name.value for n in node.names)
@@ -69,6 +69,13 @@ class Collector:
             self._record_module_binding(node)
         self.stack.append(node)
         return True
+
+    def _is_label(self, node: cst.Name) -> bool:
+        """A name that refers to no variable: a keyword argument's name (`ping(reconnect=True)`)
+        or an attribute (`db.reconnect`)."""
+        parent = self.stack[-1] if self.stack else None
+        # Only `Arg` has `keyword` and only `Attribute` has `attr`.
+        return getattr(parent, "keyword", None) is node or getattr(parent, "attr", None) is node
 
     def _in_body(self) -> bool:
         """Inside the body of the innermost function, not its decorators, defaults or

@@ -7,8 +7,8 @@ import os
 import re
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
 
-from lambdalint._lazy import cst
 from lambdalint import catalog
+from lambdalint._lazy import cst
 from lambdalint.analysis import names
 from lambdalint.analysis.model import EntryPoint, Function
 from lambdalint.model import FunctionSettings, NamedHandler

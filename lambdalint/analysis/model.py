@@ -6,7 +6,7 @@ Plain records filled by the collector (`collector.py`) and read by everything el
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Generic, Iterator, List, Optional, Set, Tuple, Type, TypeVar
 
 from lambdalint._lazy import cst
 from lambdalint.catalog import CACHE_DECORATORS
@@ -15,12 +15,15 @@ from lambdalint.model import FunctionSettings
 if TYPE_CHECKING:  # pragma: no cover
     from lambdalint.analysis import ModuleAnalysis
 
+# The kind of node a site holds: `fn.iter(cst.Call)` yields sites whose node is a Call.
+NodeT = TypeVar("NodeT", bound="cst.CSTNode")
+
 
 @dataclass(eq=False)
-class Site:
+class Site(Generic[NodeT]):
     """A node inside a function body, with its ancestors up to (excluding) the function."""
 
-    node: cst.CSTNode
+    node: NodeT
     ancestors: Tuple[cst.CSTNode, ...]
     function: "Function"
 
@@ -79,7 +82,7 @@ class Function:
             params = params[1:]
         return params
 
-    def iter(self, *types) -> Iterator[Site]:
+    def iter(self, *types: Type[NodeT]) -> Iterator[Site[NodeT]]:
         for site in self.sites:
             if isinstance(site.node, types):
                 yield site

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Optional
 from lambdalint._lazy import cst
 from lambdalint.analysis.model import Function, binding_scope
 from lambdalint.analysis.nodes import dotted_name
+from lambdalint.catalog import MODULE_ALIASES
 
 if TYPE_CHECKING:  # pragma: no cover
     from lambdalint.analysis import ModuleAnalysis
@@ -40,18 +41,29 @@ def qualified_name(analysis: "ModuleAnalysis", expr: cst.CSTNode, fn: Optional[F
                 return qualified_name(analysis, values[0], scope, depth + 1)
             return None
         if name in analysis.aliases:
-            return analysis.project.expand(analysis.aliases[name], analysis)
+            return canonical(analysis.project.expand(analysis.aliases[name], analysis))
         call = single_call(analysis, name)
         if call is not None and name not in analysis.rebound_globals:
             return qualified_name(analysis, call, None, depth + 1)
         return None
     if isinstance(expr, cst.Attribute):
         base = qualified_name(analysis, expr.value, fn, depth + 1)
-        return None if base is None else f"{base}.{expr.attr.value}"
+        if base is None:
+            return None
+        full = f"{base}.{expr.attr.value}"
+        return MODULE_ALIASES.get(full, full)
     if isinstance(expr, cst.Call):
         base = qualified_name(analysis, expr.func, fn, depth + 1)
         return None if base is None else f"{base}()"
     return None
+
+
+def canonical(qualified: str) -> str:
+    """`requests.get` for `botocore.vendored.requests.get`: a library under its own name."""
+    for alias, library in MODULE_ALIASES.items():
+        if qualified == alias or qualified.startswith(alias + "."):
+            return library + qualified[len(alias):]
+    return qualified
 
 
 def single_call(analysis: "ModuleAnalysis", name: str) -> Optional[cst.Call]:

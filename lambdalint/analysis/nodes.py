@@ -10,6 +10,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from lambdalint.analysis.model import Site
 
 
+def children(node: cst.CSTNode) -> list:  # noqa: F811 (rebinds itself to the fast version on first call)
+    """`node.children` without whitespace and punctuation (`_cstfast.children`): libcst's
+    property rebuilds the node on every call.  Imported on first use, as libcst is."""
+    global children
+    from lambdalint._cstfast import children as fast
+
+    children = fast
+    return fast(node)
+
+
 def dotted_name(node: Optional[cst.CSTNode]) -> Optional[str]:
     if isinstance(node, cst.Name):
         return node.value
@@ -54,14 +64,14 @@ def free_names(expr: cst.CSTNode) -> Iterator[str]:
     if isinstance(expr, cst.Arg):
         yield from free_names(expr.value)
         return
-    for child in expr.children:
+    for child in children(expr):
         yield from free_names(child)
 
 
 def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
     if isinstance(node, cst.Name):
         yield node
-    for child in node.children:
+    for child in children(node):
         yield from names_in(child)
 
 
@@ -98,7 +108,7 @@ def bound_by(stmt: cst.CSTNode) -> Iterator[str]:
                 if item.asname is not None:
                     yield from target_names(item.asname.name)
     if isinstance(stmt, (cst.If, cst.Try, cst.For, cst.While, cst.With)):
-        for child in stmt.children:
+        for child in children(stmt):
             if isinstance(child, (cst.IndentedBlock, cst.Else, cst.ExceptHandler, cst.Finally, cst.If)):
                 for inner in block_statements(child):
                     yield from bound_by(inner)
@@ -110,7 +120,7 @@ def block_statements(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     elif isinstance(node, cst.If):
         yield node
     else:
-        for child in node.children:
+        for child in children(node):
             if isinstance(child, cst.IndentedBlock):
                 yield from child.body
 
@@ -179,7 +189,7 @@ def assigned_in(block: cst.CSTNode) -> Set[str]:
                 out |= target_keys(t.target)
         elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
             out |= target_keys(node.target)
-        stack.extend(node.children)
+        stack.extend(children(node))
     return out
 
 
@@ -223,4 +233,4 @@ def walk_nodes(node) -> Iterator:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(current.children)
+        stack.extend(children(current))

@@ -81,7 +81,7 @@ class ProjectAnalysis:
         for analysis in self.modules.values():
             analysis.path_functions = {}
         for fn, (entry, _) in self.path.items():
-            fn.module.path_functions[fn] = entry  # type: ignore[union-attr]
+            fn.module.path_functions[fn] = entry
 
     # -- the invocation path -------------------------------------------------------------
     def _invocation_path(self) -> Dict[Function, Tuple[EntryPoint, Optional[Function]]]:
@@ -95,7 +95,7 @@ class ProjectAnalysis:
                     if fn in reached or (fn.cached and fn is not entry.function):
                         continue
                     reached[fn] = (entry, caller)
-                    following.extend((callee, fn) for callee in fn.module.calls.callees(fn))  # type: ignore[union-attr]
+                    following.extend((callee, fn) for callee in fn.module.calls.callees(fn))
                 todo = following
         return reached
 
@@ -113,7 +113,7 @@ class ProjectAnalysis:
             return {fn: same for fn in self.path}
         combined: Dict[Function, FunctionSettings] = {}
         for entry in self.entry_points:
-            for fn in entry.function.module.calls.reachable_from(entry.function):  # type: ignore[union-attr]
+            for fn in entry.function.module.calls.reachable_from(entry.function):
                 combined[fn] = combined.get(fn, FunctionSettings()).combined(entry.settings)
         return combined
 
@@ -129,7 +129,7 @@ class ProjectAnalysis:
         taint ask for the callers of each helper, along chains of helpers."""
         index: Dict[Function, List[Tuple[Function, Optional[cst.Call]]]] = {}
         for caller in self.path:
-            for target, call in caller.module.calls.calls_made(caller):  # type: ignore[union-attr]
+            for target, call in caller.module.calls.calls_made(caller):
                 index.setdefault(target, []).append((caller, call))
         return index
 
@@ -158,7 +158,7 @@ class ProjectAnalysis:
         symbol: Optional[Symbol] = ModuleRef(module)
         for segment in rest.split(".") if rest else ():
             called = segment.endswith("()")
-            symbol = self.attribute(symbol, segment[:-2] if called else segment, depth)  # type: ignore[arg-type]
+            symbol = self.attribute(symbol, segment[:-2] if called else segment, depth)
             if symbol is not None and called:
                 symbol = InstanceRef(symbol) if isinstance(symbol, ClassRef) else None
             if symbol is None:
@@ -277,8 +277,8 @@ class ProjectAnalysis:
                 yield fn
             todo.extend(self._subclasses.get(sub, ()))
 
-    def class_of(self, fn: Function) -> Optional[ClassRef]:
-        owner = fn.owning_method()
+    def class_of(self, fn: Optional[Function]) -> Optional[ClassRef]:
+        owner = fn.owning_method() if fn is not None else None
         return ClassRef(owner.module, owner.cls) if owner is not None and owner.cls and owner.module else None
 
     def as_function(self, symbol: Optional[Symbol]) -> Optional[Function]:

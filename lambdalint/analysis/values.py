@@ -1,7 +1,8 @@
 """Where a value comes from: invariant (the same on every request) or tainted (from the event).
 
 An expression is invariant when it cannot depend on the event or context: literals,
-module-level names bound once, `os.environ` reads, pure calls on invariant arguments, and a
+module-level names bound once, `os.environ` reads, pure calls on invariant arguments, reads
+of a fixed parameter, secret or object through an invariant client, and a
 helper's parameter when every call on the invocation path passes an invariant value.  It is
 tainted when it derives from an entry point's event or context (or the framework's view of
 the current request), also through helpers' parameters.
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, Optional, Set, Tuple
 
-from lambdalint._lazy import cst
 from lambdalint import catalog
+from lambdalint._lazy import cst
+from lambdalint.analysis import nodes
 from lambdalint.analysis.model import Function, IterOf, Opaque, binding_scope
 from lambdalint.analysis.nodes import argument, param_default
 
@@ -109,6 +111,8 @@ class Values:
         if isinstance(call.func, cst.Attribute):
             if call.func.attr.value in catalog.PURE_METHODS:
                 return True
+            if call.func.attr.value in catalog.INVARIANT_READ_METHODS:
+                return True  # the result of invariant I/O: `sm.get_secret_value(SecretId="db")`
             if qn is not None and qn.split(".")[-1][:1].isupper():
                 return True  # an imported class: botocore.config.Config(...), Timeout(...)
             return False
@@ -150,7 +154,9 @@ class Values:
     def _param_invariant(self, fn: Function, name: str, active: Active) -> bool:
         """A helper's parameter is invariant when every call on the path passes one."""
         analysis = self.analysis
-        if name in analysis.entry_params(fn) or fn not in analysis.path_functions:
+        # A cached function is off the path (its body runs once) but its callers are on it:
+        # `@cache def s3(region="eu-west-1")` called as `s3()` builds an invariant client.
+        if name in analysis.entry_params(fn) or (fn not in analysis.path_functions and not fn.cached):
             return False
         if any(e.function is fn for e in analysis.entry_points):
             return False
@@ -212,10 +218,7 @@ class Values:
         if isinstance(expr, cst.Lambda):
             return False
         return any(
-            self.is_tainted(child, fn, request_only, active)
-            for child in expr.children
-            if isinstance(child, cst.CSTNode) and not isinstance(
-                child, (cst.Comma, cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace))
+            self.is_tainted(child, fn, request_only, active) for child in nodes.children(expr)
         ) if isinstance(expr, cst.CSTNode) else False
 
     def _is_context_param(self, name: str, fn: Function) -> bool:

@@ -22,7 +22,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from lambdalint.project.imports import imported_modules
 from lambdalint.project.layout import SourceLayout
 
 FileRef = Tuple[str, str]  # (real path, display path)
@@ -45,7 +44,15 @@ class Plan:
     imports: Dict[str, List[str]] = field(default_factory=dict)  # real path -> project modules it imports
 
     def unit_of(self, real: str) -> Optional[Unit]:
-        return next((u for u in self.units if any(m == real for m, _ in u.members)), None)
+        """The unit holding `real` (an index built on first use: flake8 asks once per file)."""
+        index = self.__dict__.get("_unit_index")
+        if index is None or index[0] != len(self.units):
+            table: Dict[str, Unit] = {}
+            for unit in self.units:
+                for member, _ in unit.members:
+                    table.setdefault(member, unit)
+            index = self.__dict__["_unit_index"] = (len(self.units), table)
+        return index[1].get(real)
 
 
 def project_files(root: str, exclude: Sequence[str], cwd: str, settings_root: str) -> List[str]:

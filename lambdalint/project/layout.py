@@ -30,6 +30,8 @@ class SourceLayout:
         self.root = os.path.realpath(root)
         candidates = [self.root, os.path.join(self.root, "src"), *code_roots, *extra_roots]
         self.roots = self._existing(candidates)  # where a file's own modules may live
+        # Each function's package: what one function imports is never in another's.
+        self.code_roots = {r for r in self._existing(code_roots) if r != self.root}
         self.layer_roots = self._existing(layer_roots)
         # Top-level module name -> the directories holding a module or package of that name:
         # build scripts often copy a shared folder into each function's package, so
@@ -92,6 +94,8 @@ class SourceLayout:
     def _ordered_roots(self, directory: str) -> List[str]:
         own = sorted((r for r in self.roots if _inside(directory, r)), key=len, reverse=True)
         rest = [r for r in self.roots if r not in own]
+        if any(r in self.code_roots for r in own):  # inside one function's package
+            rest = [r for r in rest if r not in self.code_roots]
         ordered: List[str] = []
         for candidate in (directory, *own, *self.layer_roots, *rest):
             if candidate not in ordered and _inside(candidate, self.root):
@@ -158,7 +162,16 @@ class SourceLayout:
         # Not under any root: a module whose name is unique in the project is that one
         # (a name two folders share is another function's copy: not guessed).
         homes = self.by_name.get(name.partition(".")[0], ())
-        return self.module_file(homes[0], name) if len(homes) == 1 else None
+        if len(homes) != 1 or self._in_another_package(homes[0], importer):
+            return None
+        return self.module_file(homes[0], name)
+
+    def _in_another_package(self, directory: str, importer: str) -> bool:
+        """`directory` is in one function's package and `importer` in another's: Lambda
+        deploys them apart, so one never imports the other's modules."""
+        mine = {r for r in self.code_roots if _inside(importer, r)}
+        theirs = {r for r in self.code_roots if _inside(directory, r)}
+        return bool(mine) and bool(theirs) and not (mine & theirs)
 
     def resolve_prefix(self, dotted: str, importer: str) -> Optional[Tuple[str, str]]:
         """The longest leading part of `dotted` that is a project module, as (file, the
@@ -176,4 +189,4 @@ class SourceLayout:
 
 def code_roots_of(refs: Sequence[object]) -> List[str]:
     """The code directories template functions name (CodeUri, Serverless service, CDK asset)."""
-    return sorted({ref.code_dir for ref in refs if getattr(ref, "code_dir", None)})
+    return sorted({code_dir for code_dir in (getattr(ref, "code_dir", None) for ref in refs) if code_dir})

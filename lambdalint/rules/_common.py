@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import Dict, Iterator, Optional
+from typing import Dict, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, ModuleAnalysis, Site, free_names
@@ -73,7 +73,7 @@ def remove_statement_edits(site: Site, statement) -> Dict:
     return {statement: cst.RemoveFromParent()}
 
 
-def cache_decorator_fix(fn: Function) -> Fix:
+def cache_decorator_fix(fn: Function, description: Optional[str] = None) -> Fix:
     """Decorate `fn` with `@functools.cache` (unsafe: every caller now shares one result)."""
     decorator = cst.Decorator(decorator=cst.Attribute(value=cst.Name("functools"), attr=cst.Name("cache")))
 
@@ -82,7 +82,29 @@ def cache_decorator_fix(fn: Function) -> Fix:
 
     return Fix(
         applicability=UNSAFE,
-        description=f"decorate `{fn.name}` with `@functools.cache`",
+        description=description or f"decorate `{fn.name}` with `@functools.cache`",
         edits={fn.node: add_decorator},
         imports=["functools"],
     )
+
+
+def with_true_keyword(call, keyword: str):
+    """`call` with `keyword=True` added after its arguments (or in place of the value it has)."""
+    for index, existing in enumerate(call.args):
+        if existing.keyword is not None and existing.keyword.value == keyword:
+            args = list(call.args)
+            args[index] = existing.with_changes(value=cst.Name("True"))
+            return call.with_changes(args=args)
+    arg = cst.Arg(keyword=cst.Name(keyword), value=cst.Name("True"),
+                  equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                        whitespace_after=cst.SimpleWhitespace("")))
+    args = list(call.args)
+    if args and isinstance(args[-1].comma, cst.Comma):
+        # A trailing comma (one argument per line): the new argument goes on its own line.
+        arg = arg.with_changes(comma=args[-1].comma)
+        separator = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) \
+            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args[-1] = args[-1].with_changes(comma=separator)
+    elif args:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return call.with_changes(args=[*args, arg])

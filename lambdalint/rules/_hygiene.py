@@ -176,7 +176,7 @@ def name_values(analysis: ModuleAnalysis, name: str, fn: Optional[Function]):
     scope = binding_scope(name, fn)
     if scope is not None:
         return [(scope, v) for v in scope.assigned.get(name, []) if isinstance(v, cst.BaseExpression)]
-    values = [(None, v) for v in analysis.module_bindings.get(name, []) if isinstance(v, cst.BaseExpression)]
+    values: List[Tuple[Optional[Function], cst.BaseExpression]] = [(None, v) for v in analysis.module_bindings.get(name, []) if isinstance(v, cst.BaseExpression)]
     for other in analysis.functions.values():
         if name in other.globals_declared:
             values.extend((other, v) for v in other.assigned.get(name, []) if isinstance(v, cst.BaseExpression))

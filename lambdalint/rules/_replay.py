@@ -6,7 +6,7 @@ import re
 from typing import Optional, Set
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site, dotted_name, free_names
+from lambdalint.analysis import Function, Site, dotted_name, free_names, nodes
 from lambdalint.durable import DurableModel
 from lambdalint.model import UNSAFE, Fix
 
@@ -73,7 +73,7 @@ def self_contained(node: cst.CSTNode, model: DurableModel, site: Site) -> bool:
             return False
         if isinstance(current, cst.Name) and current.value in contexts:
             return False
-        stack.extend(current.children)
+        stack.extend(nodes.children(current))
     return True
 
 

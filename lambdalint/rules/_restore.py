@@ -46,6 +46,23 @@ def init_nodes(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Ancestors]]:
         stack.extend((child, inner) for child in reversed(parts))
 
 
+def called_at_init(analysis: ModuleAnalysis) -> Set[Function]:
+    """The functions that module-level code of any module of the project calls (once per
+    project: every module's rules ask the same question)."""
+    project = analysis.project
+    found: Optional[Set[Function]] = project.__dict__.get("_called_at_init")
+    if found is None:
+        found = set()
+        for module in project.modules.values():
+            for node, _ in init_nodes(module.module):
+                if isinstance(node, cst.Call):
+                    target = module.resolve_call(node.func, None)
+                    if target is not None:
+                        found.add(target)
+        project.__dict__["_called_at_init"] = found
+    return found
+
+
 def is_main_guard(node: cst.CSTNode) -> bool:
     """`if __name__ == "__main__":`."""
     if not isinstance(node, cst.If) or not isinstance(node.test, cst.Comparison):
@@ -71,7 +88,7 @@ def registered_hooks(analysis: ModuleAnalysis, kinds=AFTER_RESTORE_HOOKS) -> Lis
     for fn in analysis.functions.values():
         if fn.parent is None and any(d in kinds for d in fn.decorators):
             found.append(fn)
-    for node, ancestors in init_nodes(analysis.module):
+    for node, _ancestors in init_nodes(analysis.module):
         if isinstance(node, cst.Call) and node.args and analysis.qualified_name(node.func, None) in kinds:
             target = node.args[0].value
             name = dotted_name(target)

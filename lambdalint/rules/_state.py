@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Set
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, ModuleAnalysis, Site, dotted_name, guards
+from lambdalint.analysis import Function, ModuleAnalysis, Site, dotted_name, guards, nodes
 
 MUTABLE_CONSTRUCTORS = {
     "list": "list",
@@ -210,7 +210,7 @@ def ref(analysis: ModuleAnalysis, expr: cst.CSTNode, fn: Function) -> Optional[s
         name = expr.value
         return name if name in tracked and analysis.is_module_level_name(name, fn) else None
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
-        owner = fn
+        owner: Optional[Function] = fn
         while owner is not None and owner.cls is None:
             if owner.is_local("self"):
                 return None
@@ -269,7 +269,7 @@ def _empty_literal(value: cst.BaseExpression) -> bool:
 def reads(analysis: ModuleAnalysis, expr: cst.CSTNode, key: str, fn: Function) -> bool:
     if ref(analysis, expr, fn) == key:
         return True
-    return any(reads(analysis, child, key, fn) for child in expr.children)
+    return any(reads(analysis, child, key, fn) for child in nodes.children(expr))
 
 
 # Methods that give the same state when repeated with the same arguments.
@@ -358,10 +358,10 @@ def _all_mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutati
                 if name is not None:
                     yield Mutation(site, name)  # `global x; x += [item]`
         elif isinstance(node, cst.Del):
-            for t in _del_targets(node.target):
-                name = tracked_root(t) if isinstance(t, cst.Subscript) else None
-                if name is not None and not _is_full_slice(t):
-                    yield Mutation(site, name, _subscript_key(t))
+            for deleted in _del_targets(node.target):
+                name = tracked_root(deleted) if isinstance(deleted, cst.Subscript) else None
+                if name is not None and not _is_full_slice(deleted):
+                    yield Mutation(site, name, _subscript_key(deleted))
                     break
 
 
@@ -503,7 +503,7 @@ def _reaches(analysis: ModuleAnalysis, entry: Function, name: str, target: Funct
 def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
     if isinstance(node, cst.Name):
         yield node
-    for child in node.children:
+    for child in nodes.children(node):
         yield from _names_in(child)
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
-from lambdalint._lazy import cst
-
 from lambdalint import noqa
+from lambdalint._lazy import cst
 from lambdalint.model import SAFE, Finding, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 

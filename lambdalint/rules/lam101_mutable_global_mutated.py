@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function
+from lambdalint.analysis import Function, nodes
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _state
@@ -366,10 +366,11 @@ def _keep_spacing(body: List[cst.CSTNode], removals: List[cst.CSTNode], edits: D
             return
         blank = [line for line in body[start].leading_lines if not line.comment]
         kept = body[index]
+        prior = edits.get(kept)  # bound now: the lambdas below replace this very entry
         if start == 0:
-            edits[kept] = lambda u, f=edits.get(kept): _strip_blank_lines(f(u) if f else u)
+            edits[kept] = lambda u, f=prior: _strip_blank_lines(f(u) if f else u)
         elif blank and not kept.leading_lines:
-            edits[kept] = lambda u, f=edits.get(kept), b=blank: _with_blank_lines(f(u) if f else u, b)
+            edits[kept] = lambda u, f=prior, b=blank: _with_blank_lines(f(u) if f else u, b)
 
 
 def _with_blank_lines(node: cst.CSTNode, blank: List[cst.EmptyLine]) -> cst.CSTNode:
@@ -414,7 +415,7 @@ def _target(small: cst.CSTNode) -> cst.CSTNode:
 def _names(node: cst.CSTNode) -> Iterator[cst.Name]:
     if isinstance(node, cst.Name):
         yield node
-    for child in node.children:
+    for child in nodes.children(node):
         yield from _names(child)
 
 
@@ -422,7 +423,7 @@ def _free(expr: cst.CSTNode) -> List[str]:
     return [n.value for n in _names(expr)]
 
 
-def _parse_statement(code: str) -> cst.SimpleStatementLine:
+def _parse_statement(code: str) -> cst.BaseStatement:
     return cst.parse_statement(code + "\n")
 
 

@@ -11,6 +11,7 @@ from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _state
 from lambdalint.rules._stale import StaleReads
 
+
 class RequestDataInGlobal(Rule):
     code = "LAM102"
     name = "request-data-in-global"

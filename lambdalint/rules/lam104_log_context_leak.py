@@ -7,9 +7,17 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
 from lambdalint._lazy import cst
 from lambdalint.analysis import EntryPoint, Function, Site, dotted_name
 from lambdalint.analysis.model import binding_scope
-from lambdalint.catalog import (LOG_METHODS, LOGGER_ADAPTERS, POWERTOOLS_APPENDERS, POWERTOOLS_INJECT_CONTEXT,
-                                POWERTOOLS_LEGACY_APPEND, POWERTOOLS_LOGGERS, STRUCTLOG_BINDERS,
-                                STRUCTLOG_CLEARERS, STRUCTLOG_UNBINDERS)
+from lambdalint.catalog import (
+    LOG_METHODS,
+    LOGGER_ADAPTERS,
+    POWERTOOLS_APPENDERS,
+    POWERTOOLS_INJECT_CONTEXT,
+    POWERTOOLS_LEGACY_APPEND,
+    POWERTOOLS_LOGGERS,
+    STRUCTLOG_BINDERS,
+    STRUCTLOG_CLEARERS,
+    STRUCTLOG_UNBINDERS,
+)
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _hygiene
@@ -388,8 +396,8 @@ class LogContextLeak(Rule):
                 return _covers({_hygiene.constant_string(self.analysis, _subscript_key(target), fn)}, added.keys)
             return False
         if isinstance(node, cst.Assign) and not self.analysis.is_tainted(node.value, fn, request_only=True):
-            for target in node.targets:  # adapter.extra = {} (a fresh, request-free dict)
-                t = target.target
+            for assigned in node.targets:  # adapter.extra = {} (a fresh, request-free dict)
+                t = assigned.target
                 if isinstance(t, cst.Attribute) and t.attr.value == "extra" \
                         and f"{dotted_name(t.value)}.extra" == added.receiver:
                     return True
@@ -566,8 +574,9 @@ def _dict_keys(args) -> Optional[List[str]]:
     if len(args) == 1 and isinstance(args[0].value, cst.Dict):
         keys = [e.key for e in args[0].value.elements if isinstance(e, cst.DictElement)]
         values = [k.evaluated_value if isinstance(k, cst.SimpleString) else None for k in keys]
-        if all(isinstance(v, str) for v in values):
-            return values
+        strings = [v for v in values if isinstance(v, str)]
+        if len(strings) == len(values):
+            return strings
     return None
 
 

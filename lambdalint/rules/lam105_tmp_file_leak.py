@@ -299,7 +299,7 @@ class TmpFileLeak(Rule):
         while scope is not None:
             if name in scope.params:
                 index = scope.positional_params().index(name) if name in scope.positional_params() else -1
-                out = []
+                out: List[Tuple[object, Optional[Function]]] = []
                 for caller, call in self.analysis.call_sites(scope):
                     if call is not None:
                         arg = _arg(call, index, name)
@@ -392,8 +392,8 @@ class TmpFileLeak(Rule):
             outer = ancestors[-2]
             if self._removal_targets(outer, caller) is not None:
                 return None  # `os.remove(make_report())`
-            target = self.analysis.resolve_call(outer.func, caller)
-            return None if target is not None and self._removes_a_parameter(target) else caller
+            callee = self.analysis.resolve_call(outer.func, caller)
+            return None if callee is not None and self._removes_a_parameter(callee) else caller
         elif not isinstance(parent, cst.Expr):
             return None  # a with-item, a comprehension, ...: not followed
         if not handles:

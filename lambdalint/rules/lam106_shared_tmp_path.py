@@ -194,8 +194,8 @@ class SharedTmpPath(Rule):
         for node, ancestors in init:
             if not isinstance(node, cst.Call) or _restore.in_default(ancestors):
                 continue
-            site = SimpleNamespace(node=node, ancestors=ancestors)
-            path = self._fixed_tmp_write(files, site, None)
+            init_site = SimpleNamespace(node=node, ancestors=ancestors)
+            path = self._fixed_tmp_write(files, init_site, None)
             if path is not None and not self._guarded(calls, node, path, None) \
                     and not _under_lock(analysis, ancestors, None):
                 yield self._finding(node, None, path, at_init=True)

@@ -6,9 +6,16 @@ from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, string_value
-from lambdalint.catalog import (CREDENTIAL_ENV_VARS, ENV_FUNCTIONS, ENVIRON, ENVIRON_WRITERS,
-                                REGION_ENV_VARS, RESERVED_ENV_PREFIX, RESERVED_ENV_VARS,
-                                SETTABLE_AWS_LAMBDA_VARS)
+from lambdalint.catalog import (
+    CREDENTIAL_ENV_VARS,
+    ENV_FUNCTIONS,
+    ENVIRON,
+    ENVIRON_WRITERS,
+    REGION_ENV_VARS,
+    RESERVED_ENV_PREFIX,
+    RESERVED_ENV_VARS,
+    SETTABLE_AWS_LAMBDA_VARS,
+)
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _hygiene

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Dict, Iterator, Optional, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site, dotted_name
+from lambdalint.analysis import Function, Site, dotted_name, free_names
 from lambdalint.analysis.nodes import argument
-from lambdalint.catalog import CLIENT_CONSTRUCTORS, CLOSING_METHODS, client_kind
+from lambdalint.catalog import CLIENT_CONSTRUCTORS, CLOSING_METHODS, CONNECTION_DRIVERS, client_kind
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
-from lambdalint.rules import _common
+from lambdalint.rules import _common, _restore
 
 
 class ClientInHandler(Rule):
@@ -36,7 +36,10 @@ class ClientInHandler(Rule):
 
         Clients whose arguments depend on the event (a region or per-tenant credentials from
         the request) are not flagged, nor are clients created lazily behind `if x is None:` or
-        in a `functools.cache` / `lru_cache` factory.
+        in a `functools.cache` / `lru_cache` factory. A helper that builds and returns a
+        client for Init code or for callers with per-request arguments as well is right for
+        them: the finding then sits at each per-request call of the helper whose arguments do
+        not depend on the event, with the helper at the end of the call chain.
     """
     fix_safety = """
         Hoisting `name = <client>(...)` from the top level of a function body to module level
@@ -46,6 +49,20 @@ class ClientInHandler(Rule):
         happen at import time), and adding `@functools.cache` to a helper that returns a
         client is unsafe (callers share one object). Connections the handler closes or uses
         as a context manager are never hoisted.
+
+        A database connection is never a safe fix and never moves bare to module level, where
+        it would fail every warm request once the database drops it idle (LAM205). The
+        **unsafe** fix replaces `conn = psycopg2.connect(...)` by `conn = _get_conn()` and adds
+        a module-level getter that opens the connection on first use and, on later calls,
+        checks it with the driver's own call (`ping(reconnect=True)` for PyMySQL and
+        mysql-connector, `SELECT 1` between rollbacks for psycopg, `ping()` for redis, the
+        `ping` command for MongoDB) and opens a new one when that fails; a SQLAlchemy engine
+        gets `pool_pre_ping=True` instead. Requests then share the connection: a transaction
+        left open is rolled back at the next checkout, but session settings and temporary
+        tables persist. There is no fix when the function closes the connection, rebinds it,
+        uses it as a context manager, returns it or hands it to a function that closes it,
+        nor for pools and for factories that return a connection (`@functools.cache` would
+        keep a dead one forever).
     """
     options = """
         - `client-factories`: extra qualified names to treat as client constructors, e.g.
@@ -188,17 +205,76 @@ class ClientInHandler(Rule):
     def check(self) -> Iterator[RawFinding]:
         analysis = self.analysis
         factories = CLIENT_CONSTRUCTORS | analysis.config.client_factories
+        shared = self._shared_factories(factories)
         for fn in analysis.path_functions:
             for site in fn.iter(cst.Call):
                 call = site.node
                 qn = analysis.qualified_name(call.func, fn)
-                if qn not in factories or self._inner_of_chain(site, fn, factories):
+                if qn not in factories:
+                    factory = shared.get(analysis.resolve_call(call.func, fn)) if shared else None
+                    if factory is not None and self._invariant_call(site, fn):
+                        yield self._factory_call_finding(site, fn, *factory)
+                    continue
+                if fn in shared or self._inner_of_chain(site, fn, factories):
                     continue
                 if not analysis.is_invariant(call, fn) or analysis.is_lazily_initialised(site):
                     continue
-                if _always_injected(analysis, site, fn):
+                if _always_injected(analysis, site, fn) or _reopened_after_error(site, fn):
                     continue
                 yield self._finding(site, fn, qn)
+
+    def _shared_factories(self, factories) -> Dict[Function, Tuple[Site, str]]:
+        """Helpers on the invocation path that build and return a client for their callers
+        and that Init code or event-dependent callers also use: the finding belongs at each
+        invariant call of the helper on the invocation path, not in the helper, which is
+        right for its other callers. Computed once per project."""
+        project = self.analysis.project
+        memo = project.__dict__.setdefault("_lam201_shared_factories", {})
+        key = frozenset(factories)
+        if key in memo:
+            return memo[key]
+        at_init = _restore.called_at_init(self.analysis)
+        shared: Dict[Function, Tuple[Site, str]] = {}
+        for fn in project.path:
+            if not fn.params or any(entry.function is fn for entry in project.entry_points):
+                continue
+            module = fn.module
+            for site in fn.iter(cst.Call):
+                qn = module.qualified_name(site.node.func, fn)
+                if qn in factories and _returned(site) and not self._inner_of_chain(site, fn, factories) \
+                        and _from_parameters(module, site, fn) \
+                        and (fn in at_init or not module.is_invariant(site.node, fn)):
+                    shared[fn] = (site, str(qn))
+                    break
+        memo[key] = shared
+        return shared
+
+    def _invariant_call(self, site: Site, fn: Function) -> bool:
+        """A call of a shared factory whose arguments do not depend on the event, made
+        where nothing keeps its result (no `if x is None` guard)."""
+        analysis = self.analysis
+        return all(analysis.is_invariant(arg.value, fn) for arg in site.node.args) \
+            and not analysis.is_lazily_initialised(site)
+
+    def _factory_call_finding(self, site: Site, fn: Function, built: Site, qn: str) -> RawFinding:
+        analysis = self.analysis
+        factory = built.function
+        kind = client_kind(qn)
+        snippet = _common.snippet(analysis.module, site.node)
+        message = (
+            f"{kind} built by `{factory.qualname}` (`{snippet}`) is created on every invocation, "
+            "so every warm request pays again for its set-up and new connections"
+        )
+        name = _common.assigned_name(site)
+        target = f"`{name} = {snippet}`" if name is not None else f"`{snippet}`"
+        suggestion = (
+            f"Call it once at module level ({target} below the imports) and use that name in "
+            f"`{fn.qualname}`; `{factory.qualname}` itself stays as it is, since Init code or "
+            "callers with per-request arguments also use it."
+        )
+        raw = self.report(site.node, message, suggestion, fn)
+        raw.via = factory
+        return raw
 
     def _inner_of_chain(self, site: Site, fn: Function, factories) -> bool:
         """`boto3.Session()` in `boto3.Session().client("s3")`: report the outer call only."""
@@ -229,15 +305,31 @@ class ClientInHandler(Rule):
             "pays again for its set-up and new connections"
         )
         name = _common.assigned_name(site)
-        owned = name is not None and _lifetime_owned(fn, name, site)
+        if name is not None:
+            owned = _lifetime_owned(fn, name, site)
+        else:
+            owned = "uses it as a context manager" if any(isinstance(a, cst.WithItem) for a in site.ancestors) else None
+        database = kind in DATABASE_KINDS
+        if database and name is not None and not owned:
+            owned = self._handed_over(fn, name)
         statement = site.statement()
         where = f"`{fn.qualname}`"
         if owned:
+            if database:
+                suggestion = (
+                    f"Keep one connection per execution environment behind a module-level getter "
+                    f"that checks it and opens a new one when the database has dropped it (LAM205), "
+                    f"and stop closing it in {where}: the function {owned}, so lambdalint will not "
+                    "move it automatically."
+                )
+                return self.report(call, message, suggestion, fn)
             suggestion = (
                 f"Create `{snippet}` once at module level and stop closing it in {where}: "
                 f"the function {owned}, so lambdalint will not move it automatically."
             )
             return self.report(call, message, suggestion, fn)
+        if database:
+            return self._connection_finding(site, fn, qn, name, message)
         if name is not None and statement is not None:
             stmt_code = _common.snippet(analysis.module, statement)
             suggestion = (
@@ -260,6 +352,93 @@ class ClientInHandler(Rule):
         )
         return self.report(call, message, suggestion, fn)
 
+    def _connection_finding(self, site: Site, fn: Function, qn: str, name: Optional[str],
+                            message: str) -> RawFinding:
+        """A database connection is kept with its way back: behind a getter that checks it
+        and opens a new one when the database has dropped it, never bare at module level."""
+        analysis = self.analysis
+        snippet = _common.snippet(analysis.module, site.node)
+        fix = self._getter_fix(site, fn, qn, name) if name is not None else None
+        getter = _getter_names(name or "conn")[1]
+        suggestion = (
+            f"Keep one connection per execution environment: move `{snippet}` out of "
+            f"`{fn.qualname}` into a module-level getter `{getter}()` that opens it on first use, "
+            "checks it on every later call and opens a new one when the database has dropped it "
+            "(a bare module-level connection fails every warm request after the idle timeout, LAM205)."
+        )
+        return self.report(site.node, message, suggestion, fn, fix)
+
+    def _handed_over(self, fn: Function, name: str) -> Optional[str]:
+        """Why another function decides when the connection `name` ends: `fn` returns it, or
+        passes it to a function of the project that closes it or uses it as a context manager."""
+        for ret in fn.iter(cst.Return):
+            if ret.node.value is not None and dotted_name(ret.node.value) == name:
+                return "returns it to its caller"
+        for call_site in fn.iter(cst.Call):
+            call = call_site.node
+            for index, arg in enumerate(call.args):
+                if dotted_name(arg.value) != name:
+                    continue
+                callee = self.analysis.resolve_call(call.func, fn)
+                if callee is None:
+                    continue
+                positional = callee.positional_params()
+                param = arg.keyword.value if arg.keyword is not None else (
+                    positional[index] if index < len(positional) else None)
+                if param is not None and _lifetime_owned(callee, param, None):
+                    return f"hands it to `{callee.qualname}`, which closes it"
+        return None
+
+    def _getter_fix(self, site: Site, fn: Function, qn: str, name: str) -> Optional[Fix]:
+        analysis = self.analysis
+        driver = CONNECTION_DRIVERS.get(qn)
+        statement = site.statement()
+        if driver is None or not _common.is_single_assignment(statement, site.node, name):
+            return None
+        if len(fn.assigned.get(name, [])) != 1 or name in fn.globals_declared:
+            return None
+        if not _common.uses_only_module_names(analysis, site.node, fn, statement):
+            return None
+        kept, getter = _getter_names(name)
+        if any(scope.is_local(getter) for scope in fn.scopes()):
+            return None
+        call = site.node
+        if driver.keyword:
+            if any(arg.star for arg in call.args):
+                return None  # `**options` may say otherwise
+            call = _common.with_true_keyword(call, driver.keyword)
+        construction = analysis.module.code_for_node(call)
+        existing = analysis.function_named(getter, None)
+        if existing is not None and existing.parent is None and existing.cls is None \
+                and f"{kept} = {construction}\n" in analysis.module.code_for_node(existing.node) \
+                and analysis.top_level_index(existing.node) < analysis.top_level_index(fn.node):
+            # Another function's fix already wrote this getter: share its connection.
+            return Fix(applicability=UNSAFE,
+                       description=f"replace `{name} = ...` by a call of the getter `{getter}()` that "
+                                   "already keeps and checks this connection",
+                       edits={site.node: cst.Call(func=cst.Name(getter))})
+        if not analysis.is_module_name_free(kept) or not analysis.is_module_name_free(getter):
+            return None
+        statements = cst.parse_module(_getter_code(kept, getter, construction, driver)).body
+        imports = [driver.module if "." not in driver.module else f"import {driver.module}"] \
+            if driver.error else []
+        if driver.keyword:
+            what = f"with `{driver.keyword}=True`, so the pool replaces connections the database dropped"
+        else:
+            what = ("that checks the kept connection on every later call and opens a new one "
+                    "when the database has dropped it")
+        return Fix(
+            applicability=UNSAFE,
+            description=(
+                f"replace `{name} = {_common.snippet(analysis.module, site.node, 60)}` by a call of a "
+                f"module-level getter `{getter}()` that opens it once per execution environment, "
+                f"{what}; requests now share the connection and its session state"
+            ),
+            edits={site.node: cst.Call(func=cst.Name(getter))},
+            module_statements=list(statements),
+            imports=imports,
+        )
+
     def _hoist_fix(self, site: Site, fn: Function, name: str) -> Optional[Fix]:
         analysis = self.analysis
         statement = site.statement()
@@ -281,9 +460,31 @@ class ClientInHandler(Rule):
         )
 
 
-def _lifetime_owned(fn: Function, name: str, site: Site) -> Optional[str]:
+DATABASE_KINDS = ("database connection", "database client")
+
+
+def _getter_names(name: str):
+    """The module-level names of the kept connection and of its getter, from the local name."""
+    bare = name.lstrip("_") or "conn"
+    return f"_{bare}", f"_get_{bare}"
+
+
+def _getter_code(kept: str, getter: str, construction: str, driver) -> str:
+    """The lazy getter: the connection is opened on first use; later calls check it with the
+    driver's probe and open a new one when the probe fails."""
+    lines = [f"{kept} = None", "", "", f"def {getter}():", f"    global {kept}"]
+    if driver.probe:
+        lines += [f"    if {kept} is not None:", "        try:"]
+        for step in driver.probe:
+            lines += ["            " + line for line in step.format(conn=kept).split("\n")]
+        lines += [f"        except {driver.error}:", f"            {kept} = None"]
+    lines += [f"    if {kept} is None:", f"        {kept} = {construction}", f"    return {kept}", ""]
+    return "\n".join(lines)
+
+
+def _lifetime_owned(fn: Function, name: str, site: Optional[Site]) -> Optional[str]:
     """Why the function owns the object's lifetime (closes it / `with`), or None."""
-    if any(isinstance(a, cst.WithItem) for a in site.ancestors):
+    if site is not None and any(isinstance(a, cst.WithItem) for a in site.ancestors):
         return "uses it as a context manager"
     for call_site in fn.iter(cst.Call):
         func = call_site.node.func
@@ -298,6 +499,14 @@ def _lifetime_owned(fn: Function, name: str, site: Site) -> Optional[str]:
                 if any(dotted_name(a.value) == name for a in item.item.args):
                     return "closes it"
     return None
+
+
+def _reopened_after_error(site: Site, fn: Function) -> bool:
+    """`except OperationalError: conn = connect(...)` into a global: the kept connection is
+    replaced when it fails, not built per request."""
+    name = _common.assigned_name(site)
+    return name is not None and name in fn.globals_declared and \
+        any(isinstance(a, cst.ExceptHandler) for a in site.ancestors)
 
 
 def _always_injected(analysis, site: Site, fn: Function) -> bool:
@@ -335,6 +544,19 @@ def _injected_parameter(site: Site, fn: Function) -> Optional[str]:
                 and isinstance(anc.test.operator, cst.Not) and isinstance(anc.test.expression, cst.Name):
             return anc.test.expression.value
     return None
+
+
+def _from_parameters(module, site: Site, fn: Function) -> bool:
+    """Every argument of the construction is a parameter of `fn` or an invariant value that
+    uses none: then its callers' arguments decide (not, say, AssumeRole credentials that
+    expire, read inside the factory)."""
+    for arg in site.node.args:
+        value = arg.value
+        if isinstance(value, cst.Name) and value.value in fn.params:
+            continue
+        if set(free_names(value)) & set(fn.params) or not module.is_invariant(value, fn):
+            return False
+    return True
 
 
 def _returned(site: Site) -> bool:

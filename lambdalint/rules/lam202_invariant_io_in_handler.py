@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site, dotted_name, free_names, string_value
+from lambdalint.analysis import Function, Site, dotted_name, free_names, nodes, string_value
 from lambdalint.catalog import (
+    ACTION_URL_MARKERS,
     AWS_READS,
     AWS_RESOURCE_READS,
     CLIENT_CONSTRUCTORS,
+    CLOCK_READS_WITHOUT_TIME,
+    DOCUMENT_URL_EXTENSIONS,
+    DOCUMENT_URL_MARKERS,
     FILE_OPENERS,
     HTTP_GETS,
     MUTATING_METHODS,
+    NONDETERMINISTIC_CALLS,
     PATH_CONSTRUCTORS,
     PATH_LOADERS,
     PATH_READ_METHODS,
     STREAM_LOADERS,
 )
+from lambdalint.durable import side_effect
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
-from lambdalint.rules import _common
+from lambdalint.rules import _common, _state
 
 # Paths whose content changes at run time: files the function itself writes under /tmp,
 # kernel views (/proc/self/status for memory metrics...) and EFS mounts shared with writers.
@@ -39,6 +46,8 @@ _PACKAGE_READERS = {"pkgutil.get_data", "importlib.resources.read_text",
                     "importlib.resources.read_binary"}
 _RESOURCE_ROOTS = {"importlib.resources.files", "importlib_resources.files"}
 _DISK_CHECKS = {"os.path.exists", "os.path.isfile", "os.path.isdir", "os.access"}
+_DOCUMENT_MARKERS = re.compile(DOCUMENT_URL_MARKERS, re.IGNORECASE)
+_ACTION_MARKERS = re.compile(ACTION_URL_MARKERS)
 
 _WHAT = {
     "file": "reads the same file",
@@ -47,7 +56,7 @@ _WHAT = {
     "secret": "fetches the same secret",
     "configuration": "fetches the same AppConfig configuration",
     "object": "downloads the same S3 object",
-    "http": "requests the same URL",
+    "http": "requests the same document from a constant URL",
 }
 
 
@@ -62,12 +71,14 @@ class InvariantIoInHandler(Rule):
     name = "invariant-io-in-handler"
     summary = (
         "Blocking I/O whose inputs do not depend on the event (a bundled file, an SSM "
-        "parameter, a secret, a fixed S3 key, a constant URL, a model) runs on every invocation."
+        "parameter, a secret, a fixed S3 key, a document at a constant URL, a model) runs on every "
+        "invocation."
     )
     why = """
         An execution environment serves many requests in one process. Reading a bundled
         config file, loading a model, fetching an SSM parameter or a secret named by an
-        environment variable, downloading a fixed S3 key or GETting a constant URL inside the
+        environment variable, downloading a fixed S3 key or GETting a document from a constant
+        URL (signing keys, an OpenID configuration, a `.json` or `.pem` file) inside the
         handler repeats the same blocking work on every warm invocation: milliseconds to
         seconds of latency, API calls that count against service quotas (SSM and Secrets
         Manager throttle), and a cost that grows with traffic instead of with the number of
@@ -88,7 +99,11 @@ class InvariantIoInHandler(Rule):
         function itself), `/proc` and `/sys`; reads guarded by `if x is None:` or
         `if not os.path.exists(...)`, and reads inside `functools.cache` / `lru_cache`
         functions; Powertools `parameters.get_*` and the local AppConfig / Parameters and
-        Secrets extension endpoints (they cache); GETs whose result is discarded (pings).
+        Secrets extension endpoints (they cache); GETs whose result is discarded (pings);
+        requests that act (`post`, `put`, `patch`, `delete`, a GET to `/sendMessage` or a
+        webhook);
+        constant API endpoints (`https://api.example.com/v1/prices`: the answer is live
+        data, not a document).
     """
     fix_safety = """
         Always **unsafe**: errors (a missing file, a denied `GetParameter`) move from the
@@ -96,8 +111,17 @@ class InvariantIoInHandler(Rule):
         edited object is not seen until the environment is recycled. A plain `x = <io>` at
         the top level of the function body becomes a module-level constant; a `with open(...)`
         block that computes one value becomes a `@functools.cache` loader function that the
-        handler calls; a parameterless helper that does the I/O gets `@functools.cache`. No
-        fix is offered when the handler mutates the value (it would leak between requests).
+        handler calls; a parameterless helper that does the I/O gets `@functools.cache`.
+        Each fix's description says what runs once and what every request then reads.
+
+        No fix is offered when it would freeze more than the invariant read: a value that
+        is not invariant (the clock, a random draw, a read keyed by either, live data from
+        an API endpoint), other work the function does (a write, a message, a POST), a
+        failed first read (a function that can return `None` or a fallback from `except`
+        would keep it for the life of the environment), or module state (a global that
+        requests rebind, a module-level container the path fills or clears; a cached
+        loader returning such a container would hand out the emptied one after a reset).
+        Nor when the handler mutates the value (it would leak between requests).
     """
     options = """
         - `io-functions`: extra qualified names of blocking I/O functions, e.g.
@@ -500,8 +524,14 @@ class InvariantIoInHandler(Rule):
             return None
         if isinstance(call.func, cst.Attribute) and not self._invariant(call.func.value, fn):
             return None  # a per-request session
-        if any(h in s for s in self._strings(url, fn) for h in _LOCAL_HOSTS):
+        pieces = self._strings(url, fn)
+        if any(h in s for s in pieces for h in _LOCAL_HOSTS):
             return None
+        text = "".join(pieces)
+        if _ACTION_MARKERS.search(text.split("?", 1)[0]):
+            return None  # a GET that acts: sends a message, fires a webhook
+        if not _names_document(text):
+            return None  # an API endpoint: its answer is live data
         return _Io("http", _common.snippet(analysis.module, url, 60))
 
     def _aws_read(self, call: cst.Call, fn: Function) -> Optional[_Io]:
@@ -549,9 +579,11 @@ class InvariantIoInHandler(Rule):
                 if name is None:
                     return None
                 return name, ("resource" if qn.endswith("resource") else None)
-            if isinstance(func, cst.Name) and func.value in analysis.module_functions \
-                    and analysis.is_module_level_name(func.value, fn) and not receiver.args:
-                helper = analysis.module_functions[func.value]
+            # A factory of this module or another of the project (`s3()`, `aws.s3()`), cached
+            # or not, called with invariant arguments: the client it returns.
+            helper = self._factory(func, fn)
+            if helper is not None and helper.parent is None and helper.cls is None \
+                    and all(self._invariant(a.value, fn) for a in receiver.args):
                 found = {self._service(r.node.value, helper, depth + 1)
                          for r in helper.iter(cst.Return) if r.node.value is not None
                          and r.function is helper}
@@ -564,9 +596,32 @@ class InvariantIoInHandler(Rule):
             return found.pop() if len(found) == 1 else None
         if isinstance(receiver, cst.Name):
             scope, values = self._bindings(receiver.value, fn)
-            found = {self._service(v, s, depth + 1) for s, v in values
+            module = analysis.owner(fn)
+            found = {self._service_in(module, v, s, depth + 1) for s, v in values
                      if not (isinstance(v, cst.Name) and v.value == "None")}
             return found.pop() if len(found) == 1 else None
+        return None
+
+    def _service_in(self, module, value, scope: Optional[Function], depth: int):
+        """`_service` of a value bound at the top level of `module` (a factory followed into
+        another module of the project returns that module's client): names in it mean
+        what they mean there."""
+        if scope is not None or module is self.analysis:
+            return self._service(value, scope, depth)
+        here, self.analysis = self.analysis, module
+        try:
+            return self._service(value, None, depth)
+        finally:
+            self.analysis = here
+
+    def _factory(self, func, fn: Optional[Function]) -> Optional[Function]:
+        """The function a call of `func` runs, in this module or another of the project."""
+        analysis = self.analysis
+        if fn is not None and isinstance(func, (cst.Name, cst.Attribute)):
+            return analysis.resolve_call(func, fn)
+        module = analysis.owner(fn)
+        if isinstance(func, cst.Name) and module.is_module_level_name(func.value, None):
+            return module.function_named(func.value, None)
         return None
 
     # -- expression helpers ----------------------------------------------------------------
@@ -578,8 +633,9 @@ class InvariantIoInHandler(Rule):
             if scope.is_local(name):
                 return scope, [(scope, v) for v in scope.assigned.get(name, [])]
             scope = scope.parent
-        values = [(None, v) for v in self.analysis.module_bindings.get(name, [])]
-        for other in self.analysis.functions.values():
+        module = self.analysis.owner(fn)  # a helper followed into another module reads its own
+        values: List[Tuple[Optional[Function], object]] = [(None, v) for v in module.module_bindings.get(name, [])]
+        for other in module.functions.values():
             if name in other.globals_declared:
                 values.extend((other, v) for v in other.assigned.get(name, []))
         return None, values
@@ -653,7 +709,7 @@ class InvariantIoInHandler(Rule):
             return out
         if isinstance(expr, cst.Call) and self.analysis.qualified_name(expr.func, fn) in _TEMPDIR_CALLS:
             return ["/tmp"]
-        for child in expr.children:
+        for child in nodes.children(expr):
             out.extend(self._strings(child, fn, depth + 1))
         return out
 
@@ -742,7 +798,11 @@ class InvariantIoInHandler(Rule):
         consumed = in_with_item or self._consumed(site, fn)
         # A parameterless helper already is the loader: caching it keeps names and layout.
         if self._cacheable_helper(fn) and (consumed or self._returns_data(fn)):
-            return _common.cache_decorator_fix(fn), None
+            if self._honest_to_cache(fn):
+                return _common.cache_decorator_fix(fn, (
+                    f"decorate `{fn.name}` with `@functools.cache`: its body runs once per "
+                    "execution environment and every later call returns that first result")), None
+            return None, None  # the whole function does more than this read: leave it
         if isinstance(top, cst.SimpleStatementLine) and consumed:
             fix = self._hoist_fix(site, fn, top)
             if fix is not None:
@@ -752,6 +812,60 @@ class InvariantIoInHandler(Rule):
             if made is not None:
                 return made
         return None, None
+
+    # -- what a cache or a hoist would freeze ---------------------------------------------------
+    def _honest_to_cache(self, fn: Function) -> bool:
+        """Caching all of `fn` changes nothing but when its reads run: it freezes no value
+        that is not invariant, skips no other work, keeps no failed first read, and hands
+        out nothing shared with module state."""
+        return not (self._freezes(fn.node.body, fn, 0) or _may_keep_failure(fn)
+                    or self._touches_module_state(fn.node.body, fn)
+                    or self._returns_module_state(fn))
+
+    def _freezes(self, node, fn: Function, depth: int) -> bool:
+        """Run once instead of per request, `node` would keep a value that is not
+        invariant (the clock, a random draw, a read keyed by either, live API data) or
+        skip work that is not an invariant read (a write, a message, a POST)."""
+        analysis = self.analysis
+        for call in _common.walk_nodes(node):
+            if not isinstance(call, cst.Call):
+                continue
+            qn = analysis.qualified_name(call.func, fn) or ""
+            if qn in NONDETERMINISTIC_CALLS or (
+                    qn in CLOCK_READS_WITHOUT_TIME and len(call.args) <= CLOCK_READS_WITHOUT_TIME[qn]):
+                return True
+            if self._classify(call, fn) is None and (
+                    qn in HTTP_GETS or side_effect(call, fn, analysis) is not None):
+                return True  # live data, a read keyed by a variant value, or a write
+            callee = analysis.resolve_call(call.func, fn) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
+            if callee is not None and callee is not fn and not callee.cached and (
+                    depth >= 3 or self._freezes(callee.node.body, callee, depth + 1)):
+                return True
+        return False
+
+    def _touches_module_state(self, node, fn: Function) -> bool:
+        """Reads a global that requests rebind, or reads or fills a module-level container:
+        cached, the first request's state would be kept (or never filled again)."""
+        analysis = self.analysis
+        used = _state.usage(analysis)
+        for name in free_names(node):
+            if not analysis.is_module_level_name(name, fn):
+                continue
+            if name in analysis.rebound_globals:
+                return True
+            if name in used and (used[name].mutations or used[name].evicted):
+                return True  # a container the path changes (filled here, or cleared)
+        return False
+
+    def _returns_module_state(self, fn: Function) -> bool:
+        """Returns a module-level name: the cache would hand out the object itself, which
+        the handler (or a reset such as `x.clear()`) changes."""
+        for ret in fn.iter(cst.Return):
+            value = ret.node.value
+            if ret.function is fn and isinstance(value, cst.Name) \
+                    and self.analysis.is_module_level_name(value.value, fn):
+                return True
+        return False
 
     def _returns_data(self, fn: Function) -> bool:
         """Every `return` of `fn` hands back read data (`body.read()`, `json.load(f)`)."""
@@ -799,9 +913,12 @@ class InvariantIoInHandler(Rule):
             return None  # not valid, or not the same, at module level
         if not _common.uses_only_module_names(analysis, small.value, fn, statement):
             return None
+        if self._freezes(small.value, fn, 0) or self._touches_module_state(small.value, fn):
+            return None  # a global that requests set (`_ssm = None` at Init) means another thing there
         return Fix(
             applicability=UNSAFE,
-            description=f"move `{name} = ...` to module level",
+            description=(f"move `{name} = ...` to module level: it runs once, at Init, and "
+                         "every request reads that value"),
             edits=_common.remove_statement_edits(site, statement),
             module_statements=[statement],
         )
@@ -813,6 +930,9 @@ class InvariantIoInHandler(Rule):
                               cst.Break, cst.Continue, cst.FunctionDef, cst.ClassDef))
                for n in _common.walk_nodes(block)) or block.asynchronous is not None:
             return None
+        if any(isinstance(n, cst.Try) for n in _common.walk_nodes(block)) \
+                or self._freezes(block, fn, 0) or self._touches_module_state(block, fn):
+            return None  # it would keep a fallback, a variant value, or module state
         bound = _bound_in(block)
         body = fn.node.body.body
         index = next(i for i, s in enumerate(body) if s is block)
@@ -850,7 +970,9 @@ class InvariantIoInHandler(Rule):
         )
         fix = Fix(
             applicability=UNSAFE,
-            description=f"move the `with` block into a cached loader `{loader}()`",
+            description=(f"move the `with` block into a `@functools.cache` loader `{loader}()`: "
+                         "it runs once per execution environment, at the first request, and "
+                         f"every request reads that `{name}`"),
             edits={block: call},
             module_statements=[definition],
             imports=["functools"],
@@ -928,6 +1050,48 @@ class InvariantIoInHandler(Rule):
         return False
 
 
+def _may_keep_failure(fn: Function) -> bool:
+    """`fn` can return None or a fallback for a failed read (`except OSError: return
+    None`, a bare `return`, falling off its end): cached, the failure would be kept for
+    the life of the environment instead of being retried."""
+    for ret in fn.iter(cst.Return):
+        if ret.function is fn and (ret.node.value is None or (
+                isinstance(ret.node.value, cst.Name) and ret.node.value.value == "None")):
+            return True
+    for node in _common.walk_nodes(fn.node.body):
+        if isinstance(node, cst.ExceptHandler) and not _ends_in_raise(node.body):
+            return True
+    return not _always_leaves(fn.node.body)
+
+
+def _ends_in_raise(block) -> bool:
+    body = getattr(block, "body", ())
+    last = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(s, cst.Raise) for s in last.body)
+    return False
+
+
+def _always_leaves(block) -> bool:
+    """Every path through the block ends in `return` or `raise`."""
+    body = getattr(block, "body", ())
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
+    if isinstance(last, cst.If):
+        orelse = last.orelse
+        if orelse is None:
+            return False
+        other = orelse if isinstance(orelse, cst.If) else orelse.body
+        return _always_leaves(last.body) and (
+            _always_leaves(cst.IndentedBlock(body=[other])) if isinstance(other, cst.If) else _always_leaves(other))
+    if isinstance(last, (cst.With, cst.Try)):
+        return _always_leaves(last.body)
+    return False
+
+
 def _or_default(site: Site) -> bool:
     """`x = x or <io>`: loaded once, then reused."""
     for anc in reversed(site.ancestors):
@@ -939,6 +1103,15 @@ def _or_default(site: Site) -> bool:
             return isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
                 and isinstance(value.left, cst.Name) and value.left.value in targets
     return False
+
+
+def _names_document(url: str) -> bool:
+    """The URL (its text, and the names of the variables it is read from) names a document
+    served as it is: signing keys, an OpenID configuration, a file such as `rules.json`."""
+    if _DOCUMENT_MARKERS.search(url):
+        return True
+    path = url.split("#", 1)[0].split("?", 1)[0].rstrip("/").lower()
+    return path.endswith(DOCUMENT_URL_EXTENSIONS)
 
 
 def _powertools_getter(kind: str) -> str:

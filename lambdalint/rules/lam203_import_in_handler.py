@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, bound_by, dotted_name, free_names
+from lambdalint.catalog import LOADED_WITH, STARTUP
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common
+from lambdalint.rules._restore import init_nodes
 
 # Code that changes what a later import does (the env vars a library reads when imported,
 # the search path); an import moved above it would behave differently.
@@ -36,7 +38,12 @@ class ImportInHandler(Rule):
         request waits on it. A deliberately lazy import (an optional dependency inside
         `try/except ImportError`, a module only some routes need) is still reported, because
         the cost still lands on a request; its fix is marked unsafe. Imports under
-        `if TYPE_CHECKING:` never run and are not reported.
+        `if TYPE_CHECKING:` never run and are not reported, and neither are imports of a
+        module that is already loaded before the handler runs: imported at module level by a
+        module of the project (not inside a `try`, which may have failed), loaded by the
+        interpreter itself, or loaded by a library imported at Init (`import logging` loads
+        `traceback`, `import boto3` loads `botocore.exceptions`; the catalogue holds what was
+        measured). Such a statement is a dictionary lookup and moves no cost onto a request.
     """
     fix_safety = """
         Moving a plain `import x` / `from x import y` that sits at the top level of the
@@ -77,6 +84,23 @@ class ImportInHandler(Rule):
                 import argparse  # a command-line script, not a handler
 
                 argparse.ArgumentParser().parse_args()
+            """
+        ),
+        Valid(
+            """
+            import json
+
+            import boto3
+
+
+            def handler(event, context):
+                import json  # already loaded at Init: a dictionary lookup
+                from botocore.exceptions import ClientError  # loaded by `import boto3`
+
+                try:
+                    return json.dumps(boto3.client("s3").list_buckets())
+                except ClientError:
+                    return "{}"
             """
         ),
     ]
@@ -147,14 +171,15 @@ class ImportInHandler(Rule):
 
 
             def handler(event, context):
-                import json
+                import csv
 
-                return json.dumps({"html": render(event["rows"])})
+                return json.dumps({"html": render(event["rows"]), "sep": csv.excel.delimiter})
             """,
             lines=(5, 11),
             fixed="""
             import json
             from jinja2 import Template
+            import csv
 
 
             def render(rows):
@@ -162,7 +187,7 @@ class ImportInHandler(Rule):
 
 
             def handler(event, context):
-                return json.dumps({"html": render(event["rows"])})
+                return json.dumps({"html": render(event["rows"]), "sep": csv.excel.delimiter})
             """,
         ),
     ]
@@ -171,9 +196,22 @@ class ImportInHandler(Rule):
         analysis = self.analysis
         for fn in analysis.path_functions:
             for site in fn.iter(cst.Import, cst.ImportFrom):
-                if _under_type_checking(site):
+                if _under_type_checking(site) or self._already_loaded(site.node):
                     continue
                 yield self._finding(site, fn)
+
+    def _already_loaded(self, node) -> bool:
+        """Every module the statement names is in `sys.modules` before the handler runs
+        (imported at module level by a module of the project, or by what those import):
+        the statement is a dictionary lookup and moves no cost onto the request."""
+        if isinstance(node, cst.ImportFrom):
+            if node.relative or node.module is None:
+                return False
+            wanted = [dotted_name(node.module)]
+        else:
+            wanted = [dotted_name(alias.name) for alias in node.names]
+        loaded = _loaded_at_init(self.analysis)
+        return all(name is not None and name in loaded for name in wanted)
 
     def _finding(self, site: Site, fn: Function) -> RawFinding:
         code = _common.snippet(self.analysis.module, site.node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT))
@@ -315,6 +353,34 @@ def _changes_environment(analysis, node, fn: Optional[Function]) -> bool:
             for t in targets
         )
     return False
+
+
+def _loaded_at_init(analysis) -> Set[str]:
+    """The modules in `sys.modules` once Init has run: the interpreter's own, what the
+    module-level imports of the project's analysed modules name (with their parent
+    packages), and what the catalogue measured those libraries to load. Once per project."""
+    project = analysis.project
+    loaded: Optional[Set[str]] = project.__dict__.get("_lam203_loaded")
+    if loaded is not None:
+        return loaded
+    loaded = set(STARTUP)
+    for module in project.modules.values():
+        for node, ancestors in init_nodes(module.module):
+            if any(isinstance(a, cst.Try) for a in ancestors):
+                continue  # an optional import that may have failed: tried again later
+            if isinstance(node, cst.Import):
+                names = [dotted_name(alias.name) for alias in node.names]
+            elif isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None:
+                names = [dotted_name(node.module)]
+            else:
+                continue
+            for name in names:
+                parts = (name or "").split(".")
+                loaded.update(".".join(parts[:i]) for i in range(1, len(parts) + 1) if parts[0])
+    for library in [name for name in loaded if name in LOADED_WITH]:
+        loaded |= LOADED_WITH[library]
+    project.__dict__["_lam203_loaded"] = loaded
+    return loaded
 
 
 def _under_type_checking(site: Site) -> bool:

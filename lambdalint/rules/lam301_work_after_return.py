@@ -387,7 +387,7 @@ class WorkAfterReturn(Rule):
         receiver = site.node.func.value
         if not isinstance(receiver, cst.Name):
             return []
-        out = []
+        out: List[cst.CSTNode] = []
         for read, ancestors in flow.reads({receiver.value}):
             if len(ancestors) >= 2 and isinstance(ancestors[-1], cst.Attribute) \
                     and ancestors[-1].attr.value == "shutdown" and isinstance(ancestors[-2], cst.Call):

@@ -6,7 +6,7 @@ import re
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, free_names, target_names
+from lambdalint.analysis import Function, free_names, nodes, target_names
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common
@@ -526,4 +526,4 @@ def _asks_remaining_time(call: cst.Call) -> bool:
 def _mentions_remaining_time(expr: cst.CSTNode) -> bool:
     if isinstance(expr, cst.Attribute) and expr.attr.value == REMAINING_TIME:
         return True
-    return any(_mentions_remaining_time(child) for child in expr.children)
+    return any(_mentions_remaining_time(child) for child in nodes.children(expr))

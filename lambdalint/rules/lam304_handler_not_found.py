@@ -14,8 +14,8 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, powertools_calls_with_event_and_context
 from lambdalint.model import FileError, Finding, RawFinding
-from lambdalint.templates.refs import HandlerRef
 from lambdalint.rule import Invalid, Rule, Valid
+from lambdalint.templates.refs import HandlerRef
 
 # Entry points that something other than a naming convention says Lambda calls directly.
 _NAMED = ("config", "template")

@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterator, Optional, Set
 
-from lambdalint._lazy import cst
 from lambdalint import catalog
+from lambdalint._lazy import cst
 from lambdalint.analysis import EntryPoint, Function
-from lambdalint.catalog import (COROUTINE_RUNNER_METHODS, COROUTINE_RUNNERS, POWERTOOLS_ASYNC_RESOLVE,
-                                POWERTOOLS_ASYNC_RESOLVERS, POWERTOOLS_ASYNC_ROUTE_METHODS)
+from lambdalint.catalog import (
+    COROUTINE_RUNNER_METHODS,
+    COROUTINE_RUNNERS,
+    POWERTOOLS_ASYNC_RESOLVE,
+    POWERTOOLS_ASYNC_RESOLVERS,
+    POWERTOOLS_ASYNC_ROUTE_METHODS,
+)
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _hygiene

@@ -7,10 +7,20 @@ from typing import Iterator, List, Optional, Set, Tuple
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name
 from lambdalint.analysis.model import binding_scope
-from lambdalint.catalog import (DEFAULT_REQUEST_TIMEOUT, HTTP_ADAPTERS, HTTP_CLIENT_METHODS, HTTP_CLIENTS,
-                                HTTP_DEFAULT_TIMEOUT, HTTP_REQUEST_FUNCTIONS, HTTP_TIMEOUT_POSITION,
-                                HTTP_URL_POSITION, LOCAL_HOSTS, SOCKET_DEFAULT_APPLIES,
-                                SOCKET_DEFAULT_TIMEOUT, TIMEOUT_TYPES)
+from lambdalint.catalog import (
+    DEFAULT_REQUEST_TIMEOUT,
+    HTTP_ADAPTERS,
+    HTTP_CLIENT_METHODS,
+    HTTP_CLIENTS,
+    HTTP_DEFAULT_TIMEOUT,
+    HTTP_REQUEST_FUNCTIONS,
+    HTTP_TIMEOUT_POSITION,
+    HTTP_URL_POSITION,
+    LOCAL_HOSTS,
+    SOCKET_DEFAULT_APPLIES,
+    SOCKET_DEFAULT_TIMEOUT,
+    TIMEOUT_TYPES,
+)
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _hygiene
@@ -298,12 +308,12 @@ class NetworkCallWithoutTimeout(Rule):
                 receiver = dotted_name(func.value)
                 if receiver is not None and self._adapter_with_timeout(node.args[1].value, fn):
                     found.add(receiver)
-        for node, fn in self._all_assignments():
-            for target in node.targets:
+        for assign, fn in self._all_assignments():
+            for target in assign.targets:
                 t = target.target
-                if isinstance(t, cst.Attribute) and t.attr.value == "request" and isinstance(node.value, cst.Call) \
-                        and self.analysis.qualified_name(node.value.func, fn) == "functools.partial" \
-                        and _hygiene.keyword(node.value, "timeout") is not None:
+                if isinstance(t, cst.Attribute) and t.attr.value == "request" and isinstance(assign.value, cst.Call) \
+                        and self.analysis.qualified_name(assign.value.func, fn) == "functools.partial" \
+                        and _hygiene.keyword(assign.value, "timeout") is not None:
                     receiver = dotted_name(t.value)
                     if receiver is not None:
                         found.add(receiver)

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import builtins
 import re
-from typing import Iterator, Optional, Set
+from typing import Dict, Iterator, Optional, Set
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import dotted_name, free_names
 from lambdalint.catalog import (
-    AFTER_RESTORE_HOOKS, PURE_CALLS, PURE_METHODS, RANDOM_GENERATORS, RANDOM_SEEDERS, RESEED_METHODS,
-    RESTORE_HOOK_IMPORT, UNIQUE_VALUE_CALLS,
+    AFTER_RESTORE_HOOKS,
+    PURE_CALLS,
+    PURE_METHODS,
+    RANDOM_GENERATORS,
+    RANDOM_SEEDERS,
+    RESEED_METHODS,
+    RESTORE_HOOK_IMPORT,
+    UNIQUE_VALUE_CALLS,
 )
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
@@ -346,6 +352,7 @@ class UniqueValueAtInit(Rule):
         definition = definition.with_changes(leading_lines=blank)
         body = list(self.analysis.module.body)
         index = next(i for i, stmt in enumerate(body) if stmt is statement)
+        edits: Dict[cst.CSTNode, object]
         if index + 1 < len(body):
             following = body[index + 1]
 

@@ -8,8 +8,12 @@ from typing import Iterator
 from lambdalint._lazy import cst
 from lambdalint.analysis import dotted_name
 from lambdalint.catalog import (
-    AFTER_RESTORE_HOOKS, LIVENESS_ATTRIBUTES, PRE_PING_KEYWORDS, RECONNECT_METHODS,
-    RESTORE_SENSITIVE_CONNECTIONS, client_kind,
+    AFTER_RESTORE_HOOKS,
+    LIVENESS_ATTRIBUTES,
+    PRE_PING_KEYWORDS,
+    RECONNECT_METHODS,
+    RESTORE_SENSITIVE_CONNECTIONS,
+    client_kind,
 )
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
@@ -64,6 +68,7 @@ class ConnectionNotRestored(Rule):
 
 
             def handler(event, context):
+                db.ping(reconnect=True)  # the server also drops it when idle (LAM205)
                 with db.cursor() as cursor:
                     cursor.execute("SELECT 1")
                     return cursor.fetchone()

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from lambdalint._lazy import cst
-from lambdalint.catalog import HOOK_PACKAGES
 from lambdalint.analysis import Function
+from lambdalint.catalog import HOOK_PACKAGES
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _restore

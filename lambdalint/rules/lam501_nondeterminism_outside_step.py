@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, ModuleAnalysis, Site
+from lambdalint.analysis import Function, ModuleAnalysis, Site, nodes
 from lambdalint.catalog import STEP_CHECKPOINTABLE_CALLS
 from lambdalint.durable import (
     NONDETERMINISM,
@@ -296,5 +296,5 @@ def _order_matters(body: cst.CSTNode) -> bool:
             return True
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             continue
-        stack.extend(node.children)
+        stack.extend(nodes.children(node))
     return False

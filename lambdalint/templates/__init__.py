@@ -19,8 +19,16 @@ from lambdalint.templates.cdk import cdk_refs
 from lambdalint.templates.loading import Intrinsic, TemplateError, load_json, load_yaml
 from lambdalint.templates.refs import HandlerRef, resolve
 from lambdalint.templates.scan import (
-    SAM_GLOBS, SAM_NAMES, SERVERLESS_NAMES, TemplateScan, config_refs, entry_points, find_templates,
-    is_template_name, scan, template_refs,
+    SAM_GLOBS,
+    SAM_NAMES,
+    SERVERLESS_NAMES,
+    TemplateScan,
+    config_refs,
+    entry_points,
+    find_templates,
+    is_template_name,
+    scan,
+    template_refs,
 )
 
 __all__ = [

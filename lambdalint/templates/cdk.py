@@ -13,7 +13,6 @@ from lambdalint.model import FunctionSettings
 from lambdalint.templates.refs import HandlerRef, resolve
 from lambdalint.templates.settings import SettingsReader
 
-
 _CDK_FUNCTION = {"aws_cdk.aws_lambda.Function"}
 
 
@@ -53,6 +52,8 @@ def cdk_refs(path: str, text: str) -> List[HandlerRef]:
         if runtime_name and ".Runtime." in runtime_name and not runtime_name.split(".")[-1].startswith("PYTHON"):
             continue
         runtime_known = bool(runtime_name and runtime_name.split(".")[-1].startswith("PYTHON"))
+        handler: Optional[str]
+        code_dir: Optional[str]
         if qn in _CDK_PYTHON_FUNCTION:
             entry = _ast_path(kwargs.get("entry"), path, aliases)
             index = kwargs.get("index")
@@ -216,8 +217,9 @@ def _ast_path(node, path: str, aliases: Dict[str, str]) -> Optional[str]:
         parts = [_ast_path(a, path, aliases) for a in node.args]
         if None in parts or node.keywords:
             return None
-        if qn == "os.path.join" and parts:
-            return os.path.join(*parts)
-        if qn == "os.path.dirname" and len(parts) == 1:
-            return os.path.dirname(parts[0])
+        known = [part for part in parts if part is not None]
+        if qn == "os.path.join" and known:
+            return os.path.join(*known)
+        if qn == "os.path.dirname" and len(known) == 1:
+            return os.path.dirname(known[0])
     return None

@@ -8,7 +8,16 @@ import re
 from typing import Callable, List, Set, Tuple
 
 from lambdalint.model import FileError
-from lambdalint.templates.refs import HandlerRef, is_local, literal, mark, python_runtime, resolve
+from lambdalint.templates.refs import (
+    OUTSIDE,
+    HandlerRef,
+    is_local,
+    literal,
+    mark,
+    outside_project,
+    python_runtime,
+    resolve,
+)
 from lambdalint.templates.settings import cloudformation_settings
 
 Follow = Callable[[str, Set[str]], Tuple[List[HandlerRef], List[FileError]]]
@@ -41,7 +50,11 @@ def cloudformation_refs(doc, path: str, text: str, seen: Set[str], follow: Follo
             location = literal(props.get("Location") if kind.startswith("AWS::Serverless") else props.get("TemplateURL"))
             if location and is_local(location):
                 nested = os.path.normpath(os.path.join(directory, location))
-                if os.path.isfile(nested):
+                if outside_project(nested):
+                    line, column = mark(props, "Location" if kind.startswith("AWS::Serverless") else "TemplateURL")
+                    errors.append(FileError(path, f"nested stack `{location}` of `{logical_id}` {OUTSIDE}",
+                                            line or None, column or None))
+                elif os.path.isfile(nested):
                     more, more_errors = follow(nested, seen)
                     refs.extend(more)
                     errors.extend(more_errors)

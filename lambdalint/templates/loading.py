@@ -1,15 +1,31 @@
 """Reading template files safely: YAML with CloudFormation tags and line marks, JSON.
 
-YAML is read with a SafeLoader subclass: no Python tags, nothing is ever constructed from
-the document but plain data.  CloudFormation short-form tags (`!Ref`, `!Sub`, `!GetAtt`,
-`!If`, ...) load as `Intrinsic` values, which are "unknown" wherever a literal is needed.
+Templates come from strangers' pull requests, so:
+
+- YAML is read with a SafeLoader subclass: nothing is ever constructed from the document
+  but plain data, and a document with a Python tag (`!!python/object/apply:os.system`) is
+  refused before anything is constructed;
+- aliases are bounded: a document whose aliases would expand to more than
+  `ALIAS_BUDGET` nodes ("billion laughs") or that holds an alias inside its own anchor is
+  refused, since code that walks the data would never finish;
+- a file larger than `MAX_TEMPLATE_BYTES` is not parsed at all (`read_template`).
+
+CloudFormation short-form tags (`!Ref`, `!Sub`, `!GetAtt`, `!If`, ...) load as
+`Intrinsic` values, which are "unknown" wherever a literal is needed.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Dict, Set, Tuple
+
+# CloudFormation accepts template bodies of 1 MB at most (S3-hosted; 51,200 bytes inline),
+# SAM templates before the transform are of the same order: twice that is no real template.
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+# Nodes that aliases may add to a document on top of the nodes written in it.
+ALIAS_BUDGET = 100_000
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
 
 
 @dataclass(frozen=True)
@@ -42,7 +58,14 @@ def _loader():
     yaml = _yaml()
 
     class CloudFormationLoader(yaml.SafeLoader):
-        """SafeLoader that accepts any `!Tag` (CloudFormation intrinsics) and keeps marks."""
+        """SafeLoader that accepts any `!Tag` (CloudFormation intrinsics) and keeps marks,
+        and refuses a composed document with Python tags or aliases beyond the budget."""
+
+        def compose_document(self):
+            node = super().compose_document()
+            if node is not None:
+                _check_node_graph(yaml, node)
+            return node
 
     def construct_map(loader, node):
         data = Located()
@@ -71,6 +94,45 @@ def _loader():
 
 class TemplateError(Exception):
     """The template cannot be read or parsed; the message names the problem."""
+
+
+def _where(node) -> str:
+    mark = node.start_mark
+    return f" at line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _check_node_graph(yaml, root) -> None:
+    """Refuse Python tags, aliases inside their own anchor, and aliases that expand the
+    document by more than ALIAS_BUDGET nodes.  Linear in the nodes written: each node's
+    expanded size is computed once."""
+    sizes: Dict[int, int] = {}
+    open_nodes: Set[int] = set()
+
+    def size(node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise TemplateError(f"invalid YAML{_where(node)}: an alias inside its own anchor "
+                                "(a recursive document); not read")
+        if isinstance(node.tag, str) and node.tag.startswith(_PYTHON_TAG):
+            shown = "!!" + node.tag[len("tag:yaml.org,2002:"):]
+            raise TemplateError(f"invalid YAML{_where(node)}: the Python tag `{shown}` is not allowed "
+                                "in a template (lambdalint never constructs objects from templates)")
+        open_nodes.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        open_nodes.discard(key)
+        sizes[key] = total
+        if total - len(sizes) > ALIAS_BUDGET:
+            raise TemplateError(f"invalid YAML{_where(node)}: its aliases expand to more than "
+                                f"{ALIAS_BUDGET:,} nodes (an alias bomb); not read")
+        return total
+
+    size(root)
 
 
 def load_yaml(text: str):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from lambdalint.model import FunctionSettings
 
@@ -35,6 +37,38 @@ class HandlerRef:
         return f"{self.kind} {where} ({self.name})" if self.name else f"{self.kind} {where}"
 
 
+# The project being read: templates are untrusted, so no path they name outside it is
+# followed (not even probed: whether `/etc/x.py` exists is not the template's business).
+_BOUNDARY: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("lambdalint_boundary", default=None)
+
+
+@contextlib.contextmanager
+def within(root: Optional[str]) -> Iterator[None]:
+    """Templates read inside the block may name only paths under `root`."""
+    token = _BOUNDARY.set(os.path.realpath(root) if root else None)
+    try:
+        yield
+    finally:
+        _BOUNDARY.reset(token)
+
+
+def project_boundary() -> Optional[str]:
+    """The real path of the project being read, inside `within`."""
+    return _BOUNDARY.get()
+
+
+def outside_project(path: str) -> bool:
+    """`path` (after `..` and symbolic links) is not under the project being read."""
+    root = _BOUNDARY.get()
+    if root is None:
+        return False
+    real = os.path.realpath(path)
+    return real != root and not real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+OUTSIDE = "is outside the project; lambdalint does not read it"
+
+
 def resolve(ref: HandlerRef) -> HandlerRef:
     """Fill in `module_path` / `function` or `problem` from `handler` and `code_dir`."""
     module, sep, func = ref.handler.rpartition(".")
@@ -47,6 +81,9 @@ def resolve(ref: HandlerRef) -> HandlerRef:
         ref.problem = f"handler `{ref.handler}`: `{func}` is not a Python function name"
         return ref
     where = ref.code_label or f"`{ref.code_dir}`"
+    if outside_project(ref.code_dir):
+        ref.problem = f"handler `{ref.handler}`: {where} {OUTSIDE}"
+        return ref
     parts = [p for p in module.replace("/", ".").split(".") if p]
     shown = "/".join(parts) + ".py"
     if os.path.isfile(ref.code_dir) and ref.code_dir.endswith(".py"):
@@ -64,6 +101,11 @@ def resolve(ref: HandlerRef) -> HandlerRef:
     base = os.path.join(ref.code_dir, *parts)
     for candidate in (base + ".py", os.path.join(base, "__init__.py")):
         if os.path.isfile(candidate):
+            if outside_project(candidate):
+                shown = os.path.relpath(candidate, ref.code_dir).replace(os.sep, "/")
+                ref.problem = (f"handler `{ref.handler}`: `{shown}` in {where} is a symbolic link that "
+                               f"leads out of the project; lambdalint does not follow it")
+                return ref
             ref.module_path = os.path.realpath(candidate)
             return ref
     ref.problem = f"handler `{ref.handler}`: there is no module `{shown}` in {where}"

@@ -12,14 +12,18 @@ from lambdalint.model import FileError, NamedHandler
 from lambdalint.templates.cdk import cdk_refs, cdk_root
 from lambdalint.templates.cloudformation import cloudformation_refs
 from lambdalint.templates.layers import layer_dirs
-from lambdalint.templates.loading import TemplateError, load_json, load_yaml
-from lambdalint.templates.refs import HandlerRef
+from lambdalint.templates.loading import MAX_TEMPLATE_BYTES, TemplateError, load_json, load_yaml
+from lambdalint.templates.refs import OUTSIDE, HandlerRef, outside_project, project_boundary, within
 from lambdalint.templates.serverless import serverless_refs
 
 SAM_NAMES = ("template.yaml", "template.yml", "template.json")
 SAM_GLOBS = ("*.template", "*.template.json", "*.template.yaml", "*.template.yml")
 SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")
 _SAM_SUFFIXES = tuple(g[1:] for g in SAM_GLOBS)  # the globs are all "*<suffix>"
+
+
+# A top-level key only CloudFormation / SAM templates have, quoted (JSON) or not (YAML).
+_CLOUDFORMATION_KEY = re.compile(rb"""(?m)(?:^|[{,\s])["']?(?:AWSTemplateFormatVersion|Resources|Transform)["']?\s*:""")
 
 
 def is_template_name(name: str) -> bool:
@@ -36,15 +40,25 @@ def template_refs(path: str, seen: Optional[Set[str]] = None,
     if real in seen:
         return [], []
     seen.add(real)
+    if outside_project(path):
+        return [], [FileError(path, f"symbolic link to `{real}` leads outside the project; not read")]
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = f.read(MAX_TEMPLATE_BYTES + 1)  # a huge file is never read whole
+        name = os.path.basename(path)
+        # `*.template` also names Jinja, Helm or Fluent Bit files: one that does not say it
+        # is CloudFormation is no template, and not an error.
+        loose = name not in SAM_NAMES and name not in SERVERLESS_NAMES
+        if loose and not _CLOUDFORMATION_KEY.search(data):
+            return [], []
+        if len(data) > MAX_TEMPLATE_BYTES:
+            return [], [FileError(path, f"template too large (over {MAX_TEMPLATE_BYTES // (1024 * 1024)} MiB); "
+                                        "not read")]
         text = data.decode("utf-8-sig")
     except OSError as exc:
         return [], [FileError(path, f"cannot read template: {exc.strerror or exc}")]
     except UnicodeDecodeError as exc:
         return [], [FileError(path, f"cannot decode template as UTF-8 (byte {exc.start}: {exc.reason})")]
-    name = os.path.basename(path)
     try:
         if name.endswith(".json") or (name.endswith(".template") and text.lstrip().startswith("{")):
             doc = load_json(text)
@@ -52,11 +66,15 @@ def template_refs(path: str, seen: Optional[Set[str]] = None,
             doc = load_yaml(text)
     except TemplateError as exc:
         return [], [FileError(path, str(exc))]
+    outside: List[str] = []
+    found = layer_dirs(doc, path, name in SERVERLESS_NAMES, outside)
     if layers is not None:
-        layers.extend(layer_dirs(doc, path, name in SERVERLESS_NAMES))
+        layers.extend(found)
+    errors = [FileError(path, f"layer directory `{written}` {OUTSIDE}") for written in outside]
     if name in SERVERLESS_NAMES:
-        return serverless_refs(doc, path), []
-    return cloudformation_refs(doc, path, text, seen, lambda nested, seen: template_refs(nested, seen, layers))
+        return serverless_refs(doc, path), errors
+    refs, more = cloudformation_refs(doc, path, text, seen, lambda nested, seen: template_refs(nested, seen, layers))
+    return refs, errors + more
 
 
 @dataclass
@@ -98,13 +116,13 @@ def find_templates(paths: Sequence[str], python_files: Iterable[str], config, cw
         found: List[str] = []
         for pattern in config.templates:
             found.extend(sorted(glob.glob(os.path.join(config.root, pattern), recursive=True)))
-        return _unique(p for p in found if os.path.isfile(p))
+        return _unique(p for p in found if os.path.isfile(p) and not outside_project(p))
     from lambdalint.discovery import walk
 
     found = []
     for given in paths:
         if os.path.isdir(given):
-            found.extend(walk(given, config.exclude, cwd, is_template_name))
+            found.extend(walk(given, config.exclude, cwd, is_template_name, boundary=project_boundary()))
         elif is_template_name(os.path.basename(given)) and os.path.isfile(given):
             found.append(given)  # named on the command line (pre-commit passes changed files)
     top = os.path.abspath(root or cwd)
@@ -141,7 +159,14 @@ def scan(paths: Sequence[str], python_files: Sequence[str], config, cwd: str,
          root: Optional[str] = None, more_templates: Sequence[str] = (),
          more_python: Sequence[str] = ()) -> TemplateScan:
     """Every handler the templates and CDK apps under `paths` name; `more_templates` and
-    `more_python` (the rest of the project) are read for entry points, not reported."""
+    `more_python` (the rest of the project) are read for entry points, not reported.
+    Nothing outside the project (`root`, default: the working directory) is read."""
+    with within(root or cwd):
+        return _scan(paths, python_files, config, cwd, root, more_templates, more_python)
+
+
+def _scan(paths: Sequence[str], python_files: Sequence[str], config, cwd: str, root: Optional[str],
+          more_templates: Sequence[str], more_python: Sequence[str]) -> TemplateScan:
     result = TemplateScan()
     seen: Set[str] = set()
     reported = find_templates(paths, python_files, config, cwd, root)
@@ -206,7 +231,9 @@ def config_refs(config, extra: Sequence[str] = ()) -> List[HandlerRef]:
                          kind="config" if origin else "--handler", name="", handler=f"{shown}:{func}",
                          code_dir=os.path.dirname(path), function=func)
         real = os.path.realpath(path)
-        if os.path.isfile(real):
+        if origin and outside_project(path):  # the configuration comes with the code
+            ref.problem = f"handler `{shown}:{func}`: `{shown}` {OUTSIDE}"
+        elif os.path.isfile(real):
             ref.module_path = real
         else:
             ref.problem = f"handler `{shown}:{func}`: there is no file `{shown}`"

@@ -13,7 +13,7 @@ def serverless_refs(doc, path: str) -> List[HandlerRef]:
     refs: List[HandlerRef] = []
     if not isinstance(doc, dict) or not isinstance(doc.get("functions"), dict):
         return refs
-    provider = doc.get("provider") if isinstance(doc.get("provider"), dict) else {}
+    provider: dict = doc["provider"] if isinstance(doc.get("provider"), dict) else {}
     default_runtime = provider.get("runtime")
     directory = os.path.dirname(path)
     for name, spec in doc["functions"].items():

@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Lint and fix every `.py` of large installed trees, and check that nothing breaks.
+
+    nice python benchmarks/scale_site_packages.py [--tree DIR ...] [--jobs 2] [--keep]
+
+Run it with the interpreter of the environment lambdalint is installed in (e.g.
+`.venv/bin/python`).  Not part of the test run: it takes minutes.
+
+The corpus is a copy (the `.py` files only) of the trees: by default this environment's
+site-packages (boto3, botocore, moto, hypothesis, libcst, ...) and the base interpreter's
+library (standard library and its site-packages); `--tree` adds more (another Python's
+standard library).  It holds code lambdalint was never tuned on, some of it unparsable on
+this Python.  The script checks, through the installed CLI:
+
+1. `lambdalint check --no-cache` over the corpus: no traceback, no internal error;
+2. every file on its own through the engine, timed: none takes over 60 s (a file that does
+   is stopped and reported);
+3. `lambdalint check --fix --unsafe-fixes` over a copy: no traceback; every changed file
+   still compiles; no file without a fixable finding differs by a byte;
+4. a second `--fix --unsafe-fixes` changes nothing.
+
+It prints the numbers and exits 1 when a check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+BIN = Path(sys.executable).parent
+PER_FILE_LIMIT = 60  # seconds
+TARGET_FILES = 20_000
+
+
+def default_trees() -> List[Path]:
+    trees = [Path(sysconfig.get_paths()["purelib"])]
+    base = Path(sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})["stdlib"])
+    trees.append(base)
+    return [t for t in trees if t.is_dir()]
+
+
+def copy_corpus(trees: List[Path], corpus: Path) -> int:
+    """Copy the `.py` files of each tree under `corpus/<n>_<name>/`; symbolic links and
+    `__pycache__` are left out.  Returns the number of files copied."""
+    count = 0
+    seen = set()
+    for index, tree in enumerate(trees):
+        target_root = corpus / f"{index}_{tree.name}"
+        for directory, dirs, files in os.walk(tree):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            real = os.path.realpath(directory)
+            if real in seen:
+                dirs[:] = []
+                continue
+            seen.add(real)
+            # tool folders (`site-packages`, `build`, ...) keep their files but not their
+            # names, which lambdalint skips
+            rel = os.path.join(*[_unskipped(part) for part in Path(os.path.relpath(directory, tree)).parts] or ["."])
+            # the trees nest (the interpreter's library holds its site-packages): each file once
+            if index and any(os.path.realpath(directory).startswith(str(t) + os.sep) for t in trees[:index]):
+                continue
+            for name in files:
+                source = os.path.join(directory, name)
+                if not name.endswith(".py") or os.path.islink(source) or not os.path.isfile(source):
+                    continue
+                destination = target_root / rel / name
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, destination)
+                count += 1
+    (corpus / "pyproject.toml").write_text("")  # the corpus is one project
+    return count
+
+
+def _unskipped(part: str) -> str:
+    from lambdalint.discovery import SKIP_DIRS
+
+    return part + "_" if part in SKIP_DIRS or part.endswith(".egg-info") else part
+
+
+def digests(root: Path) -> Dict[str, str]:
+    out = {}
+    for path in root.rglob("*.py"):
+        if path.is_file() and not path.is_symlink():
+            out[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def cli(*args: str, cwd: Path) -> Tuple[subprocess.CompletedProcess, float]:
+    start = time.perf_counter()
+    env = dict(os.environ)
+    env.pop("LAMBDALINT_CACHE_DIR", None)
+    result = subprocess.run([str(BIN / "lambdalint"), *args], cwd=cwd, capture_output=True, text=True,
+                            errors="backslashreplace", env=env)
+    return result, time.perf_counter() - start
+
+
+def _alarm(signum, frame):
+    raise TimeoutError
+
+
+def _time_file(path: str) -> Tuple[str, float, Optional[str]]:
+    """Lint one file on its own through the engine, stopped after PER_FILE_LIMIT s."""
+    from lambdalint.config import Config
+    from lambdalint.engine import Options, check_file
+
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(PER_FILE_LIMIT)
+    start = time.perf_counter()
+    problem = None
+    try:
+        report = check_file(path, path, Options(Config()))
+        internal = [e.message for e in report.errors if "internal error" in e.message]
+        problem = internal[0] if internal else None
+    except TimeoutError:
+        problem = f"over {PER_FILE_LIMIT} s"
+    except BaseException as exc:  # check_file never raises: anything here is a bug
+        problem = f"{type(exc).__name__}: {exc}"
+    finally:
+        signal.alarm(0)
+    return path, time.perf_counter() - start, problem
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tree", action="append", default=[], help="another tree of .py files to add")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary corpus")
+    parser.add_argument("--only", action="store_true", help="only the --tree directories")
+    args = parser.parse_args(argv)
+    trees = ([] if args.only else default_trees()) + [Path(t).resolve() for t in args.tree]
+    work = Path(tempfile.mkdtemp(prefix="lambdalint-scale-"))
+    failures: List[str] = []
+    try:
+        corpus = work / "corpus"
+        copied = copy_corpus(trees, corpus)
+        print(f"trees: {', '.join(map(str, trees))}")
+        print(f"copied {copied} .py files" + ("" if copied >= TARGET_FILES else
+                                              f" (fewer than the {TARGET_FILES} aimed at)"))
+
+        # 1. check, whole corpus, no cache
+        result, seconds = cli("check", "--no-cache", "--format", "json", "--jobs", str(args.jobs), ".", cwd=corpus)
+        if "Traceback" in result.stderr or result.returncode not in (0, 1):
+            failures.append(f"check: exit {result.returncode}: {result.stderr[-2000:]}")
+            doc = {"findings": [], "errors": [], "summary": {}}
+        else:
+            doc = json.loads(result.stdout)
+        internal = [e for e in doc["errors"] if "internal error" in e["message"]]
+        failures.extend(f"check: {e['path']}: {e['message']}" for e in internal[:20])
+        summary = doc.get("summary", {})
+        by_code: Dict[str, int] = {}
+        for f in doc["findings"]:
+            by_code[f["code"]] = by_code.get(f["code"], 0) + 1
+        print(f"check --no-cache: {summary.get('files')} files linted in {seconds:.1f} s, "
+              f"{summary.get('findings')} findings ({', '.join(f'{c} {n}' for c, n in sorted(by_code.items()))}), "
+              f"{summary.get('errors')} file errors, {len(internal)} internal errors")
+
+        # 2. every file on its own, timed
+        files = sorted(str(p) for p in corpus.rglob("*.py"))
+        start = time.perf_counter()
+        timings: List[Tuple[str, float, Optional[str]]] = []
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            for item in pool.map(_time_file, files, chunksize=64):
+                timings.append(item)
+        slowest = sorted(timings, key=lambda t: -t[1])[:5]
+        problems = [t for t in timings if t[2]]
+        failures.extend(f"per file: {os.path.relpath(p, corpus)}: {problem}" for p, _, problem in problems[:20])
+        print(f"per file: {len(timings)} files in {time.perf_counter() - start:.1f} s; "
+              f"{sum(1 for t in timings if t[1] > PER_FILE_LIMIT)} over {PER_FILE_LIMIT} s; "
+              f"{len(problems)} with a problem; slowest: "
+              + ", ".join(f"{os.path.relpath(p, corpus)} {s:.2f} s" for p, s, _ in slowest))
+
+        # 3. fix a copy
+        fixable = {f["path"] for f in doc["findings"] if f.get("fix")}
+        before = digests(corpus)
+        result, seconds = cli("check", "--no-cache", "--fix", "--unsafe-fixes", "--jobs", str(args.jobs), "--quiet",
+                              ".", cwd=corpus)
+        if "Traceback" in result.stderr or result.returncode not in (0, 1):
+            failures.append(f"fix: exit {result.returncode}: {result.stderr[-2000:]}")
+        after = digests(corpus)
+        changed = sorted(p for p in before if after.get(p) != before[p])
+        unexpected = [p for p in changed if p not in fixable]
+        failures.extend(f"fix: {p} changed without a fixable finding" for p in unexpected[:20])
+        not_compiling = []
+        for rel in changed:
+            data = (corpus / rel).read_bytes()
+            try:
+                compile(data, rel, "exec", dont_inherit=True)
+            except SyntaxError as exc:
+                not_compiling.append(f"{rel}: {exc}")
+            except ValueError:
+                pass  # e.g. a NUL byte: it did not compile before either
+        failures.extend(f"fix: {m} no longer compiles" for m in not_compiling[:20])
+        print(f"--fix --unsafe-fixes: {len(changed)} files changed in {seconds:.1f} s "
+              f"({len(fixable)} had a fixable finding); {len(not_compiling)} changed files do not compile; "
+              f"{len(unexpected)} files changed without a fixable finding")
+
+        # 4. a second fix changes nothing
+        result, seconds = cli("check", "--no-cache", "--fix", "--unsafe-fixes", "--jobs", str(args.jobs), "--quiet",
+                              ".", cwd=corpus)
+        if "Traceback" in result.stderr:
+            failures.append(f"second fix: {result.stderr[-2000:]}")
+        again = digests(corpus)
+        changed_again = sorted(p for p in after if again.get(p) != after[p])
+        failures.extend(f"second fix: {p} changed again" for p in changed_again[:20])
+        print(f"second --fix: {len(changed_again)} files changed in {seconds:.1f} s")
+    finally:
+        if args.keep:
+            print(f"corpus kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    for failure in failures:
+        print(f"FAIL {failure}")
+    print("all checks passed" if not failures else f"{len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
