@@ -409,3 +409,49 @@ def test_cli_memo_behind_an_early_return_guard_is_a_cache(tmp_path, cli):
     result = cli("check", "--format", "json", "--no-cache", "app.py", cwd=tmp_path)
     codes = sorted(f["code"] for f in json.loads(result.stdout)["findings"])
     assert codes == ["LAM101", "LAM201", "LAM202"]
+
+
+def test_lam102_premise_a_flagged_global_leaks_and_an_unflagged_one_cannot(tmp_path):
+    """Run both shapes warm: where LAM102 reports, the second request reads the first
+    request's user; where it is silent, no request can."""
+    flagged = src(
+        """
+        import json
+
+        current_user = None
+
+
+        def lambda_handler(event, context):
+            global current_user
+            try:
+                body = json.loads(event["body"])
+                current_user = body["user"]
+            except ValueError:
+                return {"error": f"bad body from {current_user}"}
+            return {"user": current_user}
+        """
+    )
+    silent = src(
+        """
+        current_user = None
+
+
+        def lambda_handler(event, context):
+            global current_user
+            current_user = event["user"]
+            return {"user": describe()}
+
+
+        def describe():
+            return current_user
+        """
+    )
+    assert [f.line for f in lint(flagged)] == [10] and lint(silent) == []
+    leaky = load(tmp_path, "lam102_flagged", flagged)
+    leaky.lambda_handler({"body": '{"user": "alice"}'}, None)
+    assert leaky.lambda_handler({"body": "not json"}, None) == {"error": "bad body from alice"}
+    safe = load(tmp_path, "lam102_silent", silent)
+    safe.lambda_handler({"user": "alice"}, None)
+    assert safe.lambda_handler({"user": "bob"}, None) == {"user": "bob"}
+    with pytest.raises(KeyError):
+        safe.lambda_handler({}, None)  # fails before anything reads the old value

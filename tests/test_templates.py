@@ -72,6 +72,70 @@ def test_show_handlers_lists_conventions_and_only_entry_points(tmp_path):
     ]
 
 
+def test_codeuri_may_name_the_handler_file_itself(tmp_path):
+    """`CodeUri: src/function.py`: the package is that one file; its handler is found (and
+    is an entry point), a function it lacks or another module is still LAM304."""
+    write(tmp_path, {
+        "template.yaml": """
+            Transform: AWS::Serverless-2016-10-31
+            Globals:
+              Function:
+                Runtime: python3.12
+            Resources:
+              SingleFile:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: src/function.py
+                  Handler: function.run
+              NoFunction:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: src/function.py
+                  Handler: function.gone
+              OtherModule:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: src/function.py
+                  Handler: other.run
+            """,
+        "src/function.py": HANDLER,
+        "src/other.py": HANDLER,
+    })
+    result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path)
+    doc, found = findings(result)
+    assert found == {("template.yaml", 15, "LAM304"), ("template.yaml", 20, "LAM304"),
+                     ("src/function.py", 5, "LAM201")}
+    messages = {f["line"]: f["message"] for f in doc["findings"] if f["code"] == "LAM304"}
+    assert "`function.py` defines no function `gone`" in messages[15]
+    assert "single file `function.py`" in messages[20] and "does not exist" not in messages[20]
+    shown = run_cli("check", "--show-handlers", "--no-cache", ".", cwd=tmp_path)
+    assert "src/function.py:4: run  (template: SAM template template.yaml:10 (SingleFile)" in shown.stdout
+
+
+def test_nested_handlers_are_not_entry_points(tmp_path):
+    """A decorated `def handler` inside a test or another function is never loaded by
+    Lambda: no LAM304 for its signature, and nothing inside it is on the invocation path."""
+    (tmp_path / "test_app.py").write_text(textwrap.dedent(
+        """
+        import boto3
+        from aws_lambda_powertools import Logger
+
+        logger = Logger()
+
+
+        def test_logs_context():
+            @logger.inject_lambda_context
+            def handler(event):
+                return boto3.client("s3").list_buckets()
+
+            assert handler({}, None)
+        """
+    ).lstrip())
+    result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert findings(result)[1] == set()
+
+
 def test_handler_pointing_nowhere_is_lam304_at_the_template_line(tmp_path):
     write(tmp_path, {
         "template.yaml": """

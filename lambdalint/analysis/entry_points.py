@@ -21,6 +21,7 @@ CONTEXT_PARAM = re.compile(catalog.CONTEXT_PARAM)
 _POWERTOOLS_ROUTE = re.compile(catalog.POWERTOOLS_ROUTE)
 _CHALICE_ROUTE = re.compile(catalog.CHALICE_ROUTE)
 _ASGI_ROUTE = re.compile(catalog.ASGI_ROUTE)
+_TEST_FUNCTION = re.compile(r"^test(?:_|[A-Z0-9]|$)")  # pytest and unittest test names
 
 
 def powertools_calls_with_event_and_context(decorator: str) -> bool:
@@ -64,9 +65,19 @@ def find_entry_points(analysis: "ModuleAnalysis", named: Mapping[str, NamedHandl
     mangum = analysis.project.has_mangum
     for fn in analysis.functions.values():
         framework = _framework_entry(analysis, fn, mangum)
-        if framework is not None:
+        if framework is not None and _loadable(fn, framework[0]):
             add(fn, *framework)
     return list(found.values())
+
+
+def _loadable(fn: Function, source: str) -> bool:
+    """Lambda can reach the function: a handler decorator counts only on a module-level
+    function or a method (Lambda loads `module.function`; a `def` nested in another
+    function, such as a test's local handler, is never loaded), and nothing defined inside
+    a test function (`test_*`) runs in Lambda."""
+    if any(_TEST_FUNCTION.match(scope.name) for scope in fn.scopes() if scope is not fn):
+        return False
+    return source != "decorator" or fn.parent is None
 
 
 def _configured_phases(analysis: "ModuleAnalysis", fn: Function, settings: FunctionSettings) -> FunctionSettings:

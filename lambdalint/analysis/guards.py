@@ -82,8 +82,8 @@ def _returns(block: cst.CSTNode) -> bool:
     body = getattr(block, "body", ())
     last = body[-1] if isinstance(body, (list, tuple)) and body else None
     if isinstance(last, cst.SimpleStatementLine):
-        return isinstance(last.body[-1], cst.Return)
-    return False
+        last = last.body[-1]
+    return isinstance(last, cst.Return)  # also `if k in memo: return memo[k]` on one line
 
 
 def _tested_module_names(test: cst.BaseExpression, fn) -> Set[str]:

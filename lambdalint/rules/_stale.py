@@ -88,6 +88,8 @@ class StaleReads:
         return self._block([block], assigned, walk)
 
     def _statement(self, node: cst.CSTNode, assigned: bool, walk: _Walk) -> Optional[bool]:
+        if isinstance(node, cst.BaseSmallStatement):  # `if x: return y` on one line
+            return self._small(node, assigned, walk)
         if isinstance(node, cst.SimpleStatementLine):
             state: Optional[bool] = assigned
             for small in node.body:

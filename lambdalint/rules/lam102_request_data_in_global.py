@@ -162,8 +162,8 @@ class RequestDataInGlobal(Rule):
         code = _common.snippet(analysis.module, statement)
         if reason == "lazy":
             message = (
-                f"`global {name}` is set from the request (`{code}`) only while it is None, so "
-                "the first request's value serves every later warm invocation"
+                f"`global {name}` caches a value from the request (`{code}`) behind a guard "
+                "that skips it once set, so the first request's value serves later warm invocations"
             )
             suggestion = (
                 f"Build the value per request in `{fn.qualname}`, or cache it keyed by what it "

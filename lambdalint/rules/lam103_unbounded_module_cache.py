@@ -301,7 +301,9 @@ def _constant(node: Optional[cst.CSTNode]) -> bool:
         return node.value in ("None", "True", "False")
     if isinstance(node, cst.Tuple):
         return all(_constant(e.value) for e in node.elements)
-    return isinstance(node, cst.Attribute)  # `Kind.A`, `Region.EU`: a named constant
+    # `Kind.A`, `Region.EU`: a class's named constant (not `self.current`, which changes)
+    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
+        and node.value.value[:1].isupper()
 
 
 def _same(a: cst.CSTNode, b: cst.CSTNode) -> bool:
@@ -311,5 +313,6 @@ def _same(a: cst.CSTNode, b: cst.CSTNode) -> bool:
 def _exits(block: cst.CSTNode) -> bool:
     body = getattr(block, "body", ())
     last = body[-1] if isinstance(body, (list, tuple)) and body else None
-    return isinstance(last, cst.SimpleStatementLine) \
-        and isinstance(last.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break))
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1]
+    return isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break))

@@ -27,6 +27,8 @@ PATH_WRITERS = {"write_text", "write_bytes", "touch", "mkdir"}
 REMOVERS = {"os.remove", "os.unlink", "os.rmdir", "os.removedirs", "shutil.rmtree"}
 PATH_REMOVERS = {"unlink", "rmdir"}
 REMOVER_NAMES = {"remove", "unlink", "rmdir", "removedirs", "rmtree"}
+SHELL_RUNNERS = {"os.system", "subprocess.run", "subprocess.call", "subprocess.check_call",
+                 "subprocess.check_output", "subprocess.Popen"}
 _MAX_DEPTH = 6
 _MODE = re.compile(r"^[rwaxbt+U]{1,4}$")
 
@@ -207,6 +209,9 @@ class TmpFileLeak(Rule):
                 flow = flow or FunctionFlow(fn)
                 handles = self._handles(site, fn, path)
                 if self._escapes(fn, flow, handles):
+                    removals = list(self._removals(fn, flow, handles, path))
+                    if any(self._on_every_path(flow, site.node, r, handles, wipe) for r, wipe in removals):
+                        continue  # wiped before it is made: one request's file at most
                     leaker = self._leaked_by_callers(fn, 0)
                     if leaker is not None:
                         yield self._finding(site, fn, what, False, leaker)
@@ -373,6 +378,8 @@ class TmpFileLeak(Rule):
         ancestors = flow.ancestors(call)
         if not ancestors:
             return None  # not a call this function's body makes (a decorator, a default)
+        if self._calls_a_cleanup(caller):
+            return None  # `clean_temp_folder()`: what it removes is not known, give it the benefit
         entry = any(e.function is caller for e in self.analysis.entry_points)
         parent = ancestors[-1] if ancestors else None
         handles: Set[str] = set()
@@ -398,6 +405,20 @@ class TmpFileLeak(Rule):
             return None
         return caller
 
+    def _calls_a_cleanup(self, fn: Function) -> bool:
+        """`fn` calls a project function that removes files it finds itself (a glob or
+        listing of /tmp), not only paths it is given."""
+        for site in fn.iter(cst.Call):
+            target = self.analysis.resolve_call(site.node.func, fn)
+            if target is None:
+                continue
+            params = set(target.params) | set(target.extra_params)
+            for inner in target.iter(cst.Call):
+                targets = self._removal_targets(inner.node, target) or []
+                if any(not mentions(t, params) for t in targets) or _shell_wipe(inner.node) is not None:
+                    return True
+        return False
+
     def _escapes(self, fn: Function, flow: FunctionFlow, handles: Set[str]) -> bool:
         """A helper that returns the path leaves the cleanup to its caller."""
         if any(e.function is fn for e in self.analysis.entry_points):
@@ -413,6 +434,11 @@ class TmpFileLeak(Rule):
         path_code = module.code_for_node(path) if path is not None else None
         prefix = _static_prefix(path) if path is not None else None
         for site in fn.iter(cst.Call):
+            wiped = _shell_wipe(site.node)
+            if wiped is not None and self.analysis.qualified_name(site.node.func, fn) in SHELL_RUNNERS \
+                    and (wiped == TMP + "/" or (prefix is not None and prefix.startswith(wiped))):
+                yield site.node, True  # `os.system("rm -rf /tmp/*")`
+                continue
             targets = self._removal_targets(site.node, fn)
             if targets is None:
                 target = self.analysis.resolve_call(site.node.func, fn)
@@ -530,6 +556,27 @@ def _writes(mode: Optional[cst.BaseExpression]) -> bool:
 
 def _is_false(expr: Optional[cst.BaseExpression]) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "False"
+
+
+def _shell_wipe(call: cst.Call) -> Optional[str]:
+    """`rm -rf /tmp/*` (or `/tmp/work/*`) run through a shell or subprocess: the
+    directory prefix it empties."""
+    if not call.args:
+        return None
+    first = call.args[0].value
+    if isinstance(first, (cst.List, cst.Tuple)):
+        words = [e.value.evaluated_value if isinstance(e.value, cst.SimpleString) else None
+                 for e in first.elements]
+    elif isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, str):
+        words = first.evaluated_value.split()
+    else:
+        return None
+    if not words or words[0] != "rm":
+        return None
+    for word in words[1:]:
+        if isinstance(word, str) and word.startswith(TMP + "/") and word.endswith("*"):
+            return word[:-1]
+    return None
 
 
 def _static_prefix(expr: cst.BaseExpression) -> Optional[str]:

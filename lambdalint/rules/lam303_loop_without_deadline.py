@@ -196,7 +196,8 @@ class LoopWithoutDeadline(Rule):
                 flow = flow or FunctionFlow(fn)
                 if self._bounded_by_counter_or_clock(site.node, fn, flow):
                     continue
-                if self._polls(site.node, fn) is None and _follows_a_token(site.node, flow):
+                if self._polls(site.node, fn) is None and not self._waits_and_retries(site.node, fn, flow) \
+                        and _follows_a_token(site.node, flow):
                     continue  # pagination, also when it sleeps between pages
                 if self._waits_for(site.node, fn) is None and _consumes_finite_source(site.node, flow):
                     continue
@@ -222,6 +223,18 @@ class LoopWithoutDeadline(Rule):
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in POLLING_METHODS:
                 return f".{call.func.attr.value}()"
         return None
+
+    def _waits_and_retries(self, loop: cst.CSTNode, fn: Function, flow: FunctionFlow) -> bool:
+        """`if status == "IN_PROGRESS": time.sleep(10); continue`: the loop waits for a job
+        and asks again, a poll even when it also pages through the result."""
+        for node, ancestors in flow.nodes_under(loop):
+            if isinstance(node, cst.Call) and self.analysis.qualified_name(node.func, fn) in SLEEPS:
+                for anc in reversed(ancestors):
+                    if anc is loop:
+                        break
+                    if isinstance(anc, cst.If) and _continues(anc.body):
+                        return True
+        return False
 
     def _waits_for(self, loop: cst.CSTNode, fn: Function) -> Optional[str]:
         """The polling or sleeping call in the loop, if any: such a loop waits on the
@@ -389,7 +402,8 @@ def _follows_a_token(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
     if not assigned:
         return False
     calls = [node for node in nodes if isinstance(node, cst.Call)]
-    exits = [node for node in nodes if isinstance(node, cst.If) and _leaves(node.body)]
+    exits = [node for node in nodes if isinstance(node, cst.If) and (
+        _leaves(node.body) or (isinstance(node.orelse, cst.Else) and _leaves(node.orelse.body)))]
     tests = [node.test for node in exits]
     if isinstance(loop, cst.While) and not _always_true(loop.test):
         tests.append(loop.test)
@@ -452,12 +466,20 @@ def _holds(value: cst.CSTNode, calls: List[cst.Call]) -> bool:
 
 
 def _leaves(block: cst.CSTNode) -> bool:
-    """The block ends the loop: its last statement is `break` or `return`."""
+    """The block ends the loop: its last statement is `break`, `return` or `raise`."""
     body = getattr(block, "body", ())
     last = body[-1] if isinstance(body, (list, tuple)) and body else None
     if isinstance(last, cst.SimpleStatementLine):
-        return isinstance(last.body[-1], (cst.Break, cst.Return))
-    return False
+        last = last.body[-1]
+    return isinstance(last, (cst.Break, cst.Return, cst.Raise))  # also `if not token: break`
+
+
+def _continues(block: cst.CSTNode) -> bool:
+    body = getattr(block, "body", ())
+    last = body[-1] if isinstance(body, (list, tuple)) and body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1]
+    return isinstance(last, cst.Continue)
 
 
 def _consumes_finite_source(loop: cst.CSTNode, flow: FunctionFlow) -> bool:

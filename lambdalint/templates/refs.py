@@ -84,10 +84,20 @@ def resolve(ref: HandlerRef) -> HandlerRef:
     if outside_project(ref.code_dir):
         ref.problem = f"handler `{ref.handler}`: {where} {OUTSIDE}"
         return ref
+    parts = [p for p in module.replace("/", ".").split(".") if p]
+    shown = "/".join(parts) + ".py"
+    if os.path.isfile(ref.code_dir) and ref.code_dir.endswith(".py"):
+        # `CodeUri: src/function.py`: the package is that one file, at its root.
+        single, ref.code_dir = ref.code_dir, os.path.dirname(ref.code_dir)
+        if parts == [os.path.basename(single)[:-3]]:
+            ref.module_path = os.path.realpath(single)
+            return ref
+        ref.problem = (f"handler `{ref.handler}`: {where} is the single file "
+                       f"`{os.path.basename(single)}`, which is not the module `{shown}`")
+        return ref
     if not os.path.isdir(ref.code_dir):
         ref.problem = f"handler `{ref.handler}`: {where} does not exist"
         return ref
-    parts = [p for p in module.replace("/", ".").split(".") if p]
     base = os.path.join(ref.code_dir, *parts)
     for candidate in (base + ".py", os.path.join(base, "__init__.py")):
         if os.path.isfile(candidate):
@@ -98,7 +108,6 @@ def resolve(ref: HandlerRef) -> HandlerRef:
                 return ref
             ref.module_path = os.path.realpath(candidate)
             return ref
-    shown = "/".join(parts) + ".py"
     ref.problem = f"handler `{ref.handler}`: there is no module `{shown}` in {where}"
     return ref
 
