@@ -564,6 +564,7 @@ def _shell_wipe(call: cst.Call) -> Optional[str]:
     if not call.args:
         return None
     first = call.args[0].value
+    words: List[object]
     if isinstance(first, (cst.List, cst.Tuple)):
         words = [e.value.evaluated_value if isinstance(e.value, cst.SimpleString) else None
                  for e in first.elements]
