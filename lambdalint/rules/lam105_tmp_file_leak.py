@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import Iterator, List, Optional, Sequence, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, free_names, target_names
@@ -564,7 +564,7 @@ def _shell_wipe(call: cst.Call) -> Optional[str]:
     if not call.args:
         return None
     first = call.args[0].value
-    words: List[object]
+    words: Sequence[object]
     if isinstance(first, (cst.List, cst.Tuple)):
         words = [e.value.evaluated_value if isinstance(e.value, cst.SimpleString) else None
                  for e in first.elements]
