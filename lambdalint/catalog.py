@@ -810,6 +810,14 @@ SOCKET_DEFAULT_TIMEOUT = "socket.setdefaulttimeout"
 DEFAULT_REQUEST_TIMEOUT = 10
 
 
+# -- code a build makes (LAM304) ------------------------------------------------------------
+# A template's code directory that is a prebuilt archive, or a build directory that is not in
+# the repository: Lambda gets what a build step writes there, which lambdalint cannot see.
+BUILT_ARCHIVE_SUFFIXES = (".zip", ".jar")
+BUILD_OUTPUT_DIRS = frozenset({".build", "build", "dist", ".aws-sam", "cdk.out", ".serverless", "target"})
+# Serverless Framework plugins that generate the handler module at package time.
+SERVERLESS_PLUGIN_HANDLERS = {"serverless-wsgi": "wsgi_handler"}
+
 # -- modules loaded before a handler runs (LAM203) ----------------------------------------
 # Modules already in `sys.modules` once a library is imported: an `import` of one of them
 # inside a handler is a dictionary lookup, not a load. Measured, not guessed: each set is

@@ -112,6 +112,61 @@ def test_codeuri_may_name_the_handler_file_itself(tmp_path):
     assert "src/function.py:4: run  (template: SAM template template.yaml:10 (SingleFile)" in shown.stdout
 
 
+def test_code_a_build_makes_or_another_provider_runs_is_not_lam304(tmp_path):
+    """A prebuilt zip, a build directory not in the repository, a serverless-wsgi handler
+    and an Azure service name code lambdalint cannot see: no LAM304. A source directory
+    that is missing still is one."""
+    write(tmp_path, {
+        "template.yaml": """
+            Transform: AWS::Serverless-2016-10-31
+            Globals:
+              Function:
+                Runtime: python3.12
+            Resources:
+              Zipped:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: artifacts/functioncode.zip
+                  Handler: index.handler
+              Built:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: .build/lambdas/
+                  Handler: activity.handler
+              Missing:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: src/gone/
+                  Handler: app.handler
+            """,
+        "api/serverless.yml": """
+            service: api
+            provider:
+              name: aws
+              runtime: python3.12
+            plugins:
+              - serverless-wsgi
+            functions:
+              app:
+                handler: wsgi_handler.handler
+              typo:
+                handler: handlerz.main
+            """,
+        "azure/serverless.yml": """
+            service: azure-app
+            provider:
+              name: azure
+              runtime: python3.8
+            functions:
+              hello:
+                handler: src/handlers/hello.main
+            """,
+    })
+    result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path)
+    _, found = findings(result)
+    assert found == {("template.yaml", 20, "LAM304"), ("api/serverless.yml", 11, "LAM304")}
+
+
 def test_nested_handlers_are_not_entry_points(tmp_path):
     """A decorated `def handler` inside a test or another function is never loaded by
     Lambda: no LAM304 for its signature, and nothing inside it is on the invocation path."""

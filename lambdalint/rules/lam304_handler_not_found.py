@@ -44,6 +44,13 @@ class HandlerNotFound(Rule):
         (`@logger.inject_lambda_context`, `@tracer.capture_lambda_handler`,
         `@metrics.log_metrics`, `@event_source`, ...), whose wrappers always call the
         function with `(event, context)`.
+
+        Code that a build makes is not checked, since the source does not hold what Lambda
+        loads: a prebuilt archive (`CodeUri: functioncode.zip`), a build directory that is
+        not in the repository (`.build/`, `dist/`, `.aws-sam/`, `cdk.out/`), a handler that a
+        Serverless plugin writes when it packages the service (serverless-wsgi's
+        `wsgi_handler.handler`); nor are Serverless services for another provider (Azure,
+        OpenWhisk).
     """
     options = """
         - `handlers`: `path:function` entry points; each must exist.
@@ -180,6 +187,8 @@ def module_names(path: str) -> Optional[Set[str]]:
 
 def problem_of(ref: HandlerRef, cache: Dict[str, Optional[Set[str]]]) -> Optional[str]:
     """Why the handler a template names does not exist (arity is checked at the `def`)."""
+    if ref.built:
+        return None
     if ref.problem is not None:
         return ref.problem if ref.runtime_known or ref.kind in ("config", "--handler") else None
     assert ref.module_path is not None

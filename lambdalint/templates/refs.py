@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional, Tuple
 
+from lambdalint.catalog import BUILD_OUTPUT_DIRS, BUILT_ARCHIVE_SUFFIXES
 from lambdalint.model import FunctionSettings
 
 
@@ -26,6 +27,9 @@ class HandlerRef:
     code_label: str = ""  # the code directory as the template writes it, for messages
     runtime_known: bool = True  # False when the runtime could be anything (unset, intrinsic)
     problem: Optional[str] = None  # why the handler cannot be resolved, if it cannot
+    # the code is a build's output (a zip, a build directory not in the repository): what
+    # Lambda loads is not in the source, so a missing module is no finding
+    built: bool = False
     module_path: Optional[str] = None  # the .py file, when it exists
     function: str = ""
     settings: FunctionSettings = FunctionSettings()  # how Lambda runs it
@@ -69,6 +73,15 @@ def outside_project(path: str) -> bool:
 OUTSIDE = "is outside the project; lambdalint does not read it"
 
 
+def is_build_output(code_dir: str) -> bool:
+    """A prebuilt archive (`functioncode.zip`), or a build directory that is not there
+    (`CodeUri: .build/lambdas/`, `dist/`): the code Lambda gets comes out of a build step."""
+    if code_dir.endswith(BUILT_ARCHIVE_SUFFIXES):
+        return True
+    return not os.path.exists(code_dir) and any(
+        part in BUILD_OUTPUT_DIRS for part in code_dir.replace("\\", "/").split("/"))
+
+
 def resolve(ref: HandlerRef) -> HandlerRef:
     """Fill in `module_path` / `function` or `problem` from `handler` and `code_dir`."""
     module, sep, func = ref.handler.rpartition(".")
@@ -86,6 +99,10 @@ def resolve(ref: HandlerRef) -> HandlerRef:
         return ref
     parts = [p for p in module.replace("/", ".").split(".") if p]
     shown = "/".join(parts) + ".py"
+    if is_build_output(ref.code_dir):
+        ref.built = True
+        ref.problem = f"handler `{ref.handler}`: {where} is built outside the source; not checked"
+        return ref
     if os.path.isfile(ref.code_dir) and ref.code_dir.endswith(".py"):
         # `CodeUri: src/function.py`: the package is that one file, at its root.
         single, ref.code_dir = ref.code_dir, os.path.dirname(ref.code_dir)

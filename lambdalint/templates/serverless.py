@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import List
 
+from lambdalint.catalog import SERVERLESS_PLUGIN_HANDLERS
 from lambdalint.templates.refs import HandlerRef, literal, mark, python_runtime, resolve
 from lambdalint.templates.settings import serverless_settings
 
@@ -14,6 +15,13 @@ def serverless_refs(doc, path: str) -> List[HandlerRef]:
     if not isinstance(doc, dict) or not isinstance(doc.get("functions"), dict):
         return refs
     provider: dict = doc["provider"] if isinstance(doc.get("provider"), dict) else {}
+    if provider.get("name", "aws") != "aws":
+        return refs  # Azure Functions, OpenWhisk, ...: not Lambda
+    plugins = doc.get("plugins")
+    if isinstance(plugins, dict):
+        plugins = plugins.get("modules")
+    generated = {SERVERLESS_PLUGIN_HANDLERS[p] for p in plugins or () if isinstance(p, str) and p in SERVERLESS_PLUGIN_HANDLERS} \
+        if isinstance(plugins, list) else set()
     default_runtime = provider.get("runtime")
     directory = os.path.dirname(path)
     for name, spec in doc["functions"].items():
@@ -26,8 +34,8 @@ def serverless_refs(doc, path: str) -> List[HandlerRef]:
         if runtime is False:
             continue
         handler = literal(spec.get("handler"))
-        if handler is None:
-            continue
+        if handler is None or handler.rpartition(".")[0] in generated:
+            continue  # no handler, or one a plugin writes when it packages the service
         line, column = mark(spec, "handler")
         settings, notes = serverless_settings(provider, spec, str(name))
         refs.append(resolve(HandlerRef(
