@@ -404,6 +404,7 @@ PURE_CALLS = frozenset(
         "os.getenv", "os.environ.get", "os.path.join", "os.path.dirname", "os.path.abspath",
         "os.path.realpath", "os.path.basename", "os.path.expanduser", "pathlib.Path",
         "pathlib.PurePath", "pathlib.PurePosixPath", "botocore.config.Config",
+        "botocore.client.Config",  # the same class, imported from where many samples take it
         "json.dumps", "json.loads", "urllib.parse.urljoin", "urllib.parse.quote",
         "datetime.timedelta",
     }

@@ -118,6 +118,9 @@ class Values:
             return False
         if isinstance(call.func, cst.Name):
             name = call.func.value
+            if qn is None and name in catalog.PURE_CALLS and binding_scope(name, fn) is None \
+                    and name not in analysis.aliases and name not in analysis.module_bindings:
+                return True  # a builtin (`dict(...)`, `str(...)`) that nothing rebinds
             if name in analysis.classes or name in analysis.module_functions:
                 return analysis.is_module_level_name(name, fn)
             if qn is not None and qn.split(".")[-1][:1].isupper():
