@@ -218,3 +218,21 @@ def test_imports_shown_in_docstrings_are_not_followed(tmp_path):
         '"""Usage."""\nimport helper\n\n\ndef lambda_handler(event, context):\n    return helper.client()\n')
     result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     assert [f["code"] for f in json.loads(result.stdout)["findings"] if f["path"] == "helper.py"] == ["LAM201"]
+
+
+def test_standard_library_imports_never_resolve_to_a_vendored_module_of_that_name(tmp_path):
+    """`import uuid` is Python's even when a vendored library holds the project's only
+    `uuid.py`; a unique name that is not the standard library's still resolves."""
+    (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\n")
+    deep = tmp_path / "vendor" / "lib" / "ids"
+    deep.mkdir(parents=True)
+    client = "import boto3\n\n\ndef {name}():\n    return boto3.client('s3')\n"
+    (deep / "uuid.py").write_text(client.format(name="uuid4"))
+    (deep / "tenantids.py").write_text(client.format(name="new_id"))
+    (tmp_path / "handler.py").write_text(
+        "import tenantids\nimport uuid\n\n\ndef lambda_handler(event, context):\n"
+        "    return str(uuid.uuid4()), tenantids.new_id()\n")
+    result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    paths = {f["path"] for f in json.loads(result.stdout)["findings"]}
+    assert "vendor/lib/ids/tenantids.py" in paths, result.stdout
+    assert "vendor/lib/ids/uuid.py" not in paths
