@@ -66,6 +66,17 @@ def _stable(value):
     return value
 
 
+def _config_key(config) -> dict:
+    """The configuration as far as it can change results.  Its directory matters only
+    through the patterns relative to it; without them (no [tool.lambdalint], where the
+    directory is that of the linted paths) `check svc/handler.py` shares the entries of
+    `check .`."""
+    stable = _stable(config)
+    if not (config.exclude or config.per_file_ignores or config.templates):
+        stable.pop("root", None)
+    return stable
+
+
 def _explicit_rules(options) -> List[str]:
     """Rules a caller chose other than by `select`/`ignore` (those are in the config digest).
 
@@ -86,9 +97,9 @@ class ResultCache:
         self.directory = os.path.join(directory, f"v{__version__}")
         settings = {
             "code": _code_fingerprint(),
-            "config": _stable(options.config),
+            "config": _config_key(options.config),
             "rules": _explicit_rules(options),
-            # flake8 applies `# noqa` itself and gets every finding: not the CLI's results
+            # flake8 applies noqa comments itself and gets every finding: not the CLI's results
             "noqa": bool(options.noqa),
         }
         self._settings = json.dumps(settings, sort_keys=True, default=repr).encode()

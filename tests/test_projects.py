@@ -4,12 +4,17 @@ where its construct is.  Each app carries its expectations as `# expect: CODE` c
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import PROJECTS, project_dirs, project_expectations, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_flake8_plugin import flake8, reported
+
+from lambdalint.project.imports import _without_triple_quoted, imported_modules
 
 APPS = project_dirs()
 
@@ -200,3 +205,61 @@ def test_code_outside_the_project_is_never_followed(tmp_path):
     assert [(f["path"], f["code"]) for f in doc["findings"]] == [("template.yaml", "LAM304")]
     assert "outside the project" in doc["findings"][0]["message"]
     assert not any("evil.py" in e["path"] for e in doc["errors"])
+
+
+# The regular expression imports.py used for triple-quoted strings: the reference for
+# the scan that replaced it (the same result, without a backtracking record per character).
+_TRIPLE_QUOTED = re.compile(r'(?s)"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'')
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(['"', "'", "\\", "a", "\n", '"""', "'''", "import x\n", "from . import y\n"]),
+                max_size=16).map("".join))
+def test_triple_quoted_strings_are_dropped_as_the_regular_expression_dropped_them(text):
+    assert _without_triple_quoted(text) == _TRIPLE_QUOTED.sub("", text)
+
+
+def test_a_huge_string_literal_costs_no_memory_to_skip():
+    """moto ships a 4.7 MB string literal; skipping it took 560 MB with the expression."""
+    import tracemalloc
+
+    text = 'import os\nPOLICIES = """' + '{"Version": "2012-10-17", "Statement": []},\n' * 25_000 + '"""\nimport json\n'
+    tracemalloc.start()
+    try:
+        found = imported_modules(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert found == ["os", "json"]
+    assert peak < 5 * len(text)  # the expression needed over 100 bytes per character
+
+
+def test_imports_shown_in_docstrings_are_not_followed(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\n")
+    (tmp_path / "helper.py").write_text("import boto3\n\n\ndef client():\n    return boto3.client('s3')\n")
+    (tmp_path / "handler.py").write_text(
+        '"""Usage:\n\n    import helper\n"""\n\n\ndef lambda_handler(event, context):\n    return 1\n')
+    result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    assert not [f for f in json.loads(result.stdout)["findings"] if f["path"] == "helper.py"], result.stdout
+    (tmp_path / "handler.py").write_text(
+        '"""Usage."""\nimport helper\n\n\ndef lambda_handler(event, context):\n    return helper.client()\n')
+    result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    assert [f["code"] for f in json.loads(result.stdout)["findings"] if f["path"] == "helper.py"] == ["LAM201"]
+
+
+def test_standard_library_imports_never_resolve_to_a_vendored_module_of_that_name(tmp_path):
+    """`import uuid` is Python's even when a vendored library holds the project's only
+    `uuid.py`; a unique name that is not the standard library's still resolves."""
+    (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\n")
+    deep = tmp_path / "vendor" / "lib" / "ids"
+    deep.mkdir(parents=True)
+    client = "import boto3\n\n\ndef {name}():\n    return boto3.client('s3')\n"
+    (deep / "uuid.py").write_text(client.format(name="uuid4"))
+    (deep / "tenantids.py").write_text(client.format(name="new_id"))
+    (tmp_path / "handler.py").write_text(
+        "import tenantids\nimport uuid\n\n\ndef lambda_handler(event, context):\n"
+        "    return str(uuid.uuid4()), tenantids.new_id()\n")
+    result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    paths = {f["path"] for f in json.loads(result.stdout)["findings"]}
+    assert "vendor/lib/ids/tenantids.py" in paths, result.stdout
+    assert "vendor/lib/ids/uuid.py" not in paths

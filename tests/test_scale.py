@@ -285,3 +285,22 @@ def test_unchanged_files_are_not_even_read(tmp_path, monkeypatch):
     os.utime(recent, None)  # modified just now: not trusted, read again
     run_prepared(prepared(root, tmp_path / "cache", monkeypatch))
     assert sorted(set(read)) == sorted([str(changed), str(recent)])
+
+
+def test_one_file_reuses_a_whole_project_run_without_lambdalint_settings(tmp_path):
+    """Without [tool.lambdalint] the settings' directory is where the linted paths are, so
+    `check svc/handler.py` (pre-commit) and `check .` differ in it; nothing it changes
+    applies then, so the file's result comes from the whole-project run's cache."""
+    root = tmp_path / "app"
+    (root / "svc").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0"\n')
+    (root / "svc" / "handler.py").write_text(
+        "import boto3\n\n\ndef lambda_handler(event, context):\n    return boto3.client('s3').list_buckets()\n")
+    for path in (root / "svc" / "handler.py", root / "pyproject.toml"):  # older than the racy window
+        os.utime(path, (path.stat().st_mtime - 60,) * 2)
+    env = env_with(LAMBDALINT_CACHE_DIR=tmp_path / "cache")
+    whole = run_cli("check", "--format", "concise", ".", cwd=root, env=env)
+    assert whole.returncode == 1 and "svc/handler.py:" in whole.stdout, whole.stderr
+    alone = run_without_libcst(root, "check", "--exit-zero", "--format", "concise", "svc/handler.py", env=env)
+    assert alone.returncode == 0, alone.stderr  # 1 if libcst was imported
+    assert alone.stdout == whole.stdout

@@ -17,7 +17,19 @@ vendored beside a `*.dist-info` directory) and paths that lead out of the projec
 from __future__ import annotations
 
 import os
+import sys
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+# Top-level names of the standard library (3.10+ lists them; before, the common ones).
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
+    "abc argparse array asyncio base64 binascii bisect calendar collections concurrent "
+    "contextlib copy csv ctypes dataclasses datetime decimal difflib email enum errno "
+    "fnmatch fractions functools gc getpass glob gzip hashlib heapq hmac html http "
+    "importlib inspect io ipaddress itertools json logging lzma math mimetypes "
+    "multiprocessing numbers operator os pathlib pickle platform pprint queue random re "
+    "secrets select shlex shutil signal socket sqlite3 ssl stat statistics string struct "
+    "subprocess sys tarfile tempfile textwrap threading time timeit traceback types "
+    "typing unittest urllib uuid warnings weakref xml zipfile zlib zoneinfo".split())
 
 
 def _inside(path: str, directory: str) -> bool:
@@ -160,8 +172,13 @@ class SourceLayout:
             if found is not None:
                 return found
         # Not under any root: a module whose name is unique in the project is that one
-        # (a name two folders share is another function's copy: not guessed).
-        homes = self.by_name.get(name.partition(".")[0], ())
+        # (a name two folders share is another function's copy: not guessed).  Never a
+        # standard-library name: `import uuid` is Python's, not a vendored library's
+        # `.../uuid.py` (which would pull that library into the handler's unit).
+        top = name.partition(".")[0]
+        if top in _STDLIB:
+            return None
+        homes = self.by_name.get(top, ())
         if len(homes) != 1 or self._in_another_package(homes[0], importer):
             return None
         return self.module_file(homes[0], name)
