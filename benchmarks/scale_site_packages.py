@@ -10,9 +10,12 @@ The corpus is a copy (the `.py` files only) of the trees: by default this enviro
 site-packages (boto3, botocore, moto, hypothesis, libcst, ...) and the base interpreter's
 library (standard library and its site-packages); `--tree` adds more (another Python's
 standard library).  It holds code lambdalint was never tuned on, some of it unparsable on
-this Python.  The script checks, through the installed CLI:
+this Python.  Each top-level package of a tree is a project of its own (a `pyproject.toml`
+at its top; the loose modules of a tree are one more project), linted by its own run, as a
+repository would be.  The script checks, through the installed CLI:
 
-1. `lambdalint check --no-cache` over the corpus: no traceback, no internal error;
+1. `lambdalint check --no-cache` over each project: no traceback, no internal error, done
+   within `--run-timeout` seconds;
 2. every file on its own through the engine, timed: none takes over 60 s (a file that does
    is stopped and reported);
 3. `lambdalint check --fix --unsafe-fixes` over a copy: no traceback; every changed file
@@ -79,8 +82,19 @@ def copy_corpus(trees: List[Path], corpus: Path) -> int:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, destination)
                 count += 1
-    (corpus / "pyproject.toml").write_text("")  # the corpus is one project
+    for tree_root in corpus.iterdir():
+        loose = [p for p in tree_root.iterdir() if p.is_file()]
+        if loose:
+            (tree_root / "_modules").mkdir(exist_ok=True)
+            for path in loose:
+                path.rename(tree_root / "_modules" / path.name)
+        for project in tree_root.iterdir():
+            (project / "pyproject.toml").write_text("")  # one project per top-level package
     return count
+
+
+def projects_of(corpus: Path) -> List[Path]:
+    return sorted(p for tree in corpus.iterdir() for p in tree.iterdir() if p.is_dir())
 
 
 def _unskipped(part: str) -> str:
@@ -97,13 +111,29 @@ def digests(root: Path) -> Dict[str, str]:
     return out
 
 
-def cli(*args: str, cwd: Path) -> Tuple[subprocess.CompletedProcess, float]:
+def cli(*args: str, cwd: Path, timeout: float) -> Tuple[Optional[subprocess.CompletedProcess], float]:
+    """The installed CLI; None when it did not finish within `timeout` seconds."""
     start = time.perf_counter()
     env = dict(os.environ)
     env.pop("LAMBDALINT_CACHE_DIR", None)
-    result = subprocess.run([str(BIN / "lambdalint"), *args], cwd=cwd, capture_output=True, text=True,
-                            errors="backslashreplace", env=env)
+    try:
+        result = subprocess.run([str(BIN / "lambdalint"), *args], cwd=cwd, capture_output=True, text=True,
+                                errors="backslashreplace", env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        result = None
     return result, time.perf_counter() - start
+
+
+def each_project(projects: List[Path], args: List[str], jobs: int, timeout: float):
+    """(project, result or None, seconds) for `lambdalint ARGS .` in every project, `jobs`
+    runs at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [(project, pool.submit(cli, *args, ".", cwd=project, timeout=timeout)) for project in projects]
+        for project, future in futures:
+            result, seconds = future.result()
+            yield project, result, seconds
 
 
 def _alarm(signum, frame):
@@ -135,7 +165,8 @@ def _time_file(path: str) -> Tuple[str, float, Optional[str]]:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tree", action="append", default=[], help="another tree of .py files to add")
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=2, help="runs (and timing processes) at a time")
+    parser.add_argument("--run-timeout", type=float, default=900, help="seconds one project's run may take")
     parser.add_argument("--keep", action="store_true", help="keep the temporary corpus")
     parser.add_argument("--only", action="store_true", help="only the --tree directories")
     args = parser.parse_args(argv)
@@ -149,22 +180,38 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"copied {copied} .py files" + ("" if copied >= TARGET_FILES else
                                               f" (fewer than the {TARGET_FILES} aimed at)"))
 
-        # 1. check, whole corpus, no cache
-        result, seconds = cli("check", "--no-cache", "--format", "json", "--jobs", str(args.jobs), ".", cwd=corpus)
-        if "Traceback" in result.stderr or result.returncode not in (0, 1):
-            failures.append(f"check: exit {result.returncode}: {result.stderr[-2000:]}")
-            doc = {"findings": [], "errors": [], "summary": {}}
-        else:
-            doc = json.loads(result.stdout)
+        # 1. check each project, no cache
+        projects = projects_of(corpus)
+        start = time.perf_counter()
+        doc: dict = {"findings": [], "errors": []}
+        linted = 0
+        run_times: List[Tuple[float, str]] = []
+        for project, result, seconds in each_project(projects, ["check", "--no-cache", "--format", "json",
+                                                                "--jobs", "1"], args.jobs, args.run_timeout):
+            name = str(project.relative_to(corpus))
+            run_times.append((seconds, name))
+            if result is None:
+                failures.append(f"check: {name}: not done in {args.run_timeout:.0f} s")
+                continue
+            if "Traceback" in result.stderr or result.returncode not in (0, 1):
+                failures.append(f"check: {name}: exit {result.returncode}: {result.stderr[-2000:]}")
+                continue
+            part = json.loads(result.stdout)
+            linted += part["summary"]["files"]
+            for key in ("findings", "errors"):
+                for item in part[key]:
+                    item["path"] = f"{name}/{item['path']}"
+                    doc[key].append(item)
         internal = [e for e in doc["errors"] if "internal error" in e["message"]]
         failures.extend(f"check: {e['path']}: {e['message']}" for e in internal[:20])
-        summary = doc.get("summary", {})
         by_code: Dict[str, int] = {}
         for f in doc["findings"]:
             by_code[f["code"]] = by_code.get(f["code"], 0) + 1
-        print(f"check --no-cache: {summary.get('files')} files linted in {seconds:.1f} s, "
-              f"{summary.get('findings')} findings ({', '.join(f'{c} {n}' for c, n in sorted(by_code.items()))}), "
-              f"{summary.get('errors')} file errors, {len(internal)} internal errors")
+        print(f"check --no-cache: {len(projects)} projects, {linted} files linted in "
+              f"{time.perf_counter() - start:.1f} s, {len(doc['findings'])} findings "
+              f"({', '.join(f'{c} {n}' for c, n in sorted(by_code.items()))}), {len(doc['errors'])} file errors, "
+              f"{len(internal)} internal errors; slowest runs: "
+              + ", ".join(f"{n} {s:.1f} s" for s, n in sorted(run_times, reverse=True)[:5]))
 
         # 2. every file on its own, timed
         files = sorted(str(p) for p in corpus.rglob("*.py"))
@@ -184,10 +231,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         # 3. fix a copy
         fixable = {f["path"] for f in doc["findings"] if f.get("fix")}
         before = digests(corpus)
-        result, seconds = cli("check", "--no-cache", "--fix", "--unsafe-fixes", "--jobs", str(args.jobs), "--quiet",
-                              ".", cwd=corpus)
-        if "Traceback" in result.stderr or result.returncode not in (0, 1):
-            failures.append(f"fix: exit {result.returncode}: {result.stderr[-2000:]}")
+        start = time.perf_counter()
+        for project, result, _ in each_project(projects, ["check", "--no-cache", "--fix", "--unsafe-fixes", "--quiet",
+                                                          "--jobs", "1"], args.jobs, args.run_timeout):
+            name = str(project.relative_to(corpus))
+            if result is None:
+                failures.append(f"fix: {name}: not done in {args.run_timeout:.0f} s")
+            elif "Traceback" in result.stderr or result.returncode not in (0, 1):
+                failures.append(f"fix: {name}: exit {result.returncode}: {result.stderr[-2000:]}")
+        seconds = time.perf_counter() - start
         after = digests(corpus)
         changed = sorted(p for p in before if after.get(p) != before[p])
         unexpected = [p for p in changed if p not in fixable]
@@ -207,10 +259,12 @@ def main(argv: Optional[List[str]] = None) -> int:
               f"{len(unexpected)} files changed without a fixable finding")
 
         # 4. a second fix changes nothing
-        result, seconds = cli("check", "--no-cache", "--fix", "--unsafe-fixes", "--jobs", str(args.jobs), "--quiet",
-                              ".", cwd=corpus)
-        if "Traceback" in result.stderr:
-            failures.append(f"second fix: {result.stderr[-2000:]}")
+        start = time.perf_counter()
+        for project, result, _ in each_project(projects, ["check", "--no-cache", "--fix", "--unsafe-fixes", "--quiet",
+                                                          "--jobs", "1"], args.jobs, args.run_timeout):
+            if result is not None and "Traceback" in result.stderr:
+                failures.append(f"second fix: {project.relative_to(corpus)}: {result.stderr[-2000:]}")
+        seconds = time.perf_counter() - start
         again = digests(corpus)
         changed_again = sorted(p for p in after if again.get(p) != after[p])
         failures.extend(f"second fix: {p} changed again" for p in changed_again[:20])

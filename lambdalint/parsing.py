@@ -20,7 +20,11 @@ from lambdalint.model import FileError
 # _GAP is anything Python allows between tokens of a `def` line: whitespace, newlines inside
 # the parentheses, backslash continuations and comments.  The event parameter mirrors
 # catalog.EVENT_PARAM (case-sensitive: case-insensitive matching costs 3x the scan).
-_GAP = r"(?:\s|\\\r?\n|\\\r|#[^\r\n]*)*"
+# Each stretch of a gap matches one way only (a comment runs to the end of its line, a
+# continuation is one of three line ends): with `#[^\r\n]*` free to stop anywhere, a
+# comment block full of `#` after a word like `default` took minutes to fail to match
+# (exponential backtracking; importlib's own `_bootstrap_external.py` is such a file).
+_GAP = r"(?:\s|\\(?:\r\n|\r(?!\n)|\n)|#[^\r\n]*(?![^\r\n]))*"
 _ENTRY_HINTS = re.compile(
     rf"def{_GAP}\w+{_GAP}\({_GAP}(?:self{_GAP},{_GAP})?\w*(?:event|evt)\b"
     r"|__call__"

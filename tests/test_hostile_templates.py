@@ -302,3 +302,14 @@ def test_cdk_asset_outside_the_project_is_reported(tmp_path):
     lam304 = [f for f in doc["findings"] if f["code"] == "LAM304"]
     assert len(lam304) == 1 and "outside the project" in lam304[0]["message"], doc["findings"]
     assert not any("outside/" in f["path"] for f in doc["findings"])
+
+
+def test_comment_blocks_full_of_hashes_do_not_hang_the_pre_pass(tmp_path):
+    """The entry-point pre-pass once backtracked exponentially on a word like `default`
+    followed by comment lines holding many `#` (CPython's importlib/_bootstrap_external.py
+    took minutes): a stranger's file must not stall CI."""
+    root = project(tmp_path)
+    text = "# keyword-only defaults #16967)\n" + ("# " + "#" * 60 + " #1 #2 #3\n") * 40 + "x = 1\n"
+    (root / "banner.py").write_text(text * 20)
+    result, doc = check(root, timeout=60)
+    assert found(doc) == set() and not doc["errors"]
