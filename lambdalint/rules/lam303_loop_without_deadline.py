@@ -260,6 +260,10 @@ class LoopWithoutDeadline(Rule):
         for node, _ in flow.nodes_under(loop):
             if isinstance(node, cst.AugAssign):
                 counters.update(target_names(node.target))
+            elif isinstance(node, cst.Assign) and len(node.targets) == 1:
+                counters.update(_stepped(node.targets[0].target, node.value))  # tries = tries - 1
+        if isinstance(loop, cst.While) and _counts_down(loop.test, counters):
+            return True  # `while tries:` with `tries -= 1`
         for node, _ in flow.nodes_under(loop):
             if not isinstance(node, cst.Comparison):
                 continue
@@ -492,6 +496,24 @@ def _consumes_finite_source(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
                 return True
             if isinstance(func, cst.Name) and func.value == "next":
                 return True
+    return False
+
+
+def _stepped(target: cst.CSTNode, value: cst.CSTNode) -> List[str]:
+    """`n = n + 1` / `n = n - 1`: the name, a counter as much as `n += 1` is."""
+    if isinstance(target, cst.Name) and isinstance(value, cst.BinaryOperation) \
+            and isinstance(value.operator, (cst.Add, cst.Subtract)) \
+            and any(isinstance(side, cst.Name) and side.value == target.value for side in (value.left, value.right)):
+        return [target.value]
+    return []
+
+
+def _counts_down(test: cst.BaseExpression, counters: Set[str]) -> bool:
+    """The loop's own test is a counter's truth (`while tries:`), alone or in an `and`."""
+    if isinstance(test, cst.Name):
+        return test.value in counters
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _counts_down(test.left, counters) or _counts_down(test.right, counters)
     return False
 
 
