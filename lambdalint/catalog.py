@@ -478,6 +478,14 @@ POWERTOOLS_HANDLER_DECORATORS = frozenset(
         "event_parser", "validator", "idempotent", "batch_processor", "async_batch_processor",
     }
 )
+# pydantic's model validators as Powertools' parser re-exports them: not the validation
+# utility's handler decorator `aws_lambda_powertools.utilities.validation.validator`.
+POWERTOOLS_PYDANTIC_REEXPORTS = (
+    "aws_lambda_powertools.utilities.parser.validator",
+    "aws_lambda_powertools.utilities.parser.root_validator",
+    "aws_lambda_powertools.utilities.parser.field_validator",
+    "aws_lambda_powertools.utilities.parser.model_validator",
+)
 
 
 # -- durable functions: the AWS Durable Execution SDK for Python (LAM5) ------------------------

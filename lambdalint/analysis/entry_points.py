@@ -26,6 +26,8 @@ _TEST_FUNCTION = re.compile(r"^test(?:_|[A-Z0-9]|$)")  # pytest and unittest tes
 
 def powertools_calls_with_event_and_context(decorator: str) -> bool:
     """A Powertools decorator whose wrapper calls the wrapped function as f(event, context)."""
+    if decorator.startswith(catalog.POWERTOOLS_PYDANTIC_REEXPORTS):
+        return False  # pydantic's `validator`, re-exported by the parser utility
     return decorator.startswith("aws_lambda_powertools.") and \
         decorator.rsplit(".", 1)[-1] in catalog.POWERTOOLS_HANDLER_DECORATORS
 
