@@ -106,8 +106,13 @@ def measure(command: List[str], env: Optional[Dict[str, str]] = None, repeat: in
     """Best wall time of `repeat` runs (the machine may be shared), with its peak RSS."""
     best: Optional[Run] = None
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", _WRAPPER, *command], env=env or tool_env(),
-                             capture_output=True, text=True, check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", _WRAPPER, *command],
+            env=env or tool_env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         run = Run(float(out[0]), int(out[1]) / 1024, int(out[2]))
         if best is None or run.wall < best.wall:
             best = run
@@ -121,6 +126,7 @@ def tool(name: str) -> Optional[str]:
 
 
 # -- corpora -------------------------------------------------------------------------------
+
 
 def copy_fixtures(target: Path) -> int:
     count = 0
@@ -378,14 +384,17 @@ def handler_text(n: int, helpers: List[str]) -> str:
     import re
 
     text = VARIANTS[n % len(VARIANTS)].format(n=n).lstrip()
-    imports = "".join(f"from {h} import get_table as table_{i}, normalise as normalise_{i}\n"
-                      for i, h in enumerate(helpers))
+    imports = "".join(
+        f"from {h} import get_table as table_{i}, normalise as normalise_{i}\n" for i, h in enumerate(helpers)
+    )
 
     def calls(match) -> str:
         indent = match.group(1)
-        body = "".join(f"{indent}rows_{i} = [normalise_{i}(r) for r in event.get('Records', [])]\n"
-                       f"{indent}table_{i}().put_item(Item={{'n': len(rows_{i})}})\n"
-                       for i in range(len(helpers)))
+        body = "".join(
+            f"{indent}rows_{i} = [normalise_{i}(r) for r in event.get('Records', [])]\n"
+            f"{indent}table_{i}().put_item(Item={{'n': len(rows_{i})}})\n"
+            for i in range(len(helpers))
+        )
         return f"(event, context):\n{body}{indent}"
 
     return imports + re.sub(r"\(event, context\):\n( +)", calls, text, count=1)
@@ -436,6 +445,7 @@ def build_project(target: Path, total: int, library: List[Tuple[Path, Path]]) ->
 
 # -- measurements -------------------------------------------------------------------------
 
+
 def python_files(root: Path) -> List[str]:
     return sorted(str(p) for p in root.rglob("*.py"))
 
@@ -455,7 +465,10 @@ def bench_corpus(name: str, root: Path, jobs: int, args, rows: list) -> Dict[str
         rows.append((name, label, len(files), run, note))
 
     add("lambdalint cold, 1 job", measure([*check, "--no-cache", "--jobs", "1", str(root)], repeat=args.repeat))
-    add(f"lambdalint cold, {jobs} jobs", measure([*check, "--no-cache", "--jobs", str(jobs), str(root)], repeat=args.repeat))
+    add(
+        f"lambdalint cold, {jobs} jobs",
+        measure([*check, "--no-cache", "--jobs", str(jobs), str(root)], repeat=args.repeat),
+    )
     measure([*check, "--jobs", str(jobs), str(root)], env=env)  # fill the cache
     add("lambdalint warm cache", measure([*check, "--jobs", str(jobs), str(root)], env=env, repeat=args.repeat))
     shutil.rmtree(cache_dir, ignore_errors=True)
@@ -466,18 +479,27 @@ def bench_corpus(name: str, root: Path, jobs: int, args, rows: list) -> Dict[str
     if fixit is None:
         add("Fixit 2 (default rules)", None, "not installed: pip install fixit")
     elif args.quick or (name == "monorepo" and not args.slow):
-        add("Fixit 2 (default rules)", None, "skipped (minutes on this corpus; --slow includes it)"
-            if not args.quick else "skipped with --quick")
+        add(
+            "Fixit 2 (default rules)",
+            None,
+            "skipped (minutes on this corpus; --slow includes it)" if not args.quick else "skipped with --quick",
+        )
     else:
         # Fixit lints with a process per core; pin it to one core so that "per file, one
         # core" compares like with like (lambdalint's 1-job run).
         taskset = shutil.which("taskset")
         pin = [taskset, "-c", str(min(os.sched_getaffinity(0)))] if taskset and hasattr(os, "sched_getaffinity") else []
-        add("Fixit 2 (default rules)", measure([*pin, fixit, "lint", str(root)], repeat=1),
-            "pinned to one core" if pin else "all cores (no taskset)")
+        add(
+            "Fixit 2 (default rules)",
+            measure([*pin, fixit, "lint", str(root)], repeat=1),
+            "pinned to one core" if pin else "all cores (no taskset)",
+        )
     pythaw = tool("pythaw")
-    add("pythaw", measure([pythaw, "check", str(root)], repeat=args.repeat) if pythaw else None,
-        "" if pythaw else "not installed: pip install pythaw")
+    add(
+        "pythaw",
+        measure([pythaw, "check", str(root)], repeat=args.repeat) if pythaw else None,
+        "" if pythaw else "not installed: pip install pythaw",
+    )
     flake8 = tool("flake8")
     if flake8 is None:
         add("flake8", None, "not installed")
@@ -488,18 +510,26 @@ def bench_corpus(name: str, root: Path, jobs: int, args, rows: list) -> Dict[str
         # plugin's first run fills lambdalint's result cache (a fresh directory), the second
         # reads it.
         flake8_args = ["--exit-zero", "--select", "LAM", str(root)]
-        add("flake8 --select LAM, without lambdalint", measure([sys.executable, "-c", _FLAKE8_WITHOUT_LAM,
-                                                                *flake8_args], repeat=args.repeat))
+        add(
+            "flake8 --select LAM, without lambdalint",
+            measure([sys.executable, "-c", _FLAKE8_WITHOUT_LAM, *flake8_args], repeat=args.repeat),
+        )
         flake8_env = tool_env()
         flake8_env["LAMBDALINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="lambdalint-bench-flake8-")
         add("flake8 --select LAM, lambdalint plugin (cold)", measure([flake8, *flake8_args], env=flake8_env))
-        add("flake8 --select LAM, lambdalint plugin (warm cache)",
-            measure([flake8, *flake8_args], env=flake8_env, repeat=args.repeat))
+        add(
+            "flake8 --select LAM, lambdalint plugin (warm cache)",
+            measure([flake8, *flake8_args], env=flake8_env, repeat=args.repeat),
+        )
         shutil.rmtree(flake8_env["LAMBDALINT_CACHE_DIR"], ignore_errors=True)
     ruff = tool("ruff")
-    add("ruff (default rules)", measure([ruff, "check", "--no-cache", "--isolated", "--exit-zero", str(root)],
-                                       repeat=args.repeat) if ruff else None,
-        "" if ruff else "not installed: pip install ruff")
+    add(
+        "ruff (default rules)",
+        measure([ruff, "check", "--no-cache", "--isolated", "--exit-zero", str(root)], repeat=args.repeat)
+        if ruff
+        else None,
+        "" if ruff else "not installed: pip install ruff",
+    )
     return out
 
 
@@ -641,8 +671,9 @@ def bench_incremental(tmp: Path, jobs: int, library, repeat: int) -> dict:
         edit_handler()
         runs.append(measure_in([*check, shown], project.root, env))
     out["one_file_cached"] = min(runs, key=lambda r: r.wall)
-    out["one_file_no_cache"] = measure_in([lambdalint, "check", "--exit-zero", "--no-cache", shown], project.root,
-                                          tool_env(), repeat=3 * repeat)
+    out["one_file_no_cache"] = measure_in(
+        [lambdalint, "check", "--exit-zero", "--no-cache", shown], project.root, tool_env(), repeat=3 * repeat
+    )
     shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(project.root, ignore_errors=True)
     return out
@@ -659,6 +690,7 @@ def measure_in(command: List[str], cwd: Path, env: Dict[str, str], repeat: int =
 
 
 # -- report -------------------------------------------------------------------------------
+
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
@@ -677,8 +709,10 @@ def machine() -> str:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         load = "?"
-    return (f"{platform.system()} {platform.release()}, {cpu}, {cores} cores usable, "
-            f"Python {platform.python_version()}, load average at start {load}")
+    return (
+        f"{platform.system()} {platform.release()}, {cpu}, {cores} cores usable, "
+        f"Python {platform.python_version()}, load average at start {load}"
+    )
 
 
 def versions() -> str:
@@ -686,6 +720,7 @@ def versions() -> str:
     for name in ("lambdalint", "libcst", "fixit", "pythaw", "flake8", "ruff", "moto", "botocore"):
         try:
             from importlib.metadata import version
+
             out.append(f"{name} {version(name)}")
         except Exception:
             pass
@@ -693,8 +728,10 @@ def versions() -> str:
 
 
 def table(rows, reference: Dict[str, Dict[str, Run]]) -> str:
-    lines = ["| corpus | tool | files | wall s | files/s | vs lambdalint cold N jobs | peak MB | note |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| corpus | tool | files | wall s | files/s | vs lambdalint cold N jobs | peak MB | note |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
     for corpus, label, files, run, note in rows:
         if run is None:
             lines.append(f"| {corpus} | {label} | {files} | – | – | – | – | {note} |")
@@ -702,92 +739,151 @@ def table(rows, reference: Dict[str, Dict[str, Run]]) -> str:
         cold = next(r for k, r in reference[corpus].items() if k.startswith("lambdalint cold") and "1 job" not in k)
         ratio = run.wall / cold.wall
         failed = "" if run.code in (0, 1) else f" (exit {run.code})"
-        lines.append(f"| {corpus} | {label} | {files} | {run.wall:.2f} | {files / run.wall:.0f} | "
-                     f"{ratio:.2f}× | {run.peak_mb:.0f} | {note}{failed} |")
+        lines.append(
+            f"| {corpus} | {label} | {files} | {run.wall:.2f} | {files / run.wall:.0f} | "
+            f"{ratio:.2f}× | {run.peak_mb:.0f} | {note}{failed} |"
+        )
     return "\n".join(lines)
 
 
 def scale_table(rows, phases: Dict[int, dict], model: Optional[dict]) -> str:
-    lines = ["| files | reach LibCST | units (largest) | cold s | ms per file | × per-file cost at the smallest | "
-             "warm s | cold ÷ warm | peak MB (any process) | 1 job in-process: MB after set-up / after lint |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| files | reach LibCST | units (largest) | cold s | ms per file | × per-file cost at the smallest | "
+        "warm s | cold ÷ warm | peak MB (any process) | 1 job in-process: MB after set-up / after lint |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     base = rows[0][2].wall / rows[0][1]
     for size, files, cold, warm in rows:
         ph = phases[size]
-        lines.append(f"| {files} | {ph['libcst_files']} | {ph['units']} ({ph['largest_unit']}) | {cold.wall:.2f} | "
-                     f"{1000 * cold.wall / files:.2f} | {cold.wall / files / base:.2f}× | {warm.wall:.2f} | "
-                     f"{cold.wall / warm.wall:.1f}× | {cold.peak_mb:.0f} | {ph['prepare']:.0f} / {ph['check']:.0f} |")
+        lines.append(
+            f"| {files} | {ph['libcst_files']} | {ph['units']} ({ph['largest_unit']}) | {cold.wall:.2f} | "
+            f"{1000 * cold.wall / files:.2f} | {cold.wall / files / base:.2f}× | {warm.wall:.2f} | "
+            f"{cold.wall / warm.wall:.1f}× | {cold.peak_mb:.0f} | {ph['prepare']:.0f} / {ph['check']:.0f} |"
+        )
     if model:
-        lines += ["", f"Allocations of the project model after set-up, {rows[-1][1]} files (tracemalloc, "
-                      f"{model['total_mb']:.1f} MB traced in all), largest sites:", ""]
+        lines += [
+            "",
+            f"Allocations of the project model after set-up, {rows[-1][1]} files (tracemalloc, "
+            f"{model['total_mb']:.1f} MB traced in all), largest sites:",
+            "",
+        ]
         lines += [f"- `{site}`: {mb:.1f} MB" for site, mb in model["top"]]
     return "\n".join(lines)
 
 
 def incremental_table(inc: dict) -> str:
     cold, warm, edited = inc["cold"], inc["warm"], inc["edited"]
-    return "\n".join([
-        "| run | wall s | × warm | cold ÷ this | files analysed again |",
-        "|---|---:|---:|---:|---:|",
-        f"| cold (`--no-cache`) | {cold.wall:.2f} | {cold.wall / warm.wall:.1f}× | 1.0× | all |",
-        f"| warm, nothing changed | {warm.wall:.2f} | 1.0× | {cold.wall / warm.wall:.1f}× | 0 |",
-        f"| warm after editing `{inc['helper']}` | {edited.wall:.2f} | {edited.wall / warm.wall:.1f}× | "
-        f"{cold.wall / edited.wall:.1f}× | {inc['reanalysed']} |",
-        "",
-        f"The edited helper and the handlers importing it: {inc['dependents']} files; its import-connected "
-        f"group (a unit, linted together): {inc['group']} files; analysed again: {inc['reanalysed']}.",
-    ])
+    return "\n".join(
+        [
+            "| run | wall s | × warm | cold ÷ this | files analysed again |",
+            "|---|---:|---:|---:|---:|",
+            f"| cold (`--no-cache`) | {cold.wall:.2f} | {cold.wall / warm.wall:.1f}× | 1.0× | all |",
+            f"| warm, nothing changed | {warm.wall:.2f} | 1.0× | {cold.wall / warm.wall:.1f}× | 0 |",
+            f"| warm after editing `{inc['helper']}` | {edited.wall:.2f} | {edited.wall / warm.wall:.1f}× | "
+            f"{cold.wall / edited.wall:.1f}× | {inc['reanalysed']} |",
+            "",
+            f"The edited helper and the handlers importing it: {inc['dependents']} files; its import-connected "
+            f"group (a unit, linted together): {inc['group']} files; analysed again: {inc['reanalysed']}.",
+        ]
+    )
 
 
-def targets(results: Dict[str, Dict[str, Run]], one: Dict[str, Run], jobs: int,
-            scale_rows, inc: Optional[dict]) -> str:
+def targets(results: Dict[str, Dict[str, Run]], one: Dict[str, Run], jobs: int, scale_rows, inc: Optional[dict]) -> str:
     mono, dense = results["monorepo"], results["handler-dense"]
     lines = ["| target | goal | measured | verdict |", "|---|---|---:|---|"]
 
-    def row(text: str, value: Optional[float], limit: float, unit: str, lower_is_better: bool = True,
-            note: str = "") -> None:
+    def row(
+        text: str, value: Optional[float], limit: float, unit: str, lower_is_better: bool = True, note: str = ""
+    ) -> None:
         goal = f"{'≤' if lower_is_better else '≥'} {limit:g}{unit}"
         if value is None:
             lines.append(f"| {text} | {goal} | – | not measured{': ' + note if note else ''} |")
             return
         ok = value <= limit if lower_is_better else value >= limit
-        lines.append(f"| {text} | {goal} | {value:.2f}{unit} | {'met' if ok else 'missed'}{' (' + note + ')' if note else ''} |")
+        lines.append(
+            f"| {text} | {goal} | {value:.2f}{unit} | {'met' if ok else 'missed'}{' (' + note + ')' if note else ''} |"
+        )
 
     parse = dense["LibCST parse only, 1 core"]
-    row("handler-dense, cold, one job ÷ LibCST `parse_module` alone", dense["lambdalint cold, 1 job"].wall / parse.wall,
-        2.0, "×")
+    row(
+        "handler-dense, cold, one job ÷ LibCST `parse_module` alone",
+        dense["lambdalint cold, 1 job"].wall / parse.wall,
+        2.0,
+        "×",
+    )
     cold_n = mono[f"lambdalint cold, {jobs} jobs"]
-    row(f"monorepo, cold, all cores ({jobs}) ÷ pythaw (project-wide analysis on)",
-        cold_n.wall / mono["pythaw"].wall if "pythaw" in mono else None, 1.0, "×", note="" if "pythaw" in mono else "pythaw not installed")
+    row(
+        f"monorepo, cold, all cores ({jobs}) ÷ pythaw (project-wide analysis on)",
+        cold_n.wall / mono["pythaw"].wall if "pythaw" in mono else None,
+        1.0,
+        "×",
+        note="" if "pythaw" in mono else "pythaw not installed",
+    )
     for corpus, res in (("monorepo", mono), ("handler-dense", dense)):
-        row(f"{corpus}: cold ÷ warm cache ({jobs} jobs)",
-            res[f"lambdalint cold, {jobs} jobs"].wall / res["lambdalint warm cache"].wall, 20.0, "×", False)
+        row(
+            f"{corpus}: cold ÷ warm cache ({jobs} jobs)",
+            res[f"lambdalint cold, {jobs} jobs"].wall / res["lambdalint warm cache"].wall,
+            20.0,
+            "×",
+            False,
+        )
     for _size, files, cold, warm in scale_rows:
         row(f"synthetic project, {files} files: cold ÷ warm cache", cold.wall / warm.wall, 20.0, "×", False)
     if inc is not None:
-        row(f"one handler file, pre-commit style, in a {inc['files']}-file project (cache as left by earlier runs)",
-            inc["one_file_cached"].wall, 0.25, " s")
-        row(f"one handler file, pre-commit style, in a {inc['files']}-file project, `--no-cache`",
-            inc["one_file_no_cache"].wall, 0.25, " s")
+        row(
+            f"one handler file, pre-commit style, in a {inc['files']}-file project (cache as left by earlier runs)",
+            inc["one_file_cached"].wall,
+            0.25,
+            " s",
+        )
+        row(
+            f"one handler file, pre-commit style, in a {inc['files']}-file project, `--no-cache`",
+            inc["one_file_no_cache"].wall,
+            0.25,
+            " s",
+        )
     for corpus, res in (("handler-dense", dense), ("monorepo", mono)):
         base = res.get("flake8 --select LAM, without lambdalint")
         for label in ("cold", "warm cache"):
             run = res.get(f"flake8 --select LAM, lambdalint plugin ({label})")
-            row(f"{corpus}: flake8 --select LAM ({label}) ÷ flake8 without the plugin",
-                run.wall / base.wall if run and base else None, 1.3, "×", note="" if run and base else "skipped")
+            row(
+                f"{corpus}: flake8 --select LAM ({label}) ÷ flake8 without the plugin",
+                run.wall / base.wall if run and base else None,
+                1.3,
+                "×",
+                note="" if run and base else "skipped",
+            )
     if inc is not None:
-        row(f"incremental ({inc['files']} files): files analysed again after editing one helper ÷ "
-            f"(that file + its dependents, {inc['dependents']})", inc["reanalysed"] / inc["dependents"], 1.0, "×")
+        row(
+            f"incremental ({inc['files']} files): files analysed again after editing one helper ÷ "
+            f"(that file + its dependents, {inc['dependents']})",
+            inc["reanalysed"] / inc["dependents"],
+            1.0,
+            "×",
+        )
     if len(scale_rows) > 1:
         first, last = scale_rows[0], scale_rows[-1]
-        row(f"per-file cost, {last[1]} files ÷ {first[1]} files (flat)",
-            (last[2].wall / last[1]) / (first[2].wall / first[1]), 1.5, "×")
+        row(
+            f"per-file cost, {last[1]} files ÷ {first[1]} files (flat)",
+            (last[2].wall / last[1]) / (first[2].wall / first[1]),
+            1.5,
+            "×",
+        )
         row(f"peak memory, {last[1]} files (largest process)", last[2].peak_mb, 300.0, " MB")
     if "Fixit 2 (default rules)" in dense:
-        row("handler-dense: Fixit per file ÷ lambdalint (1 core each)",
-            dense["Fixit 2 (default rules)"].wall / dense["lambdalint cold, 1 job"].wall, 10.0, "×", False)
-    row("one non-handler file, no project (`lambdalint check util.py`)",
-        one["one non-handler file (lambdalint check util.py)"].wall, 0.15, " s")
+        row(
+            "handler-dense: Fixit per file ÷ lambdalint (1 core each)",
+            dense["Fixit 2 (default rules)"].wall / dense["lambdalint cold, 1 job"].wall,
+            10.0,
+            "×",
+            False,
+        )
+    row(
+        "one non-handler file, no project (`lambdalint check util.py`)",
+        one["one non-handler file (lambdalint check util.py)"].wall,
+        0.15,
+        " s",
+    )
     return "\n".join(lines)
 
 
@@ -801,8 +897,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--handlers", type=int, default=300, help="files in the handler-dense corpus")
     parser.add_argument("--repeat", type=int, default=1, help="best of N for each corpus run (one-file runs: 3 × N)")
     parser.add_argument("--scale", default="100,1000,10000", help="sizes of the synthetic projects (comma-separated)")
-    parser.add_argument("--quick", action="store_true",
-                        help="no Fixit, no flake8 on the monorepo, synthetic projects up to 3,000 files")
+    parser.add_argument(
+        "--quick", action="store_true", help="no Fixit, no flake8 on the monorepo, synthetic projects up to 3,000 files"
+    )
     parser.add_argument("--slow", action="store_true", help="also run Fixit on the monorepo corpus")
     parser.add_argument("--output", help="also write the report (markdown) to this file")
     args = parser.parse_args(argv)
@@ -824,19 +921,28 @@ def main(argv: Optional[List[str]] = None) -> int:
         if found:
             subprocess.run([found, "--version"], env=tool_env(), capture_output=True)
     started = time.time()
-    report = [f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
-              f"Machine: {machine()}", "", f"Versions: {versions()}", ""]
+    report = [
+        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        "",
+        f"Machine: {machine()}",
+        "",
+        f"Versions: {versions()}",
+        "",
+    ]
     library = library_sources()
     with tempfile.TemporaryDirectory(prefix="lambdalint-bench-") as tmp:
         mono_root, dense_root = Path(tmp) / "monorepo", Path(tmp) / "handler-dense"
         mono_root.mkdir()
         label = build_monorepo(mono_root)
         dense_count = build_handler_dense(dense_root, args.handlers)
-        report += [f"Corpora: monorepo = installed `{label}` sources + fixtures "
-                   f"({len(python_files(mono_root))} files); handler-dense = fixtures + generated "
-                   f"variants ({dense_count} files); synthetic projects = services of "
-                   f"{HANDLERS_PER_SERVICE} handlers + {HELPERS_PER_SERVICE} helpers (28% of the files) and "
-                   f"library code copied from the installed moto/botocore sources.", ""]
+        report += [
+            f"Corpora: monorepo = installed `{label}` sources + fixtures "
+            f"({len(python_files(mono_root))} files); handler-dense = fixtures + generated "
+            f"variants ({dense_count} files); synthetic projects = services of "
+            f"{HANDLERS_PER_SERVICE} handlers + {HELPERS_PER_SERVICE} helpers (28% of the files) and "
+            f"library code copied from the installed moto/botocore sources.",
+            "",
+        ]
         rows: list = []
         results = {
             "monorepo": bench_corpus("monorepo", mono_root, args.jobs, args, rows),
@@ -846,16 +952,41 @@ def main(argv: Optional[List[str]] = None) -> int:
         one = bench_one_file(Path(tmp), 3 * args.repeat)
         scale_rows, phases, model = bench_scale(Path(tmp), sizes, args.jobs, library)
         inc = bench_incremental(Path(tmp), args.jobs, library, args.repeat)
-    report += ["## Corpora", "", table(rows, results), "", "## One file, no project around it", "",
-               "| run | wall s | peak MB |", "|---|---:|---:|"]
+    report += [
+        "## Corpora",
+        "",
+        table(rows, results),
+        "",
+        "## One file, no project around it",
+        "",
+        "| run | wall s | peak MB |",
+        "|---|---:|---:|",
+    ]
     report += [f"| {k} | {r.wall:.3f} | {r.peak_mb:.0f} |" for k, r in one.items()]
-    report += ["", f"## Scale: synthetic projects, cold on {args.jobs} jobs", "", scale_table(scale_rows, phases, model)]
-    report += ["", f"## Incremental: {inc['files']}-file synthetic project, {args.jobs} jobs", "", incremental_table(inc),
-               "", f"One handler file linted alone from the project root (pre-commit), best of {3 * args.repeat}: "
-               f"{inc['one_file_cached'].wall:.3f} s with the cache, {inc['one_file_no_cache'].wall:.3f} s with "
-               f"`--no-cache`."]
-    report += ["", "## Goals (ratios from this run)", "", targets(results, one, args.jobs, scale_rows, inc), "",
-               f"Run took {(time.time() - started) / 60:.1f} minutes."]
+    report += [
+        "",
+        f"## Scale: synthetic projects, cold on {args.jobs} jobs",
+        "",
+        scale_table(scale_rows, phases, model),
+    ]
+    report += [
+        "",
+        f"## Incremental: {inc['files']}-file synthetic project, {args.jobs} jobs",
+        "",
+        incremental_table(inc),
+        "",
+        f"One handler file linted alone from the project root (pre-commit), best of {3 * args.repeat}: "
+        f"{inc['one_file_cached'].wall:.3f} s with the cache, {inc['one_file_no_cache'].wall:.3f} s with "
+        f"`--no-cache`.",
+    ]
+    report += [
+        "",
+        "## Goals (ratios from this run)",
+        "",
+        targets(results, one, args.jobs, scale_rows, inc),
+        "",
+        f"Run took {(time.time() - started) / 60:.1f} minutes.",
+    ]
     text = "\n".join(report)
     print(text)
     if args.output:

@@ -117,8 +117,15 @@ def cli(*args: str, cwd: Path, timeout: float) -> Tuple[Optional[subprocess.Comp
     env = dict(os.environ)
     env.pop("LAMBDALINT_CACHE_DIR", None)
     try:
-        result = subprocess.run([str(BIN / "lambdalint"), *args], cwd=cwd, capture_output=True, text=True,
-                                errors="backslashreplace", env=env, timeout=timeout)
+        result = subprocess.run(
+            [str(BIN / "lambdalint"), *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            errors="backslashreplace",
+            env=env,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         result = None
     return result, time.perf_counter() - start
@@ -177,8 +184,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         corpus = work / "corpus"
         copied = copy_corpus(trees, corpus)
         print(f"trees: {', '.join(map(str, trees))}")
-        print(f"copied {copied} .py files" + ("" if copied >= TARGET_FILES else
-                                              f" (fewer than the {TARGET_FILES} aimed at)"))
+        print(
+            f"copied {copied} .py files"
+            + ("" if copied >= TARGET_FILES else f" (fewer than the {TARGET_FILES} aimed at)")
+        )
 
         # 1. check each project, no cache
         projects = projects_of(corpus)
@@ -186,8 +195,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         doc: dict = {"findings": [], "errors": []}
         linted = 0
         run_times: List[Tuple[float, str]] = []
-        for project, result, seconds in each_project(projects, ["check", "--no-cache", "--format", "json",
-                                                                "--jobs", "1"], args.jobs, args.run_timeout):
+        for project, result, seconds in each_project(
+            projects, ["check", "--no-cache", "--format", "json", "--jobs", "1"], args.jobs, args.run_timeout
+        ):
             name = str(project.relative_to(corpus))
             run_times.append((seconds, name))
             if result is None:
@@ -207,11 +217,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         by_code: Dict[str, int] = {}
         for f in doc["findings"]:
             by_code[f["code"]] = by_code.get(f["code"], 0) + 1
-        print(f"check --no-cache: {len(projects)} projects, {linted} files linted in "
-              f"{time.perf_counter() - start:.1f} s, {len(doc['findings'])} findings "
-              f"({', '.join(f'{c} {n}' for c, n in sorted(by_code.items()))}), {len(doc['errors'])} file errors, "
-              f"{len(internal)} internal errors; slowest runs: "
-              + ", ".join(f"{n} {s:.1f} s" for s, n in sorted(run_times, reverse=True)[:5]))
+        print(
+            f"check --no-cache: {len(projects)} projects, {linted} files linted in "
+            f"{time.perf_counter() - start:.1f} s, {len(doc['findings'])} findings "
+            f"({', '.join(f'{c} {n}' for c, n in sorted(by_code.items()))}), {len(doc['errors'])} file errors, "
+            f"{len(internal)} internal errors; slowest runs: "
+            + ", ".join(f"{n} {s:.1f} s" for s, n in sorted(run_times, reverse=True)[:5])
+        )
 
         # 2. every file on its own, timed
         files = sorted(str(p) for p in corpus.rglob("*.py"))
@@ -223,17 +235,23 @@ def main(argv: Optional[List[str]] = None) -> int:
         slowest = sorted(timings, key=lambda t: -t[1])[:5]
         problems = [t for t in timings if t[2]]
         failures.extend(f"per file: {os.path.relpath(p, corpus)}: {problem}" for p, _, problem in problems[:20])
-        print(f"per file: {len(timings)} files in {time.perf_counter() - start:.1f} s; "
-              f"{sum(1 for t in timings if t[1] > PER_FILE_LIMIT)} over {PER_FILE_LIMIT} s; "
-              f"{len(problems)} with a problem; slowest: "
-              + ", ".join(f"{os.path.relpath(p, corpus)} {s:.2f} s" for p, s, _ in slowest))
+        print(
+            f"per file: {len(timings)} files in {time.perf_counter() - start:.1f} s; "
+            f"{sum(1 for t in timings if t[1] > PER_FILE_LIMIT)} over {PER_FILE_LIMIT} s; "
+            f"{len(problems)} with a problem; slowest: "
+            + ", ".join(f"{os.path.relpath(p, corpus)} {s:.2f} s" for p, s, _ in slowest)
+        )
 
         # 3. fix a copy
         fixable = {f["path"] for f in doc["findings"] if f.get("fix")}
         before = digests(corpus)
         start = time.perf_counter()
-        for project, result, _ in each_project(projects, ["check", "--no-cache", "--fix", "--unsafe-fixes", "--quiet",
-                                                          "--jobs", "1"], args.jobs, args.run_timeout):
+        for project, result, _ in each_project(
+            projects,
+            ["check", "--no-cache", "--fix", "--unsafe-fixes", "--quiet", "--jobs", "1"],
+            args.jobs,
+            args.run_timeout,
+        ):
             name = str(project.relative_to(corpus))
             if result is None:
                 failures.append(f"fix: {name}: not done in {args.run_timeout:.0f} s")
@@ -254,14 +272,20 @@ def main(argv: Optional[List[str]] = None) -> int:
             except ValueError:
                 pass  # e.g. a NUL byte: it did not compile before either
         failures.extend(f"fix: {m} no longer compiles" for m in not_compiling[:20])
-        print(f"--fix --unsafe-fixes: {len(changed)} files changed in {seconds:.1f} s "
-              f"({len(fixable)} had a fixable finding); {len(not_compiling)} changed files do not compile; "
-              f"{len(unexpected)} files changed without a fixable finding")
+        print(
+            f"--fix --unsafe-fixes: {len(changed)} files changed in {seconds:.1f} s "
+            f"({len(fixable)} had a fixable finding); {len(not_compiling)} changed files do not compile; "
+            f"{len(unexpected)} files changed without a fixable finding"
+        )
 
         # 4. a second fix changes nothing
         start = time.perf_counter()
-        for project, result, _ in each_project(projects, ["check", "--no-cache", "--fix", "--unsafe-fixes", "--quiet",
-                                                          "--jobs", "1"], args.jobs, args.run_timeout):
+        for project, result, _ in each_project(
+            projects,
+            ["check", "--no-cache", "--fix", "--unsafe-fixes", "--quiet", "--jobs", "1"],
+            args.jobs,
+            args.run_timeout,
+        ):
             if result is not None and "Traceback" in result.stderr:
                 failures.append(f"second fix: {project.relative_to(corpus)}: {result.stderr[-2000:]}")
         seconds = time.perf_counter() - start

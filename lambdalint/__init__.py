@@ -14,8 +14,17 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers see; at run time __ge
     from lambdalint.model import FileError, Finding, Fix
     from lambdalint.pipeline import PathsNotFound
 
-__all__ = ["__version__", "lint_paths", "lint_source", "LintRun", "Finding", "FileError", "Fix",
-           "ConfigError", "PathsNotFound"]
+__all__ = [
+    "__version__",
+    "lint_paths",
+    "lint_source",
+    "LintRun",
+    "Finding",
+    "FileError",
+    "Fix",
+    "ConfigError",
+    "PathsNotFound",
+]
 
 
 def __getattr__(name: str):

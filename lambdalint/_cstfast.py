@@ -22,12 +22,35 @@ from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 
 # Fields that only ever hold whitespace, comments or punctuation.
-_TRIVIA_FIELDS = frozenset({
-    "lpar", "rpar", "leading_lines", "lines_after_decorators", "trailing_whitespace",
-    "leading_whitespace", "comma", "semicolon", "header", "footer", "equal", "dot", "colon",
-    "first_colon", "second_colon", "lbracket", "rbracket", "lbrace", "rbrace", "operator",
-    "asynchronous", "relative", "posonly_ind", "separator", "trailing_comma",
-})
+_TRIVIA_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "leading_lines",
+        "lines_after_decorators",
+        "trailing_whitespace",
+        "leading_whitespace",
+        "comma",
+        "semicolon",
+        "header",
+        "footer",
+        "equal",
+        "dot",
+        "colon",
+        "first_colon",
+        "second_colon",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "operator",
+        "asynchronous",
+        "relative",
+        "posonly_ind",
+        "separator",
+        "trailing_comma",
+    }
+)
 
 # Where libcst's lexical (visit) order differs from the dataclass field order.
 _LEXICAL_ORDER = {
@@ -49,7 +72,8 @@ def _fields_of(node_type: type) -> Tuple[str, ...]:
     names = _LEXICAL_ORDER.get(node_type.__name__)
     if names is None:
         names = tuple(
-            f.name for f in dataclasses.fields(node_type)
+            f.name
+            for f in dataclasses.fields(node_type)
             if not f.name.startswith("whitespace") and f.name not in _TRIVIA_FIELDS
         )
     _FIELDS[node_type] = names
@@ -133,8 +157,9 @@ class _PositionState(CodegenState):
                     raise _Done  # every record for a node happens inside its own codegen
 
     @contextmanager
-    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None,
-                                  end_node: Optional[cst.CSTNode] = None) -> Iterator[None]:
+    def record_syntactic_position(
+        self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None, end_node: Optional[cst.CSTNode] = None
+    ) -> Iterator[None]:
         if node not in self.wanted and node not in self.helpers:
             yield
             return

@@ -13,9 +13,7 @@ class _LazyModule(types.ModuleType):
         # Only reached for names not yet in our __dict__: import once, then copy the real
         # module's namespace in so later `cst.Call` lookups are plain attribute hits.
         module = importlib.import_module(self.__name__)
-        self.__dict__.update(
-            (k, v) for k, v in vars(module).items() if k not in ("__name__", "__spec__", "__loader__")
-        )
+        self.__dict__.update((k, v) for k, v in vars(module).items() if k not in ("__name__", "__spec__", "__loader__"))
         try:
             return self.__dict__[attr]
         except KeyError:

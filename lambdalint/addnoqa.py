@@ -25,7 +25,7 @@ NOT_SILENCED = ("LAM001",)
 
 def _split_ending(line: str) -> Tuple[str, str]:
     body = line.rstrip("\r\n")
-    return body, line[len(body):]
+    return body, line[len(body) :]
 
 
 def _covered(code: str, codes: Iterable[str]) -> bool:
@@ -44,7 +44,7 @@ def _with_directive(body: str, comment: Optional[Tuple[int, str]], codes: List[s
         new = [c for c in codes if not _covered(c, directive.codes)]
         if not new:
             return body
-        return body[:directive.start] + noqa.render(directive.codes + tuple(new)) + body[directive.end:]
+        return body[: directive.start] + noqa.render(directive.codes + tuple(new)) + body[directive.end :]
     return body.rstrip() + "  " + noqa.render(tuple(codes))
 
 
@@ -83,7 +83,7 @@ def add_to_lines(text: str, wanted: Dict[int, Set[str]]) -> Tuple[str, int]:
             continue
         body, ending = _split_ending(lines[line - 1])
         directive = noqa.directive_in(body, line)
-        comment = (directive.start, body[directive.start:]) if directive is not None else None
+        comment = (directive.start, body[directive.start :]) if directive is not None else None
         new_body = _with_directive(body, comment, sorted(codes))
         if new_body != body:
             lines[line - 1] = new_body + ending
@@ -122,8 +122,7 @@ def add_noqa(findings: Iterable[Finding], cwd: str, may_write=None) -> AddNoqaRe
         if error is not None or source is None or data is None:
             result.errors.append((path, error.message if error else "cannot read"))
             continue
-        add = add_to_python if path.endswith((".py", ".pyi")) or "." not in os.path.basename(path) \
-            else add_to_lines
+        add = add_to_python if path.endswith((".py", ".pyi")) or "." not in os.path.basename(path) else add_to_lines
         new_text, changed = add(source.text, wanted)
         if not changed:
             continue

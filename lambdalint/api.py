@@ -43,8 +43,9 @@ class LintRun:
         return sum(r.fixed for r in self.reports)
 
 
-def _selection(select: Optional[Sequence[str]], extend_select: Optional[Sequence[str]],
-               ignore: Optional[Sequence[str]]) -> Dict[str, Tuple[str, ...]]:
+def _selection(
+    select: Optional[Sequence[str]], extend_select: Optional[Sequence[str]], ignore: Optional[Sequence[str]]
+) -> Dict[str, Tuple[str, ...]]:
     """The selection arguments, checked against the registry, as the command line's."""
     from lambdalint.config import ConfigError
     from lambdalint.registry import validate_code_prefixes
@@ -63,33 +64,59 @@ def _selection(select: Optional[Sequence[str]], extend_select: Optional[Sequence
     return out
 
 
-def lint_paths(paths: Sequence[str] = (".",), *, config: Optional[str] = None,
-               select: Optional[Sequence[str]] = None, extend_select: Optional[Sequence[str]] = None,
-               ignore: Optional[Sequence[str]] = None, exclude: Sequence[str] = (),
-               handlers: Sequence[str] = (), fix: bool = False, unsafe_fixes: bool = False,
-               cache: bool = False, jobs: Optional[int] = None) -> LintRun:
+def lint_paths(
+    paths: Sequence[str] = (".",),
+    *,
+    config: Optional[str] = None,
+    select: Optional[Sequence[str]] = None,
+    extend_select: Optional[Sequence[str]] = None,
+    ignore: Optional[Sequence[str]] = None,
+    exclude: Sequence[str] = (),
+    handlers: Sequence[str] = (),
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    cache: bool = False,
+    jobs: Optional[int] = None,
+) -> LintRun:
     """Lint files and directories.  `config` names a TOML file (default: the nearest
     `pyproject.toml` with `[tool.lambdalint]` above the paths); `select` / `extend_select` /
     `ignore` layer on it as the command line's options do; `handlers` adds `path:function` entry points; `fix` writes safe
     fixes (`unsafe_fixes` too) to the files; `cache` uses the result cache."""
     request = pipeline.Request(
-        paths=list(paths), config_file=config, selection=_selection(select, extend_select, ignore),
-        exclude=exclude, handlers=list(handlers), fix=("unsafe" if unsafe_fixes else "safe") if fix else None,
-        cache=cache, jobs=jobs,
+        paths=list(paths),
+        config_file=config,
+        selection=_selection(select, extend_select, ignore),
+        exclude=exclude,
+        handlers=list(handlers),
+        fix=("unsafe" if unsafe_fixes else "safe") if fix else None,
+        cache=cache,
+        jobs=jobs,
     )
     _, reports = pipeline.run(request)
     return LintRun(reports)
 
 
-def lint_source(text: str, path: str = "handler.py", *, config: Optional[str] = None,
-                select: Optional[Sequence[str]] = None, extend_select: Optional[Sequence[str]] = None,
-                ignore: Optional[Sequence[str]] = None, handlers: Sequence[str] = ()) -> LintRun:
+def lint_source(
+    text: str,
+    path: str = "handler.py",
+    *,
+    config: Optional[str] = None,
+    select: Optional[Sequence[str]] = None,
+    extend_select: Optional[Sequence[str]] = None,
+    ignore: Optional[Sequence[str]] = None,
+    handlers: Sequence[str] = (),
+) -> LintRun:
     """Lint `text` as if it were the file `path` (which need not exist): settings and
     templates are found from `path`'s directory.  A text that does not parse gives an error
     in the result, not an exception."""
     request = pipeline.Request(
-        paths=[path], sources={path: text}, config_file=config,
-        selection=_selection(select, extend_select, ignore), handlers=list(handlers), cache=False, jobs=1,
+        paths=[path],
+        sources={path: text},
+        config_file=config,
+        selection=_selection(select, extend_select, ignore),
+        handlers=list(handlers),
+        cache=False,
+        jobs=1,
     )
     project, reports = pipeline.run(request)
     shown = project.display(path)

@@ -109,7 +109,8 @@ class ResultCache:
         # per settings and entry-point table, since both decide the facts.
         table = json.dumps(_stable(options.entry_points), sort_keys=True).encode()
         self._index_path = os.path.join(
-            self.directory, f"index-{hashlib.sha256(self._settings + table).hexdigest()[:24]}.json")
+            self.directory, f"index-{hashlib.sha256(self._settings + table).hexdigest()[:24]}.json"
+        )
         self._index: Optional[dict] = None
         self._index_updates: dict = {}
         self._now_ns = time.time_ns()
@@ -124,8 +125,12 @@ class ResultCache:
         roots = [layout.root, layout.roots, layout.layer_roots] if layout is not None else []
         digest.update(json.dumps(roots).encode())
         for (real, shown), content in zip(members, digests):
-            extra = {"path": shown, "real": os.path.realpath(real), "content": content,
-                     "entry_points": _stable(self._options.entry_points_for(real))}
+            extra = {
+                "path": shown,
+                "real": os.path.realpath(real),
+                "content": content,
+                "entry_points": _stable(self._options.entry_points_for(real)),
+            }
             digest.update(json.dumps(extra, sort_keys=True).encode())
         return digest.hexdigest()
 
@@ -212,9 +217,11 @@ class ResultCache:
             # A read-only checkout, a full disk or a cache directory that is a file must not
             # fail the lint: said once, and the run goes on uncached.
             if self.write_problem is None:
-                self.write_problem = (f"warning: cannot write the lambdalint cache in "
-                                      f"{os.path.dirname(self.directory)}: {exc.strerror or exc}; "
-                                      f"results are not cached (set {CACHE_DIR_ENV} or use --no-cache)")
+                self.write_problem = (
+                    f"warning: cannot write the lambdalint cache in "
+                    f"{os.path.dirname(self.directory)}: {exc.strerror or exc}; "
+                    f"results are not cached (set {CACHE_DIR_ENV} or use --no-cache)"
+                )
                 sys.stderr.write(self.write_problem + "\n")
 
     def _prepare(self) -> None:
@@ -226,8 +233,11 @@ class ResultCache:
         os.makedirs(root, exist_ok=True)
         for name, text in (
             (".gitignore", "# Created by lambdalint automatically.\n*\n"),
-            ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
-                             "# This file is a cache directory tag created by lambdalint.\n"),
+            (
+                "CACHEDIR.TAG",
+                "Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This file is a cache directory tag created by lambdalint.\n",
+            ),
         ):
             target = os.path.join(root, name)
             if not os.path.exists(target):
@@ -248,10 +258,16 @@ def _report_to_json(report: FileReport) -> dict:
 def _finding_to_json(finding: Finding) -> dict:
     out = {f.name: getattr(finding, f.name) for f in dataclasses.fields(finding) if f.name != "fix"}
     fix = finding.fix
-    out["fix"] = None if fix is None else {
-        "applicability": fix.applicability, "description": fix.description,
-        "imports": list(fix.imports), "diff": fix.diff,
-    }
+    out["fix"] = (
+        None
+        if fix is None
+        else {
+            "applicability": fix.applicability,
+            "description": fix.description,
+            "imports": list(fix.imports),
+            "diff": fix.diff,
+        }
+    )
     return out
 
 
@@ -292,7 +308,11 @@ def portable(reports: Iterable[FileReport]) -> List[FileReport]:
     for report in reports:
         for finding in report.findings:
             if finding.fix is not None:
-                finding.fix = Fix(finding.fix.applicability, finding.fix.description,
-                                  imports=list(finding.fix.imports), diff=finding.fix.diff)
+                finding.fix = Fix(
+                    finding.fix.applicability,
+                    finding.fix.description,
+                    imports=list(finding.fix.imports),
+                    diff=finding.fix.diff,
+                )
         out.append(report)
     return out

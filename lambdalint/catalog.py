@@ -98,8 +98,21 @@ def client_kind(qualified_name: str) -> str:
 # With SnapStart, Init runs once when a version is published and every execution environment
 # resumes from that one snapshot (AWS: "Handling uniqueness with Lambda SnapStart").
 
-_RANDOM_DRAWS = ("random", "randint", "randrange", "choice", "choices", "sample", "uniform",
-                 "gauss", "normalvariate", "getrandbits", "randbytes", "triangular", "expovariate")
+_RANDOM_DRAWS = (
+    "random",
+    "randint",
+    "randrange",
+    "choice",
+    "choices",
+    "sample",
+    "uniform",
+    "gauss",
+    "normalvariate",
+    "getrandbits",
+    "randbytes",
+    "triangular",
+    "expovariate",
+)
 # Calls whose result must differ between execution environments: made at Init and kept, it is
 # shared by every environment resumed from the snapshot.  Qualified name -> what it makes.
 UNIQUE_VALUE_CALLS = {
@@ -109,19 +122,37 @@ UNIQUE_VALUE_CALLS = {
     **{f"secrets.{name}": "a secret token" for name in ("token_bytes", "token_hex", "token_urlsafe")},
     **{f"secrets.{name}": "a random value" for name in ("choice", "randbelow", "randbits")},
     **{f"random.{name}": "a random value" for name in _RANDOM_DRAWS},
-    **{name: "a clock reading" for name in (
-        "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter",
-        "time.perf_counter_ns", "datetime.datetime.now", "datetime.datetime.utcnow",
-        "datetime.datetime.today", "datetime.date.today")},
+    **{
+        name: "a clock reading"
+        for name in (
+            "time.time",
+            "time.time_ns",
+            "time.monotonic",
+            "time.monotonic_ns",
+            "time.perf_counter",
+            "time.perf_counter_ns",
+            "datetime.datetime.now",
+            "datetime.datetime.utcnow",
+            "datetime.datetime.today",
+            "datetime.date.today",
+        )
+    },
 }
 # Pseudo-random generators: their state is in the snapshot, so every environment draws the
 # same sequence.  `random.SystemRandom` reads the operating system's entropy on every call
 # and is what AWS recommends instead (not listed).
-RANDOM_GENERATORS = frozenset({
-    "random.Random", "numpy.random.default_rng", "numpy.random.RandomState",
-    "numpy.random.Generator", "numpy.random.PCG64", "numpy.random.MT19937",
-    "numpy.random.Philox", "numpy.random.SFC64",
-})
+RANDOM_GENERATORS = frozenset(
+    {
+        "random.Random",
+        "numpy.random.default_rng",
+        "numpy.random.RandomState",
+        "numpy.random.Generator",
+        "numpy.random.PCG64",
+        "numpy.random.MT19937",
+        "numpy.random.Philox",
+        "numpy.random.SFC64",
+    }
+)
 # Seeding the module-level generators: without a constant seed, every environment resumed
 # from the snapshot gets the seed Init drew.
 RANDOM_SEEDERS = frozenset({"random.seed", "numpy.random.seed"})
@@ -139,11 +170,20 @@ RESTORE_HOOK_IMPORT = "from snapshot_restore_py import register_after_restore"
 # connection pools notice a dropped connection and open a new one by themselves.
 RESTORE_SENSITIVE_CONNECTIONS = frozenset(
     qn for qn in CLIENT_CONSTRUCTORS if client_kind(qn) in ("database connection", "database client")
-) | frozenset({
-    "pg8000.connect", "pg8000.native.Connection", "pg8000.dbapi.connect", "redis.ConnectionPool",
-    "redis.connection.ConnectionPool", "socket.socket", "socket.create_connection",
-    "socket.socketpair", "ssl.create_connection", "ssl.SSLContext().wrap_socket",
-})
+) | frozenset(
+    {
+        "pg8000.connect",
+        "pg8000.native.Connection",
+        "pg8000.dbapi.connect",
+        "redis.ConnectionPool",
+        "redis.connection.ConnectionPool",
+        "socket.socket",
+        "socket.create_connection",
+        "socket.socketpair",
+        "ssl.create_connection",
+        "ssl.SSLContext().wrap_socket",
+    }
+)
 # Methods that check a connection or open it again: `conn.ping(reconnect=True)` (PyMySQL),
 # `conn.reconnect()` / `conn.is_connected()` (mysql-connector), `engine.dispose()`
 # (SQLAlchemy), `pool.check()` (psycopg_pool).
@@ -162,26 +202,46 @@ PRE_PING_KEYWORDS = frozenset({"pool_pre_ping", "check", "health_check_interval"
 
 # Constructors of connections and pools that do not come back by themselves: every database
 # connection and cache client LAM402 knows, without the raw sockets.
-STALE_CONNECTIONS = frozenset(
-    qn for qn in RESTORE_SENSITIVE_CONNECTIONS if not qn.startswith(("socket.", "ssl."))
-)
+STALE_CONNECTIONS = frozenset(qn for qn in RESTORE_SENSITIVE_CONNECTIONS if not qn.startswith(("socket.", "ssl.")))
 # Exceptions a driver raises when its connection is gone; an `except` of one of them (or of
 # a base class such as `Exception`) that opens the connection again is a way back.
 CONNECTION_ERRORS = frozenset(
-    [f"{base}.{name}" for base in ("pymysql", "pymysql.err") for name in
-     ("OperationalError", "InterfaceError", "Error", "MySQLError", "DatabaseError")]
-    + [f"{base}.{name}" for base in ("psycopg2", "psycopg2.errors", "psycopg", "psycopg.errors") for name in
-       ("OperationalError", "InterfaceError", "Error", "DatabaseError", "AdminShutdown")]
-    + [f"{base}.{name}" for base in ("mysql.connector", "mysql.connector.errors") for name in
-       ("OperationalError", "InterfaceError", "Error", "DatabaseError")]
-    + [f"{base}.{name}" for base in ("pg8000", "pg8000.exceptions", "pg8000.dbapi", "pg8000.native") for name in
-       ("InterfaceError", "OperationalError", "DatabaseError", "Error")]
-    + [f"{base}.{name}" for base in ("redis", "redis.exceptions") for name in
-       ("ConnectionError", "TimeoutError", "RedisError")]
-    + [f"pymongo.errors.{name}" for name in
-       ("ConnectionFailure", "AutoReconnect", "NetworkTimeout", "ServerSelectionTimeoutError", "PyMongoError")]
-    + [f"sqlalchemy.exc.{name}" for name in
-       ("OperationalError", "DisconnectionError", "InterfaceError", "DBAPIError")]
+    [
+        f"{base}.{name}"
+        for base in ("pymysql", "pymysql.err")
+        for name in ("OperationalError", "InterfaceError", "Error", "MySQLError", "DatabaseError")
+    ]
+    + [
+        f"{base}.{name}"
+        for base in ("psycopg2", "psycopg2.errors", "psycopg", "psycopg.errors")
+        for name in ("OperationalError", "InterfaceError", "Error", "DatabaseError", "AdminShutdown")
+    ]
+    + [
+        f"{base}.{name}"
+        for base in ("mysql.connector", "mysql.connector.errors")
+        for name in ("OperationalError", "InterfaceError", "Error", "DatabaseError")
+    ]
+    + [
+        f"{base}.{name}"
+        for base in ("pg8000", "pg8000.exceptions", "pg8000.dbapi", "pg8000.native")
+        for name in ("InterfaceError", "OperationalError", "DatabaseError", "Error")
+    ]
+    + [
+        f"{base}.{name}"
+        for base in ("redis", "redis.exceptions")
+        for name in ("ConnectionError", "TimeoutError", "RedisError")
+    ]
+    + [
+        f"pymongo.errors.{name}"
+        for name in (
+            "ConnectionFailure",
+            "AutoReconnect",
+            "NetworkTimeout",
+            "ServerSelectionTimeoutError",
+            "PyMongoError",
+        )
+    ]
+    + [f"sqlalchemy.exc.{name}" for name in ("OperationalError", "DisconnectionError", "InterfaceError", "DBAPIError")]
     + ["Exception", "BaseException", "ConnectionError", "OSError"]
 )
 # Constructor keywords that make the driver or pool test or replace a connection before using
@@ -203,30 +263,47 @@ class ConnectionDriver:
 
 
 _DBAPI_ROLLBACK = "{conn}.rollback()"  # a new request starts outside any transaction, as on a new connection
-_SELECT_ONE = ("{conn}.rollback()", "with {conn}.cursor() as cursor:\n    cursor.execute(\"SELECT 1\")",
-               "{conn}.rollback()")
+_SELECT_ONE = (
+    "{conn}.rollback()",
+    "with {conn}.cursor() as cursor:\n    cursor.execute(\"SELECT 1\")",
+    "{conn}.rollback()",
+)
 # Constructor (qualified name) -> its driver, for the constructors LAM201 can hoist behind a
 # getter.  Pools are left out: they hand out connections that the caller checks out and back.
 CONNECTION_DRIVERS = {
-    **{qn: ConnectionDriver("pymysql", ("{conn}.ping(reconnect=True)", _DBAPI_ROLLBACK), "pymysql.Error")
-       for qn in ("pymysql.connect", "pymysql.Connect", "pymysql.Connection", "pymysql.connections.Connection")},
-    **{qn: ConnectionDriver("mysql.connector", ("{conn}.ping(reconnect=True)", _DBAPI_ROLLBACK),
-                            "mysql.connector.Error")
-       for qn in ("mysql.connector.connect", "mysql.connector.MySQLConnection")},
+    **{
+        qn: ConnectionDriver("pymysql", ("{conn}.ping(reconnect=True)", _DBAPI_ROLLBACK), "pymysql.Error")
+        for qn in ("pymysql.connect", "pymysql.Connect", "pymysql.Connection", "pymysql.connections.Connection")
+    },
+    **{
+        qn: ConnectionDriver(
+            "mysql.connector", ("{conn}.ping(reconnect=True)", _DBAPI_ROLLBACK), "mysql.connector.Error"
+        )
+        for qn in ("mysql.connector.connect", "mysql.connector.MySQLConnection")
+    },
     "psycopg2.connect": ConnectionDriver("psycopg2", _SELECT_ONE, "psycopg2.Error"),
-    **{qn: ConnectionDriver("psycopg", _SELECT_ONE, "psycopg.Error")
-       for qn in ("psycopg.connect", "psycopg.Connection.connect")},
-    **{qn: ConnectionDriver("redis", ("{conn}.ping()",), "redis.RedisError")
-       for qn in ("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url", "redis.client.Redis")},
-    **{qn: ConnectionDriver("pymongo", ('{conn}.admin.command("ping")',), "pymongo.errors.PyMongoError")
-       for qn in ("pymongo.MongoClient", "pymongo.mongo_client.MongoClient")},
+    **{
+        qn: ConnectionDriver("psycopg", _SELECT_ONE, "psycopg.Error")
+        for qn in ("psycopg.connect", "psycopg.Connection.connect")
+    },
+    **{
+        qn: ConnectionDriver("redis", ("{conn}.ping()",), "redis.RedisError")
+        for qn in ("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url", "redis.client.Redis")
+    },
+    **{
+        qn: ConnectionDriver("pymongo", ('{conn}.admin.command("ping")',), "pymongo.errors.PyMongoError")
+        for qn in ("pymongo.MongoClient", "pymongo.mongo_client.MongoClient")
+    },
     "sqlalchemy.create_engine": ConnectionDriver("sqlalchemy", keyword="pool_pre_ping"),
 }
 # LAM205's own fix: a driver whose connection can reopen itself in place gets that call at the
 # start of each function that uses it; a pool gets the keyword that makes it check.
 REOPEN_IN_PLACE = {
-    **{qn: "{conn}.ping(reconnect=True)" for qn in CONNECTION_DRIVERS
-       if CONNECTION_DRIVERS[qn].module in ("pymysql", "mysql.connector")},
+    **{
+        qn: "{conn}.ping(reconnect=True)"
+        for qn in CONNECTION_DRIVERS
+        if CONNECTION_DRIVERS[qn].module in ("pymysql", "mysql.connector")
+    },
 }
 CHECKING_KEYWORD = {
     "sqlalchemy.create_engine": "pool_pre_ping",
@@ -236,11 +313,21 @@ CHECKING_KEYWORD = {
 # -- concurrent processes: Lambda Managed Instances (LAM106) -----------------------------------
 
 # Ways to publish a file that concurrent writers cannot tear: write elsewhere, then rename.
-ATOMIC_REPLACES = frozenset({"os.replace", "os.rename", "shutil.move", "pathlib.Path().replace",
-                             "pathlib.Path().rename"})
+ATOMIC_REPLACES = frozenset(
+    {"os.replace", "os.rename", "shutil.move", "pathlib.Path().replace", "pathlib.Path().rename"}
+)
 # File locks shared between processes.
-FILE_LOCKS = frozenset({"fcntl.flock", "fcntl.lockf", "filelock.FileLock", "filelock.SoftFileLock",
-                        "filelock.UnixFileLock", "portalocker.lock", "portalocker.Lock"})
+FILE_LOCKS = frozenset(
+    {
+        "fcntl.flock",
+        "fcntl.lockf",
+        "filelock.FileLock",
+        "filelock.SoftFileLock",
+        "filelock.UnixFileLock",
+        "portalocker.lock",
+        "portalocker.Lock",
+    }
+)
 
 
 # Modules that are another library under a second name: every rule sees the library.
@@ -268,7 +355,8 @@ AWS_READS = {
 # edited), so a client built from a secret with a fixed name is built from invariant
 # arguments. Not the AppConfig session calls (their token changes every call) nor downloads.
 INVARIANT_READ_METHODS = frozenset(
-    method for (service, method), kind in AWS_READS.items()
+    method
+    for (service, method), kind in AWS_READS.items()
     if kind in ("parameter", "secret", "object") and not method.startswith("download_")
 ) | frozenset({"get_configuration"})
 # boto3 resource objects: (service, resource class, method) -> kind.
@@ -310,28 +398,27 @@ PATH_LOADERS = frozenset(
     }
 )
 # Functions that parse an open file: reported (once) when they wrap an invariant `open()`.
-STREAM_LOADERS = frozenset(
-    {
-        "json.load",
-        "yaml.safe_load",
-        "yaml.load",
-        "yaml.full_load",
-        "yaml.unsafe_load",
-        "pickle.load",
-        "dill.load",
-        "cloudpickle.load",
-        "tomllib.load",
-        "tomli.load",
-        "csv.reader",
-        "csv.DictReader",
-    }
-) | PATH_LOADERS
-FILE_OPENERS = frozenset(
-    {"open", "io.open", "codecs.open", "builtins.open", "gzip.open", "bz2.open", "lzma.open"}
+STREAM_LOADERS = (
+    frozenset(
+        {
+            "json.load",
+            "yaml.safe_load",
+            "yaml.load",
+            "yaml.full_load",
+            "yaml.unsafe_load",
+            "pickle.load",
+            "dill.load",
+            "cloudpickle.load",
+            "tomllib.load",
+            "tomli.load",
+            "csv.reader",
+            "csv.DictReader",
+        }
+    )
+    | PATH_LOADERS
 )
-PATH_CONSTRUCTORS = frozenset(
-    {"pathlib.Path", "pathlib.PosixPath", "pathlib.PurePath", "pathlib.PurePosixPath"}
-)
+FILE_OPENERS = frozenset({"open", "io.open", "codecs.open", "builtins.open", "gzip.open", "bz2.open", "lzma.open"})
+PATH_CONSTRUCTORS = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.PurePath", "pathlib.PurePosixPath"})
 PATH_READ_METHODS = frozenset({"read_text", "read_bytes", "open"})
 
 # HTTP GETs, as module functions and as methods of sessions / pools.
@@ -358,9 +445,37 @@ HTTP_GETS = frozenset(
 DOCUMENT_URL_MARKERS = r"jwks|openid-configuration|/\.well-known/"
 # The path (before `?` or `#`) ends with one of these: a file served as it is.
 DOCUMENT_URL_EXTENSIONS = (
-    ".json", ".jsonl", ".geojson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".csv",
-    ".tsv", ".txt", ".xml", ".xsd", ".pem", ".crt", ".cer", ".der", ".pub", ".jwk", ".html",
-    ".parquet", ".pkl", ".pickle", ".joblib", ".onnx", ".pt", ".bin", ".zip", ".gz", ".tgz",
+    ".json",
+    ".jsonl",
+    ".geojson",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".xml",
+    ".xsd",
+    ".pem",
+    ".crt",
+    ".cer",
+    ".der",
+    ".pub",
+    ".jwk",
+    ".html",
+    ".parquet",
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".onnx",
+    ".pt",
+    ".bin",
+    ".zip",
+    ".gz",
+    ".tgz",
 )
 
 # A GET whose URL names an action acts rather than reads, whatever the path ends with: a
@@ -375,9 +490,23 @@ ACTION_URL_MARKERS = (
 # Methods that change a container in place (a hoisted value must not be one the handler edits).
 MUTATING_METHODS = frozenset(
     {
-        "append", "extend", "insert", "update", "setdefault", "add", "discard", "pop",
-        "popitem", "remove", "clear", "appendleft", "extendleft", "sort", "reverse",
-        "__setitem__", "__delitem__",
+        "append",
+        "extend",
+        "insert",
+        "update",
+        "setdefault",
+        "add",
+        "discard",
+        "pop",
+        "popitem",
+        "remove",
+        "clear",
+        "appendleft",
+        "extendleft",
+        "sort",
+        "reverse",
+        "__setitem__",
+        "__delitem__",
     }
 )
 
@@ -399,22 +528,75 @@ CACHE_DECORATORS = frozenset(
 # Calls whose result is invariant when their arguments are.
 PURE_CALLS = frozenset(
     {
-        "str", "int", "float", "bool", "bytes", "dict", "list", "tuple", "set", "frozenset",
-        "len", "min", "max", "sorted", "round", "abs", "repr", "format", "range", "zip",
-        "os.getenv", "os.environ.get", "os.path.join", "os.path.dirname", "os.path.abspath",
-        "os.path.realpath", "os.path.basename", "os.path.expanduser", "pathlib.Path",
-        "pathlib.PurePath", "pathlib.PurePosixPath", "botocore.config.Config",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "len",
+        "min",
+        "max",
+        "sorted",
+        "round",
+        "abs",
+        "repr",
+        "format",
+        "range",
+        "zip",
+        "os.getenv",
+        "os.environ.get",
+        "os.path.join",
+        "os.path.dirname",
+        "os.path.abspath",
+        "os.path.realpath",
+        "os.path.basename",
+        "os.path.expanduser",
+        "pathlib.Path",
+        "pathlib.PurePath",
+        "pathlib.PurePosixPath",
+        "botocore.config.Config",
         "botocore.client.Config",  # the same class, imported from where many samples take it
-        "json.dumps", "json.loads", "urllib.parse.urljoin", "urllib.parse.quote",
+        "json.dumps",
+        "json.loads",
+        "urllib.parse.urljoin",
+        "urllib.parse.quote",
         "datetime.timedelta",
     }
 )
 PURE_METHODS = frozenset(
     {
-        "format", "lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "replace",
-        "join", "get", "encode", "decode", "startswith", "endswith", "joinpath", "with_name",
-        "with_suffix", "copy", "keys", "values", "items", "title", "casefold", "removeprefix",
-        "removesuffix", "parent",
+        "format",
+        "lower",
+        "upper",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "split",
+        "rsplit",
+        "replace",
+        "join",
+        "get",
+        "encode",
+        "decode",
+        "startswith",
+        "endswith",
+        "joinpath",
+        "with_name",
+        "with_suffix",
+        "copy",
+        "keys",
+        "values",
+        "items",
+        "title",
+        "casefold",
+        "removeprefix",
+        "removesuffix",
+        "parent",
     }
 )
 # Names that are constants wherever they are read.
@@ -439,33 +621,83 @@ REQUEST_CONTEXT_ATTRIBUTES = frozenset({"aws_request_id", "client_context", "ide
 POWERTOOLS_ROUTE = r"^aws_lambda_powertools\.event_handler\.(?:[\w.]+\.)?(?P<cls>\w+)\(\)\.(?P<method>\w+)$"
 POWERTOOLS_RESOLVERS = frozenset(
     {
-        "APIGatewayRestResolver", "APIGatewayHttpResolver", "ALBResolver", "LambdaFunctionUrlResolver",
-        "VPCLatticeResolver", "VPCLatticeV2Resolver", "AppSyncResolver", "AppSyncEventsResolver",
-        "BedrockAgentResolver", "BedrockAgentFunctionResolver", "ApiGatewayResolver", "Router",
-        "APIGatewayRouter", "APIGatewayHttpRouter", "ALBRouter", "LambdaFunctionUrlRouter",
-        "VPCLatticeRouter", "VPCLatticeV2Router", "BedrockAgentRouter",
+        "APIGatewayRestResolver",
+        "APIGatewayHttpResolver",
+        "ALBResolver",
+        "LambdaFunctionUrlResolver",
+        "VPCLatticeResolver",
+        "VPCLatticeV2Resolver",
+        "AppSyncResolver",
+        "AppSyncEventsResolver",
+        "BedrockAgentResolver",
+        "BedrockAgentFunctionResolver",
+        "ApiGatewayResolver",
+        "Router",
+        "APIGatewayRouter",
+        "APIGatewayHttpRouter",
+        "ALBRouter",
+        "LambdaFunctionUrlRouter",
+        "VPCLatticeRouter",
+        "VPCLatticeV2Router",
+        "BedrockAgentRouter",
     }
 )
 POWERTOOLS_ROUTE_METHODS = frozenset(
     {
-        "get", "post", "put", "delete", "patch", "head", "options", "route", "resolver",
-        "batch_resolver", "async_batch_resolver", "on_publish", "on_subscribe", "tool",
-        "exception_handler", "not_found",
+        "get",
+        "post",
+        "put",
+        "delete",
+        "patch",
+        "head",
+        "options",
+        "route",
+        "resolver",
+        "batch_resolver",
+        "async_batch_resolver",
+        "on_publish",
+        "on_subscribe",
+        "tool",
+        "exception_handler",
+        "not_found",
     }
 )
 CHALICE_ROUTE = r"^chalice(?:\.app)?\.(?P<cls>Chalice|Blueprint)\(\)\.(?P<method>\w+)$"
 CHALICE_METHODS = frozenset(
     {
-        "route", "lambda_function", "on_s3_event", "on_sns_message", "on_sqs_message", "on_cw_event",
-        "schedule", "on_dynamodb_record", "on_kinesis_record", "authorizer", "websocket_connect",
-        "websocket_message", "websocket_disconnect", "middleware",
+        "route",
+        "lambda_function",
+        "on_s3_event",
+        "on_sns_message",
+        "on_sqs_message",
+        "on_cw_event",
+        "schedule",
+        "on_dynamodb_record",
+        "on_kinesis_record",
+        "authorizer",
+        "websocket_connect",
+        "websocket_message",
+        "websocket_disconnect",
+        "middleware",
     }
 )
 ASGI_ROUTE = r"^(?:fastapi|starlette)(?:\.[\w.]+)?\.(?P<cls>FastAPI|APIRouter|Starlette|Router)\(\)\.(?P<method>\w+)$"
 ASGI_ROUTE_METHODS = frozenset(
     {
-        "get", "post", "put", "delete", "patch", "head", "options", "trace", "api_route", "route",
-        "websocket", "websocket_route", "middleware", "exception_handler",
+        "get",
+        "post",
+        "put",
+        "delete",
+        "patch",
+        "head",
+        "options",
+        "trace",
+        "api_route",
+        "route",
+        "websocket",
+        "websocket_route",
+        "middleware",
+        "exception_handler",
     }
 )
 MANGUM = frozenset({"mangum.Mangum", "mangum.adapter.Mangum"})
@@ -474,8 +706,15 @@ REQUEST_ATTRIBUTES = ("current_event", "current_request")
 # Powertools decorators whose wrapper calls the handler with (event, context).
 POWERTOOLS_HANDLER_DECORATORS = frozenset(
     {
-        "inject_lambda_context", "capture_lambda_handler", "log_metrics", "event_source",
-        "event_parser", "validator", "idempotent", "batch_processor", "async_batch_processor",
+        "inject_lambda_context",
+        "capture_lambda_handler",
+        "log_metrics",
+        "event_source",
+        "event_parser",
+        "validator",
+        "idempotent",
+        "batch_processor",
+        "async_batch_processor",
     }
 )
 # pydantic's model validators as Powertools' parser re-exports them: not the validation
@@ -534,28 +773,76 @@ DURABLE_LOGGER_KEYWORDS = frozenset({"extra"})
 # -- non-determinism outside a step (LAM501) -------------------------------------------------
 
 _RANDOM_FUNCTIONS = (
-    "random", "randint", "randrange", "choice", "choices", "sample", "shuffle", "uniform",
-    "triangular", "gauss", "normalvariate", "lognormvariate", "expovariate", "vonmisesvariate",
-    "gammavariate", "betavariate", "paretovariate", "weibullvariate", "getrandbits", "randbytes",
+    "random",
+    "randint",
+    "randrange",
+    "choice",
+    "choices",
+    "sample",
+    "shuffle",
+    "uniform",
+    "triangular",
+    "gauss",
+    "normalvariate",
+    "lognormvariate",
+    "expovariate",
+    "vonmisesvariate",
+    "gammavariate",
+    "betavariate",
+    "paretovariate",
+    "weibullvariate",
+    "getrandbits",
+    "randbytes",
     "binomialvariate",
 )
 _NUMPY_RANDOM_FUNCTIONS = (
-    "rand", "randn", "randint", "random", "random_sample", "choice", "shuffle", "permutation",
-    "normal", "uniform", "default_rng", "integers", "bytes",
+    "rand",
+    "randn",
+    "randint",
+    "random",
+    "random_sample",
+    "choice",
+    "shuffle",
+    "permutation",
+    "normal",
+    "uniform",
+    "default_rng",
+    "integers",
+    "bytes",
 )
 _SECRETS_FUNCTIONS = ("token_bytes", "token_hex", "token_urlsafe", "choice", "randbelow", "randbits")
 
 # qualified name -> what calling it does ("reads the clock", ...), for messages.
 NONDETERMINISTIC_CALLS = {
-    **{name: "reads the clock" for name in (
-        "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter",
-        "time.perf_counter_ns", "time.process_time", "time.process_time_ns", "time.thread_time",
-        "time.clock_gettime", "time.clock_gettime_ns",
-        "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
-        "datetime.date.today", "arrow.now", "arrow.utcnow", "pendulum.now", "pendulum.today",
-        "pendulum.tomorrow", "pendulum.yesterday", "pandas.Timestamp.now", "pandas.Timestamp.utcnow",
-        "pandas.Timestamp.today",
-    )},
+    **{
+        name: "reads the clock"
+        for name in (
+            "time.time",
+            "time.time_ns",
+            "time.monotonic",
+            "time.monotonic_ns",
+            "time.perf_counter",
+            "time.perf_counter_ns",
+            "time.process_time",
+            "time.process_time_ns",
+            "time.thread_time",
+            "time.clock_gettime",
+            "time.clock_gettime_ns",
+            "datetime.datetime.now",
+            "datetime.datetime.utcnow",
+            "datetime.datetime.today",
+            "datetime.date.today",
+            "arrow.now",
+            "arrow.utcnow",
+            "pendulum.now",
+            "pendulum.today",
+            "pendulum.tomorrow",
+            "pendulum.yesterday",
+            "pandas.Timestamp.now",
+            "pandas.Timestamp.utcnow",
+            "pandas.Timestamp.today",
+        )
+    },
     **{f"random.{name}": "draws a random value" for name in _RANDOM_FUNCTIONS},
     **{f"random.Random().{name}": "draws a random value" for name in _RANDOM_FUNCTIONS},
     **{f"random.SystemRandom().{name}": "draws a random value" for name in _RANDOM_FUNCTIONS},
@@ -571,85 +858,186 @@ NONDETERMINISTIC_CALLS = {
 }
 # Clock reads only when called without the time argument: `time.localtime()` is now,
 # `time.localtime(ts)` converts ts.  Value: how many arguments the call has when it reads now.
-CLOCK_READS_WITHOUT_TIME = {"time.localtime": 0, "time.gmtime": 0, "time.ctime": 0,
-                            "time.asctime": 0, "time.strftime": 1}
+CLOCK_READS_WITHOUT_TIME = {
+    "time.localtime": 0,
+    "time.gmtime": 0,
+    "time.ctime": 0,
+    "time.asctime": 0,
+    "time.strftime": 1,
+}
 # Results the SDK's default serializer can checkpoint (str, numbers, bytes, UUID, datetime,
 # date, lists/tuples/dicts of those): the calls lambdalint may wrap in `context.step(...)`.
 # `random.shuffle` (mutates its argument), generators (`random.Random()`,
 # `numpy.random.default_rng()`) and struct_time results are not among them.
-STEP_CHECKPOINTABLE_CALLS = frozenset({
-    "time.time", "time.time_ns", "time.monotonic", "time.monotonic_ns", "time.perf_counter",
-    "time.perf_counter_ns", "datetime.datetime.now", "datetime.datetime.utcnow",
-    "datetime.datetime.today", "datetime.date.today", "time.ctime", "time.asctime",
-    "time.strftime", "uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7", "os.urandom",
-    "random.random", "random.randint", "random.randrange", "random.uniform", "random.gauss",
-    "random.getrandbits", "random.randbytes", "random.triangular", "random.normalvariate",
-    "random.expovariate", "secrets.token_bytes", "secrets.token_hex", "secrets.token_urlsafe",
-    "secrets.randbelow", "secrets.randbits",
-    "os.getenv", "os.environ.get",
-})
+STEP_CHECKPOINTABLE_CALLS = frozenset(
+    {
+        "time.time",
+        "time.time_ns",
+        "time.monotonic",
+        "time.monotonic_ns",
+        "time.perf_counter",
+        "time.perf_counter_ns",
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.datetime.today",
+        "datetime.date.today",
+        "time.ctime",
+        "time.asctime",
+        "time.strftime",
+        "uuid.uuid1",
+        "uuid.uuid4",
+        "uuid.uuid6",
+        "uuid.uuid7",
+        "os.urandom",
+        "random.random",
+        "random.randint",
+        "random.randrange",
+        "random.uniform",
+        "random.gauss",
+        "random.getrandbits",
+        "random.randbytes",
+        "random.triangular",
+        "random.normalvariate",
+        "random.expovariate",
+        "secrets.token_bytes",
+        "secrets.token_hex",
+        "secrets.token_urlsafe",
+        "secrets.randbelow",
+        "secrets.randbits",
+        "os.getenv",
+        "os.environ.get",
+    }
+)
 
 # Environment reads.  Variables Lambda sets per invocation or per execution environment differ
 # between the first run and a replay in any case; any other variable can change between
 # deployments (a replay on `$LATEST` after a deploy), which matters where it decides the path.
 ENVIRONMENT_READS = frozenset({"os.getenv", "os.environ.get"})  # and `os.environ[...]`
-VOLATILE_ENVIRONMENT_VARIABLES = frozenset({
-    "_X_AMZN_TRACE_ID", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_INITIALIZATION_TYPE",
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-})
+VOLATILE_ENVIRONMENT_VARIABLES = frozenset(
+    {
+        "_X_AMZN_TRACE_ID",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    }
+)
 # Variables that are fixed for a function version: never a replay problem.
-STABLE_ENVIRONMENT_VARIABLES = frozenset({
-    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_EXECUTION_ENV",
-    "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "AWS_LAMBDA_RUNTIME_API", "_HANDLER", "TZ",
-    "LANG", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH",
-})
+STABLE_ENVIRONMENT_VARIABLES = frozenset(
+    {
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_EXECUTION_ENV",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+        "AWS_LAMBDA_RUNTIME_API",
+        "_HANDLER",
+        "TZ",
+        "LANG",
+        "PATH",
+        "LD_LIBRARY_PATH",
+        "PYTHONPATH",
+    }
+)
 
 # -- side effects outside a step (LAM502) ------------------------------------------------------
 
 # HTTP requests made by module functions (sessions and pools are CLIENT_CONSTRUCTORS: every
 # method call on them that does I/O is a side effect).
-HTTP_REQUESTS = HTTP_GETS | frozenset(
-    f"{module}.{method}"
-    for module in ("requests", "requests.api", "httpx")
-    for method in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
-) | frozenset({"urllib3.request", "urllib.request.urlopen", "http.client.HTTPConnection().request",
-               "http.client.HTTPSConnection().request"})
+HTTP_REQUESTS = (
+    HTTP_GETS
+    | frozenset(
+        f"{module}.{method}"
+        for module in ("requests", "requests.api", "httpx")
+        for method in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+    )
+    | frozenset(
+        {
+            "urllib3.request",
+            "urllib.request.urlopen",
+            "http.client.HTTPConnection().request",
+            "http.client.HTTPSConnection().request",
+        }
+    )
+)
 # Methods of clients, sessions and connections that do no I/O of their own.
-CLIENT_LOCAL_METHODS = frozenset({
-    "get_paginator", "get_waiter", "can_paginate", "cursor", "close", "pipeline", "meta",
-    "exceptions", "mount", "build_request", "get_available_regions", "get_partition_for_region",
-})
+CLIENT_LOCAL_METHODS = frozenset(
+    {
+        "get_paginator",
+        "get_waiter",
+        "can_paginate",
+        "cursor",
+        "close",
+        "pipeline",
+        "meta",
+        "exceptions",
+        "mount",
+        "build_request",
+        "get_available_regions",
+        "get_partition_for_region",
+    }
+)
 # Message sends outside AWS (SNS, SQS, SES and EventBridge are AWS SDK calls).
-MESSAGE_SENDS = frozenset({
-    "smtplib.SMTP().sendmail", "smtplib.SMTP().send_message", "smtplib.SMTP_SSL().sendmail",
-    "smtplib.SMTP_SSL().send_message", "kafka.KafkaProducer().send",
-    "confluent_kafka.Producer().produce", "pika.BlockingConnection().channel().basic_publish",
-})
+MESSAGE_SENDS = frozenset(
+    {
+        "smtplib.SMTP().sendmail",
+        "smtplib.SMTP().send_message",
+        "smtplib.SMTP_SSL().sendmail",
+        "smtplib.SMTP_SSL().send_message",
+        "kafka.KafkaProducer().send",
+        "confluent_kafka.Producer().produce",
+        "pika.BlockingConnection().channel().basic_publish",
+    }
+)
 # Calls that write, move or delete files.
-FILE_WRITES = frozenset({
-    "os.remove", "os.unlink", "os.rename", "os.replace", "os.rmdir", "os.removedirs", "os.mkdir",
-    "os.makedirs", "os.truncate", "os.write", "shutil.copy", "shutil.copy2", "shutil.copyfile",
-    "shutil.copytree", "shutil.move", "shutil.rmtree",
-})
-PATH_WRITE_METHODS = frozenset({"write_text", "write_bytes", "touch", "unlink", "mkdir", "rmdir",
-                                "rename", "replace"})
+FILE_WRITES = frozenset(
+    {
+        "os.remove",
+        "os.unlink",
+        "os.rename",
+        "os.replace",
+        "os.rmdir",
+        "os.removedirs",
+        "os.mkdir",
+        "os.makedirs",
+        "os.truncate",
+        "os.write",
+        "shutil.copy",
+        "shutil.copy2",
+        "shutil.copyfile",
+        "shutil.copytree",
+        "shutil.move",
+        "shutil.rmtree",
+    }
+)
+PATH_WRITE_METHODS = frozenset({"write_text", "write_bytes", "touch", "unlink", "mkdir", "rmdir", "rename", "replace"})
 # `open(path, mode)`: a mode with one of these characters writes.
 WRITE_MODE_CHARACTERS = frozenset("wax+")
 
 # -- logging outside a step (LAM505) ---------------------------------------------------------
 
-LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
-                             "fatal", "log"})
+LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
 # Loggers that are not replay-aware: `logging` itself and its loggers, Powertools, structlog
 # and loguru.  Factories are called (`logging.getLogger(__name__).info`); objects are used as
 # they are (`logging.root.info`, `loguru.logger.info`); `logging.info` is the module function.
 LOGGING_MODULES = frozenset({"logging"})
-LOGGER_FACTORIES = frozenset({
-    "logging.getLogger", "logging.LoggerAdapter", "aws_lambda_powertools.Logger",
-    "aws_lambda_powertools.logging.Logger", "aws_lambda_powertools.logging.logger.Logger",
-    "structlog.get_logger", "structlog.getLogger", "structlog.stdlib.get_logger",
-})
+LOGGER_FACTORIES = frozenset(
+    {
+        "logging.getLogger",
+        "logging.LoggerAdapter",
+        "aws_lambda_powertools.Logger",
+        "aws_lambda_powertools.logging.Logger",
+        "aws_lambda_powertools.logging.logger.Logger",
+        "structlog.get_logger",
+        "structlog.getLogger",
+        "structlog.stdlib.get_logger",
+    }
+)
 LOGGER_OBJECTS = frozenset({"logging.root", "loguru.logger"})
 
 # -- logging context that outlives a request (LAM104) -----------------------------------------
@@ -682,12 +1070,8 @@ POWERTOOLS_SCOPED_KEYS = "append_context_keys"
 # structlog's process-wide context: Lambda calls the handler in the same thread and context
 # on every invocation, so contextvars (and thread-locals) bound in one request are still
 # bound in the next.
-STRUCTLOG_BINDERS = frozenset(
-    {"structlog.contextvars.bind_contextvars", "structlog.threadlocal.bind_threadlocal"}
-)
-STRUCTLOG_CLEARERS = frozenset(
-    {"structlog.contextvars.clear_contextvars", "structlog.threadlocal.clear_threadlocal"}
-)
+STRUCTLOG_BINDERS = frozenset({"structlog.contextvars.bind_contextvars", "structlog.threadlocal.bind_threadlocal"})
+STRUCTLOG_CLEARERS = frozenset({"structlog.contextvars.clear_contextvars", "structlog.threadlocal.clear_threadlocal"})
 STRUCTLOG_UNBINDERS = frozenset(
     {
         "structlog.contextvars.unbind_contextvars",
@@ -698,9 +1082,7 @@ STRUCTLOG_UNBINDERS = frozenset(
 LOGGER_ADAPTERS = frozenset({"logging.LoggerAdapter"})
 # Method names that emit a log record (a record written before the keys are set again
 # carries the previous request's values).
-LOG_METHODS = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
-)
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
 
 # -- variables the Lambda runtime defines (LAM107) --------------------------------------------
 
@@ -716,7 +1098,7 @@ RESERVED_ENV_VARS = {
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "the function's memory size",
     "AWS_LAMBDA_FUNCTION_VERSION": "the version being run",
     "AWS_LAMBDA_INITIALIZATION_TYPE": "how the environment was initialised (on-demand, "
-                                      "provisioned-concurrency, snap-start)",
+    "provisioned-concurrency, snap-start)",
     "AWS_LAMBDA_LOG_GROUP_NAME": "the CloudWatch Logs group",
     "AWS_LAMBDA_LOG_STREAM_NAME": "the CloudWatch Logs stream",
     "AWS_ACCESS_KEY": "the execution role's access key",
@@ -730,9 +1112,7 @@ RESERVED_ENV_VARS = {
 # Any other AWS_LAMBDA_* name is the runtime's too, except those the guide lists as settable.
 RESERVED_ENV_PREFIX = "AWS_LAMBDA_"
 SETTABLE_AWS_LAMBDA_VARS = frozenset({"AWS_LAMBDA_EXEC_WRAPPER", "AWS_LAMBDA_DOTNET_PREJIT"})
-CREDENTIAL_ENV_VARS = frozenset(
-    {"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
-)
+CREDENTIAL_ENV_VARS = frozenset({"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"})
 REGION_ENV_VARS = frozenset({"AWS_REGION", "AWS_DEFAULT_REGION"})
 ENVIRON = "os.environ"
 # `os.environ.<method>(...)` that writes or deletes keys (`setdefault` does not: Lambda has
@@ -774,8 +1154,7 @@ def _library(qualified_name: str) -> str:
 # the other methods of the same modules).
 HTTP_REQUEST_FUNCTIONS = {
     **{name: _library(name) for name in HTTP_GETS if "()" not in name},
-    **{f"{module}.{verb}": _library(module)
-       for module in ("requests", "requests.api", "httpx") for verb in _VERBS},
+    **{f"{module}.{verb}": _library(module) for module in ("requests", "requests.api", "httpx") for verb in _VERBS},
     "httpx.stream": "httpx",
 }
 # Session, client and pool constructors: qualified name -> library (LAM201's HTTP
@@ -804,16 +1183,21 @@ HTTP_DEFAULT_TIMEOUT = {"httpx": 5.0}
 # Where `timeout` may be passed positionally: (library, function or method) -> index.
 HTTP_TIMEOUT_POSITION = {("urllib", "urlopen"): 2, ("urllib", "open"): 2, ("requests", "request"): 8}
 # Where the URL is: (library, function or method) -> index (else the first argument).
-HTTP_URL_POSITION = {("requests", "request"): 1, ("httpx", "request"): 1, ("httpx", "stream"): 1,
-                     ("urllib3", "request"): 1, ("urllib3", "urlopen"): 1,
-                     ("urllib3", "request_encode_url"): 1, ("urllib3", "request_encode_body"): 1}
+HTTP_URL_POSITION = {
+    ("requests", "request"): 1,
+    ("httpx", "request"): 1,
+    ("httpx", "stream"): 1,
+    ("urllib3", "request"): 1,
+    ("urllib3", "urlopen"): 1,
+    ("urllib3", "request_encode_url"): 1,
+    ("urllib3", "request_encode_body"): 1,
+}
 # Libraries built on urllib3 or the socket module, whose default timeout
 # `socket.setdefaulttimeout(...)` sets (requests passes an explicit None instead).
 SOCKET_DEFAULT_APPLIES = frozenset({"urllib", "urllib3"})
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 HTTP_ADAPTERS = frozenset({"requests.adapters.HTTPAdapter", "requests.HTTPAdapter"})
-TIMEOUT_TYPES = frozenset({"httpx.Timeout", "urllib3.Timeout", "urllib3.util.Timeout",
-                           "urllib3.util.timeout.Timeout"})
+TIMEOUT_TYPES = frozenset({"httpx.Timeout", "urllib3.Timeout", "urllib3.util.Timeout", "urllib3.util.timeout.Timeout"})
 SOCKET_DEFAULT_TIMEOUT = "socket.setdefaulttimeout"
 # The `timeout=` lambdalint's fix adds when the function's own timeout is not known (s).
 DEFAULT_REQUEST_TIMEOUT = 10
@@ -833,12 +1217,430 @@ SERVERLESS_PLUGIN_HANDLERS = {"serverless-wsgi": "wsgi_handler"}
 # what `import <library>` added to `sys.modules` in a fresh `python -I` (Python 3.11,
 # boto3/botocore 1.44.8), private modules left out; `STARTUP` is what the interpreter loads
 # before any code runs. Measure again when a library changes what it imports.
-STARTUP = frozenset(('abc', 'builtins', 'codecs', 'encodings', 'encodings.aliases', 'encodings.utf_8', 'genericpath', 'io', 'marshal', 'os', 'os.path', 'posix', 'posixpath', 'site', 'stat', 'sys', 'time', 'zipimport'))
+STARTUP = frozenset(
+    (
+        'abc',
+        'builtins',
+        'codecs',
+        'encodings',
+        'encodings.aliases',
+        'encodings.utf_8',
+        'genericpath',
+        'io',
+        'marshal',
+        'os',
+        'os.path',
+        'posix',
+        'posixpath',
+        'site',
+        'stat',
+        'sys',
+        'time',
+        'zipimport',
+    )
+)
 
 LOADED_WITH = {
-    'json': frozenset(('collections', 'copyreg', 'enum', 'functools', 'itertools', 'json', 'json.decoder', 'json.encoder', 'json.scanner', 'keyword', 'operator', 're', 'reprlib', 'types')),
-    'logging': frozenset(('atexit', 'collections', 'collections.abc', 'contextlib', 'copyreg', 'enum', 'functools', 'itertools', 'keyword', 'linecache', 'logging', 'operator', 're', 'reprlib', 'string', 'textwrap', 'threading', 'token', 'tokenize', 'traceback', 'types', 'warnings', 'weakref')),
+    'json': frozenset(
+        (
+            'collections',
+            'copyreg',
+            'enum',
+            'functools',
+            'itertools',
+            'json',
+            'json.decoder',
+            'json.encoder',
+            'json.scanner',
+            'keyword',
+            'operator',
+            're',
+            'reprlib',
+            'types',
+        )
+    ),
+    'logging': frozenset(
+        (
+            'atexit',
+            'collections',
+            'collections.abc',
+            'contextlib',
+            'copyreg',
+            'enum',
+            'functools',
+            'itertools',
+            'keyword',
+            'linecache',
+            'logging',
+            'operator',
+            're',
+            'reprlib',
+            'string',
+            'textwrap',
+            'threading',
+            'token',
+            'tokenize',
+            'traceback',
+            'types',
+            'warnings',
+            'weakref',
+        )
+    ),
     'datetime': frozenset(('datetime', 'math', 'operator')),
-    'urllib.request': frozenset(('array', 'base64', 'binascii', 'bisect', 'bz2', 'calendar', 'collections', 'collections.abc', 'contextlib', 'copyreg', 'datetime', 'email', 'email.base64mime', 'email.charset', 'email.encoders', 'email.errors', 'email.feedparser', 'email.header', 'email.iterators', 'email.message', 'email.parser', 'email.quoprimime', 'email.utils', 'enum', 'errno', 'fnmatch', 'functools', 'hashlib', 'http', 'http.client', 'ipaddress', 'itertools', 'keyword', 'locale', 'lzma', 'math', 'operator', 'quopri', 'random', 're', 'reprlib', 'select', 'selectors', 'shutil', 'socket', 'ssl', 'string', 'struct', 'tempfile', 'types', 'urllib', 'urllib.error', 'urllib.parse', 'urllib.request', 'urllib.response', 'warnings', 'weakref', 'zlib')),
-    'boto3': frozenset(('array', 'ast', 'atexit', 'base64', 'binascii', 'bisect', 'boto3', 'boto3.compat', 'boto3.docs', 'boto3.docs.action', 'boto3.docs.attr', 'boto3.docs.base', 'boto3.docs.client', 'boto3.docs.collection', 'boto3.docs.docstring', 'boto3.docs.method', 'boto3.docs.resource', 'boto3.docs.service', 'boto3.docs.subresource', 'boto3.docs.utils', 'boto3.docs.waiter', 'boto3.exceptions', 'boto3.resources', 'boto3.resources.action', 'boto3.resources.base', 'boto3.resources.collection', 'boto3.resources.factory', 'boto3.resources.model', 'boto3.resources.params', 'boto3.resources.response', 'boto3.session', 'boto3.utils', 'botocore', 'botocore.args', 'botocore.auth', 'botocore.awsrequest', 'botocore.client', 'botocore.compat', 'botocore.compress', 'botocore.config', 'botocore.configloader', 'botocore.configprovider', 'botocore.context', 'botocore.credentials', 'botocore.crt', 'botocore.discovery', 'botocore.docs', 'botocore.docs.bcdoc', 'botocore.docs.bcdoc.docstringparser', 'botocore.docs.bcdoc.restdoc', 'botocore.docs.bcdoc.style', 'botocore.docs.client', 'botocore.docs.docstring', 'botocore.docs.example', 'botocore.docs.method', 'botocore.docs.paginator', 'botocore.docs.params', 'botocore.docs.service', 'botocore.docs.shape', 'botocore.docs.sharedexample', 'botocore.docs.utils', 'botocore.docs.waiter', 'botocore.endpoint', 'botocore.endpoint_provider', 'botocore.errorfactory', 'botocore.eventstream', 'botocore.exceptions', 'botocore.handlers', 'botocore.history', 'botocore.hooks', 'botocore.httpchecksum', 'botocore.httpsession', 'botocore.loaders', 'botocore.model', 'botocore.monitoring', 'botocore.paginate', 'botocore.parsers', 'botocore.plugin', 'botocore.regions', 'botocore.response', 'botocore.retries', 'botocore.retries.adaptive', 'botocore.retries.base', 'botocore.retries.bucket', 'botocore.retries.quota', 'botocore.retries.special', 'botocore.retries.standard', 'botocore.retries.throttling', 'botocore.retryhandler', 'botocore.serialize', 'botocore.service_module_names', 'botocore.session', 'botocore.signers', 'botocore.tokens', 'botocore.translate', 'botocore.useragent', 'botocore.utils', 'botocore.validate', 'botocore.vendored', 'botocore.vendored.requests', 'botocore.vendored.requests.exceptions', 'botocore.vendored.requests.packages', 'botocore.vendored.requests.packages.urllib3', 'botocore.vendored.requests.packages.urllib3.exceptions', 'botocore.vendored.six', 'botocore.waiter', 'bz2', 'calendar', 'certifi', 'certifi.core', 'collections', 'collections.abc', 'concurrent', 'concurrent.futures', 'concurrent.futures.thread', 'configparser', 'contextlib', 'contextvars', 'copy', 'copyreg', 'csv', 'dataclasses', 'datetime', 'dateutil', 'dateutil.parser', 'dateutil.parser.isoparser', 'dateutil.relativedelta', 'dateutil.tz', 'dateutil.tz.tz', 'decimal', 'dis', 'email', 'email.base64mime', 'email.charset', 'email.encoders', 'email.errors', 'email.feedparser', 'email.header', 'email.iterators', 'email.message', 'email.parser', 'email.quoprimime', 'email.utils', 'enum', 'errno', 'fcntl', 'fnmatch', 'functools', 'getpass', 'gzip', 'hashlib', 'heapq', 'hmac', 'html', 'html.entities', 'html.parser', 'http', 'http.client', 'importlib', 'importlib.abc', 'importlib.machinery', 'importlib.metadata', 'importlib.resources', 'importlib.resources.abc', 'importlib.util', 'inspect', 'ipaddress', 'itertools', 'jmespath', 'jmespath.ast', 'jmespath.compat', 'jmespath.exceptions', 'jmespath.functions', 'jmespath.lexer', 'jmespath.parser', 'jmespath.visitor', 'json', 'json.decoder', 'json.encoder', 'json.scanner', 'keyword', 'linecache', 'locale', 'logging', 'lzma', 'math', 'mimetypes', 'mmap', 'multiprocessing', 'multiprocessing.connection', 'multiprocessing.context', 'multiprocessing.managers', 'multiprocessing.pool', 'multiprocessing.process', 'multiprocessing.reduction', 'multiprocessing.resource_tracker', 'multiprocessing.shared_memory', 'multiprocessing.spawn', 'multiprocessing.util', 'ntpath', 'numbers', 'opcode', 'operator', 'pathlib', 'pickle', 'platform', 'pyexpat', 'pyexpat.errors', 'pyexpat.model', 'queue', 'quopri', 'random', 're', 'reprlib', 'runpy', 's3transfer', 's3transfer.bandwidth', 's3transfer.compat', 's3transfer.constants', 's3transfer.copies', 's3transfer.delete', 's3transfer.download', 's3transfer.exceptions', 's3transfer.futures', 's3transfer.manager', 's3transfer.tasks', 's3transfer.upload', 's3transfer.utils', 'secrets', 'select', 'selectors', 'shlex', 'shutil', 'signal', 'six', 'six.moves', 'socket', 'ssl', 'string', 'struct', 'subprocess', 'tempfile', 'termios', 'textwrap', 'threading', 'token', 'tokenize', 'traceback', 'types', 'typing', 'typing.io', 'typing.re', 'urllib', 'urllib.error', 'urllib.parse', 'urllib.request', 'urllib.response', 'urllib3', 'urllib3.connection', 'urllib3.connectionpool', 'urllib3.contrib', 'urllib3.exceptions', 'urllib3.fields', 'urllib3.filepost', 'urllib3.http2', 'urllib3.http2.probe', 'urllib3.poolmanager', 'urllib3.response', 'urllib3.util', 'urllib3.util.connection', 'urllib3.util.proxy', 'urllib3.util.request', 'urllib3.util.response', 'urllib3.util.retry', 'urllib3.util.ssl_', 'urllib3.util.ssl_match_hostname', 'urllib3.util.ssltransport', 'urllib3.util.timeout', 'urllib3.util.url', 'urllib3.util.util', 'urllib3.util.wait', 'uuid', 'warnings', 'weakref', 'xml', 'xml.etree', 'xml.etree.ElementPath', 'xml.etree.ElementTree', 'zipfile', 'zlib')),
+    'urllib.request': frozenset(
+        (
+            'array',
+            'base64',
+            'binascii',
+            'bisect',
+            'bz2',
+            'calendar',
+            'collections',
+            'collections.abc',
+            'contextlib',
+            'copyreg',
+            'datetime',
+            'email',
+            'email.base64mime',
+            'email.charset',
+            'email.encoders',
+            'email.errors',
+            'email.feedparser',
+            'email.header',
+            'email.iterators',
+            'email.message',
+            'email.parser',
+            'email.quoprimime',
+            'email.utils',
+            'enum',
+            'errno',
+            'fnmatch',
+            'functools',
+            'hashlib',
+            'http',
+            'http.client',
+            'ipaddress',
+            'itertools',
+            'keyword',
+            'locale',
+            'lzma',
+            'math',
+            'operator',
+            'quopri',
+            'random',
+            're',
+            'reprlib',
+            'select',
+            'selectors',
+            'shutil',
+            'socket',
+            'ssl',
+            'string',
+            'struct',
+            'tempfile',
+            'types',
+            'urllib',
+            'urllib.error',
+            'urllib.parse',
+            'urllib.request',
+            'urllib.response',
+            'warnings',
+            'weakref',
+            'zlib',
+        )
+    ),
+    'boto3': frozenset(
+        (
+            'array',
+            'ast',
+            'atexit',
+            'base64',
+            'binascii',
+            'bisect',
+            'boto3',
+            'boto3.compat',
+            'boto3.docs',
+            'boto3.docs.action',
+            'boto3.docs.attr',
+            'boto3.docs.base',
+            'boto3.docs.client',
+            'boto3.docs.collection',
+            'boto3.docs.docstring',
+            'boto3.docs.method',
+            'boto3.docs.resource',
+            'boto3.docs.service',
+            'boto3.docs.subresource',
+            'boto3.docs.utils',
+            'boto3.docs.waiter',
+            'boto3.exceptions',
+            'boto3.resources',
+            'boto3.resources.action',
+            'boto3.resources.base',
+            'boto3.resources.collection',
+            'boto3.resources.factory',
+            'boto3.resources.model',
+            'boto3.resources.params',
+            'boto3.resources.response',
+            'boto3.session',
+            'boto3.utils',
+            'botocore',
+            'botocore.args',
+            'botocore.auth',
+            'botocore.awsrequest',
+            'botocore.client',
+            'botocore.compat',
+            'botocore.compress',
+            'botocore.config',
+            'botocore.configloader',
+            'botocore.configprovider',
+            'botocore.context',
+            'botocore.credentials',
+            'botocore.crt',
+            'botocore.discovery',
+            'botocore.docs',
+            'botocore.docs.bcdoc',
+            'botocore.docs.bcdoc.docstringparser',
+            'botocore.docs.bcdoc.restdoc',
+            'botocore.docs.bcdoc.style',
+            'botocore.docs.client',
+            'botocore.docs.docstring',
+            'botocore.docs.example',
+            'botocore.docs.method',
+            'botocore.docs.paginator',
+            'botocore.docs.params',
+            'botocore.docs.service',
+            'botocore.docs.shape',
+            'botocore.docs.sharedexample',
+            'botocore.docs.utils',
+            'botocore.docs.waiter',
+            'botocore.endpoint',
+            'botocore.endpoint_provider',
+            'botocore.errorfactory',
+            'botocore.eventstream',
+            'botocore.exceptions',
+            'botocore.handlers',
+            'botocore.history',
+            'botocore.hooks',
+            'botocore.httpchecksum',
+            'botocore.httpsession',
+            'botocore.loaders',
+            'botocore.model',
+            'botocore.monitoring',
+            'botocore.paginate',
+            'botocore.parsers',
+            'botocore.plugin',
+            'botocore.regions',
+            'botocore.response',
+            'botocore.retries',
+            'botocore.retries.adaptive',
+            'botocore.retries.base',
+            'botocore.retries.bucket',
+            'botocore.retries.quota',
+            'botocore.retries.special',
+            'botocore.retries.standard',
+            'botocore.retries.throttling',
+            'botocore.retryhandler',
+            'botocore.serialize',
+            'botocore.service_module_names',
+            'botocore.session',
+            'botocore.signers',
+            'botocore.tokens',
+            'botocore.translate',
+            'botocore.useragent',
+            'botocore.utils',
+            'botocore.validate',
+            'botocore.vendored',
+            'botocore.vendored.requests',
+            'botocore.vendored.requests.exceptions',
+            'botocore.vendored.requests.packages',
+            'botocore.vendored.requests.packages.urllib3',
+            'botocore.vendored.requests.packages.urllib3.exceptions',
+            'botocore.vendored.six',
+            'botocore.waiter',
+            'bz2',
+            'calendar',
+            'certifi',
+            'certifi.core',
+            'collections',
+            'collections.abc',
+            'concurrent',
+            'concurrent.futures',
+            'concurrent.futures.thread',
+            'configparser',
+            'contextlib',
+            'contextvars',
+            'copy',
+            'copyreg',
+            'csv',
+            'dataclasses',
+            'datetime',
+            'dateutil',
+            'dateutil.parser',
+            'dateutil.parser.isoparser',
+            'dateutil.relativedelta',
+            'dateutil.tz',
+            'dateutil.tz.tz',
+            'decimal',
+            'dis',
+            'email',
+            'email.base64mime',
+            'email.charset',
+            'email.encoders',
+            'email.errors',
+            'email.feedparser',
+            'email.header',
+            'email.iterators',
+            'email.message',
+            'email.parser',
+            'email.quoprimime',
+            'email.utils',
+            'enum',
+            'errno',
+            'fcntl',
+            'fnmatch',
+            'functools',
+            'getpass',
+            'gzip',
+            'hashlib',
+            'heapq',
+            'hmac',
+            'html',
+            'html.entities',
+            'html.parser',
+            'http',
+            'http.client',
+            'importlib',
+            'importlib.abc',
+            'importlib.machinery',
+            'importlib.metadata',
+            'importlib.resources',
+            'importlib.resources.abc',
+            'importlib.util',
+            'inspect',
+            'ipaddress',
+            'itertools',
+            'jmespath',
+            'jmespath.ast',
+            'jmespath.compat',
+            'jmespath.exceptions',
+            'jmespath.functions',
+            'jmespath.lexer',
+            'jmespath.parser',
+            'jmespath.visitor',
+            'json',
+            'json.decoder',
+            'json.encoder',
+            'json.scanner',
+            'keyword',
+            'linecache',
+            'locale',
+            'logging',
+            'lzma',
+            'math',
+            'mimetypes',
+            'mmap',
+            'multiprocessing',
+            'multiprocessing.connection',
+            'multiprocessing.context',
+            'multiprocessing.managers',
+            'multiprocessing.pool',
+            'multiprocessing.process',
+            'multiprocessing.reduction',
+            'multiprocessing.resource_tracker',
+            'multiprocessing.shared_memory',
+            'multiprocessing.spawn',
+            'multiprocessing.util',
+            'ntpath',
+            'numbers',
+            'opcode',
+            'operator',
+            'pathlib',
+            'pickle',
+            'platform',
+            'pyexpat',
+            'pyexpat.errors',
+            'pyexpat.model',
+            'queue',
+            'quopri',
+            'random',
+            're',
+            'reprlib',
+            'runpy',
+            's3transfer',
+            's3transfer.bandwidth',
+            's3transfer.compat',
+            's3transfer.constants',
+            's3transfer.copies',
+            's3transfer.delete',
+            's3transfer.download',
+            's3transfer.exceptions',
+            's3transfer.futures',
+            's3transfer.manager',
+            's3transfer.tasks',
+            's3transfer.upload',
+            's3transfer.utils',
+            'secrets',
+            'select',
+            'selectors',
+            'shlex',
+            'shutil',
+            'signal',
+            'six',
+            'six.moves',
+            'socket',
+            'ssl',
+            'string',
+            'struct',
+            'subprocess',
+            'tempfile',
+            'termios',
+            'textwrap',
+            'threading',
+            'token',
+            'tokenize',
+            'traceback',
+            'types',
+            'typing',
+            'typing.io',
+            'typing.re',
+            'urllib',
+            'urllib.error',
+            'urllib.parse',
+            'urllib.request',
+            'urllib.response',
+            'urllib3',
+            'urllib3.connection',
+            'urllib3.connectionpool',
+            'urllib3.contrib',
+            'urllib3.exceptions',
+            'urllib3.fields',
+            'urllib3.filepost',
+            'urllib3.http2',
+            'urllib3.http2.probe',
+            'urllib3.poolmanager',
+            'urllib3.response',
+            'urllib3.util',
+            'urllib3.util.connection',
+            'urllib3.util.proxy',
+            'urllib3.util.request',
+            'urllib3.util.response',
+            'urllib3.util.retry',
+            'urllib3.util.ssl_',
+            'urllib3.util.ssl_match_hostname',
+            'urllib3.util.ssltransport',
+            'urllib3.util.timeout',
+            'urllib3.util.url',
+            'urllib3.util.util',
+            'urllib3.util.wait',
+            'uuid',
+            'warnings',
+            'weakref',
+            'xml',
+            'xml.etree',
+            'xml.etree.ElementPath',
+            'xml.etree.ElementTree',
+            'zipfile',
+            'zlib',
+        )
+    ),
 }

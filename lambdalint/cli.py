@@ -53,58 +53,109 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="lint files and directories (default: .)")
     parser.check_parser = check  # type: ignore[attr-defined]  # its usage for unknown options
-    check.add_argument("paths", nargs="*", metavar="PATH",
-                       help="files or directories; `-` reads standard input")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; `-` reads standard input")
     selection_group = check.add_argument_group("rule selection")
-    selection_group.add_argument("--select", action="append", type=_codes, metavar="CODES",
-                                 help="comma-separated codes or prefixes to enable, or ALL (repeatable; "
-                                      "replaces the configured selection)")
-    selection_group.add_argument("--extend-select", action="append", type=_codes, metavar="CODES",
-                                 help="codes or prefixes to enable on top of the selection (repeatable)")
-    selection_group.add_argument("--ignore", action="append", type=_codes, metavar="CODES",
-                                 help="codes or prefixes to disable (repeatable)")
+    selection_group.add_argument(
+        "--select",
+        action="append",
+        type=_codes,
+        metavar="CODES",
+        help="comma-separated codes or prefixes to enable, or ALL (repeatable; replaces the configured selection)",
+    )
+    selection_group.add_argument(
+        "--extend-select",
+        action="append",
+        type=_codes,
+        metavar="CODES",
+        help="codes or prefixes to enable on top of the selection (repeatable)",
+    )
+    selection_group.add_argument(
+        "--ignore", action="append", type=_codes, metavar="CODES", help="codes or prefixes to disable (repeatable)"
+    )
     out = check.add_argument_group("output")
-    out.add_argument("--format", "--output-format", dest="format", choices=sorted(FORMATS), default="text",
-                     help="output format (default: text)")
+    out.add_argument(
+        "--format",
+        "--output-format",
+        dest="format",
+        choices=sorted(FORMATS),
+        default="text",
+        help="output format (default: text)",
+    )
     out.add_argument("--output-file", "-o", metavar="FILE", help="write the output to FILE")
-    out.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                     help="colour the text output (default: auto, when writing to a terminal)")
-    out.add_argument("--show-fixes", action="store_true",
-                     help="show each fix's diff under its finding; with --fix, list what was fixed")
+    out.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text output (default: auto, when writing to a terminal)",
+    )
+    out.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="show each fix's diff under its finding; with --fix, list what was fixed",
+    )
     out.add_argument("--statistics", action="store_true", help="print a count per rule")
-    out.add_argument("--quiet", "-q", action="store_true",
-                     help="print the findings only: no summary, notes or progress bar")
+    out.add_argument(
+        "--quiet", "-q", action="store_true", help="print the findings only: no summary, notes or progress bar"
+    )
     fixes = check.add_argument_group("fixes")
     fixes.add_argument("--fix", action="store_true", help="apply safe fixes")
-    fixes.add_argument("--unsafe-fixes", action="store_true",
-                       help="with --fix or --diff, include fixes that may change behaviour")
-    fixes.add_argument("--diff", action="store_true",
-                       help="print the fixes as a patch (git apply takes it) instead of writing them")
-    fixes.add_argument("--add-noqa", action="store_true",
-                       help="add `# noqa: CODE` to every line with a finding (merged with an existing noqa)")
+    fixes.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix or --diff, include fixes that may change behaviour"
+    )
+    fixes.add_argument(
+        "--diff", action="store_true", help="print the fixes as a patch (git apply takes it) instead of writing them"
+    )
+    fixes.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="add `# noqa: CODE` to every line with a finding (merged with an existing noqa)",
+    )
     exits = check.add_mutually_exclusive_group()
     exits.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
-    exits.add_argument("--exit-non-zero-on-fix", action="store_true",
-                       help="with --fix, exit 1 when a file was changed, even if no finding "
-                            "remains (for pre-commit and CI)")
-    check.add_argument("--stdin-filename", metavar="PATH",
-                       help="lint standard input as the file PATH (with --fix, print the fixed text)")
-    check.add_argument("--watch", action="store_true",
-                       help="re-lint whenever files change, until interrupted (Ctrl-C)")
-    check.add_argument("--no-cache", action="store_true",
-                       help="do not read or write the result cache (.lambdalint_cache/ in the "
-                            "project root, or $LAMBDALINT_CACHE_DIR)")
-    check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
-                       help="parallel processes (default: all cores)")
+    exits.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="with --fix, exit 1 when a file was changed, even if no finding remains (for pre-commit and CI)",
+    )
+    check.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="lint standard input as the file PATH (with --fix, print the fixed text)",
+    )
+    check.add_argument("--watch", action="store_true", help="re-lint whenever files change, until interrupted (Ctrl-C)")
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the result cache (.lambdalint_cache/ in the project root, or $LAMBDALINT_CACHE_DIR)",
+    )
+    check.add_argument(
+        "--jobs", "-j", type=_jobs, default=None, metavar="N", help="parallel processes (default: all cores)"
+    )
     check.add_argument("--config", metavar="FILE", help="pyproject.toml or TOML file to read")
-    check.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                       help="skip matching paths (repeatable; adds to `exclude`)")
-    check.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
-                       help="also lint the files that git ignores")
-    check.add_argument("--handler", action="append", default=[], type=_handler,
-                       metavar="PATH:FUNC", help="add an entry point (repeatable)")
-    check.add_argument("--show-handlers", action="store_true",
-                       help="list every entry point found and where it came from, then exit")
+    check.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip matching paths (repeatable; adds to `exclude`)",
+    )
+    check.add_argument(
+        "--no-respect-gitignore",
+        dest="respect_gitignore",
+        action="store_false",
+        help="also lint the files that git ignores",
+    )
+    check.add_argument(
+        "--handler",
+        action="append",
+        default=[],
+        type=_handler,
+        metavar="PATH:FUNC",
+        help="add an entry point (repeatable)",
+    )
+    check.add_argument(
+        "--show-handlers", action="store_true", help="list every entry point found and where it came from, then exit"
+    )
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -283,9 +334,16 @@ class _no_progress:
 def _result(args: argparse.Namespace, reports, color: Optional[str] = None):
     from lambdalint.output import RunResult
 
-    return RunResult(reports, fix_mode=bool(args.fix) and not args.diff, unsafe_fixes=args.unsafe_fixes,
-                     diff_mode=args.diff, statistics=args.statistics, show_fixes=args.show_fixes,
-                     quiet=args.quiet, color=color or ("never" if args.output_file else args.color))
+    return RunResult(
+        reports,
+        fix_mode=bool(args.fix) and not args.diff,
+        unsafe_fixes=args.unsafe_fixes,
+        diff_mode=args.diff,
+        statistics=args.statistics,
+        show_fixes=args.show_fixes,
+        quiet=args.quiet,
+        color=color or ("never" if args.output_file else args.color),
+    )
 
 
 def report(args: argparse.Namespace, reports, out=None) -> int:
@@ -296,8 +354,11 @@ def report(args: argparse.Namespace, reports, out=None) -> int:
     target = out
     try:
         if target is None:
-            target = open(args.output_file, "w", encoding="utf-8", errors="backslashreplace") \
-                if args.output_file else sys.stdout
+            target = (
+                open(args.output_file, "w", encoding="utf-8", errors="backslashreplace")
+                if args.output_file
+                else sys.stdout
+            )
     except OSError as exc:
         sys.stderr.write(f"lambdalint: cannot write {args.output_file}: {exc.strerror or exc}\n")
         return EXIT_USAGE
@@ -331,7 +392,7 @@ def _report_stdin(args: argparse.Namespace, project, reports, sources: Dict[str,
         return report(args, reports)
     from lambdalint.output import diff_replacements
 
-    (name, text), = sources.items()
+    ((name, text),) = sources.items()
     fixed = text
     for r in reports:
         if r.diff:
@@ -360,8 +421,10 @@ def _add_noqa(args: argparse.Namespace, project, reports) -> int:
     if done.skipped:
         sys.stderr.write(f"warning: {done.skipped} finding(s) in JSON files cannot carry a comment\n")
     if not args.quiet:
-        sys.stderr.write(f"Added {done.added} noqa directive{'s' if done.added != 1 else ''} "
-                         f"to {done.files} file{'s' if done.files != 1 else ''}.\n")
+        sys.stderr.write(
+            f"Added {done.added} noqa directive{'s' if done.added != 1 else ''} "
+            f"to {done.files} file{'s' if done.files != 1 else ''}.\n"
+        )
     failed = done.errors or done.skipped or any(r.errors for r in reports)
     return EXIT_FINDINGS if failed and not args.exit_zero else EXIT_OK
 

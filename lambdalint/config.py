@@ -41,8 +41,9 @@ class Config:
     def with_overrides(self, **changes) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
-    def with_selection(self, select: Optional[Sequence[str]] = None, extend_select: Sequence[str] = (),
-                       ignore: Sequence[str] = ()) -> "Config":
+    def with_selection(
+        self, select: Optional[Sequence[str]] = None, extend_select: Sequence[str] = (), ignore: Sequence[str] = ()
+    ) -> "Config":
         """The command line's selection on top of this one, layered as ruff layers it:
         `select` starts afresh (the configured `select`, `extend-select` and `ignore` no
         longer apply); `extend_select` and `ignore` win over what the configuration says
@@ -53,8 +54,7 @@ class Config:
         kept_ignore = tuple(i for i in self.ignore if not any(i.startswith(e) for e in extend_select))
         kept_select = tuple(s for s in self.select if not any(s.startswith(i) for i in ignore))
         kept_extend = tuple(s for s in self.extend_select if not any(s.startswith(i) for i in ignore))
-        return replace(self, select=kept_select, extend_select=kept_extend + extend_select,
-                       ignore=kept_ignore + ignore)
+        return replace(self, select=kept_select, extend_select=kept_extend + extend_select, ignore=kept_ignore + ignore)
 
     @property
     def selected(self) -> Tuple[str, ...]:

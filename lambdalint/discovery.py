@@ -6,11 +6,31 @@ import fnmatch
 import os
 from typing import Callable, Iterator, List, Optional, Sequence, Set, Tuple
 
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules",
-    "build", "dist", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", ".aws-sam",
-    ".serverless", "cdk.out", "site-packages", ".lambdalint_cache", ".direnv",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        "node_modules",
+        "build",
+        "dist",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".eggs",
+        ".aws-sam",
+        ".serverless",
+        "cdk.out",
+        "site-packages",
+        ".lambdalint_cache",
+        ".direnv",
+    }
+)
 
 
 class PathError(Exception):
@@ -44,9 +64,14 @@ def _is_virtualenv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
-def discover(paths: Sequence[str], exclude: Sequence[str], cwd: str,
-             root: Optional[str] = None, boundary: Optional[str] = None,
-             outside: Optional[List[str]] = None) -> Tuple[List[Tuple[str, str]], List[str]]:
+def discover(
+    paths: Sequence[str],
+    exclude: Sequence[str],
+    cwd: str,
+    root: Optional[str] = None,
+    boundary: Optional[str] = None,
+    outside: Optional[List[str]] = None,
+) -> Tuple[List[Tuple[str, str]], List[str]]:
     """(real path, display path) pairs in a stable order, plus paths that do not exist.
 
     `exclude` globs match paths relative to `root` (where the settings are) and relative to
@@ -87,16 +112,25 @@ def leads_out(path: str, boundary: str) -> bool:
     return real != boundary and not real.startswith(boundary.rstrip(os.sep) + os.sep)
 
 
-def walk(given: str, exclude: Sequence[str], cwd: str,
-         accept: Callable[[str], bool] = _is_python, root: Optional[str] = None,
-         boundary: Optional[str] = None, outside: Optional[List[str]] = None) -> Iterator[str]:
+def walk(
+    given: str,
+    exclude: Sequence[str],
+    cwd: str,
+    accept: Callable[[str], bool] = _is_python,
+    root: Optional[str] = None,
+    boundary: Optional[str] = None,
+    outside: Optional[List[str]] = None,
+) -> Iterator[str]:
     """Files under `given` whose name `accept`s, skipping tool folders and excludes.
 
     With a `boundary` (a real path), a symbolic link (or `given` itself) that leads out of
     it is neither walked nor yielded, but added to `outside`."""
+
     def excluded(path: str) -> bool:
-        return bool(exclude) and (is_excluded(display_path(path, cwd), exclude)
-                                  or (root is not None and is_excluded(display_path(path, root), exclude)))
+        return bool(exclude) and (
+            is_excluded(display_path(path, cwd), exclude)
+            or (root is not None and is_excluded(display_path(path, root), exclude))
+        )
 
     def escapes(path: str) -> bool:
         if boundary is None or not leads_out(path, boundary):
@@ -123,12 +157,17 @@ def walk(given: str, exclude: Sequence[str], cwd: str,
             continue
         visited.add(real)
         dirs[:] = sorted(
-            d for d in dirs
-            if d not in SKIP_DIRS and not d.endswith(".egg-info")
+            d
+            for d in dirs
+            if d not in SKIP_DIRS
+            and not d.endswith(".egg-info")
             and not _is_virtualenv(os.path.join(directory, d))
             and not excluded(os.path.join(directory, d))
-            and not (boundary is not None and os.path.islink(os.path.join(directory, d))
-                     and escapes(os.path.join(directory, d)))
+            and not (
+                boundary is not None
+                and os.path.islink(os.path.join(directory, d))
+                and escapes(os.path.join(directory, d))
+            )
         )
         for name in sorted(files):
             if accept(name):

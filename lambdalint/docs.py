@@ -42,10 +42,14 @@ CONFIG = "lambdalint-config"
 NO_FINDINGS = (USE_INSTEAD, NOT_FLAGGED)
 
 AWS_REFERENCES = [
-    ("Lambda execution environment lifecycle",
-     "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html"),
-    ("Best practices for working with AWS Lambda functions",
-     "https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html"),
+    (
+        "Lambda execution environment lifecycle",
+        "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html",
+    ),
+    (
+        "Best practices for working with AWS Lambda functions",
+        "https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html",
+    ),
 ]
 
 CATEGORIES = {
@@ -65,6 +69,7 @@ class DocsError(Exception):
 
 
 # -- running documented commands ------------------------------------------------------------
+
 
 def _parse_command(command: str, config: Optional[Dict[str, object]] = None):
     """(display path, engine Options) for a documented ``lambdalint check`` command.
@@ -86,9 +91,18 @@ def _parse_command(command: str, config: Optional[Dict[str, object]] = None):
     if args.format != "concise" or len(args.paths) != 1 or args.fix or args.diff or args.config:
         raise DocsError(f"documented commands check one file with --format concise: {command!r}")
     overrides = dict(config or {})
-    project = pipeline.prepare(pipeline.Request(
-        paths=args.paths, sources={args.paths[0]: ""}, use_config_files=False, overrides=overrides,
-        selection=selection(args), handlers=args.handler, cache=False, whole_project=False))
+    project = pipeline.prepare(
+        pipeline.Request(
+            paths=args.paths,
+            sources={args.paths[0]: ""},
+            use_config_files=False,
+            overrides=overrides,
+            selection=selection(args),
+            handlers=args.handler,
+            cache=False,
+            whole_project=False,
+        )
+    )
     return args.paths[0], project.options
 
 
@@ -145,6 +159,7 @@ def needs_unsafe_fixes(rule: Type[Rule], example: Invalid) -> bool:
 
 # -- markdown ---------------------------------------------------------------------------------
 
+
 def fence(info: str, content: str) -> List[str]:
     """A fenced block longer than any backtick run inside it."""
     ticks = "```"
@@ -175,8 +190,11 @@ def example_command(rule: Type[Rule]) -> str:
 def rule_markdown(rule: Type[Rule]) -> str:
     """ruff-style page: what it does, why it is bad, example, use instead, fix safety, ..."""
     kinds = fix_applicabilities(rule)
-    fix_line = (f"**Fix:** available for some findings ({', '.join(kinds)})."
-                if kinds else "**Fix:** none; the finding explains the change to make.")
+    fix_line = (
+        f"**Fix:** available for some findings ({', '.join(kinds)})."
+        if kinds
+        else "**Fix:** none; the finding explains the change to make."
+    )
     parts = [
         _GENERATED,
         "",
@@ -213,11 +231,9 @@ def rule_markdown(rule: Type[Rule]) -> str:
     parts += ["## Fix safety", "", _prose(rule.fix_safety), ""]
     if first_invalid is not None and first_invalid.fixed_source is not None:
         flags = "--fix --unsafe-fixes" if needs_unsafe_fixes(rule, first_invalid) else "--fix"
-        diff = fix_command_diff(example_command(rule), first_invalid.source, "unsafe" in flags,
-                                rule.example_config)
+        diff = fix_command_diff(example_command(rule), first_invalid.source, "unsafe" in flags, rule.example_config)
         selection = example_command(rule).split(" --format")[0]
-        parts += [f"`{selection} {flags}` changes the example "
-                  "above like this:", ""]
+        parts += [f"`{selection} {flags}` changes the example above like this:", ""]
         parts += fence(f"diff {FIX} {flags}", diff)
     parts += ["## Options", ""]
     if rule.options:
@@ -268,6 +284,7 @@ def index_markdown(rules: Sequence[Type[Rule]]) -> str:
 
 
 # -- the fenced blocks that lambdalint runs -----------------------------------------------------
+
 
 @dataclass
 class DocBlock:
@@ -343,32 +360,33 @@ def documented_examples(text: str) -> List[DocExample]:
         if block.marker == CONFIG:
             config, config_toml = config_block_settings(block.content), block.content
         elif block.marker in NO_FINDINGS:
-            examples.append(DocExample(block.marker, block.content, block.start + 1, config=config,
-                                       config_toml=config_toml))
+            examples.append(
+                DocExample(block.marker, block.content, block.start + 1, config=config, config_toml=config_toml)
+            )
         elif block.marker == FINDINGS and before != EXAMPLE:
             raise DocsError(f"line {block.start + 1}: a {FINDINGS} block follows a {EXAMPLE} block")
         elif block.marker == FINDINGS:
             lines = block.content.splitlines()
-            if not lines or not lines[0].startswith("$ ") or any(
-                    line.startswith("$ ") for line in lines[1:]):
-                raise DocsError(f"line {block.start + 1}: a {FINDINGS} block starts with one "
-                                "`$ lambdalint check ...` line")
+            if not lines or not lines[0].startswith("$ ") or any(line.startswith("$ ") for line in lines[1:]):
+                raise DocsError(
+                    f"line {block.start + 1}: a {FINDINGS} block starts with one `$ lambdalint check ...` line"
+                )
             examples[-1].command = lines[0][2:]
             examples[-1].output = "".join(line + "\n" for line in lines[1:])
             examples[-1].findings_block = block
         elif block.marker == FIX:
             owner = next((e for e in reversed(examples) if e.kind == EXAMPLE), None)
             if owner is None or owner.fix_block is not None:
-                raise DocsError(f"line {block.start + 1}: a {FIX} block shows the fix of the "
-                                f"nearest {EXAMPLE} above it, which has no other")
+                raise DocsError(
+                    f"line {block.start + 1}: a {FIX} block shows the fix of the "
+                    f"nearest {EXAMPLE} above it, which has no other"
+                )
             owner.fix_block = block
         elif block.marker == EXAMPLE:
             after = blocks[index + 1].marker if index + 1 < len(blocks) else None
             if after != FINDINGS:
-                raise DocsError(f"line {block.start + 1}: a {EXAMPLE} block must be followed "
-                                f"by a {FINDINGS} block")
-            examples.append(DocExample(EXAMPLE, block.content, block.start + 1, config=config,
-                                       config_toml=config_toml))
+                raise DocsError(f"line {block.start + 1}: a {EXAMPLE} block must be followed by a {FINDINGS} block")
+            examples.append(DocExample(EXAMPLE, block.content, block.start + 1, config=config, config_toml=config_toml))
     return examples
 
 
@@ -382,18 +400,20 @@ def refresh_findings(text: str) -> str:
         replacements = []
         output = run_check_command(example.command, example.code, example.config)
         if not output:
-            raise DocsError(f"line {example.line}: this example produces no finding; mark it "
-                            f"{NOT_FLAGGED} if that is what it shows")
+            raise DocsError(
+                f"line {example.line}: this example produces no finding; mark it {NOT_FLAGGED} if that is what it shows"
+            )
         replacements.append((example.findings_block, f"$ {example.command}\n{output}"))
         if example.fix_block is not None:
             diff = fix_command_diff(example.command, example.code, example.unsafe_fix, example.config)
             replacements.append((example.fix_block, diff))
         for block, content in reversed(replacements):
-            lines[block.start:block.end] = fence(block.info, content)[:-1]
+            lines[block.start : block.end] = fence(block.info, content)[:-1]
     return "\n".join(lines)
 
 
 # -- the docs directory ---------------------------------------------------------------------------
+
 
 def expected_files(docs_dir: Path) -> Dict[Path, str]:
     """Every generated file under `docs_dir` with the text it must have."""
@@ -418,10 +438,7 @@ def _stale_pages(docs_dir: Path, expected: Dict[Path, str]) -> List[Path]:
 def outdated(docs_dir: Path) -> List[Path]:
     """Files that `write_docs(docs_dir)` would change, create or delete."""
     expected = expected_files(docs_dir)
-    changed = [
-        path for path, text in expected.items()
-        if not path.exists() or path.read_text(encoding="utf-8") != text
-    ]
+    changed = [path for path, text in expected.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
     return changed + _stale_pages(docs_dir, expected)
 
 
@@ -446,8 +463,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", metavar="DIR", type=Path, help="regenerate the docs in DIR")
-    action.add_argument("--check", metavar="DIR", type=Path,
-                        help="exit 1 if the docs in DIR are out of date")
+    action.add_argument("--check", metavar="DIR", type=Path, help="exit 1 if the docs in DIR are out of date")
     args = parser.parse_args(argv)
     try:
         if args.write is not None:
@@ -467,13 +483,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 # -- `lambdalint rules` and `lambdalint explain` -------------------------------------------------
 
+
 def print_rules(fmt: str, out: TextIO) -> None:
     rules = all_rules().values()
     if fmt == "json":
         json.dump(
             [
-                {"code": r.code, "name": r.name, "summary": r.summary, "url": r.docs_url(),
-                 "fixable": bool(fix_applicabilities(r))}
+                {
+                    "code": r.code,
+                    "name": r.name,
+                    "summary": r.summary,
+                    "url": r.docs_url(),
+                    "fixable": bool(fix_applicabilities(r)),
+                }
                 for r in rules
             ],
             out,

@@ -155,16 +155,18 @@ def _star_imports(analysis: ModuleAnalysis) -> bool:
     for stmt in analysis.module.body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
-                if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar) \
-                        and sdk_name(dotted_name(small.module)) is not None:
+                if (
+                    isinstance(small, cst.ImportFrom)
+                    and isinstance(small.names, cst.ImportStar)
+                    and sdk_name(dotted_name(small.module)) is not None
+                ):
                     return True
     return False
 
 
 def _durable_entries(analysis: ModuleAnalysis) -> list:
     """Entry points whose settings (a template's durable configuration) say durable."""
-    return [e for e in analysis.entry_points
-            if getattr(getattr(e, "settings", None), "durable", False)]
+    return [e for e in analysis.entry_points if getattr(getattr(e, "settings", None), "durable", False)]
 
 
 _MODELS: weakref.WeakKeyDictionary[ModuleAnalysis, DurableModel] = weakref.WeakKeyDictionary()
@@ -182,14 +184,18 @@ def durable_model(analysis: ModuleAnalysis) -> DurableModel:
 
 
 class DurableModel:
-    def __init__(self, analysis: ModuleAnalysis,
-                 resolve: Optional[Callable[[cst.BaseExpression, Function], Optional[Function]]] = None,
-                 analysis_of: Optional[Callable[[Function], ModuleAnalysis]] = None) -> None:
+    def __init__(
+        self,
+        analysis: ModuleAnalysis,
+        resolve: Optional[Callable[[cst.BaseExpression, Function], Optional[Function]]] = None,
+        analysis_of: Optional[Callable[[Function], ModuleAnalysis]] = None,
+    ) -> None:
         self.analysis = analysis
         project = getattr(analysis, "project", None)
         # every module of the project: a handler's helpers and steps may live in others
-        self.modules: List[ModuleAnalysis] = list(project.modules.values()) \
-            if project is not None and getattr(project, "modules", None) else [analysis]
+        self.modules: List[ModuleAnalysis] = (
+            list(project.modules.values()) if project is not None and getattr(project, "modules", None) else [analysis]
+        )
         if analysis not in self.modules:
             self.modules.append(analysis)
         self._resolve_hook = resolve
@@ -304,13 +310,19 @@ class DurableModel:
                 return True
         for site in fn.iter(cst.Call):
             target = self.resolve(site.node.func, site.function)
-            if target is not None and target is not fn and target in self.scopes \
-                    and self.scopes[target].kind == "helper" and self._has_operations(target, seen):
+            if (
+                target is not None
+                and target is not fn
+                and target in self.scopes
+                and self.scopes[target].kind == "helper"
+                and self._has_operations(target, seen)
+            ):
                 return True
         return False
 
-    def replayed(self, types: Optional[tuple] = None,
-                 module: Optional[ModuleAnalysis] = None) -> Iterator[Tuple[Site, Scope]]:
+    def replayed(
+        self, types: Optional[tuple] = None, module: Optional[ModuleAnalysis] = None
+    ) -> Iterator[Tuple[Site, Scope]]:
         """Sites of the given node types (calls by default) that run again on every replay,
         in `module` only when given."""
         types = types or (cst.Call,)
@@ -359,9 +371,13 @@ class DurableModel:
             test, negated = anc.test, False
             if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
                 test, negated = test.expression, True
-            if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute)
-                    and test.func.attr.value == "is_replaying"
-                    and isinstance(test.func.value, cst.Name) and test.func.value.value in contexts):
+            if not (
+                isinstance(test, cst.Call)
+                and isinstance(test.func, cst.Attribute)
+                and test.func.attr.value == "is_replaying"
+                and isinstance(test.func.value, cst.Name)
+                and test.func.value.value in contexts
+            ):
                 continue
             if negated and below is anc.body:
                 return True
@@ -387,8 +403,11 @@ class DurableModel:
             for entry in _durable_entries(analysis):
                 if entry.function not in self.scopes and entry.function not in self.step_functions:
                     self.handlers.append(entry.function)
-                    self._add_scope(entry.function, "handler",
-                                    set(entry.function.positional_params()[1:2]) | self._annotated(entry.function))
+                    self._add_scope(
+                        entry.function,
+                        "handler",
+                        set(entry.function.positional_params()[1:2]) | self._annotated(entry.function),
+                    )
         todo = list(self.scopes)
         while todo:
             fn = todo.pop()
@@ -418,13 +437,17 @@ class DurableModel:
                 self._add_scope(fn, "helper", self._annotated(fn))
         for values in analysis.module_bindings.values():  # handler = durable_execution(process)
             for value in values:
-                if isinstance(value, cst.Call) and value.args and self._sdk(
-                        analysis.qualified_name(value.func, None), analysis) in DURABLE_EXECUTION_DECORATORS:
+                if (
+                    isinstance(value, cst.Call)
+                    and value.args
+                    and self._sdk(analysis.qualified_name(value.func, None), analysis) in DURABLE_EXECUTION_DECORATORS
+                ):
                     target = self._function_value(value.args[0].value, None, analysis)
                     if target is not None and target not in self.scopes:
                         self.handlers.append(target)
-                        self._add_scope(target, "handler",
-                                        set(target.positional_params()[1:2]) | self._annotated(target))
+                        self._add_scope(
+                            target, "handler", set(target.positional_params()[1:2]) | self._annotated(target)
+                        )
 
     def _annotated(self, fn: Function) -> Set[str]:
         """Parameters annotated `DurableContext`."""
@@ -459,8 +482,7 @@ class DurableModel:
             return [fn]
         return []
 
-    def _add_step_function(self, fn: Function, operation: Optional[Operation],
-                           sdk_params: Tuple[str, ...]) -> None:
+    def _add_step_function(self, fn: Function, operation: Optional[Operation], sdk_params: Tuple[str, ...]) -> None:
         if fn not in self.step_functions:
             self.step_functions[fn] = StepBody(fn.node, fn, operation, sdk_params)
         elif operation is not None and self.step_functions[fn].operation is None:
@@ -493,13 +515,15 @@ class DurableModel:
         if id(call) in self._operation_of:
             return self._operation_of[id(call)]
         func = call.func
-        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                and func.attr.value in DURABLE_OPERATIONS):
+        if not (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.attr.value in DURABLE_OPERATIONS
+        ):
             return None
         receiver = func.value.value
         body = self.step_body_of(site)
-        if receiver not in self.contexts_at(site) and not (
-                body is not None and receiver in body.sdk_params[:1]):
+        if receiver not in self.contexts_at(site) and not (body is not None and receiver in body.sdk_params[:1]):
             return None
         op = Operation(site, func.attr.value, receiver, in_step=body is not None)
         self._operation_of[id(call)] = op
@@ -540,16 +564,21 @@ class DurableModel:
         decorated_child = self._decorated(target, DURABLE_CHILD_CONTEXT_DECORATORS)
         if kind == STEP or decorated_step:
             # a callback submitter gets (callback_id, context), a condition check (state, context)
-            sdk = 2 if op.method in ("wait_for_callback", "wait_for_condition") \
-                or self._decorated(target, {"durable_wait_for_callback"}) else 1
+            sdk = (
+                2
+                if op.method in ("wait_for_callback", "wait_for_condition")
+                or self._decorated(target, {"durable_wait_for_callback"})
+                else 1
+            )
             self._add_step_function(target, op, tuple(params[:sdk]))
             return []
         if decorated_child or kind != STEP:
             return self._add_scope(target, "child", set(params[:1]) | self._annotated(target))
         return []
 
-    def _function_value(self, value: cst.BaseExpression, fn: Optional[Function],
-                        module: Optional[ModuleAnalysis] = None) -> Optional[Function]:
+    def _function_value(
+        self, value: cst.BaseExpression, fn: Optional[Function], module: Optional[ModuleAnalysis] = None
+    ) -> Optional[Function]:
         """The function an argument names: `f`, `self.f`, `f(args)` of a decorated step or
         child function (the decorator binds the arguments), `functools.partial(f, ...)`."""
         analysis = module or self.owner(fn)
@@ -561,10 +590,15 @@ class DurableModel:
             qualified = analysis.qualified_name(value.func, fn)
             if qualified in ("functools.partial",) and value.args:
                 return self._function_value(value.args[0].value, fn, analysis)
-            target = self.resolve(value.func, fn) if fn is not None else (
-                analysis.function_named(value.func.value, None) if isinstance(value.func, cst.Name) else None)
-            if target is not None and (self._decorated(target, DURABLE_STEP_DECORATORS)
-                                       or self._decorated(target, DURABLE_CHILD_CONTEXT_DECORATORS)):
+            target = (
+                self.resolve(value.func, fn)
+                if fn is not None
+                else (analysis.function_named(value.func.value, None) if isinstance(value.func, cst.Name) else None)
+            )
+            if target is not None and (
+                self._decorated(target, DURABLE_STEP_DECORATORS)
+                or self._decorated(target, DURABLE_CHILD_CONTEXT_DECORATORS)
+            ):
                 return target
         return None
 
@@ -572,18 +606,31 @@ class DurableModel:
         """`helper(context)`: the helper's code is durable code too."""
         call = site.node
         contexts = set(self.contexts_at(site))
-        passed = [(i, a) for i, a in enumerate(call.args)
-                  if isinstance(a.value, cst.Name) and a.value.value in contexts and not a.star]
+        passed = [
+            (i, a)
+            for i, a in enumerate(call.args)
+            if isinstance(a.value, cst.Name) and a.value.value in contexts and not a.star
+        ]
         if not passed or self.is_context_call(call, site):
             return []
         target = self.resolve(call.func, fn)
         if target is None:
-            if (dotted_name(call.func) or "") not in ("print", "repr", "str", "id", "isinstance", "getattr",
-                                              "hasattr", "type", "len"):
+            if (dotted_name(call.func) or "") not in (
+                "print",
+                "repr",
+                "str",
+                "id",
+                "isinstance",
+                "getattr",
+                "hasattr",
+                "type",
+                "len",
+            ):
                 self.unresolved_helpers.append(site)
             return []
-        if self._decorated(target, DURABLE_STEP_DECORATORS) or \
-                self._decorated(target, DURABLE_CHILD_CONTEXT_DECORATORS):
+        if self._decorated(target, DURABLE_STEP_DECORATORS) or self._decorated(
+            target, DURABLE_CHILD_CONTEXT_DECORATORS
+        ):
             return []  # binds arguments for a later operation
         params = target.positional_params()
         names: Set[str] = set()
@@ -636,22 +683,32 @@ class DurableModel:
                     found = nondeterministic(node, fn, analysis)
                     if found is None:
                         variable = environment_read(node, fn, analysis)
-                        if variable is not None and not _is_store(site) \
-                                and environment_matters(variable, site, fn, analysis):
+                        if (
+                            variable is not None
+                            and not _is_store(site)
+                            and environment_matters(variable, site, fn, analysis)
+                        ):
                             found = environment_description(variable)
             elif isinstance(node, cst.Call):
-                found = side_effect(node, fn, analysis) if kind == SIDE_EFFECT else \
-                    logging_call(node, fn, analysis) if kind == LOGGING else None
+                found = (
+                    side_effect(node, fn, analysis)
+                    if kind == SIDE_EFFECT
+                    else logging_call(node, fn, analysis)
+                    if kind == LOGGING
+                    else None
+                )
             if found is not None:
-                code = f"for ... in {_short(analysis, node.iter)}" if isinstance(node, cst.For) \
-                    else _short(analysis, node)
+                code = (
+                    f"for ... in {_short(analysis, node.iter)}" if isinstance(node, cst.For) else _short(analysis, node)
+                )
                 return Witness(found, code, (fn.name,))
             if isinstance(node, cst.Call):
                 target = self.resolve(node.func, fn)
                 if target is None or target is fn:
                     continue
-                if self._decorated(target, DURABLE_STEP_DECORATORS) or \
-                        self._decorated(target, DURABLE_CHILD_CONTEXT_DECORATORS):
+                if self._decorated(target, DURABLE_STEP_DECORATORS) or self._decorated(
+                    target, DURABLE_CHILD_CONTEXT_DECORATORS
+                ):
                     continue
                 if kind != OPERATION and target in self.scopes:
                     continue  # durable code: checked where it is
@@ -663,14 +720,14 @@ class DurableModel:
     def callee_effect(self, site: Site, kind: str) -> Optional[Tuple[Function, Witness]]:
         """For a call in durable code: the plain helper it runs and what that does."""
         call = site.node
-        if not isinstance(call, cst.Call) or self.operation(call) is not None \
-                or self.is_context_call(call, site):
+        if not isinstance(call, cst.Call) or self.operation(call) is not None or self.is_context_call(call, site):
             return None
         target = self.resolve(call.func, site.function)
         if target is None or target is site.function:
             return None
-        if self._decorated(target, DURABLE_STEP_DECORATORS) or \
-                self._decorated(target, DURABLE_CHILD_CONTEXT_DECORATORS):
+        if self._decorated(target, DURABLE_STEP_DECORATORS) or self._decorated(
+            target, DURABLE_CHILD_CONTEXT_DECORATORS
+        ):
             return None  # `context.step(fetch(id))`: the call only binds the arguments
         if kind != OPERATION and target in self.scopes:
             return None  # durable code: checked where it is
@@ -703,8 +760,11 @@ class DurableModel:
             node = site.node
             if isinstance(node, cst.Call):
                 func = node.func
-                if isinstance(func, cst.Attribute) and func.attr.value in MUTATING_METHODS \
-                        and outer(_base_name(func.value)):
+                if (
+                    isinstance(func, cst.Attribute)
+                    and func.attr.value in MUTATING_METHODS
+                    and outer(_base_name(func.value))
+                ):
                     return True
                 target = self.resolve(func, fn)
                 if target is not None and self.helper_mutates_outer_state(target, depth + 1, seen):
@@ -718,6 +778,7 @@ class DurableModel:
 
 
 # -- detectors (shared by the rules and the helper summaries) ------------------------------------
+
 
 def nondeterministic(node: cst.CSTNode, fn: Function, analysis: ModuleAnalysis) -> Optional[str]:
     """'reads the clock (`time.time()`)' when the call reads a non-deterministic source."""
@@ -740,8 +801,12 @@ def environment_read(node: cst.CSTNode, fn: Function, analysis: ModuleAnalysis) 
         if qualified in ENVIRONMENT_READS and node.args:
             return string_value(node.args[0].value) or ""
         return None
-    if isinstance(node, cst.Subscript) and analysis.qualified_name(node.value, fn) == "os.environ" \
-            and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+    if (
+        isinstance(node, cst.Subscript)
+        and analysis.qualified_name(node.value, fn) == "os.environ"
+        and len(node.slice) == 1
+        and isinstance(node.slice[0].slice, cst.Index)
+    ):
         return string_value(node.slice[0].slice.value) or ""
     return None
 
@@ -775,8 +840,9 @@ def environment_matters(variable: str, site: Site, fn: Function, analysis: Modul
     return bool(assigned & _names_deciding_path(fn))
 
 
-def set_iteration(iterable: cst.BaseExpression, fn: Function, analysis: ModuleAnalysis,
-                  depth: int = 0) -> Optional[str]:
+def set_iteration(
+    iterable: cst.BaseExpression, fn: Function, analysis: ModuleAnalysis, depth: int = 0
+) -> Optional[str]:
     """'iterates over a set' when the iterable is a set whose order can change between
     processes (not a set of int literals: their hash, and so their order, is fixed)."""
     if depth > 5:
@@ -787,12 +853,18 @@ def set_iteration(iterable: cst.BaseExpression, fn: Function, analysis: ModuleAn
         return _SET_ORDER
     if isinstance(iterable, cst.SetComp):
         return _SET_ORDER
-    if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) \
-            and iterable.func.value in ("set", "frozenset") and not _bound_locally(iterable.func.value, fn) \
-            and iterable.func.value not in analysis.module_bindings and iterable.func.value not in analysis.aliases:
+    if (
+        isinstance(iterable, cst.Call)
+        and isinstance(iterable.func, cst.Name)
+        and iterable.func.value in ("set", "frozenset")
+        and not _bound_locally(iterable.func.value, fn)
+        and iterable.func.value not in analysis.module_bindings
+        and iterable.func.value not in analysis.aliases
+    ):
         return _SET_ORDER
     if isinstance(iterable, cst.BinaryOperation) and isinstance(
-            iterable.operator, (cst.BitOr, cst.BitAnd, cst.BitXor, cst.Subtract)):
+        iterable.operator, (cst.BitOr, cst.BitAnd, cst.BitXor, cst.Subtract)
+    ):
         return set_iteration(iterable.left, fn, analysis, depth + 1)
     if isinstance(iterable, cst.Name):
         scope: Optional[Function] = fn
@@ -804,8 +876,11 @@ def set_iteration(iterable: cst.BaseExpression, fn: Function, analysis: ModuleAn
                 return None
             scope = scope.parent
         values = analysis.module_bindings.get(iterable.value, [])
-        if len(values) == 1 and isinstance(values[0], cst.BaseExpression) \
-                and iterable.value not in analysis.rebound_globals:
+        if (
+            len(values) == 1
+            and isinstance(values[0], cst.BaseExpression)
+            and iterable.value not in analysis.rebound_globals
+        ):
             return set_iteration(values[0], None, analysis, depth + 1)
     return None
 
@@ -834,8 +909,10 @@ def side_effect(call: cst.Call, fn: Function, analysis: ModuleAnalysis) -> Optio
                     "HTTP connection pool": "sends an HTTP request",
                 }.get(kind, "calls a client")
                 return what
-        if any(qualified.startswith(p + "().") for p in PATH_CONSTRUCTORS) \
-                and qualified.rsplit(".", 1)[-1] in PATH_WRITE_METHODS:
+        if (
+            any(qualified.startswith(p + "().") for p in PATH_CONSTRUCTORS)
+            and qualified.rsplit(".", 1)[-1] in PATH_WRITE_METHODS
+        ):
             return "writes to the file system"
     if _opens_for_writing(call, fn, analysis, qualified):
         return "opens a file for writing"
@@ -851,13 +928,15 @@ def _client_prefix(qualified: str) -> Optional[str]:
     return best
 
 
-def _opens_for_writing(call: cst.Call, fn: Function, analysis: ModuleAnalysis,
-                       qualified: Optional[str]) -> bool:
+def _opens_for_writing(call: cst.Call, fn: Function, analysis: ModuleAnalysis, qualified: Optional[str]) -> bool:
     is_open = qualified in FILE_OPENERS or (
-        isinstance(call.func, cst.Name) and call.func.value == "open" and qualified is None
-        and not _bound_locally("open", fn) and "open" not in analysis.module_bindings)
-    if not is_open and qualified is not None and any(
-            qualified == p + "().open" for p in PATH_CONSTRUCTORS):
+        isinstance(call.func, cst.Name)
+        and call.func.value == "open"
+        and qualified is None
+        and not _bound_locally("open", fn)
+        and "open" not in analysis.module_bindings
+    )
+    if not is_open and qualified is not None and any(qualified == p + "().open" for p in PATH_CONSTRUCTORS):
         mode = _argument(call, 0, "mode")
         return mode is not None and bool(set(string_value(mode) or "") & WRITE_MODE_CHARACTERS)
     if not is_open:
@@ -869,8 +948,13 @@ def _opens_for_writing(call: cst.Call, fn: Function, analysis: ModuleAnalysis,
 def logging_call(call: cst.Call, fn: Function, analysis: ModuleAnalysis) -> Optional[str]:
     """'prints (`print(...)`)' / 'logs (`logger.info(...)`)' for output that is not replay-aware."""
     func = call.func
-    if isinstance(func, cst.Name) and func.value == "print" and not _bound_locally("print", fn) \
-            and "print" not in analysis.module_bindings and "print" not in analysis.aliases:
+    if (
+        isinstance(func, cst.Name)
+        and func.value == "print"
+        and not _bound_locally("print", fn)
+        and "print" not in analysis.module_bindings
+        and "print" not in analysis.aliases
+    ):
         return "prints"
     if not isinstance(func, cst.Attribute) or func.attr.value not in LOGGING_METHODS:
         return None
@@ -878,13 +962,17 @@ def logging_call(call: cst.Call, fn: Function, analysis: ModuleAnalysis) -> Opti
     if qualified is None:
         return None
     receiver = qualified.rsplit(".", 1)[0]
-    if receiver in LOGGING_MODULES or receiver in LOGGER_OBJECTS or any(
-            receiver == factory + "()" or receiver.startswith(factory + "().") for factory in LOGGER_FACTORIES):
+    if (
+        receiver in LOGGING_MODULES
+        or receiver in LOGGER_OBJECTS
+        or any(receiver == factory + "()" or receiver.startswith(factory + "().") for factory in LOGGER_FACTORIES)
+    ):
         return "logs"
     return None
 
 
 # -- small helpers ------------------------------------------------------------------------------
+
 
 def _short(analysis: ModuleAnalysis, node: cst.CSTNode, limit: int = 60) -> str:
     text = " ".join(analysis.module.code_for_node(node).split())
@@ -934,8 +1022,7 @@ def is_store(site: Site) -> bool:
 
 def where_in(scope: Scope) -> str:
     """'outside any durable operation in durable handler `handler`', for messages."""
-    kind = {"handler": "durable handler", "child": "child-context function",
-            "helper": "durable function"}[scope.kind]
+    kind = {"handler": "durable handler", "child": "child-context function", "helper": "durable function"}[scope.kind]
     return f"outside any durable operation in {kind} `{scope.function.name}`"
 
 

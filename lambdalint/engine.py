@@ -77,6 +77,7 @@ class Options:
 
 # -- linting text -----------------------------------------------------------------------
 
+
 @dataclass
 class LintResult:
     findings: List[Finding]
@@ -144,18 +145,24 @@ class Unit:
                 failed[real] = LintResult([], [error])
                 continue
             try:
-                analyses[real] = ModuleAnalysis(module, shown, config, self.options.entry_points_for(real),
-                                                project=project, real_path=real)
+                analyses[real] = ModuleAnalysis(
+                    module, shown, config, self.options.entry_points_for(real), project=project, real_path=real
+                )
             except RecursionError:
-                failed[real] = LintResult([], [FileError(shown, "too deeply nested to analyse (recursion limit)")], module)
+                failed[real] = LintResult(
+                    [], [FileError(shown, "too deeply nested to analyse (recursion limit)")], module
+                )
             except Exception as exc:  # a bug in the shared analysis: this file only
                 failed[real] = LintResult([], [FileError(shown, internal_error("the analysis", exc))], module)
         try:
             project.link()
         except Exception as exc:  # a bug in linking: every file of the unit says so
             for real, analysis in analyses.items():
-                message = "too deeply nested to analyse (recursion limit)" if isinstance(exc, RecursionError) \
+                message = (
+                    "too deeply nested to analyse (recursion limit)"
+                    if isinstance(exc, RecursionError)
                     else internal_error("the analysis", exc)
+                )
                 failed[real] = LintResult([], [FileError(analysis.path, message)], analysis.module)
             analyses = {}
         return project, analyses, failed
@@ -175,8 +182,11 @@ def _run_rules(analysis, text: str, options: Options) -> LintResult:
     exempt = noqa.file_exemption(text)  # `# lambdalint: noqa` at the top of the file
     if not analysis.project.entry_points or exempt is noqa.ALL:
         return LintResult([], [], module)  # no Lambda loads it, or the file opts out
-    rules = [r for r in options.selected_rules() if config.allows(r.code, path, options.cwd)
-             and not (exempt and noqa.is_suppressed(r.code, 0, {0: exempt}))]
+    rules = [
+        r
+        for r in options.selected_rules()
+        if config.allows(r.code, path, options.cwd) and not (exempt and noqa.is_suppressed(r.code, 0, {0: exempt}))
+    ]
     silenced = noqa.python_noqa_lines(text) if options.noqa else {}
     used: Dict[int, set] = {}  # line -> codes of the findings a noqa comment silenced there
     findings: List[Finding] = []
@@ -189,8 +199,7 @@ def _run_rules(analysis, text: str, options: Options) -> LintResult:
         except RecursionError:
             errors.append(FileError(path, f"{rule_type.code}: too deeply nested to analyse"))
         except Exception as exc:  # one rule's bug must not stop the others
-            errors.append(FileError(
-                path, internal_error(f"{rule_type.code} ({rule_type.name})", exc)))
+            errors.append(FileError(path, internal_error(f"{rule_type.code} ({rule_type.name})", exc)))
     try:
         analysis.resolve_positions(raw.node for _, raws in reported for raw in raws)  # one pass
     except Exception:  # pragma: no cover - _to_finding resolves (and reports) them one by one
@@ -199,8 +208,7 @@ def _run_rules(analysis, text: str, options: Options) -> LintResult:
         try:
             pairs = [(raw, _to_finding(raw, rule_type, analysis, path)) for raw in raws]
         except Exception as exc:  # a node the rule reported that is not in the module
-            errors.append(FileError(
-                path, internal_error(f"{rule_type.code} ({rule_type.name})", exc)))
+            errors.append(FileError(path, internal_error(f"{rule_type.code} ({rule_type.name})", exc)))
             continue
         for raw, finding in pairs:
             if not noqa.is_suppressed(finding.code, finding.line, silenced):
@@ -222,8 +230,10 @@ def _run_rules(analysis, text: str, options: Options) -> LintResult:
 
 
 def internal_error(where: str, exc: BaseException) -> str:
-    return (f"internal error in {where}: {type(exc).__name__}: {exc}; this is a lambdalint bug, "
-            f"please report it with the file at {BUG_REPORT_URL}")
+    return (
+        f"internal error in {where}: {type(exc).__name__}: {exc}; this is a lambdalint bug, "
+        f"please report it with the file at {BUG_REPORT_URL}"
+    )
 
 
 def _to_finding(raw: RawFinding, rule: Type[Rule], analysis, path: str) -> Finding:
@@ -252,17 +262,20 @@ def _to_finding(raw: RawFinding, rule: Type[Rule], analysis, path: str) -> Findi
 
 # -- fixing -------------------------------------------------------------------------------
 
+
 def _applicable(finding: Finding, level: str) -> bool:
     return finding.fix is not None and (level == "unsafe" or finding.fix.applicability == SAFE)
 
 
-def fix_text(text: str, path: str, options: Options, level: str,
-             relint: Optional[Callable[[str, object], LintResult]] = None) -> Tuple[str, int, LintResult]:
+def fix_text(
+    text: str, path: str, options: Options, level: str, relint: Optional[Callable[[str, object], LintResult]] = None
+) -> Tuple[str, int, LintResult]:
     """Apply fixes up to `level` until stable.  Returns (new text, fixes applied, last lint).
     `relint(text, module)` lints the new text (default: as a module on its own)."""
     from lambdalint import fixer
 
     if relint is None:
+
         def relint(new_text: str, module: object) -> LintResult:
             return lint_text(new_text, path, options, module=module)
 
@@ -330,8 +343,10 @@ def single_fix_diff(module, raw: RawFinding, path: str, known: Optional[dict] = 
 def unified_diff(old: str, new: str, path: str) -> str:
     out = []
     for line in difflib.unified_diff(
-        source_lines(old, keepends=True), source_lines(new, keepends=True),
-        fromfile=path, tofile=path,
+        source_lines(old, keepends=True),
+        source_lines(new, keepends=True),
+        fromfile=path,
+        tofile=path,
     ):
         out.append(line)
         if not line.endswith(("\n", "\r")):  # a last line without its newline, marked as git does
@@ -344,8 +359,7 @@ def unified_diff(old: str, new: str, path: str) -> str:
 Member = Tuple[str, str, Optional[bytes]]  # (real path, display path, content if already read)
 
 
-def check_file(real_path: str, display_path: str, options: Options,
-               data: Optional[bytes] = None) -> FileReport:
+def check_file(real_path: str, display_path: str, options: Options, data: Optional[bytes] = None) -> FileReport:
     """Lint (and fix) one file on its own.  Never raises: any failure is an error for this
     file.  `data` is its content when the caller has read it already."""
     return check_unit([(real_path, display_path, data)], [real_path], options)[0]

@@ -65,8 +65,10 @@ def write_fixed(path: str, source: Source, new_text: str, original: bytes) -> Op
     try:
         data = source.encode(new_text)
     except UnicodeEncodeError as exc:
-        return (f"cannot write fix: the fixed code has {exc.object[exc.start:exc.end]!r}, "
-                f"which {source.encoding} cannot encode; not fixed")
+        return (
+            f"cannot write fix: the fixed code has {exc.object[exc.start : exc.end]!r}, "
+            f"which {source.encoding} cannot encode; not fixed"
+        )
     return write_atomic(path, data, original)
 
 
@@ -85,15 +87,15 @@ def write_atomic(path: str, data: bytes, expected_old: Optional[bytes]) -> Optio
     return None
 
 
-def replace_atomically(path: str, data: bytes, like: Optional[os.stat_result] = None,
-                       durable: bool = True, prefix: str = ".lambdalint-") -> None:
+def replace_atomically(
+    path: str, data: bytes, like: Optional[os.stat_result] = None, durable: bool = True, prefix: str = ".lambdalint-"
+) -> None:
     """Write a temporary file beside `path` (never a `.py`, so never linted), then rename
     it over `path`: readers see the old or the new content, never a part.  `like` gives
     the mode and owner to keep.  Ctrl-C is held back until the file is either untouched or
     replaced, and the temporary file is removed on any failure.  Raises OSError."""
     with interrupts_deferred():
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=prefix,
-                                   suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=prefix, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
@@ -129,8 +131,10 @@ def _owner(path: str) -> Tuple[int, int]:
 def interrupts_deferred():
     """Hold SIGINT back for the duration (main thread only) and raise KeyboardInterrupt
     after it, so an interrupted --fix never leaves a half-done file operation."""
-    if threading.current_thread() is not threading.main_thread() \
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
         yield
         return
     received = []

@@ -80,8 +80,7 @@ def has_import(module: cst.Module, name: str) -> bool:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.Import) and any(
-                    isinstance(a.name, cst.Name) and a.name.value == name and a.asname is None
-                    for a in small.names
+                    isinstance(a.name, cst.Name) and a.name.value == name and a.asname is None for a in small.names
                 ):
                     return True
     return False

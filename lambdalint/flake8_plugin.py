@@ -30,10 +30,15 @@ def _project(config_file: Optional[str], paths: Tuple[str, ...] = (".",)):
     parses only what changed; flake8 never shows fix diffs, so none are computed."""
     from lambdalint import pipeline
 
-    project = pipeline.prepare(pipeline.Request(
-        paths=paths, config_file=config_file, noqa=False, fix_diffs=False,
-        overrides={"select": ("LAM",), "extend_select": (), "ignore": (), "per_file_ignores": ()},
-    ))
+    project = pipeline.prepare(
+        pipeline.Request(
+            paths=paths,
+            config_file=config_file,
+            noqa=False,
+            fix_diffs=False,
+            overrides={"select": ("LAM",), "extend_select": (), "ignore": (), "per_file_ignores": ()},
+        )
+    )
     if project.cache is not None:
         project.cache.save()  # the pre-pass verdicts and imports of the project's files
     return project
@@ -64,9 +69,11 @@ class LambdaLintChecker:
     @classmethod
     def add_options(cls, manager) -> None:
         manager.add_option(
-            "--lambdalint-config", metavar="FILE", parse_from_config=True,
+            "--lambdalint-config",
+            metavar="FILE",
+            parse_from_config=True,
             help="pyproject.toml or TOML file with lambdalint settings "
-                 "(default: the nearest pyproject.toml with [tool.lambdalint])",
+            "(default: the nearest pyproject.toml with [tool.lambdalint])",
         )
 
     @classmethod

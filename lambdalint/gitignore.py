@@ -62,7 +62,8 @@ def _git_ignored(paths: List[str], root: str) -> Optional[Set[str]]:
             done = subprocess.run(
                 [git, "-C", tree, "check-ignore", "--stdin", "-z"],
                 input=b"".join(os.fsencode(p) + b"\0" for p in members),
-                capture_output=True, timeout=GIT_TIMEOUT,
+                capture_output=True,
+                timeout=GIT_TIMEOUT,
                 env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
             )
         except (OSError, subprocess.SubprocessError):

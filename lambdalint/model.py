@@ -38,8 +38,11 @@ class FunctionSettings:
         parts = [self.runtime or ""]
         parts.append(f"timeout {self.timeout} s" if self.timeout is not None else "")
         parts.append(f"{self.memory} MB" if self.memory is not None else "")
-        parts += ["SnapStart" if self.snapstart else "", "Managed Instances" if self.managed_instances else "",
-                  "durable" if self.durable else ""]
+        parts += [
+            "SnapStart" if self.snapstart else "",
+            "Managed Instances" if self.managed_instances else "",
+            "durable" if self.durable else "",
+        ]
         return ", ".join(p for p in parts if p)
 
 
@@ -105,8 +108,11 @@ class Finding:
             "suggestion": self.suggestion,
             "fix": None
             if self.fix is None
-            else {"applicability": self.fix.applicability, "description": self.fix.description,
-                  "diff": self.fix.diff or ""},
+            else {
+                "applicability": self.fix.applicability,
+                "description": self.fix.description,
+                "diff": self.fix.diff or "",
+            },
         }
 
 
@@ -145,4 +151,3 @@ class RawFinding:
     # analysis.Function the construct is in when the finding is reported at a call of it
     # (a shared factory): the call chain ends there
     via: Any = None
-

@@ -86,7 +86,7 @@ def python_noqa_lines(text: str) -> Dict[int, FrozenSet[str]]:
     lines = source_lines(text)
     for first, last in groups:
         if last > first and any(first <= n <= last for n in out):
-            match = NOQA_INLINE.search("".join(lines[first - 1:last]))
+            match = NOQA_INLINE.search("".join(lines[first - 1 : last]))
             if match is not None:
                 codes = _codes_of(match)
                 for number in range(first, last + 1):
@@ -119,6 +119,7 @@ def file_exemption(text: str) -> Optional[FrozenSet[str]]:
 
 
 # -- reading and writing comments (--add-noqa, LAM001) --------------------------------------
+
 
 @dataclass
 class Directive:

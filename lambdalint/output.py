@@ -210,7 +210,9 @@ def render_text(result: RunResult, console, width: Optional[int]) -> None:
             console.print(line)
         if result.show_fixes and f.fix is not None:
             how = "--fix" if f.fix.applicability == SAFE else "--fix --unsafe-fixes"
-            label = Text(f"  fix ({f.fix.applicability}, {how}): ", style="green") + Text(terminal_text(f.fix.description))
+            label = Text(f"  fix ({f.fix.applicability}, {how}): ", style="green") + Text(
+                terminal_text(f.fix.description)
+            )
             for line in wrap(label, width, 6):
                 console.print(line)
             for line in source_lines(f.fix.diff or "")[2:]:
@@ -262,7 +264,7 @@ def wrap(text, width: Optional[int], indent: int) -> list:
         return [text]
     breaks = []
     words = list(re.finditer(r"\S+\s*", plain))
-    used = cell_len(plain[:words[0].start()]) if words else 0
+    used = cell_len(plain[: words[0].start()]) if words else 0
     for word in words:
         length = cell_len(word.group().rstrip())
         if used > indent and used + length > width and word.start() > 0:
@@ -283,9 +285,9 @@ def source_snippet(finding: Finding, src: str, width: Optional[int]) -> list:
 
     gutter = str(finding.line)
     shown = src.expandtabs(8)
-    start = cell_len(src[:finding.column - 1].expandtabs(8))
+    start = cell_len(src[: finding.column - 1].expandtabs(8))
     if finding.end_line == finding.line and finding.end_column > finding.column:
-        end = cell_len(src[:finding.end_column - 1].expandtabs(8))
+        end = cell_len(src[: finding.end_column - 1].expandtabs(8))
     else:  # a range that goes on below: underline the rest of this line
         end = cell_len(src.rstrip().expandtabs(8))
     carets = max(1, end - start)
@@ -356,8 +358,7 @@ def rule_counts(result: RunResult) -> List[dict]:
     counts = Counter(f.code for f in result.findings)
     fixable = Counter(f.code for f in result.findings if f.fix is not None)
     return [
-        {"code": code, "name": rules[code].name if code in rules else "", "count": count,
-         "fixable": fixable[code]}
+        {"code": code, "name": rules[code].name if code in rules else "", "count": count, "fixable": fixable[code]}
         for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     ]
 
@@ -371,28 +372,48 @@ def write_statistics(result: RunResult, out: TextIO) -> None:
 
 # -- GitHub Actions workflow commands ------------------------------------------------------
 
+
 def _github_command(command: str, properties: Dict[str, object], message: str) -> str:
-    props = ",".join(f"{key}={github_property(str(value))}" for key, value in properties.items()
-                     if value is not None)
+    props = ",".join(f"{key}={github_property(str(value))}" for key, value in properties.items() if value is not None)
     return f"::{command} {props}::{github_data(message)}\n"
 
 
 def write_github(result: RunResult, out: TextIO) -> None:
     """Annotations on the pull request diff, one `::warning` per finding."""
     for f in result.findings:
-        out.write(_github_command("warning", {
-            "file": f.path, "line": f.line, "col": f.column,
-            "endLine": f.end_line, "endColumn": f.end_column, "title": f.code,
-        }, f.message))
+        out.write(
+            _github_command(
+                "warning",
+                {
+                    "file": f.path,
+                    "line": f.line,
+                    "col": f.column,
+                    "endLine": f.end_line,
+                    "endColumn": f.end_column,
+                    "title": f.code,
+                },
+                f.message,
+            )
+        )
     for error in result.errors:
-        out.write(_github_command("error", {
-            "file": error.path, "line": error.line, "col": error.column, "title": "lambdalint",
-        }, error.message))
+        out.write(
+            _github_command(
+                "error",
+                {
+                    "file": error.path,
+                    "line": error.line,
+                    "col": error.column,
+                    "title": "lambdalint",
+                },
+                error.message,
+            )
+        )
     if result.statistics:
         write_statistics(result, out)
 
 
 # -- SARIF 2.1.0 ------------------------------------------------------------------------------
+
 
 def _artifact_location(path: str) -> dict:
     if os.path.isabs(path):
@@ -455,10 +476,12 @@ def diff_replacements(diff: str, text: str) -> Optional[List[dict]]:
     for first, deleted, inserted in runs:
         if first < 1 or first - 1 + deleted >= len(starts):
             return None
-        replacement: dict = {"deletedRegion": {
-            "charOffset": starts[first - 1],
-            "charLength": starts[first - 1 + deleted] - starts[first - 1],
-        }}
+        replacement: dict = {
+            "deletedRegion": {
+                "charOffset": starts[first - 1],
+                "charLength": starts[first - 1 + deleted] - starts[first - 1],
+            }
+        }
         if inserted:
             replacement["insertedContent"] = {"text": "".join(inserted)}
         replacements.append(replacement)
@@ -477,8 +500,7 @@ def _sarif_fix(finding: Finding, texts: Dict[str, Optional[str]]) -> Optional[di
         return None  # SARIF requires the changes; the suggestion still says what to do
     return {
         "description": {"text": f"{fix.description} ({fix.applicability} fix)"},
-        "artifactChanges": [{"artifactLocation": _artifact_location(finding.path),
-                             "replacements": replacements}],
+        "artifactChanges": [{"artifactLocation": _artifact_location(finding.path), "replacements": replacements}],
         "properties": {"applicability": fix.applicability},
     }
 
@@ -503,10 +525,14 @@ def _sarif_code_flow(finding: Finding) -> dict:
     steps: List[dict] = []
     for label in finding.call_chain:
         path, _, function = label.rpartition(":")
-        steps.append({"location": {
-            "physicalLocation": {"artifactLocation": _artifact_location(path)},
-            "message": {"text": f"calls {function}" if steps else f"entry point {function}"},
-        }})
+        steps.append(
+            {
+                "location": {
+                    "physicalLocation": {"artifactLocation": _artifact_location(path)},
+                    "message": {"text": f"calls {function}" if steps else f"entry point {function}"},
+                }
+            }
+        )
     return {"threadFlows": [{"locations": steps}]}
 
 
@@ -522,11 +548,19 @@ def write_sarif(result: RunResult, out: TextIO) -> None:
             "ruleId": f.code,
             "level": "warning",
             "message": {"text": f.message},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": _artifact_location(f.path),
-                "region": {"startLine": f.line, "startColumn": f.column,
-                           "endLine": f.end_line, "endColumn": f.end_column},
-            }}],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": _artifact_location(f.path),
+                        "region": {
+                            "startLine": f.line,
+                            "startColumn": f.column,
+                            "endLine": f.end_line,
+                            "endColumn": f.end_column,
+                        },
+                    }
+                }
+            ],
             "properties": {"suggestion": f.suggestion, "handler": f.handler},
         }
         if f.code in index:
@@ -541,20 +575,21 @@ def write_sarif(result: RunResult, out: TextIO) -> None:
     for error in result.errors:
         location: dict = {"artifactLocation": _artifact_location(error.path)}
         if error.line:
-            location["region"] = {"startLine": error.line, **(
-                {"startColumn": error.column} if error.column else {})}
-        notifications.append({"level": "error", "message": {"text": error.message},
-                              "locations": [{"physicalLocation": location}]})
+            location["region"] = {"startLine": error.line, **({"startColumn": error.column} if error.column else {})}
+        notifications.append(
+            {"level": "error", "message": {"text": error.message}, "locations": [{"physicalLocation": location}]}
+        )
     run: dict = {
-        "tool": {"driver": {
-            "name": "lambdalint",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": HOMEPAGE,
-            "rules": [_sarif_rule(rule) for rule in rules],
-        }},
-        "invocations": [{"executionSuccessful": not result.errors,
-                         "toolExecutionNotifications": notifications}],
+        "tool": {
+            "driver": {
+                "name": "lambdalint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": HOMEPAGE,
+                "rules": [_sarif_rule(rule) for rule in rules],
+            }
+        },
+        "invocations": [{"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}],
         "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -593,9 +628,14 @@ def write_junit(result: RunResult, out: TextIO) -> None:
         classname = _xml_text(_junit_classname(report.path))
         counts = {"tests": 0, "failures": 0, "errors": 0}
         for f in sorted(report.findings, key=Finding.sort_key):
-            case = ET.SubElement(suite, "testcase", classname=classname,
-                                 name=_xml_text(f"{f.code} {f.name} at line {f.line}, column {f.column}"),
-                                 file=_xml_text(f.path), line=str(f.line))
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=classname,
+                name=_xml_text(f"{f.code} {f.name} at line {f.line}, column {f.column}"),
+                file=_xml_text(f.path),
+                line=str(f.line),
+            )
             failure = ET.SubElement(case, "failure", message=_xml_text(f.message), type=f.code)
             body = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}", f"help: {f.suggestion}"]
             if f.handler:
@@ -617,8 +657,7 @@ def write_junit(result: RunResult, out: TextIO) -> None:
             counts["tests"] += 1
             counts["errors"] += 1
         if not counts["tests"]:
-            ET.SubElement(suite, "testcase", classname=classname, name="lambdalint",
-                          file=_xml_text(report.path))
+            ET.SubElement(suite, "testcase", classname=classname, name="lambdalint", file=_xml_text(report.path))
             counts["tests"] += 1
         for key, value in counts.items():
             suite.set(key, str(value))

@@ -36,8 +36,7 @@ _ENTRY_HINTS = re.compile(
 )
 
 
-def might_have_entry_point(text: str, handler_names: Sequence[str] = (),
-                           forced: bool = False) -> bool:
+def might_have_entry_point(text: str, handler_names: Sequence[str] = (), forced: bool = False) -> bool:
     """False only when `ModuleAnalysis` would find no entry point in `text`."""
     if forced or _ENTRY_HINTS.search(text):
         return True
@@ -65,8 +64,10 @@ def parse(text: str, path: str):
 
     if len(text) > MAX_PARSE_CHARS:
         return None, FileError(
-            path, f"too large to analyse ({len(text):,} characters; lambdalint parses files "
-                  f"of up to {MAX_PARSE_CHARS:,}); exclude it with `--exclude` or `exclude`")
+            path,
+            f"too large to analyse ({len(text):,} characters; lambdalint parses files "
+            f"of up to {MAX_PARSE_CHARS:,}); exclude it with `--exclude` or `exclude`",
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes and the like are not our business
@@ -78,8 +79,7 @@ def parse(text: str, path: str):
         return None, FileError(path, DEEP_NESTING)
     except SyntaxError as exc:
         if re.search(r"too many nested|too many levels|too complex|too deeply", str(exc.msg)):
-            return None, FileError(path, f"{DEEP_NESTING}: line {exc.lineno}: {exc.msg}",
-                                   exc.lineno, exc.offset)
+            return None, FileError(path, f"{DEEP_NESTING}: line {exc.lineno}: {exc.msg}", exc.lineno, exc.offset)
         python_error = exc
     except ValueError:  # "source code string cannot contain null bytes"
         python_error = None
@@ -93,8 +93,7 @@ def parse(text: str, path: str):
             message = python_error.msg
         else:
             line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
-        return None, FileError(path, f"syntax error at line {line}, column {column}: {message}",
-                               line, column)
+        return None, FileError(path, f"syntax error at line {line}, column {column}: {message}", line, column)
     except RecursionError:
         return None, FileError(path, DEEP_NESTING)
     except Exception as exc:  # LibCST raises assorted errors on odd input

@@ -127,8 +127,10 @@ def load_config(request: Request, start: str) -> Config:
 def configured_entry_points(config: Config, extra: Sequence[str] = ()) -> Dict[str, Dict[str, NamedHandler]]:
     """`handlers` from configuration plus `--handler PATH:FUNC`, keyed by real path."""
     out: Dict[str, Dict[str, NamedHandler]] = {}
-    for items, how in ((config.handlers, NamedHandler("config", "`handlers` in configuration")),
-                       (extra, NamedHandler("config", "--handler"))):
+    for items, how in (
+        (config.handlers, NamedHandler("config", "`handlers` in configuration")),
+        (extra, NamedHandler("config", "--handler")),
+    ):
         for item in items:
             path, _, func = item.rpartition(":")
             out.setdefault(os.path.realpath(path), {}).setdefault(func, how)
@@ -158,8 +160,9 @@ def prepare(request: Request) -> Project:
     given = {os.path.join(cwd, p): p for p in paths}
     sources = {os.path.realpath(os.path.join(cwd, p)): text for p, text in request.sources.items()}
     outside: List[str] = []
-    files, missing = discover(list(given), config.exclude, cwd, config.root,
-                              boundary=os.path.realpath(root), outside=outside)
+    files, missing = discover(
+        list(given), config.exclude, cwd, config.root, boundary=os.path.realpath(root), outside=outside
+    )
     for path in missing:
         if os.path.realpath(path) in sources:  # exists only as text
             files.append((path, display_path(path, cwd)))
@@ -172,15 +175,24 @@ def prepare(request: Request) -> Project:
     def display(path: str) -> str:
         return display_path(path, cwd)
 
-    tree_python, tree_templates = _project_tree(root, config, cwd, request.respect_gitignore) \
-        if request.whole_project else ([], [])
-    found = templates.scan(list(given), [real for real, _ in files], config, cwd, root,
-                           more_templates=tree_templates, more_python=tree_python)
+    tree_python, tree_templates = (
+        _project_tree(root, config, cwd, request.respect_gitignore) if request.whole_project else ([], [])
+    )
+    found = templates.scan(
+        list(given),
+        [real for real, _ in files],
+        config,
+        cwd,
+        root,
+        more_templates=tree_templates,
+        more_python=tree_python,
+    )
     files = _with_handlers_of_given_templates(files, list(given), found, root, cwd)
     options = Options(
         config=config,
-        entry_points=merge_entry_points(configured_entry_points(config, request.handlers),
-                                        templates.entry_points(found.refs, display)),
+        entry_points=merge_entry_points(
+            configured_entry_points(config, request.handlers), templates.entry_points(found.refs, display)
+        ),
         fix=request.fix,
         diff=request.diff,
         noqa=request.noqa,
@@ -191,8 +203,19 @@ def prepare(request: Request) -> Project:
     options.write_roots = tuple(os.path.realpath(p) for p in given if os.path.lexists(p))
     cache = _cache(request, options, root)
     plan = _plan(files, tree_python, options, sources, display, cache)
-    return Project(request, config, cwd, root, files, found, options, sources, plan, cache,
-                   outside=list(dict.fromkeys(display_path(p, cwd) for p in outside)))
+    return Project(
+        request,
+        config,
+        cwd,
+        root,
+        files,
+        found,
+        options,
+        sources,
+        plan,
+        cache,
+        outside=list(dict.fromkeys(display_path(p, cwd) for p in outside)),
+    )
 
 
 def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) -> Tuple[List[str], List[str]]:
@@ -204,8 +227,14 @@ def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) 
     python: List[str] = []
     found: List[str] = []
     inside = os.path.realpath(root).rstrip(os.sep) + os.sep
-    for path in walk(root, config.exclude, cwd, lambda n: n.endswith(".py") or is_template_name(n),
-                     root=config.root, boundary=os.path.realpath(root)):
+    for path in walk(
+        root,
+        config.exclude,
+        cwd,
+        lambda n: n.endswith(".py") or is_template_name(n),
+        root=config.root,
+        boundary=os.path.realpath(root),
+    ):
         real = os.path.realpath(path)
         if real.startswith(inside):  # a symbolic link out of the project is not followed
             (python if real.endswith(".py") else found).append(real)
@@ -268,15 +297,15 @@ def _not_gitignored(files: List[Tuple[str, str]], root: str, keep) -> List[Tuple
     return drop_ignored(files, root, keep)
 
 
-def _with_handlers_of_given_templates(files: List[Tuple[str, str]], given: Sequence[str], found,
-                                      root: str, cwd: str) -> List[Tuple[str, str]]:
+def _with_handlers_of_given_templates(
+    files: List[Tuple[str, str]], given: Sequence[str], found, root: str, cwd: str
+) -> List[Tuple[str, str]]:
     """A template named on the command line (pre-commit passes a changed `template.yaml`
     alone) brings the modules of the handlers it names into the run: renaming a handler
     changes which functions are entry points there."""
     from lambdalint.templates import is_template_name
 
-    named = {os.path.realpath(p) for p in given
-             if os.path.isfile(p) and is_template_name(os.path.basename(p))}
+    named = {os.path.realpath(p) for p in given if os.path.isfile(p) and is_template_name(os.path.basename(p))}
     if not named:
         return files
     have = {os.path.realpath(real) for real, _ in files}
@@ -284,8 +313,13 @@ def _with_handlers_of_given_templates(files: List[Tuple[str, str]], given: Seque
     out = list(files)
     for ref in found.refs:
         module = ref.module_path
-        if module and ref.origin and os.path.realpath(ref.origin) in named and module not in have \
-                and module.startswith(top):
+        if (
+            module
+            and ref.origin
+            and os.path.realpath(ref.origin) in named
+            and module not in have
+            and module.startswith(top)
+        ):
             have.add(module)
             out.append((module, display_path(module, cwd)))
     return out
@@ -296,8 +330,15 @@ def check(project: Project, progress: Optional[Callable[[int, int], None]] = Non
     `progress(done, total)` is told as files are done."""
     from lambdalint.runner import run as run_files
 
-    reports = run_files(project.plan, project.files, project.options, jobs=project.request.jobs,
-                        cache=project.cache, sources=project.sources, progress=progress)
+    reports = run_files(
+        project.plan,
+        project.files,
+        project.options,
+        jobs=project.request.jobs,
+        cache=project.cache,
+        sources=project.sources,
+        progress=progress,
+    )
     reports.extend(handler_ref_reports(project))
     reports.extend(outside_link_reports(project))
     return reports
@@ -390,8 +431,10 @@ def handler_ref_reports(project: Project) -> List[FileReport]:
     config = project.config
     with within(project.root):
         named = config_refs(config, project.request.handlers)
-    refs = [*named,
-            *(r for r in project.templates.refs if os.path.realpath(r.origin) not in project.templates.refs_only)]
+    refs = [
+        *named,
+        *(r for r in project.templates.refs if os.path.realpath(r.origin) not in project.templates.refs_only),
+    ]
     findings, errors = handler_ref_findings(refs, project.display)
     by_path: Dict[str, FileReport] = {}
     silenced: Dict[str, Dict[int, frozenset]] = {}
@@ -407,7 +450,8 @@ def handler_ref_reports(project: Project) -> List[FileReport]:
     for error in [*project.templates.errors, *errors]:
         shown = project.display(error.path)
         by_path.setdefault(shown, FileReport(shown)).errors.append(
-            FileError(shown, error.message, error.line, error.column))
+            FileError(shown, error.message, error.line, error.column)
+        )
     for note in getattr(project.templates, "notes", ()):
         shown = project.display(note.path)
         where = f"line {note.line}: " if note.line else ""
@@ -456,12 +500,17 @@ def handler_listing(project: Project) -> Iterator[HandlerListing]:
             if analysis is None:
                 continue
             for entry in analysis.entry_points:
-                reached = sorted({function_label(fn) for fn in analysis.reachable_from(entry.function)
-                                  if fn.module is not analysis})
-                yield HandlerListing(analysis.path, analysis.position(entry.function.node).start.line,
-                                     entry.function.qualname, entry.describe(), entry.settings.describe(),
-                                     reaches=reached)
+                reached = sorted(
+                    {function_label(fn) for fn in analysis.reachable_from(entry.function) if fn.module is not analysis}
+                )
+                yield HandlerListing(
+                    analysis.path,
+                    analysis.position(entry.function.node).start.line,
+                    entry.function.qualname,
+                    entry.describe(),
+                    entry.settings.describe(),
+                    reaches=reached,
+                )
     for ref in project.templates.refs:
         if ref.module_path is None and ref.runtime_known:
             yield HandlerListing(ref.label(project.display(ref.origin)), 0, ref.handler, "", problem=ref.problem)
-

@@ -35,8 +35,15 @@ class ProgressBar:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             console = Console(file=self.stream, force_terminal=self.enabled or None)
-            bar = Progress(TextColumn("Checking"), BarColumn(), MofNCompleteColumn(),
-                           TextColumn("files"), TimeElapsedColumn(), console=console, transient=True)
+            bar = Progress(
+                TextColumn("Checking"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("files"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
             bar.start()
             self._task = bar.add_task("check", total=total)
             self._bar = bar

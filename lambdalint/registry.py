@@ -25,8 +25,12 @@ def all_rules() -> Dict[str, Type[Rule]]:
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule \
-                    and value.__module__ == module.__name__:
+            if (
+                isinstance(value, type)
+                and issubclass(value, Rule)
+                and value is not Rule
+                and value.__module__ == module.__name__
+            ):
                 found[value.code] = value
     return dict(sorted(found.items()))
 
@@ -43,8 +47,9 @@ def validate_code_prefixes(codes: Iterable[str]) -> None:
         rules = all_rules() if rules is None else rules
         if not any(known.startswith(code) for known in rules):
             kind = "code" if len(code) == 6 else "prefix"
-            raise ValueError(f"{code!r} names no lambdalint rule (unknown {kind}); "
-                             f"`lambdalint rules` lists them: {', '.join(rules)}")
+            raise ValueError(
+                f"{code!r} names no lambdalint rule (unknown {kind}); `lambdalint rules` lists them: {', '.join(rules)}"
+            )
 
 
 def is_opt_in(code: str) -> bool:

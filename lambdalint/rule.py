@@ -73,10 +73,10 @@ class Rule:
         raise NotImplementedError
 
     # -- helpers for subclasses --------------------------------------------------------
-    def report(self, node, message: str, suggestion: str, function: "Optional[Function]" = None,
-               fix: Optional[Fix] = None) -> RawFinding:
-        return RawFinding(node=node, message=message, suggestion=suggestion,
-                          function=function, fix=fix, code=self.code)
+    def report(
+        self, node, message: str, suggestion: str, function: "Optional[Function]" = None, fix: Optional[Fix] = None
+    ) -> RawFinding:
+        return RawFinding(node=node, message=message, suggestion=suggestion, function=function, fix=fix, code=self.code)
 
     @classmethod
     def docs_page(cls) -> str:

@@ -28,9 +28,15 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run(plan: Plan, files: Sequence[Tuple[str, str]], options: Options, jobs: Optional[int] = None,
-        cache=None, sources: Optional[Dict[str, str]] = None,
-        progress: Optional[Callable[[int, int], None]] = None) -> List[FileReport]:
+def run(
+    plan: Plan,
+    files: Sequence[Tuple[str, str]],
+    options: Options,
+    jobs: Optional[int] = None,
+    cache=None,
+    sources: Optional[Dict[str, str]] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> List[FileReport]:
     """Reports for the linted `files` ((real path, display path) pairs), in that order.
 
     `cache` is a `lambdalint.cache.ResultCache` (ignored when fixing); `sources` maps real
@@ -102,7 +108,7 @@ def run(plan: Plan, files: Sequence[Tuple[str, str]], options: Options, jobs: Op
     for task, task_reports in zip(tasks, results):
         if task[0] == "light":
             _, real, shown, _, signature = task
-            report, = task_reports
+            (report,) = task_reports
             reports[os.path.realpath(real)] = report
             if cache is not None and not report.errors:
                 cache.remember(real, signature, light=EMPTY_VERDICT if report.notes else "")
@@ -167,7 +173,7 @@ def _in_pool(tasks: List[Task], options: Options, jobs: int, tick: Callable[[int
     # A few chunks per worker: big enough to amortise pickling, small enough to balance
     # files of very different sizes.
     size = max(1, len(tasks) // (jobs * 4))
-    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,))
     try:
         results: List[List[FileReport]] = []

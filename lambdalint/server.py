@@ -82,7 +82,9 @@ class LambdalintServer(LanguageServer):
             try:
                 project, reports = pipeline.run(request)
             except (pipeline.ConfigError, pipeline.PathsNotFound) as exc:
-                self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=f"lambdalint: {exc}"))
+                self.window_show_message(
+                    lsp.ShowMessageParams(type=lsp.MessageType.Error, message=f"lambdalint: {exc}")
+                )
                 return None
         shown = project.display(path)
         mine = [r for r in reports if r.path == shown]
@@ -100,17 +102,24 @@ class LambdalintServer(LanguageServer):
         except Exception as exc:  # a lambdalint bug: say so, keep serving
             import traceback
 
-            self.window_log_message(lsp.LogMessageParams(
-                type=lsp.MessageType.Error, message="lambdalint: " + traceback.format_exc()))
-            self.window_show_message(lsp.ShowMessageParams(
-                type=lsp.MessageType.Error, message=f"lambdalint failed on {uri}: {type(exc).__name__}: {exc}"))
+            self.window_log_message(
+                lsp.LogMessageParams(type=lsp.MessageType.Error, message="lambdalint: " + traceback.format_exc())
+            )
+            self.window_show_message(
+                lsp.ShowMessageParams(
+                    type=lsp.MessageType.Error, message=f"lambdalint failed on {uri}: {type(exc).__name__}: {exc}"
+                )
+            )
             return
         document = self.workspace.text_documents.get(uri)
         if result is None or document is None or document.version != result.version:
             return  # closed, or changed again meanwhile: a newer run is on its way
         self.linted[uri] = result
-        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-            uri=uri, version=result.version, diagnostics=[self.diagnostic(uri, f) for f in result.findings]))
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(
+                uri=uri, version=result.version, diagnostics=[self.diagnostic(uri, f) for f in result.findings]
+            )
+        )
 
     def schedule(self, uri: str, delay: float) -> None:
         previous = self.pending.pop(uri, None)
@@ -126,8 +135,10 @@ class LambdalintServer(LanguageServer):
         return document.position_to_client_units(position)  # type: ignore[arg-type]  # pygls' alias of lsp.Position
 
     def range_of(self, uri: str, finding: Finding) -> lsp.Range:
-        return lsp.Range(start=self.to_client(uri, finding.line - 1, finding.column - 1),
-                         end=self.to_client(uri, finding.end_line - 1, finding.end_column - 1))
+        return lsp.Range(
+            start=self.to_client(uri, finding.line - 1, finding.column - 1),
+            end=self.to_client(uri, finding.end_line - 1, finding.end_column - 1),
+        )
 
     def diagnostic(self, uri: str, finding: Finding) -> lsp.Diagnostic:
         from lambdalint.registry import all_rules
@@ -163,8 +174,12 @@ class LambdalintServer(LanguageServer):
         for item in replacements:
             region = item["deletedRegion"]
             start, end = region["charOffset"], region["charOffset"] + region["charLength"]
-            edits.append(lsp.TextEdit(range=lsp.Range(start=position(start), end=position(end)),
-                                      new_text=item.get("insertedContent", {}).get("text", "")))
+            edits.append(
+                lsp.TextEdit(
+                    range=lsp.Range(start=position(start), end=position(end)),
+                    new_text=item.get("insertedContent", {}).get("text", ""),
+                )
+            )
         return edits
 
     def code_actions(self, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
@@ -175,8 +190,10 @@ class LambdalintServer(LanguageServer):
             return []
         wanted = params.context.only
         actions: List[lsp.CodeAction] = []
-        by_key: Dict[Tuple[object, int, int], Finding] = {(f.code, self.range_of(uri, f).start.line, self.range_of(uri, f).start.character): f
-                  for f in linted.findings}
+        by_key: Dict[Tuple[object, int, int], Finding] = {
+            (f.code, self.range_of(uri, f).start.line, self.range_of(uri, f).start.character): f
+            for f in linted.findings
+        }
         if not wanted or any(k.startswith(lsp.CodeActionKind.QuickFix) for k in wanted):
             for diagnostic in params.context.diagnostics:
                 if diagnostic.source != SOURCE:
@@ -187,23 +204,38 @@ class LambdalintServer(LanguageServer):
                 if finding.fix is not None and finding.fix.diff:
                     edits = self.edits_from_diff(uri, linted.text, finding.fix.diff)
                     if edits:
-                        actions.append(lsp.CodeAction(
-                            title=f"{finding.code}: {finding.fix.description}"
-                                  + ("" if finding.fix.applicability == SAFE else " (unsafe fix)"),
-                            kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                            is_preferred=finding.fix.applicability == SAFE,
-                            edit=lsp.WorkspaceEdit(changes={uri: edits})))
+                        actions.append(
+                            lsp.CodeAction(
+                                title=f"{finding.code}: {finding.fix.description}"
+                                + ("" if finding.fix.applicability == SAFE else " (unsafe fix)"),
+                                kind=lsp.CodeActionKind.QuickFix,
+                                diagnostics=[diagnostic],
+                                is_preferred=finding.fix.applicability == SAFE,
+                                edit=lsp.WorkspaceEdit(changes={uri: edits}),
+                            )
+                        )
                 noqa = self.noqa_edit(uri, linted.text, finding)
                 if noqa is not None:
-                    actions.append(lsp.CodeAction(
-                        title=f"Disable {finding.code} for this line", kind=lsp.CodeActionKind.QuickFix,
-                        diagnostics=[diagnostic], edit=lsp.WorkspaceEdit(changes={uri: [noqa]})))
-        if (not wanted or any(FIX_ALL_KIND.startswith(k) or k.startswith(FIX_ALL_KIND) for k in wanted)) \
-                and any(f.fix is not None and f.fix.applicability == SAFE for f in linted.findings):
+                    actions.append(
+                        lsp.CodeAction(
+                            title=f"Disable {finding.code} for this line",
+                            kind=lsp.CodeActionKind.QuickFix,
+                            diagnostics=[diagnostic],
+                            edit=lsp.WorkspaceEdit(changes={uri: [noqa]}),
+                        )
+                    )
+        if (not wanted or any(FIX_ALL_KIND.startswith(k) or k.startswith(FIX_ALL_KIND) for k in wanted)) and any(
+            f.fix is not None and f.fix.applicability == SAFE for f in linted.findings
+        ):
             edits = self.fix_all_edits(uri, linted.text)
             if edits:
-                actions.append(lsp.CodeAction(title="lambdalint: apply all safe fixes", kind=FIX_ALL_KIND,
-                                              edit=lsp.WorkspaceEdit(changes={uri: edits})))
+                actions.append(
+                    lsp.CodeAction(
+                        title="lambdalint: apply all safe fixes",
+                        kind=FIX_ALL_KIND,
+                        edit=lsp.WorkspaceEdit(changes={uri: edits}),
+                    )
+                )
         return actions
 
     def noqa_edit(self, uri: str, text: str, finding: Finding) -> Optional[lsp.TextEdit]:
@@ -216,9 +248,10 @@ class LambdalintServer(LanguageServer):
         for index, (old, new) in enumerate(zip(old_lines, new_lines)):
             if old != new:
                 body = old.rstrip("\r\n")
-                return lsp.TextEdit(range=lsp.Range(start=self.to_client(uri, index, 0),
-                                                    end=self.to_client(uri, index, len(body))),
-                                    new_text=new.rstrip("\r\n"))
+                return lsp.TextEdit(
+                    range=lsp.Range(start=self.to_client(uri, index, 0), end=self.to_client(uri, index, len(body))),
+                    new_text=new.rstrip("\r\n"),
+                )
         return None
 
     def fix_all_edits(self, uri: str, text: str) -> Optional[List[lsp.TextEdit]]:
@@ -229,8 +262,9 @@ class LambdalintServer(LanguageServer):
             return None
         sources = self.open_python_sources()
         sources[path] = text
-        request = pipeline.Request(paths=[path], sources=sources, jobs=1, fix="safe",
-                                   diff=True, fix_diffs=False, cache=False)
+        request = pipeline.Request(
+            paths=[path], sources=sources, jobs=1, fix="safe", diff=True, fix_diffs=False, cache=False
+        )
         with self.lock:
             project, reports = pipeline.run(request)
         shown = project.display(path)
@@ -274,8 +308,10 @@ def build_server() -> LambdalintServer:
         ls.linted.pop(uri, None)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
-    @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
-        code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND]))
+    @server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND]),
+    )
     def code_action(ls: LambdalintServer, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
         return ls.code_actions(params)
 

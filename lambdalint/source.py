@@ -44,7 +44,7 @@ def decode(data: bytes) -> Source:
         raise SourceError(f"bad encoding declaration: {exc}") from None
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
         encoding = "utf-8"
     try:
         text = data.decode(encoding)

@@ -66,9 +66,14 @@ def watch(args: argparse.Namespace) -> int:
     cwd = os.getcwd()
     # The watcher starts before the first run (an empty set after `rust_timeout` says it
     # is ready), so a change made while that run goes on is not missed.
-    changes = changes_of(*_roots(args, project), watch_filter=lambda change, path: _wanted(path),
-                         debounce=DEBOUNCE_MS, rust_timeout=100, yield_on_timeout=True,
-                         raise_interrupt=True)
+    changes = changes_of(
+        *_roots(args, project),
+        watch_filter=lambda change, path: _wanted(path),
+        debounce=DEBOUNCE_MS,
+        rust_timeout=100,
+        yield_on_timeout=True,
+        raise_interrupt=True,
+    )
     next(changes)
     sys.stderr.write("Starting lambdalint in watch mode (Ctrl-C to stop)...\n")
     sys.stderr.flush()

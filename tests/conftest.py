@@ -33,6 +33,8 @@ def default_cache_env(**extra):
     env = {k: v for k, v in os.environ.items() if k != "LAMBDALINT_CACHE_DIR"}
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
 EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
 
 
@@ -51,7 +53,12 @@ def run_cli(*args, cwd=None, input=None, env=None, **popen):
     popen.setdefault("stderr", subprocess.PIPE)
     return subprocess.run(
         [lambdalint_command(), *map(str, args)],
-        cwd=cwd, input=input, text=True, env=env, timeout=300, **popen,
+        cwd=cwd,
+        input=input,
+        text=True,
+        env=env,
+        timeout=300,
+        **popen,
     )
 
 

@@ -73,6 +73,7 @@ class Session:
 
 # -- psycopg2 --------------------------------------------------------------------------------
 
+
 def _psycopg2(server):
     module = types.ModuleType("psycopg2")
 
@@ -116,7 +117,8 @@ def _psycopg2(server):
                 raise OperationalError("server closed the connection unexpectedly")
             if conn.aborted:
                 raise InFailedSqlTransaction(
-                    "current transaction is aborted, commands ignored until end of transaction block")
+                    "current transaction is aborted, commands ignored until end of transaction block"
+                )
             conn.in_transaction = True
             try:
                 self.rows = conn.session.run(sql, params)
@@ -162,14 +164,22 @@ def _psycopg2(server):
 
     errors = types.ModuleType("psycopg2.errors")
     errors.InFailedSqlTransaction = InFailedSqlTransaction
-    for name, value in dict(Error=Error, InterfaceError=InterfaceError, DatabaseError=DatabaseError,
-                            OperationalError=OperationalError, ProgrammingError=ProgrammingError,
-                            InternalError=InternalError, connect=connect, errors=errors).items():
+    for name, value in dict(
+        Error=Error,
+        InterfaceError=InterfaceError,
+        DatabaseError=DatabaseError,
+        OperationalError=OperationalError,
+        ProgrammingError=ProgrammingError,
+        InternalError=InternalError,
+        connect=connect,
+        errors=errors,
+    ).items():
         setattr(module, name, value)
     return {"psycopg2": module, "psycopg2.errors": errors}
 
 
 # -- PyMySQL ---------------------------------------------------------------------------------
+
 
 def _pymysql(server):
     module = types.ModuleType("pymysql")
@@ -256,9 +266,14 @@ def _pymysql(server):
     def connect(*args, **kwargs):
         return Connection(**kwargs)
 
-    for name, value in dict(MySQLError=MySQLError, Error=MySQLError, InterfaceError=InterfaceError,
-                            DatabaseError=DatabaseError, OperationalError=OperationalError,
-                            ProgrammingError=ProgrammingError).items():
+    for name, value in dict(
+        MySQLError=MySQLError,
+        Error=MySQLError,
+        InterfaceError=InterfaceError,
+        DatabaseError=DatabaseError,
+        OperationalError=OperationalError,
+        ProgrammingError=ProgrammingError,
+    ).items():
         setattr(err, name, value)
         setattr(module, name, value)
     module.err, module.connect, module.Connect, module.Connection = err, connect, connect, Connection
@@ -266,6 +281,7 @@ def _pymysql(server):
 
 
 # -- redis-py --------------------------------------------------------------------------------
+
 
 def _redis(server):
     module = types.ModuleType("redis")
@@ -305,6 +321,7 @@ def _redis(server):
 
 
 # -- SQLAlchemy ------------------------------------------------------------------------------
+
 
 def _sqlalchemy(server):
     module = types.ModuleType("sqlalchemy")

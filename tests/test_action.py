@@ -42,20 +42,36 @@ def evaluate(text, context):
 def run_action(workspace, runner_temp, inputs):
     """Run every step of the action as the runner does; returns (step results, outputs)."""
     defaults = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()}
-    context = {"inputs": {**defaults, **inputs}, "github": {"action_path": str(ROOT), "workspace": str(workspace)},
-               "steps": {}}
+    context = {
+        "inputs": {**defaults, **inputs},
+        "github": {"action_path": str(ROOT), "workspace": str(workspace)},
+        "steps": {},
+    }
     results = []
     for step in ACTION["runs"]["steps"]:
         output = runner_temp / f"output-{len(results)}"
         output.write_text("")
         env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "PYTHON"))}
-        env.update({"GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_WORKSPACE": str(workspace),
-                    "GITHUB_ACTION_PATH": str(ROOT), "RUNNER_TEMP": str(runner_temp),
-                    "GITHUB_OUTPUT": str(output)})
+        env.update(
+            {
+                "GITHUB_ACTIONS": "true",
+                "CI": "true",
+                "GITHUB_WORKSPACE": str(workspace),
+                "GITHUB_ACTION_PATH": str(ROOT),
+                "RUNNER_TEMP": str(runner_temp),
+                "GITHUB_OUTPUT": str(output),
+            }
+        )
         env.update({key: evaluate(value, context) for key, value in step.get("env", {}).items()})
         cwd = evaluate(step.get("working-directory", str(workspace)), context)
-        done = subprocess.run(["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step["run"]],
-                              cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step["run"]],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         results.append(done)
         outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
         context["steps"][step.get("id", str(len(results)))] = {"outputs": outputs}
@@ -92,8 +108,9 @@ def test_sarif_file_for_upload_sarif(installed, tmp_path):
     (tmp_path / "app.py").write_text(BAD)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_app.py").write_text(BAD)
-    results, steps = run_action(tmp_path, installed, {"sarif-file": "lambdalint.sarif",
-                                                      "args": "--exclude tests --select LAM2"})
+    results, steps = run_action(
+        tmp_path, installed, {"sarif-file": "lambdalint.sarif", "args": "--exclude tests --select LAM2"}
+    )
     assert results[-1].returncode == 1
     assert steps["check"]["outputs"]["sarif-file"] == "lambdalint.sarif"
     sarif = json.loads((tmp_path / "lambdalint.sarif").read_text())

@@ -167,8 +167,7 @@ def test_add_noqa_never_changes_what_a_line_means(tmp_path, case):
     assert after == expected
     assert ast.dump(ast.parse(after)) == ast.dump(ast.parse(before))  # the same program
     assert run_cli("check", "--no-cache", "app.py", cwd=tmp_path).returncode == 0
-    flake8 = subprocess.run([str(FLAKE8), "--select", "LAM", "app.py"], cwd=tmp_path, capture_output=True,
-                            text=True)
+    flake8 = subprocess.run([str(FLAKE8), "--select", "LAM", "app.py"], cwd=tmp_path, capture_output=True, text=True)
     assert flake8.stdout == ""
 
 
@@ -180,7 +179,9 @@ def test_merging_codes_into_an_existing_directive():
 
 
 def test_add_noqa_keeps_encoding_bom_and_line_endings(tmp_path):
-    data = b"\xef\xbb\xbf" + BAD.replace("list_buckets()", "list_buckets()  # \xe9t\xe9").encode().replace(b"\n", b"\r\n")
+    data = b"\xef\xbb\xbf" + BAD.replace("list_buckets()", "list_buckets()  # \xe9t\xe9").encode().replace(
+        b"\n", b"\r\n"
+    )
     (tmp_path / "app.py").write_bytes(data)
     run_cli("check", "--no-cache", "--add-noqa", "app.py", cwd=tmp_path)
     after = (tmp_path / "app.py").read_bytes()
@@ -189,7 +190,8 @@ def test_add_noqa_keeps_encoding_bom_and_line_endings(tmp_path):
 
 
 def test_add_noqa_in_a_template(tmp_path):
-    (tmp_path / "template.yaml").write_text(dedent("""
+    (tmp_path / "template.yaml").write_text(
+        dedent("""
         Transform: AWS::Serverless-2016-10-31
         Resources:
           Fn:
@@ -198,13 +200,16 @@ def test_add_noqa_in_a_template(tmp_path):
               Runtime: python3.12
               CodeUri: src/
               Handler: app.missing  # renamed, not yet written
-    """))
+    """)
+    )
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text(GOOD)
     before = run_cli("check", "--no-cache", "--format", "concise", ".", cwd=tmp_path)
     assert "template.yaml:8:" in before.stdout and "LAM304" in before.stdout
     run_cli("check", "--no-cache", "--add-noqa", ".", cwd=tmp_path)
-    assert "Handler: app.missing  # renamed, not yet written  # noqa: LAM304" in (tmp_path / "template.yaml").read_text()
+    assert (
+        "Handler: app.missing  # renamed, not yet written  # noqa: LAM304" in (tmp_path / "template.yaml").read_text()
+    )
     assert run_cli("check", "--no-cache", ".", cwd=tmp_path).returncode == 0
 
 
@@ -256,8 +261,7 @@ def test_unused_noqa_is_off_unless_selected(tmp_path):
 
 def test_unused_noqa_findings(tmp_path):
     (tmp_path / "app.py").write_text(STALE)
-    result = run_cli("check", "--no-cache", "--extend-select", "LAM001", "--format", "concise", "app.py",
-                     cwd=tmp_path)
+    result = run_cli("check", "--no-cache", "--extend-select", "LAM001", "--format", "concise", "app.py", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "app.py:6:30: LAM001 `LAM203` in `# noqa: LAM201, LAM203` suppresses nothing: "

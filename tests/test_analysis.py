@@ -290,10 +290,10 @@ def test_parameter_questions_along_a_chain_of_helpers_are_answered_once_each(mon
     monkeypatch.setattr(ProjectAnalysis, "_index_call_sites", counting_index)
     monkeypatch.setattr(Values, "_every_caller_passes_invariant", counting_uncached)
     n = 40
-    helpers = "".join(
-        f"def helper_{i}(key):\n    return helper_{i + 1}(key)\n\n\n" for i in range(n)
+    helpers = "".join(f"def helper_{i}(key):\n    return helper_{i + 1}(key)\n\n\n" for i in range(n))
+    source = (
+        helpers + f"def helper_{n}(key):\n    return key\n\n\ndef handler(event, context):\n    return helper_0('k')\n"
     )
-    source = helpers + f"def helper_{n}(key):\n    return key\n\n\ndef handler(event, context):\n    return helper_0('k')\n"
     analysis = analyse(source)
     last = analysis.functions[f"helper_{n}"]
     ret = next(site.node for site in last.iter(cst.Return))

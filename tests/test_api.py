@@ -28,7 +28,8 @@ def test_lint_paths_gives_what_check_prints():
     run = lambdalint.lint_paths([str(ROOT / "examples")])
     cli = json.loads(run_cli("check", "--format", "json", "--no-cache", str(ROOT / "examples")).stdout)
     assert [(f.path, f.line, f.column, f.code, f.message) for f in run.findings] == sorted(
-        (f["path"], f["line"], f["column"], f["code"], f["message"]) for f in cli["findings"])
+        (f["path"], f["line"], f["column"], f["code"], f["message"]) for f in cli["findings"]
+    )
     assert all(isinstance(f, lambdalint.Finding) for f in run.findings)
     assert run.errors == []
 
@@ -36,7 +37,7 @@ def test_lint_paths_gives_what_check_prints():
 def test_lint_source_lints_text_as_the_named_file(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.lambdalint]\nignore = ["LAM201"]\n')
     assert lambdalint.lint_source(BAD, str(tmp_path / "app.py")).findings == []
-    finding, = lambdalint.lint_source(BAD, str(tmp_path / "app.py"), select=["LAM2"], ignore=[]).findings
+    (finding,) = lambdalint.lint_source(BAD, str(tmp_path / "app.py"), select=["LAM2"], ignore=[]).findings
     assert (finding.line, finding.column, finding.code) == (5, 10, "LAM201")
     assert finding.fix is not None and finding.fix.applicability == "safe"
     assert not (tmp_path / "app.py").exists()
@@ -45,7 +46,7 @@ def test_lint_source_lints_text_as_the_named_file(tmp_path):
 def test_lint_source_reports_a_syntax_error_as_an_error():
     run = lambdalint.lint_source("def handler(event, context:\n", "broken.py")
     assert run.findings == []
-    error, = run.errors
+    (error,) = run.errors
     assert error.path == "broken.py" and "syntax error at line 1" in error.message
 
 

@@ -61,14 +61,17 @@ def test_diff_applies_with_patch_p1(tmp_path):
     assert result.stdout.startswith("--- a/app.py\n+++ b/app.py\n")  # only the patch on stdout
     assert "Would fix" in result.stderr
     assert target.read_text() == source.read_text()  # --diff writes nothing
-    subprocess.run(["patch", "-p1"], input=result.stdout, text=True, cwd=tmp_path, check=True,
-                   capture_output=True)
+    subprocess.run(["patch", "-p1"], input=result.stdout, text=True, cwd=tmp_path, check=True, capture_output=True)
     assert run_cli("check", "app.py", cwd=tmp_path).returncode == 0
 
 
 def _git(*args, cwd, **kwargs):
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid",
-                           "-c", "commit.gpgsign=false", *args], cwd=cwd, check=True, **kwargs)
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd,
+        check=True,
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("fmt", ["text", "concise", "json"])
@@ -137,7 +140,8 @@ def test_s3_thumbnails_behaves_the_same_when_warm(tmp_path, aws):
     s3.create_bucket(Bucket="uploads")
     s3.create_bucket(Bucket="thumbs")
     boto3.client("dynamodb").create_table(
-        TableName="audit", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        TableName="audit",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
@@ -159,6 +163,9 @@ def test_sqs_batch_behaves_the_same_when_warm(tmp_path, aws, monkeypatch):
     event = {"Records": [{"messageId": "1", "body": "a"}, {"messageId": "2", "body": "b"}]}
     for _ in range(3):
         assert original.handler(event, None) == fixed.handler(event, None) == {"batchItemFailures": []}
-    assert boto3.client("sqs").get_queue_attributes(
-        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
-    )["Attributes"]["ApproximateNumberOfMessages"] == "12"
+    assert (
+        boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+            "Attributes"
+        ]["ApproximateNumberOfMessages"]
+        == "12"
+    )

@@ -119,8 +119,10 @@ def test_many_empty_files_are_one_short_line_before_the_summary(tmp_path):
     result = run_cli("check", ".", cwd=tmp_path, stderr=subprocess.STDOUT)
     lines = result.stdout.splitlines()
     notes = [line for line in lines if line.startswith("note:")]
-    assert notes == ["note: skipped 40 empty files (nothing to check): pkg/sub00/__init__.py, "
-                     "pkg/sub01/__init__.py, pkg/sub02/__init__.py and 37 more"]
+    assert notes == [
+        "note: skipped 40 empty files (nothing to check): pkg/sub00/__init__.py, "
+        "pkg/sub01/__init__.py, pkg/sub02/__init__.py and 37 more"
+    ]
     assert lines[-1].startswith("Found 1 finding in 1 file") and lines[-2] == notes[0]
 
 
@@ -140,7 +142,8 @@ def test_five_megabyte_generated_files(tmp_path):
     assert len(data) > 5_000_000
     (tmp_path / "generated_data.py").write_text(data)  # no entry point: never parsed
     (tmp_path / "generated_handler.py").write_text(
-        data + "\n\ndef lambda_handler(event, context):\n    return ITEMS[event['i']]\n")
+        data + "\n\ndef lambda_handler(event, context):\n    return ITEMS[event['i']]\n"
+    )
     result, doc = check(tmp_path, ".")
     assert result.returncode == 1
     message = only_error(doc, "generated_handler.py")
@@ -149,14 +152,18 @@ def test_five_megabyte_generated_files(tmp_path):
     assert_good_file_checked(doc)
 
 
-@pytest.mark.parametrize("body", [
-    "(" * 5000 + "1" + ")" * 5000,  # LibCST's native parser overflows the C stack on this
-    "[" * 5000 + "]" * 5000,
-    "+".join(["1"] * 5000),  # left-nested BinaryOperation 5000 deep
-    "x" + "[0]" * 5000,
-    "lambda: " * 5000 + "1",
-    "-" * 5000 + "x",
-], ids=["parens", "lists", "plus-chain", "subscripts", "lambdas", "unary"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "(" * 5000 + "1" + ")" * 5000,  # LibCST's native parser overflows the C stack on this
+        "[" * 5000 + "]" * 5000,
+        "+".join(["1"] * 5000),  # left-nested BinaryOperation 5000 deep
+        "x" + "[0]" * 5000,
+        "lambda: " * 5000 + "1",
+        "-" * 5000 + "x",
+    ],
+    ids=["parens", "lists", "plus-chain", "subscripts", "lambdas", "unary"],
+)
 def test_deeply_nested_expressions(tmp_path, body):
     (tmp_path / "deep.py").write_text(f"def lambda_handler(event, context):\n    return {body}\n")
     result, doc = check(tmp_path, ".")
@@ -224,8 +231,9 @@ def test_unreadable_file(tmp_path):
     secret.write_text(BAD)
     secret.chmod(0)
     preexec = _without_root_file_access()
-    probe = subprocess.run([sys.executable, "-c", f"open({str(secret)!r}).read()"],
-                           preexec_fn=preexec, capture_output=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", f"open({str(secret)!r}).read()"], preexec_fn=preexec, capture_output=True
+    )
     if probe.returncode == 0:
         pytest.skip("running with privileges that read chmod-000 files and cannot be dropped")
     result, doc = check(tmp_path, ".", preexec_fn=preexec)
@@ -254,20 +262,23 @@ def test_directory_named_like_a_python_file(tmp_path):
         assert {f["path"] for f in doc["findings"]} == {"good.py", "pkg.py/inner.py"}
 
 
-@pytest.mark.parametrize("config, named", [
-    ("selekt = ['LAM']", "selekt"),
-    ("select = 'LAM201'", "select"),
-    ("select = ['E501']", "select"),
-    ("ignore = [201]", "ignore"),
-    ("handlers = ['app.py']", "handlers"),
-    ("per-file-ignores = ['tests/*']", "per-file-ignores"),
-    ("per-file-ignores = {'tests/*' = 'LAM2'}", "per-file-ignores.tests/*"),
-    ("exclude = 'build'", "exclude"),
-    ("client-factories = [['a']]", "client-factories"),
-    ("templates = {}", "templates"),
-    ("handler-names = 'run'", "handler-names"),
-    ("io-functions = true", "io-functions"),
-])
+@pytest.mark.parametrize(
+    "config, named",
+    [
+        ("selekt = ['LAM']", "selekt"),
+        ("select = 'LAM201'", "select"),
+        ("select = ['E501']", "select"),
+        ("ignore = [201]", "ignore"),
+        ("handlers = ['app.py']", "handlers"),
+        ("per-file-ignores = ['tests/*']", "per-file-ignores"),
+        ("per-file-ignores = {'tests/*' = 'LAM2'}", "per-file-ignores.tests/*"),
+        ("exclude = 'build'", "exclude"),
+        ("client-factories = [['a']]", "client-factories"),
+        ("templates = {}", "templates"),
+        ("handler-names = 'run'", "handler-names"),
+        ("io-functions = true", "io-functions"),
+    ],
+)
 def test_bad_configuration_exits_2_naming_the_key(tmp_path, config, named):
     (tmp_path / "pyproject.toml").write_text(f"[tool.lambdalint]\n{config}\n")
     (tmp_path / "good.py").write_text(BAD)
@@ -279,10 +290,13 @@ def test_bad_configuration_exits_2_naming_the_key(tmp_path, config, named):
     assert (tmp_path / "good.py").read_text() == BAD
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("[tool.lambdalint\nselect = ['LAM']\n", "invalid TOML"),
-    ("[tool]\nlambdalint = 'LAM201'\n", "[tool.lambdalint] must be a table"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("[tool.lambdalint\nselect = ['LAM']\n", "invalid TOML"),
+        ("[tool]\nlambdalint = 'LAM201'\n", "[tool.lambdalint] must be a table"),
+    ],
+)
 def test_broken_pyproject_for_lambdalint_exits_2(tmp_path, text, expected):
     (tmp_path / "pyproject.toml").write_text(text)
     (tmp_path / "good.py").write_text(BAD)
@@ -312,17 +326,23 @@ def plugin_env(**extra):
 
 
 def test_internal_error_in_one_rule_is_an_error_for_that_file_and_rule(tmp_path):
-    (tmp_path / "crash.py").write_text(BAD + textwrap.dedent(
-        """
+    (tmp_path / "crash.py").write_text(
+        BAD
+        + textwrap.dedent(
+            """
 
         def lambdalint_test_crash():
             pass
-        """))
+        """
+        )
+    )
     result, doc = check(tmp_path, ".", env=plugin_env())
     assert result.returncode == 1
     message = only_error(doc, "crash.py")
-    assert message.startswith("internal error in LAM990 (test-crash): ValueError: "
-                              "deliberate failure for the test suite; this is a lambdalint bug")
+    assert message.startswith(
+        "internal error in LAM990 (test-crash): ValueError: "
+        "deliberate failure for the test suite; this is a lambdalint bug"
+    )
     assert "please report it" in message and "https://" in message
     # The same file's other rules and the other files still ran.
     assert {(f["path"], f["code"]) for f in doc["findings"]} == {("crash.py", "LAM201"), ("good.py", "LAM201")}
@@ -349,8 +369,10 @@ def test_bad_files_are_sarif_tool_execution_notifications(tmp_path):
     (run,) = json.loads(result.stdout)["runs"]
     (invocation,) = run["invocations"]
     assert invocation["executionSuccessful"] is False
-    notes = {n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: n
-             for n in invocation["toolExecutionNotifications"]}
+    notes = {
+        n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: n
+        for n in invocation["toolExecutionNotifications"]
+    }
     assert set(notes) == {"broken.py", "blob.py"}
     assert notes["broken.py"]["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 12}
     assert notes["blob.py"]["message"]["text"].startswith("binary file")

@@ -38,8 +38,7 @@ def test_version():
 
 
 def test_python_dash_m():
-    result = subprocess.run([sys.executable, "-m", "lambdalint", "--version"],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "lambdalint", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "lambdalint" in result.stdout
 
 
@@ -59,8 +58,18 @@ def test_json_matches_spec(tmp_path):
     assert set(doc) == {"version", "findings", "errors", "summary"}
     (finding,) = doc["findings"]
     assert set(finding) == {
-        "path", "line", "column", "end_line", "end_column", "code", "name", "message",
-        "handler", "call_chain", "suggestion", "fix",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "code",
+        "name",
+        "message",
+        "handler",
+        "call_chain",
+        "suggestion",
+        "fix",
     }
     assert finding["path"] == "src/app.py"
     assert (finding["line"], finding["column"]) == (5, 10)
@@ -123,16 +132,19 @@ def test_handler_option_adds_entry_point(tmp_path):
 
 
 def test_config_handlers_and_factories(tmp_path):
-    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(
-        """
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent(
+            """
         [tool.lambdalint]
         handlers = ["svc/thumbs.py:run"]
         client-factories = ["mylib.db.connect"]
         """
-    ))
+        )
+    )
     (tmp_path / "svc").mkdir()
-    (tmp_path / "svc" / "thumbs.py").write_text(textwrap.dedent(
-        """
+    (tmp_path / "svc" / "thumbs.py").write_text(
+        textwrap.dedent(
+            """
         from mylib.db import connect
 
 
@@ -140,7 +152,8 @@ def test_config_handlers_and_factories(tmp_path):
             db = connect("orders")
             return db.get(payload["id"])
         """
-    ))
+        )
+    )
     result = run_cli("check", "--format", "concise", cwd=tmp_path / "svc")
     assert result.returncode == 1, result.stderr
     assert "thumbs.py:6:10: LAM201" in result.stdout

@@ -38,6 +38,7 @@ def unregistered_code():
 
 # -- selection ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("option", ["--select", "--extend-select", "--ignore"])
 @pytest.mark.parametrize("code", ["LAM999", "LAM9", "unregistered"])
 def test_a_code_that_names_no_rule_is_exit_2(tmp_path, option, code):
@@ -68,8 +69,7 @@ def test_a_configured_per_file_ignore_that_names_no_rule_is_exit_2(tmp_path):
 
 def test_repeated_select_adds_up(tmp_path):
     (tmp_path / "app.py").write_text(TWO)
-    both = run_cli("check", "--format", "concise", "--select", "LAM201", "--select", "LAM203", "app.py",
-                   cwd=tmp_path)
+    both = run_cli("check", "--format", "concise", "--select", "LAM201", "--select", "LAM203", "app.py", cwd=tmp_path)
     assert sorted(codes(both)) == ["LAM201", "LAM203"]
     commas = run_cli("check", "--format", "concise", "--select", "LAM201,LAM203", "app.py", cwd=tmp_path)
     assert codes(commas) == codes(both)
@@ -93,8 +93,10 @@ def test_select_all_and_opt_in_rules(tmp_path):
 def test_command_line_layers_on_the_configuration_as_in_ruff(tmp_path):
     (tmp_path / "app.py").write_text(TWO)
     (tmp_path / "pyproject.toml").write_text('[tool.lambdalint]\nselect = ["LAM2"]\nignore = ["LAM203"]\n')
+
     def run(*args):
         return sorted(codes(run_cli("check", "--format", "concise", *args, "app.py", cwd=tmp_path)))
+
     assert run() == ["LAM201"]
     assert run("--extend-select", "LAM203") == ["LAM201", "LAM203"]  # more specific than the ignore
     assert run("--ignore", "LAM201") == []  # adds to the configured ignore
@@ -105,6 +107,7 @@ def test_command_line_layers_on_the_configuration_as_in_ruff(tmp_path):
 
 
 # -- output -----------------------------------------------------------------------------------
+
 
 def test_output_format_is_an_alias_of_format(tmp_path):
     (tmp_path / "app.py").write_text(BAD)
@@ -177,16 +180,18 @@ def test_unknown_option_prints_checks_usage(tmp_path):
         assert result.stderr.startswith("usage: lambdalint check"), result.stderr
         assert "unrecognized arguments" in result.stderr
     result = run_cli("check", "--bogus", cwd=tmp_path)
-    assert "[--select CODES]" in result.stderr and "lambdalint check: error: unrecognized arguments: --bogus" \
-        in result.stderr
+    assert (
+        "[--select CODES]" in result.stderr
+        and "lambdalint check: error: unrecognized arguments: --bogus" in result.stderr
+    )
 
 
 # -- standard input -------------------------------------------------------------------------
 
+
 def test_stdin_is_linted_as_the_named_file(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.lambdalint.per-file-ignores]\n"legacy/*" = ["LAM201"]\n')
-    result = run_cli("check", "--format", "concise", "--stdin-filename", "src/app.py", "-", cwd=tmp_path,
-                     input=BAD)
+    result = run_cli("check", "--format", "concise", "--stdin-filename", "src/app.py", "-", cwd=tmp_path, input=BAD)
     assert result.returncode == 1
     assert result.stdout.startswith("src/app.py:5:10: LAM201 ")
     assert not (tmp_path / "src").exists()
@@ -207,12 +212,18 @@ def test_stdin_fix_prints_the_fixed_text(tmp_path):
     unchanged = run_cli("check", "--fix", "--stdin-filename", "app.py", cwd=tmp_path, input=GOOD)
     assert unchanged.stdout == GOOD and unchanged.returncode == 0
     crlf = BAD.replace("\n", "\r\n").encode()
-    fixed = subprocess.run([lambdalint_command(), "check", "--fix", "--stdin-filename", "app.py"],
-                           cwd=tmp_path, input=crlf, capture_output=True, timeout=300)
+    fixed = subprocess.run(
+        [lambdalint_command(), "check", "--fix", "--stdin-filename", "app.py"],
+        cwd=tmp_path,
+        input=crlf,
+        capture_output=True,
+        timeout=300,
+    )
     assert fixed.stdout == GOOD.replace("\n", "\r\n").encode()
 
 
 # -- what is skipped ---------------------------------------------------------------------------
+
 
 def test_file_level_noqa_skips_the_file(tmp_path):
     (tmp_path / "skipped.py").write_text("# generated code\n# lambdalint: noqa\n" + BAD)
@@ -268,12 +279,15 @@ def test_gitignore_outside_a_git_repository(tmp_path):
 
 # -- JUnit ------------------------------------------------------------------------------------
 
+
 def test_junit_is_well_formed_and_counts_every_finding(tmp_path):
     (tmp_path / "a.py").write_text(TWO)
     (tmp_path / "clean.py").write_text(GOOD)
     (tmp_path / "broken.py").write_text("def lambda_handler(event, context):\n    return )\n")
     # text from strangers: markup, a CDATA end, control characters
-    hostile = BAD.replace('"s3"', '"s3<]]>&\\x1b\x0c"').replace("def lambda_handler", "# \x01\x1b[31m\ndef lambda_handler")
+    hostile = BAD.replace('"s3"', '"s3<]]>&\\x1b\x0c"').replace(
+        "def lambda_handler", "# \x01\x1b[31m\ndef lambda_handler"
+    )
     (tmp_path / "hostile.py").write_text(hostile)
     result = run_cli("check", "--format", "junit", ".", cwd=tmp_path)
     assert result.returncode == 1

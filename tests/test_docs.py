@@ -68,8 +68,15 @@ def test_rule_pages_show_an_example_its_findings_and_what_to_use_instead():
         text = (DOCS / rule.docs_page()).read_text(encoding="utf-8")
         kinds = [e.kind for e in docs.documented_examples(text)]
         assert kinds == [docs.EXAMPLE, docs.USE_INSTEAD], rule.code
-        for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead",
-                        "## Fix safety", "## Options", "## References"):
+        for heading in (
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+            "## Fix safety",
+            "## Options",
+            "## References",
+        ):
             assert heading in text, (rule.code, heading)
         for _, url in docs.AWS_REFERENCES + list(rule.references):
             assert url in text
@@ -87,8 +94,7 @@ def test_documented_example(page, example):
         return
     assert example.output, f"{page}:{example.line}: an example must show at least one finding"
     assert docs.run_check_command(example.command, example.code, example.config) == example.output, (
-        f"{page}:{example.line}: the findings shown are not what `{example.command}` reports; "
-        f"run `{docs.REGENERATE}`"
+        f"{page}:{example.line}: the findings shown are not what `{example.command}` reports; run `{docs.REGENERATE}`"
     )
     if example.fix_block is not None:
         fixed = docs.fixed_by_command(example.command, example.code, example.unsafe_fix, example.config)
@@ -120,8 +126,15 @@ def test_explain_prints_the_page_for_every_rule():
         assert by_code.returncode == 0 and by_name.returncode == 0, by_code.stderr
         assert by_code.stdout == by_name.stdout
         out = by_code.stdout
-        for heading in ("What it does", "Why is this bad?", "Example", "Use instead",
-                        "Fix safety", "Options", "References"):
+        for heading in (
+            "What it does",
+            "Why is this bad?",
+            "Example",
+            "Use instead",
+            "Fix safety",
+            "Options",
+            "References",
+        ):
             assert heading in out, (code, heading)
         assert f"Docs: {rule.docs_url()}" in out
         example = rule.invalid[0]
@@ -170,8 +183,9 @@ def test_check_and_write_regenerate_a_stale_tree(tmp_path):
     how.write_text(re.sub(r"(handler\.py:\d+:\d+: LAM\d+ )", r"\1OLD ", how.read_text()))
 
     def module(*args):
-        return subprocess.run([sys.executable, "-m", "lambdalint.docs", *args],
-                              capture_output=True, text=True, cwd=tmp_path)
+        return subprocess.run(
+            [sys.executable, "-m", "lambdalint.docs", *args], capture_output=True, text=True, cwd=tmp_path
+        )
 
     check = module("--check", "docs")
     assert check.returncode == 1

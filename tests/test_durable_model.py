@@ -66,13 +66,18 @@ def test_scopes_contexts_steps_and_regions():
     model = durable_model(analysis)
     assert [f.name for f in model.handlers] == ["handler"]
     assert {f.name: (s.kind, s.contexts) for f, s in model.scopes.items()} == {
-        "handler": ("handler", {"context"}), "save": ("helper", {"ctx"})}
+        "handler": ("handler", {"context"}),
+        "save": ("helper", {"ctx"}),
+    }
     assert [f.name for f in model.step_functions] == ["charge"]
     assert sorted(op.method for op in model.operations) == ["run_in_child_context", "step", "step", "step"]
     assert model.region(call_site(analysis, "handler", "stamp()")) == REPLAY
     assert model.region(next(analysis.functions["save"].iter(cst.Call))) == REPLAY
-    inner = next(s for s in analysis.functions["handler"].iter(cst.Call)
-                 if analysis.module.code_for_node(s.node) == "child.step(lambda _: 1, name=\"one\")")
+    inner = next(
+        s
+        for s in analysis.functions["handler"].iter(cst.Call)
+        if analysis.module.code_for_node(s.node) == "child.step(lambda _: 1, name=\"one\")"
+    )
     assert model.region(inner) == REPLAY and model.contexts_at(inner)[0] == "child"
     assert model.replays(model.scopes[analysis.functions["handler"]])
 

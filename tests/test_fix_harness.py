@@ -10,10 +10,13 @@ import pytest
 from conftest import FIXTURES, load_module, run_cli
 
 AUTOFIX = FIXTURES / "autofix"
-ENV = {"ORDERS_DSN": "dbname=orders", "AUDIT_HOST": "audit.internal", "CACHE_HOST": "cache.internal",
-       "ORDERS_URL": "postgresql://app@orders.internal/orders"}
-EVENTS = [{"id": "a"}, {"id": "bb"}, {"id": "bb", "query": "SELEC total"}, {"id": "ccc"}, {"id": "a"},
-          {"id": "dddd"}]
+ENV = {
+    "ORDERS_DSN": "dbname=orders",
+    "AUDIT_HOST": "audit.internal",
+    "CACHE_HOST": "cache.internal",
+    "ORDERS_URL": "postgresql://app@orders.internal/orders",
+}
+EVENTS = [{"id": "a"}, {"id": "bb"}, {"id": "bb", "query": "SELEC total"}, {"id": "ccc"}, {"id": "a"}, {"id": "dddd"}]
 DROP_BEFORE = {1, 3, 5}  # the database closed the idle connections before these invocations
 
 
@@ -78,7 +81,8 @@ def test_lam201_fix_survives_without_drops_too(tmp_path, monkeypatch, environmen
     original, original_server = load(monkeypatch, original_path, "lam201_db_original_nodrop")
     fixed, fixed_server = load(monkeypatch, fixed_path, "lam201_db_fixed_nodrop")
     assert invoke(fixed, fixed_server, "lambda_handler", set()) == invoke(
-        original, original_server, "lambda_handler", set())
+        original, original_server, "lambda_handler", set()
+    )
     assert fixed_server.opened == 3  # one connection per driver for the whole environment
 
 

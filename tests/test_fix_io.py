@@ -41,8 +41,7 @@ def test_mixed_line_endings_keep_each_line_ending(tmp_path):
     assert fixed.replace("\r\n", "\n") == GOOD
     # Every original line is still there with its own ending (the moved one dedented); the
     # only new lines are blank.
-    before, after = (Counter(line.lstrip(" ") for line in text.splitlines(keepends=True))
-                     for text in (mixed, fixed))
+    before, after = (Counter(line.lstrip(" ") for line in text.splitlines(keepends=True)) for text in (mixed, fixed))
     assert not before - after
     assert all(line.strip() == "" for line in after - before)
 

@@ -41,8 +41,10 @@ def test_apply_adds_each_import_once():
     from lambdalint.model import Fix
 
     module = cst.parse_module("import os\n")
-    fixes = [Fix("safe", "a", imports=["from a import b", "functools"]),
-             Fix("safe", "b", imports=["from a import b", "functools"])]
+    fixes = [
+        Fix("safe", "a", imports=["from a import b", "functools"]),
+        Fix("safe", "b", imports=["from a import b", "functools"]),
+    ]
     out = fixer.apply(module, fixes, [module.body[0], module.body[0]]).code
     assert out == "import os\nfrom a import b\nimport functools\n"
     assert fixer.apply(cst.parse_module(out), fixes, [None, None]).code == out
@@ -66,15 +68,17 @@ def test_statement_hoisted_after_a_definition_is_two_lines_below_it():
     constant = cst.parse_statement("X = _load()\n")
     fix = Fix("unsafe", "loader", module_statements=[loader, constant])
     out = fixer.apply(module, [fix], [module.body[1]]).code
-    assert out == ("import os\n\n\ndef _load():\n    return 1\n\n\nX = _load()\n\n\n"
-                   "def handler(event, context):\n    pass\n")
+    assert out == (
+        "import os\n\n\ndef _load():\n    return 1\n\n\nX = _load()\n\n\ndef handler(event, context):\n    pass\n"
+    )
 
 
 def test_removing_the_opening_statements_of_a_block_leaves_no_blank_line_under_the_def():
     module = cst.parse_module("def f():\n    import a\n    import b\n\n    return a, b\n")
     body = module.body[0].body.body
-    out = fixer.apply(module, [Fix("safe", "x", edits={body[0]: cst.RemoveFromParent(),
-                                                       body[1]: cst.RemoveFromParent()})], [None]).code
+    out = fixer.apply(
+        module, [Fix("safe", "x", edits={body[0]: cst.RemoveFromParent(), body[1]: cst.RemoveFromParent()})], [None]
+    ).code
     assert out == "def f():\n    return a, b\n"
 
 

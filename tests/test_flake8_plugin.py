@@ -18,7 +18,11 @@ FORMAT = "--format=%(path)s:%(row)d:%(col)d: %(code)s %(text)s"
 def flake8(*args, cwd, input=None):
     return subprocess.run(
         [str(FLAKE8), "--isolated", FORMAT, *map(str, args)],
-        cwd=cwd, input=input, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -40,7 +44,8 @@ def test_same_findings_as_the_cli_on_every_fixture():
     result = flake8("--select", "LAM", ".", cwd=FIXTURES)
     cli = run_cli("check", "--no-cache", "--format", "json", ".", cwd=FIXTURES)
     expected = {
-        (f["path"], f["line"], f["code"]) for f in json.loads(cli.stdout)["findings"]
+        (f["path"], f["line"], f["code"])
+        for f in json.loads(cli.stdout)["findings"]
         if f["path"].endswith(".py")  # template findings (LAM304) have no flake8 equivalent
     }
     assert expected, "the fixtures should have findings"
@@ -100,8 +105,7 @@ def test_jobs_2_gives_the_same_findings():
 
 
 def test_stdin(tmp_path):
-    result = flake8("--select", "LAM", "--stdin-display-name", "src/app.py", "-",
-                    cwd=tmp_path, input=BAD)
+    result = flake8("--select", "LAM", "--stdin-display-name", "src/app.py", "-", cwd=tmp_path, input=BAD)
     assert reported(result.stdout) == {("src/app.py", 5, "LAM201")}
     clean = flake8("--select", "LAM", "--stdin-display-name", "app.py", "-", cwd=tmp_path, input=GOOD)
     assert clean.returncode == 0 and clean.stdout == ""
@@ -120,22 +124,23 @@ CUSTOM = textwrap.dedent(
 
 
 def test_lambdalint_configuration_applies(tmp_path):
-    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(
-        """
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent(
+            """
         [tool.lambdalint]
         handlers = ["svc/thumbs.py:run"]
         client-factories = ["mylib.db.connect"]
         # flake8 filters for itself: lambdalint's own filters do not hide plugin findings
         ignore = ["LAM201"]
         """
-    ))
+        )
+    )
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "thumbs.py").write_text(CUSTOM)
     (tmp_path / "svc" / "other.py").write_text(CUSTOM)
     result = flake8("--select", "LAM", "svc", cwd=tmp_path)
     assert reported(result.stdout) == {("svc/thumbs.py", 5, "LAM201")}, result.stderr
-    piped = flake8("--select", "LAM", "--stdin-display-name", "svc/thumbs.py", "-",
-                   cwd=tmp_path, input=CUSTOM)
+    piped = flake8("--select", "LAM", "--stdin-display-name", "svc/thumbs.py", "-", cwd=tmp_path, input=CUSTOM)
     assert reported(piped.stdout) == {("svc/thumbs.py", 5, "LAM201")}
 
 
@@ -168,8 +173,7 @@ def test_libcst_is_imported_only_for_files_that_may_hold_a_handler(tmp_path, fix
         print(exit_code, "libcst" in sys.modules)
         """
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     *_, exit_code, libcst_imported = result.stdout.split()
     assert (exit_code, libcst_imported) == (str(int(imported)), str(imported))
@@ -197,8 +201,7 @@ def test_template_handlers_apply(tmp_path):
     expected = {("src/thumbs.py", 5, "LAM201")}
     assert reported(flake8("--select", "LAM", ".", cwd=tmp_path).stdout) == expected
     assert reported(flake8("--select", "LAM", "src/thumbs.py", cwd=tmp_path).stdout) == expected
-    piped = flake8("--select", "LAM", "--stdin-display-name", "src/thumbs.py", "-",
-                   cwd=tmp_path, input=source)
+    piped = flake8("--select", "LAM", "--stdin-display-name", "src/thumbs.py", "-", cwd=tmp_path, input=source)
     assert reported(piped.stdout) == expected
     (tmp_path / "template.yaml").unlink()
     assert reported(flake8("--select", "LAM", ".", cwd=tmp_path).stdout) == set()
@@ -241,7 +244,8 @@ def test_project_model_once_per_process_and_results_cached(tmp_path):
     (project / "svc" / "db.py").write_text("import boto3\n\n\ndef table():\n    return boto3.resource('dynamodb')\n")
     for name in ("orders", "users", "billing"):
         (project / "svc" / f"{name}.py").write_text(
-            BAD + "\n\nfrom db import table\n\n\ndef handler(event, context):\n    return table()\n")
+            BAD + "\n\nfrom db import table\n\n\ndef handler(event, context):\n    return table()\n"
+        )
     for path in (project / "svc").iterdir():  # older than the stat index's racy window
         os.utime(path, (path.stat().st_mtime - 60,) * 2)
     cache = tmp_path / "cache"
@@ -249,8 +253,14 @@ def test_project_model_once_per_process_and_results_cached(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(shim), "LAMBDALINT_CACHE_DIR": str(cache), "PREPARE_LOG": str(log)}
 
     def run(*args, **extra):
-        return subprocess.run([str(FLAKE8), "--isolated", FORMAT, "--select", "LAM", *args, "svc"],
-                              cwd=project, env={**env, **extra}, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [str(FLAKE8), "--isolated", FORMAT, "--select", "LAM", *args, "svc"],
+            cwd=project,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     first = run("--jobs", "1")
     assert first.returncode == 1, first.stderr
@@ -266,7 +276,9 @@ def test_project_model_once_per_process_and_results_cached(tmp_path):
     assert log.read_text().split() == ["1", "1"]
 
     # an edited helper is linted again (and with libcst blocked, that fails loudly)
-    (project / "svc" / "db.py").write_text("import boto3\n\nDB = boto3.resource('dynamodb')\n\n\ndef table():\n    return DB\n")
+    (project / "svc" / "db.py").write_text(
+        "import boto3\n\nDB = boto3.resource('dynamodb')\n\n\ndef table():\n    return DB\n"
+    )
     edited = run("--jobs", "1")
     assert ("svc/db.py", 5, "LAM201") not in reported(edited.stdout), edited.stderr
     assert ("svc/orders.py", 5, "LAM201") in reported(edited.stdout)
@@ -279,12 +291,30 @@ def test_noqa_findings_are_not_shared_with_the_cli_cache(tmp_path):
     line = 'boto3.client("s3")'
     (tmp_path / "app.py").write_text(BAD.replace(line, line + "  # noqa: LAM201"))
     env = {**os.environ, "LAMBDALINT_CACHE_DIR": str(tmp_path / "cache")}
-    cli = subprocess.run([str(FLAKE8.with_name("lambdalint")), "check", "--format", "concise", "app.py"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    cli = subprocess.run(
+        [str(FLAKE8.with_name("lambdalint")), "check", "--format", "concise", "app.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert cli.returncode == 0 and "LAM201" not in cli.stdout, cli.stdout + cli.stderr
-    result = subprocess.run([str(FLAKE8), "--isolated", FORMAT, "--select", "LAM", "--disable-noqa", "app.py"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(FLAKE8), "--isolated", FORMAT, "--select", "LAM", "--disable-noqa", "app.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert reported(result.stdout) == {("app.py", 5, "LAM201")}, result.stderr
-    again = subprocess.run([str(FLAKE8.with_name("lambdalint")), "check", "--format", "concise", "app.py"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [str(FLAKE8.with_name("lambdalint")), "check", "--format", "concise", "app.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "LAM201" not in again.stdout

@@ -32,6 +32,7 @@ def fuzz_settings(ci_examples: int):
 
 # -- the properties ---------------------------------------------------------------------
 
+
 def function_names(source: str):
     """Every function in the module, so arbitrary code also runs the invocation-path rules."""
     try:
@@ -66,8 +67,9 @@ def _strip(tree: ast.AST, removed) -> str:
             for name in ("body", "orelse", "finalbody"):
                 block = getattr(node, name, None)
                 if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                    setattr(node, name, [s for s in block
-                                         if not isinstance(s, ast.Pass) and ast.dump(s) not in removed])
+                    setattr(
+                        node, name, [s for s in block if not isinstance(s, ast.Pass) and ast.dump(s) not in removed]
+                    )
             return node
 
     return ast.dump(Strip().visit(tree))
@@ -79,8 +81,11 @@ def assert_only_moved(before: str, after: str):
     old, new = ast.parse(before), ast.parse(after)
     old_top = {ast.dump(s) for s in old.body}
     nested_before = {ast.dump(n) for n in ast.walk(old) if isinstance(n, ast.stmt)} - old_top
-    moved = {ast.dump(s) for s in new.body if ast.dump(s) not in old_top
-             and (ast.dump(s) in nested_before or isinstance(s, ast.Import))}
+    moved = {
+        ast.dump(s)
+        for s in new.body
+        if ast.dump(s) not in old_top and (ast.dump(s) in nested_before or isinstance(s, ast.Import))
+    }
     assert _strip(old, moved) == _strip(new, moved), after
 
 
@@ -150,28 +155,55 @@ def test_arbitrary_grammar_inside_a_handler(source):
 # -- handler modules built from pieces, so the rules and fixes really run ---------------
 
 IMPORTS = [
-    "import boto3", "import boto3 as b3", "from boto3 import client, resource", "import os",
-    "import requests", "import functools", "from botocore.config import Config",
-    "import psycopg2", "import redis",
+    "import boto3",
+    "import boto3 as b3",
+    "from boto3 import client, resource",
+    "import os",
+    "import requests",
+    "import functools",
+    "from botocore.config import Config",
+    "import psycopg2",
+    "import redis",
 ]
 CONSTRUCTORS = [
-    'boto3.client("s3")', 'boto3.resource("dynamodb")', 'b3.client("sqs")',
-    'boto3.client("ssm", region_name=os.environ["AWS_REGION"])', 'client("s3")', 'resource("s3")',
-    "requests.Session()", 'boto3.Session().client("s3")', 'boto3.session.Session(profile_name="p")',
-    'boto3.client("s3", config=Config(retries={"max_attempts": 3}))', "boto3.client(SERVICE)",
-    "boto3.client(service)", 'boto3.client("s3", region_name=event["region"])',
-    'psycopg2.connect(os.environ["DSN"])', 'redis.Redis(host=HOST)', "boto3.client(*ARGS)",
+    'boto3.client("s3")',
+    'boto3.resource("dynamodb")',
+    'b3.client("sqs")',
+    'boto3.client("ssm", region_name=os.environ["AWS_REGION"])',
+    'client("s3")',
+    'resource("s3")',
+    "requests.Session()",
+    'boto3.Session().client("s3")',
+    'boto3.session.Session(profile_name="p")',
+    'boto3.client("s3", config=Config(retries={"max_attempts": 3}))',
+    "boto3.client(SERVICE)",
+    "boto3.client(service)",
+    'boto3.client("s3", region_name=event["region"])',
+    'psycopg2.connect(os.environ["DSN"])',
+    'redis.Redis(host=HOST)',
+    "boto3.client(*ARGS)",
 ]
 NAMES = ["s3", "client", "db", "table", "http", "SERVICE", "service", "conn", "x"]
 GLOBALS = [
-    'SERVICE = "s3"', 'HOST = os.environ.get("HOST", "localhost")', "s3 = None", "client = None",
-    "CACHE = {}", 'ARGS = ("s3",)', "db = boto3.client('rds')", "x: int = 1",
+    'SERVICE = "s3"',
+    'HOST = os.environ.get("HOST", "localhost")',
+    "s3 = None",
+    "client = None",
+    "CACHE = {}",
+    'ARGS = ("s3",)',
+    "db = boto3.client('rds')",
+    "x: int = 1",
     "if os.environ.get('X'):\n    s3 = None",
     "try:\n    import ujson as json\nexcept ImportError:\n    import json",
 ]
 WRAPPERS = [
-    "if event:", "if event.get('a'):", "for item in event['records']:", "while event.get('more'):",
-    "with open('/tmp/x') as f:", "try:", "if True:",
+    "if event:",
+    "if event.get('a'):",
+    "for item in event['records']:",
+    "while event.get('more'):",
+    "with open('/tmp/x') as f:",
+    "try:",
+    "if True:",
 ]
 
 
@@ -223,8 +255,12 @@ def handler_module(draw):
     for index in range(draw(st.integers(0, 2))):
         helper = f"helper_{index}"
         decorators = draw(st.sampled_from(["", "@functools.cache\n", "@functools.lru_cache(maxsize=8)\n"]))
-        parts.append(decorators + function(helper, draw(st.sampled_from(["", "event"])),
-                                           draw(st.lists(statement(), min_size=1, max_size=3))))
+        parts.append(
+            decorators
+            + function(
+                helper, draw(st.sampled_from(["", "event"])), draw(st.lists(statement(), min_size=1, max_size=3))
+            )
+        )
         helper_calls.append(f"{helper}({'event' if 'event' in parts[-1].split(':', 1)[0] else ''})")
     body = draw(st.lists(statement(), min_size=1, max_size=4))
     body += draw(st.lists(st.sampled_from(helper_calls), max_size=2)) if helper_calls else []
@@ -233,8 +269,11 @@ def handler_module(draw):
         body += [inner, "inner()"]
     kind = draw(st.sampled_from(["lambda_handler", "handler", "process", "async", "class"]))
     if kind == "class":
-        parts.append("class Handler:\n" + textwrap.indent(function("__call__", "self, event, context", body), "    ")
-                     + "\n\nhandler = Handler()\n")
+        parts.append(
+            "class Handler:\n"
+            + textwrap.indent(function("__call__", "self, event, context", body), "    ")
+            + "\n\nhandler = Handler()\n"
+        )
     elif kind == "process":
         parts.append(function("process", "evt, ctx", body))
     else:
@@ -253,6 +292,7 @@ def test_generated_handler_modules(source):
 
 # -- regressions found by the fuzzer ----------------------------------------------------
 
+
 def test_handler_returning_a_client_is_not_given_a_cache_decorator():
     # The unsafe fix decorated the handler itself with @functools.cache (the event is
     # unhashable) and, the finding staying, again on every pass.
@@ -264,9 +304,11 @@ def test_handler_returning_a_client_is_not_given_a_cache_decorator():
 def test_form_feeds_and_other_unicode_line_breaks_do_not_shift_lines(tmp_path):
     # str.splitlines() breaks on \x0c and \x1e, Python does not: noqa, the source line
     # shown and --diff all numbered lines after a form feed wrongly.
-    source = ("import boto3\n\x0c\n# section\x1e two\n\n\ndef lambda_handler(event, context):\n"
-              "    s3 = boto3.client('s3')  # noqa: LAM201\n    sqs = boto3.client('sqs')\n"
-              "    return s3, sqs\n")
+    source = (
+        "import boto3\n\x0c\n# section\x1e two\n\n\ndef lambda_handler(event, context):\n"
+        "    s3 = boto3.client('s3')  # noqa: LAM201\n    sqs = boto3.client('sqs')\n"
+        "    return s3, sqs\n"
+    )
     result = assert_engine_sound(source, every_function=False)
     assert [(f.line, f.code) for f in result.findings] == [(8, "LAM201")]
     diff = unified_diff(source, source.replace("sqs", "sns"), "app.py")

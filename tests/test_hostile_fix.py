@@ -36,8 +36,10 @@ def test_fix_of_a_template_alone_does_not_write_the_module_it_names(tmp_path):
     result = no_traceback(run_cli("check", "--fix", "--no-cache", "template.yaml", cwd=tmp_path))
     assert (tmp_path / "app.py").read_text() == NAMED
     assert "outside the paths given to lint" in result.stderr
-    assert "app.py:5:10: LAM201" in run_cli("check", "--no-cache", "--format", "concise", "template.yaml",
-                                             cwd=tmp_path).stdout  # still reported
+    assert (
+        "app.py:5:10: LAM201"
+        in run_cli("check", "--no-cache", "--format", "concise", "template.yaml", cwd=tmp_path).stdout
+    )  # still reported
     run_cli("check", "--fix", "--no-cache", ".", cwd=tmp_path)
     assert (tmp_path / "app.py").read_text() != NAMED  # fixed when it is linted itself
 
@@ -77,7 +79,9 @@ def test_add_noqa_does_not_write_a_template_above_the_linted_file(tmp_path):
     (tmp_path / "template.yaml").write_text(TEMPLATE.replace("app.run", "app.missing"))
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text(BAD)
-    (tmp_path / "template.yaml").write_text(TEMPLATE.replace("CodeUri: .", "CodeUri: src").replace("app.run", "app.missing"))
+    (tmp_path / "template.yaml").write_text(
+        TEMPLATE.replace("CodeUri: .", "CodeUri: src").replace("app.run", "app.missing")
+    )
     before = (tmp_path / "template.yaml").read_text()
     no_traceback(run_cli("check", "--add-noqa", "--no-cache", "src/app.py", cwd=tmp_path))
     assert (tmp_path / "template.yaml").read_text() == before
@@ -95,8 +99,16 @@ def test_two_fix_runs_at_once_lose_nothing(tmp_path):
         (package / f"mod{index}.py").write_text(BAD.replace("s3", f"s3_{index}"))
     (tree / "pyproject.toml").write_text("")
     expected = {p: GOOD.replace("s3", f"s3_{p.stem[3:]}") for p in tree.rglob("*.py")}
-    runs = [subprocess.Popen([lambdalint_command(), "check", "--fix", "--no-cache", "."], cwd=tree,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [lambdalint_command(), "check", "--fix", "--no-cache", "."],
+            cwd=tree,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=300) for run in runs]
     for _, err in outputs:
         assert "Traceback" not in err, err

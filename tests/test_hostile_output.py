@@ -26,11 +26,20 @@ def lambda_handler(event, context):
     return s3
 '''
 NAMES = [
-    "new\nline.py", "cr\rx.py", "::error file=x::pwned.py", "100%25,a:b.py", "ctl\x01\x1b[31m.py",
-    "[red]rich.py", "space name.py", "ünïcode.py", "<tag & 'quote'>.py",
+    "new\nline.py",
+    "cr\rx.py",
+    "::error file=x::pwned.py",
+    "100%25,a:b.py",
+    "ctl\x01\x1b[31m.py",
+    "[red]rich.py",
+    "space name.py",
+    "ünïcode.py",
+    "<tag & 'quote'>.py",
 ]
-TEMPLATE = ('Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n'
-            '    Properties: {Runtime: python3.12, CodeUri: ., Handler: "app.\\n::error::pwned%0A\\u0007"}\n')
+TEMPLATE = (
+    'Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n'
+    '    Properties: {Runtime: python3.12, CodeUri: ., Handler: "app.\\n::error::pwned%0A\\u0007"}\n'
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +57,13 @@ def hostile(tmp_path_factory):
 def run(root, fmt, *extra):
     """Raw bytes of stdout (no decoding by the test: invalid UTF-8 must fail it)."""
     env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
-    result = subprocess.run([lambdalint_command(), "check", "--no-cache", "--format", fmt, *extra, "."],
-                            cwd=root, capture_output=True, env=env, timeout=300)
+    result = subprocess.run(
+        [lambdalint_command(), "check", "--no-cache", "--format", fmt, *extra, "."],
+        cwd=root,
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
     stderr = result.stderr.decode("utf-8")
     assert "Traceback" not in stderr, stderr
     assert result.returncode == 1, stderr
@@ -94,11 +108,13 @@ def test_github_commands_are_one_per_line_and_round_trip(hostile, expected):
         file = _unescape(props["file"], True)
         message = _unescape(match.group(3), False)
         seen.add((file, message))
-    wanted = {(f["path"], f["message"]) for f in expected["findings"]} | \
-             {(e["path"], e["message"]) for e in expected["errors"]}
+    wanted = {(f["path"], f["message"]) for f in expected["findings"]} | {
+        (e["path"], e["message"]) for e in expected["errors"]
+    }
 
     def visible(pair):  # control characters become U+FFFD in workflow commands
         return tuple(re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "\ufffd", s) for s in pair)
+
     assert seen == {visible(p) for p in wanted}
 
 
@@ -146,7 +162,12 @@ def test_text_formats_send_no_control_characters_and_no_workflow_commands(hostil
 def test_fix_show_fixes_lists_odd_names(tmp_path):
     name = "[red]x.py"
     (tmp_path / name).write_text(CODE)
-    result = subprocess.run([lambdalint_command(), "check", "--no-cache", "--fix", "--show-fixes", "."],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [lambdalint_command(), "check", "--no-cache", "--fix", "--show-fixes", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in result.stderr, result.stderr
     assert f"- {name}:" in result.stdout

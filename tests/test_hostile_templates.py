@@ -60,8 +60,13 @@ def outside(tmp_path):
 
 
 def check(root, *args, timeout=120):
-    result = subprocess.run([*_cli(), "check", "--format", "json", "--no-cache", *args, "."],
-                            cwd=root, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [*_cli(), "check", "--format", "json", "--no-cache", *args, "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stdout, result.stderr
     doc = json.loads(result.stdout)
@@ -107,14 +112,19 @@ def test_alias_bombs_are_bounded_and_reported(tmp_path, fixture):
 
 
 def test_a_few_aliases_still_load(tmp_path):
-    root = project(tmp_path, files={"template.yaml": """
+    root = project(
+        tmp_path,
+        files={
+            "template.yaml": """
         Globals:
           Function: &defaults {Runtime: python3.12, Timeout: 10}
         Resources:
           Fn:
             Type: AWS::Serverless::Function
             Properties: {CodeUri: ., Handler: app.run, Tags: {a: *defaults, b: *defaults}}
-        """})
+        """
+        },
+    )
     result, doc = check(root)
     assert found(doc) == {("app.py", 5, "LAM201")} and not doc["errors"]
 
@@ -122,9 +132,17 @@ def test_a_few_aliases_still_load(tmp_path):
 @pytest.mark.parametrize("name", ["template.json", "huge.template"])
 def test_a_huge_template_is_reported_as_too_large_and_not_parsed(tmp_path, name):
     root = project(tmp_path)
-    body = json.dumps({"AWSTemplateFormatVersion": "2010-09-09",
-                       "Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": {
-                           "Runtime": "python3.12", "CodeUri": ".", "Handler": "app.run"}}}})
+    body = json.dumps(
+        {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Resources": {
+                "Fn": {
+                    "Type": "AWS::Serverless::Function",
+                    "Properties": {"Runtime": "python3.12", "CodeUri": ".", "Handler": "app.run"},
+                }
+            },
+        }
+    )
     with open(root / name, "w") as f:  # 50 MB: valid JSON that names the handler
         f.write(body[:-1] + ', "Padding": ["')
         chunk = "x" * (1 << 20)
@@ -138,14 +156,19 @@ def test_a_huge_template_is_reported_as_too_large_and_not_parsed(tmp_path, name)
 
 
 def test_serverless_file_variables_are_never_read(tmp_path):
-    root = project(tmp_path, files={"serverless.yml": """
+    root = project(
+        tmp_path,
+        files={
+            "serverless.yml": """
         service: leak
         custom: ${file(../../../../../../etc/passwd)}
         provider: {name: aws, runtime: python3.12}
         functions:
           fn: {handler: "${file(../../../../../../etc/passwd):handler}"}
           ok: {handler: app.run}
-        """})
+        """
+        },
+    )
     result, doc = check(root)
     assert found(doc) == {("app.py", 5, "LAM201")}
     assert "root:" not in result.stdout + result.stderr
@@ -154,8 +177,9 @@ def test_serverless_file_variables_are_never_read(tmp_path):
 @pytest.mark.parametrize("code", ["../outside", "{outside}"])
 def test_code_uri_outside_the_project_is_reported_not_followed(tmp_path, code):
     other = outside(tmp_path)
-    root = project(tmp_path, files={"template.yaml": SAM_FN.format(
-        code=code.format(outside=other), handler="app.handler")})
+    root = project(
+        tmp_path, files={"template.yaml": SAM_FN.format(code=code.format(outside=other), handler="app.handler")}
+    )
     result, doc = check(root)
     (finding,) = doc["findings"]
     assert (finding["path"], finding["line"], finding["code"]) == ("template.yaml", 4, "LAM304")
@@ -187,7 +211,10 @@ def test_a_handler_module_linked_out_of_the_project_is_not_followed(tmp_path):
 def test_nested_stack_and_layer_outside_the_project_are_reported(tmp_path):
     other = outside(tmp_path)
     (other / "python").mkdir()
-    root = project(tmp_path, files={"template.yaml": f"""
+    root = project(
+        tmp_path,
+        files={
+            "template.yaml": f"""
         Resources:
           Fn:
             Type: AWS::Serverless::Function
@@ -201,7 +228,9 @@ def test_nested_stack_and_layer_outside_the_project_are_reported(tmp_path):
           Layer:
             Type: AWS::Serverless::LayerVersion
             Properties: {{ContentUri: {other}}}
-        """})
+        """
+        },
+    )
     result, doc = check(root)
     assert found(doc) == {("app.py", 5, "LAM201")}
     message = errors(doc)["template.yaml"]
@@ -214,11 +243,13 @@ def test_nested_stack_and_layer_outside_the_project_are_reported(tmp_path):
 def test_config_globs_and_handlers_outside_the_project_are_not_read(tmp_path):
     outside(tmp_path)
     root = project(tmp_path)
-    (root / "pyproject.toml").write_text(textwrap.dedent("""
+    (root / "pyproject.toml").write_text(
+        textwrap.dedent("""
         [tool.lambdalint]
         templates = ["../outside/*.yaml"]
         handlers = ["../outside/evil.py:handler"]
-        """))
+        """)
+    )
     result, doc = check(root)
     assert all(not f["path"].startswith(("..", "/")) for f in doc["findings"]), doc["findings"]
     assert not any("outside/" in f["path"] for f in doc["findings"])
@@ -247,18 +278,27 @@ def test_symlinks_out_of_the_project_are_reported_and_not_linted(tmp_path):
 def test_imports_through_a_symlink_out_of_the_project_are_not_followed(tmp_path):
     other = outside(tmp_path)
     (other / "helpers.py").write_text("import boto3\n\n\ndef make():\n    return boto3.client('s3')\n")
-    root = project(tmp_path, files={"handler.py": "from vendor.helpers import make\n\n\n"
-                                                  "def lambda_handler(event, context):\n    return make()\n"})
+    root = project(
+        tmp_path,
+        files={
+            "handler.py": "from vendor.helpers import make\n\n\n"
+            "def lambda_handler(event, context):\n    return make()\n"
+        },
+    )
     (root / "vendor").symlink_to(other, target_is_directory=True)
     result, doc = check(root)
     assert not any("helpers" in f["path"] or "helpers" in str(f["call_chain"]) for f in doc["findings"])
 
 
 def test_template_files_that_are_not_cloudformation_are_skipped_silently(tmp_path):
-    root = project(tmp_path, "jinja_template", files={
-        "broken.template": "AWSTemplateFormatVersion: '2010-09-09'\nResources: [unclosed\n",
-        "template.yaml": SAM_FN.format(code=".", handler="app.run"),
-    })
+    root = project(
+        tmp_path,
+        "jinja_template",
+        files={
+            "broken.template": "AWSTemplateFormatVersion: '2010-09-09'\nResources: [unclosed\n",
+            "template.yaml": SAM_FN.format(code=".", handler="app.run"),
+        },
+    )
     result, doc = check(root)
     assert found(doc) == {("app.py", 5, "LAM201")}
     assert set(errors(doc)) == {"broken.template"}  # it says it is CloudFormation
@@ -287,9 +327,11 @@ def test_a_handler_path_stays_in_its_code_directory(tmp_path, handler):
 
 def test_cdk_asset_outside_the_project_is_reported(tmp_path):
     outside(tmp_path)
-    root = project(tmp_path, files={
-        "cdk.json": '{"app": "python3 stack.py"}',
-        "stack.py": textwrap.dedent("""
+    root = project(
+        tmp_path,
+        files={
+            "cdk.json": '{"app": "python3 stack.py"}',
+            "stack.py": textwrap.dedent("""
             from aws_cdk import aws_lambda as lambda_
 
 
@@ -297,7 +339,8 @@ def test_cdk_asset_outside_the_project_is_reported(tmp_path):
                 lambda_.Function(scope, "Fn", runtime=lambda_.Runtime.PYTHON_3_12, handler="app.handler",
                                  code=lambda_.Code.from_asset("../outside"))
             """).lstrip(),
-    })
+        },
+    )
     result, doc = check(root)
     lam304 = [f for f in doc["findings"] if f["code"] == "LAM304"]
     assert len(lam304) == 1 and "outside the project" in lam304[0]["message"], doc["findings"]

@@ -93,36 +93,66 @@ NO_TIMEOUT = source(
 
 # code -> (module, [(line, column, message)])
 CASES = {
-    "LAM104": (LOG_CONTEXT, [(
-        9, 9,
-        "`logger.append_keys(customer_id=event[\"customer_id\"])` adds per-request keys (`customer_id`) "
-        "to the module-level Powertools logger `logger`; nothing clears them: the next request in this "
-        "environment logs under these values until it sets them again",
-    )]),
-    "LAM107": (RESERVED_ENV, [(
-        9, 5,
-        "`os.environ[\"AWS_REGION\"] = event[\"region\"]` overwrites `AWS_REGION` (the Region the "
-        "function runs in, which the SDKs use by default), which the Lambda runtime defines: SDK "
-        "clients created afterwards use another Region for every later request in this execution "
-        "environment",
-    )]),
-    "LAM305": (ASYNC_HANDLER, [(
-        8, 1,
-        "entry point `async def lambda_handler` (convention) is called without `await` by Lambda's "
-        "Python runtime: it returns a coroutine that never runs, and the invocation fails with "
-        "\"Unable to marshal response\"",
-    )]),
-    "LAM306": (SYNC_INVOKE, [(
-        9, 16,
-        "`lambda_client.invoke(FunctionName=\"pricing\", Payload=json.d…` calls another Lambda "
-        "function synchronously without `InvocationType` (the default is `RequestResponse`): this "
-        "function waits, billed, for the other's whole run, and their timeouts and retries compound",
-    )]),
-    "LAM307": (NO_TIMEOUT, [(
-        5, 16,
-        "`requests.get(event[\"callback_url\"])` has no timeout: a peer that stalls holds the "
-        "invocation until Lambda's own timeout stops it and the handler's error handling never runs",
-    )]),
+    "LAM104": (
+        LOG_CONTEXT,
+        [
+            (
+                9,
+                9,
+                "`logger.append_keys(customer_id=event[\"customer_id\"])` adds per-request keys (`customer_id`) "
+                "to the module-level Powertools logger `logger`; nothing clears them: the next request in this "
+                "environment logs under these values until it sets them again",
+            )
+        ],
+    ),
+    "LAM107": (
+        RESERVED_ENV,
+        [
+            (
+                9,
+                5,
+                "`os.environ[\"AWS_REGION\"] = event[\"region\"]` overwrites `AWS_REGION` (the Region the "
+                "function runs in, which the SDKs use by default), which the Lambda runtime defines: SDK "
+                "clients created afterwards use another Region for every later request in this execution "
+                "environment",
+            )
+        ],
+    ),
+    "LAM305": (
+        ASYNC_HANDLER,
+        [
+            (
+                8,
+                1,
+                "entry point `async def lambda_handler` (convention) is called without `await` by Lambda's "
+                "Python runtime: it returns a coroutine that never runs, and the invocation fails with "
+                "\"Unable to marshal response\"",
+            )
+        ],
+    ),
+    "LAM306": (
+        SYNC_INVOKE,
+        [
+            (
+                9,
+                16,
+                "`lambda_client.invoke(FunctionName=\"pricing\", Payload=json.d…` calls another Lambda "
+                "function synchronously without `InvocationType` (the default is `RequestResponse`): this "
+                "function waits, billed, for the other's whole run, and their timeouts and retries compound",
+            )
+        ],
+    ),
+    "LAM307": (
+        NO_TIMEOUT,
+        [
+            (
+                5,
+                16,
+                "`requests.get(event[\"callback_url\"])` has no timeout: a peer that stalls holds the "
+                "invocation until Lambda's own timeout stops it and the handler's error handling never runs",
+            )
+        ],
+    ),
 }
 
 
@@ -140,10 +170,12 @@ def test_cli_reports_line_column_and_message(tmp_path, code):
     result, findings = cli_findings(tmp_path, code, text)
     assert result.returncode == 1
     assert [(f["line"], f["column"], f["code"], f["message"]) for f in findings] == [
-        (line, column, code, message) for line, column, message in expected]
+        (line, column, code, message) for line, column, message in expected
+    ]
     for finding in findings:
         assert finding["suggestion"] and finding["handler"] == "app.py:" + (
-            "handler" if code == "LAM306" else "lambda_handler")
+            "handler" if code == "LAM306" else "lambda_handler"
+        )
 
 
 @pytest.mark.parametrize("code", sorted(CASES))
@@ -152,7 +184,10 @@ def test_flake8_reports_the_same(tmp_path, code):
     (tmp_path / "app.py").write_text(text)
     result = subprocess.run(
         [str(FLAKE8), "--isolated", "--select", "LAM", "--format=%(row)d:%(col)d: %(code)s %(text)s", "app.py"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 1, result.stderr
     lines = [line for line in result.stdout.splitlines() if f" {code} " in line]
@@ -168,9 +203,13 @@ def test_suggestions_name_the_change(tmp_path):
     # a module-level aiohttp session is bound to one loop: not asyncio.run per request
     assert "`session` (aiohttp session)" in coroutine["suggestion"]
     assert "loop.run_until_complete(_lambda_handler(event, context))" in coroutine["suggestion"]
-    _, [coroutine_alone] = cli_findings(tmp_path, "LAM305", ASYNC_HANDLER.replace(
-        "session = aiohttp.ClientSession()\n", "").replace("session.get", "aiohttp.request(\"GET\", ").replace(
-        "(event[\"url\"])", "event[\"url\"])"))
+    _, [coroutine_alone] = cli_findings(
+        tmp_path,
+        "LAM305",
+        ASYNC_HANDLER.replace("session = aiohttp.ClientSession()\n", "")
+        .replace("session.get", "aiohttp.request(\"GET\", ")
+        .replace("(event[\"url\"])", "event[\"url\"])"),
+    )
     assert "`asyncio.run(_lambda_handler(event, context))`" in coroutine_alone["suggestion"]
     _, [invoke] = cli_findings(tmp_path, "LAM306", SYNC_INVOKE)
     assert "InvocationType=\"Event\"" in invoke["suggestion"]
@@ -179,10 +218,12 @@ def test_suggestions_name_the_change(tmp_path):
 
 # -- fixes --------------------------------------------------------------------------------
 
-LOG_CONTEXT_FIXED = LOG_CONTEXT.replace("@logger.inject_lambda_context\n",
-                                        "@logger.inject_lambda_context(clear_state=True)\n")
-NO_TIMEOUT_FIXED = NO_TIMEOUT.replace('requests.get(event["callback_url"])',
-                                      'requests.get(event["callback_url"], timeout=10)')
+LOG_CONTEXT_FIXED = LOG_CONTEXT.replace(
+    "@logger.inject_lambda_context\n", "@logger.inject_lambda_context(clear_state=True)\n"
+)
+NO_TIMEOUT_FIXED = NO_TIMEOUT.replace(
+    'requests.get(event["callback_url"])', 'requests.get(event["callback_url"], timeout=10)'
+)
 MULTILINE_TIMEOUTS = source(
     """
     import httpx
@@ -245,14 +286,23 @@ DECORATOR_WITH_ARGS = source(
 )
 
 
-@pytest.mark.parametrize("code, before, after", [
-    ("LAM104", LOG_CONTEXT, LOG_CONTEXT_FIXED),
-    ("LAM104", DECORATOR_WITH_ARGS, DECORATOR_WITH_ARGS.replace(
-        "(correlation_id_path=correlation_paths.API_GATEWAY_REST)",
-        "(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)")),
-    ("LAM307", NO_TIMEOUT, NO_TIMEOUT_FIXED),
-    ("LAM307", MULTILINE_TIMEOUTS, MULTILINE_TIMEOUTS_FIXED),
-], ids=["clear-state", "clear-state-with-arguments", "timeout", "timeouts-multiline"])
+@pytest.mark.parametrize(
+    "code, before, after",
+    [
+        ("LAM104", LOG_CONTEXT, LOG_CONTEXT_FIXED),
+        (
+            "LAM104",
+            DECORATOR_WITH_ARGS,
+            DECORATOR_WITH_ARGS.replace(
+                "(correlation_id_path=correlation_paths.API_GATEWAY_REST)",
+                "(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)",
+            ),
+        ),
+        ("LAM307", NO_TIMEOUT, NO_TIMEOUT_FIXED),
+        ("LAM307", MULTILINE_TIMEOUTS, MULTILINE_TIMEOUTS_FIXED),
+    ],
+    ids=["clear-state", "clear-state-with-arguments", "timeout", "timeouts-multiline"],
+)
 def test_unsafe_fix_through_the_cli(tmp_path, code, before, after):
     path = tmp_path / "app.py"
     path.write_text(before)
@@ -285,8 +335,11 @@ def test_no_clear_state_fix_when_it_is_chosen_explicitly(tmp_path):
 def test_timeout_follows_the_function_timeout(tmp_path, seconds, expected):
     """The added timeout is 80% of the function's `Timeout` (from its template), else 10 s."""
     path = str(tmp_path / "app.py")
-    named = {os.path.realpath(path): {"lambda_handler": NamedHandler(
-        "template", "template.yaml:5", FunctionSettings(timeout=seconds))}}
+    named = {
+        os.path.realpath(path): {
+            "lambda_handler": NamedHandler("template", "template.yaml:5", FunctionSettings(timeout=seconds))
+        }
+    }
     options = Options(Config(select=("LAM307",)), entry_points=named)
     [finding] = lint_text(NO_TIMEOUT, path, options).findings
     fixed, applied, _ = fix_text(NO_TIMEOUT, path, options, "unsafe")
@@ -301,11 +354,17 @@ def test_timeout_follows_the_function_timeout(tmp_path, seconds, expected):
 # -- what is not flagged, end to end ---------------------------------------------------------
 
 NOT_FLAGGED = {
-    "LAM104": LOG_CONTEXT.replace("@logger.inject_lambda_context\n", "@logger.inject_lambda_context(clear_state=True)\n"),
-    "LAM107": RESERVED_ENV.replace('os.environ["AWS_REGION"] = event["region"]', 'os.environ["APP_REGION"] = event["region"]'),
-    "LAM305": ASYNC_HANDLER.replace("async def lambda_handler", "async def _handle") + (
+    "LAM104": LOG_CONTEXT.replace(
+        "@logger.inject_lambda_context\n", "@logger.inject_lambda_context(clear_state=True)\n"
+    ),
+    "LAM107": RESERVED_ENV.replace(
+        'os.environ["AWS_REGION"] = event["region"]', 'os.environ["APP_REGION"] = event["region"]'
+    ),
+    "LAM305": ASYNC_HANDLER.replace("async def lambda_handler", "async def _handle")
+    + (
         "\n\nloop = asyncio.new_event_loop()\n\n\ndef lambda_handler(event, context):\n"
-        "    return loop.run_until_complete(_handle(event, context))\n"),
+        "    return loop.run_until_complete(_handle(event, context))\n"
+    ),
     "LAM306": SYNC_INVOKE.replace("Payload=json.dumps(event))", 'InvocationType="Event", Payload=json.dumps(event))'),
     "LAM307": NO_TIMEOUT.replace('(event["callback_url"])', '(event["callback_url"], timeout=5)'),
 }
@@ -319,9 +378,13 @@ def test_correct_code_has_no_finding(tmp_path, code):
 
 def test_rules_and_explain_list_them():
     listed = {rule["code"]: rule for rule in json.loads(run_cli("rules", "--format", "json").stdout)}
-    for code, name in [("LAM104", "log-context-leak"), ("LAM107", "reserved-env-var-write"),
-                       ("LAM305", "async-handler"), ("LAM306", "synchronous-invoke"),
-                       ("LAM307", "network-call-without-timeout")]:
+    for code, name in [
+        ("LAM104", "log-context-leak"),
+        ("LAM107", "reserved-env-var-write"),
+        ("LAM305", "async-handler"),
+        ("LAM306", "synchronous-invoke"),
+        ("LAM307", "network-call-without-timeout"),
+    ]:
         assert listed[code]["name"] == name
         assert listed[code]["url"].endswith(f"docs/rules/{code}-{name}.md")
         explained = run_cli("explain", code)

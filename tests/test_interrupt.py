@@ -41,8 +41,12 @@ def start():
     def run(root: Path, *options, env=None):
         process = subprocess.Popen(
             [lambdalint_command(), "check", "--fix", "--no-cache", *options, "."],
-            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            start_new_session=True, env=env,
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env=env,
         )
         started.append(process)
         return process

@@ -95,7 +95,9 @@ def test_main_safe_hoist_of_a_connection_is_gone(tmp_path):
 
 
 def test_each_driver_gets_its_own_check(tmp_path):
-    app = project(tmp_path, """\
+    app = project(
+        tmp_path,
+        """\
         import os
 
         import mysql.connector
@@ -114,7 +116,8 @@ def test_each_driver_gets_its_own_check(tmp_path):
             with engine.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
             return db.cursor().execute("SELECT 1")
-    """)
+    """,
+    )
     result = run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=app)
     assert result.returncode == 0, result.stdout + result.stderr
     fixed = (app / "app.py").read_text()
@@ -129,40 +132,62 @@ def test_each_driver_gets_its_own_check(tmp_path):
     assert findings(app, "--select", "ALL") == []
 
 
-@pytest.mark.parametrize("body, why", [
-    ("""\
+@pytest.mark.parametrize(
+    "body, why",
+    [
+        (
+            """\
         conn = psycopg2.connect(DSN)
         try:
             return conn.cursor().execute("SELECT 1")
         finally:
             conn.close()
-    """, "closes it"),
-    ("""\
+    """,
+            "closes it",
+        ),
+        (
+            """\
         with psycopg2.connect(DSN) as conn:
             return conn.cursor().execute("SELECT 1")
-    """, "context manager"),
-    ("""\
+    """,
+            "context manager",
+        ),
+        (
+            """\
         conn = psycopg2.connect(DSN)
         with conn:
             return conn.cursor().execute("SELECT 1")
-    """, "context manager"),
-    ("""\
+    """,
+            "context manager",
+        ),
+        (
+            """\
         conn = psycopg2.connect(DSN)
         conn.cursor().execute("SELECT 1")
         conn = psycopg2.connect(DSN + " application_name=second")
         return conn
-    """, None),
-    ("""\
+    """,
+            None,
+        ),
+        (
+            """\
         conn = psycopg2.connect(DSN)
         return finish(conn)
-    """, "finish"),
-    ("""\
+    """,
+            "finish",
+        ),
+        (
+            """\
         conn = psycopg2.connect(DSN)
         return conn
-    """, "returns it"),
-])
+    """,
+            "returns it",
+        ),
+    ],
+)
 def test_no_fix_when_the_invocation_path_ends_or_replaces_the_connection(tmp_path, body, why):
-    source = textwrap.dedent("""\
+    source = (
+        textwrap.dedent("""\
         import os
 
         import psycopg2
@@ -176,12 +201,15 @@ def test_no_fix_when_the_invocation_path_ends_or_replaces_the_connection(tmp_pat
 
 
         def work():
-    """) + textwrap.indent(textwrap.dedent(body), "    ") + textwrap.dedent("""\
+    """)
+        + textwrap.indent(textwrap.dedent(body), "    ")
+        + textwrap.dedent("""\
 
 
         def handler(event, context):
             return work()
     """)
+    )
     app = project(tmp_path, source)
     found = [f for f in findings(app, "--select", "LAM201")]
     assert found and all(f["fix"] is None for f in found), found
@@ -191,7 +219,9 @@ def test_no_fix_when_the_invocation_path_ends_or_replaces_the_connection(tmp_pat
 
 
 def test_a_connection_factory_is_not_cached_forever(tmp_path):
-    app = project(tmp_path, """\
+    app = project(
+        tmp_path,
+        """\
         import os
 
         import pymysql
@@ -203,7 +233,8 @@ def test_a_connection_factory_is_not_cached_forever(tmp_path):
 
         def handler(event, context):
             return get_connection().cursor().execute("SELECT 1")
-    """)
+    """,
+    )
     [finding] = findings(app, "--select", "LAM201")
     assert finding["fix"] is None
     assert "getter" in finding["suggestion"]

@@ -14,14 +14,17 @@ def _codes(source, **config):
 
 
 def test_io_functions_from_config_and_as_service_operations(tmp_path):
-    (tmp_path / "pyproject.toml").write_text(textwrap.dedent(
-        """
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent(
+            """
         [tool.lambdalint]
         io-functions = ["mylib.settings.load", "dynamodb.get_item"]
         """
-    ))
-    (tmp_path / "app.py").write_text(textwrap.dedent(
-        """
+        )
+    )
+    (tmp_path / "app.py").write_text(
+        textwrap.dedent(
+            """
         import boto3
         from mylib.settings import load
 
@@ -34,7 +37,8 @@ def test_io_functions_from_config_and_as_service_operations(tmp_path):
             mine = ddb.get_item(TableName="config", Key={"pk": {"S": event["id"]}})
             return settings, row, mine
         """
-    ))
+        )
+    )
     result = run_cli("check", "--format", "json", "app.py", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     found = [(f["line"], f["code"]) for f in json.loads(result.stdout)["findings"]]
@@ -45,8 +49,9 @@ def test_io_functions_from_config_and_as_service_operations(tmp_path):
 
 def test_cli_fix_moves_imports_safely_and_io_only_with_unsafe_fixes(tmp_path):
     app = tmp_path / "app.py"
-    app.write_text(textwrap.dedent(
-        """
+    app.write_text(
+        textwrap.dedent(
+            """
         import json
 
 
@@ -57,7 +62,8 @@ def test_cli_fix_moves_imports_safely_and_io_only_with_unsafe_fixes(tmp_path):
                 columns = json.load(f)
             return csv.list_dialects(), columns[event["i"]]
         """
-    ).lstrip())
+        ).lstrip()
+    )
     result = run_cli("check", "--fix", "--select", "LAM2", "app.py", cwd=tmp_path)
     assert result.returncode == 1
     text = app.read_text()
@@ -71,22 +77,25 @@ def test_cli_fix_moves_imports_safely_and_io_only_with_unsafe_fixes(tmp_path):
 
 
 def test_json_load_of_open_is_one_finding_at_the_outer_call():
-    findings = lint(textwrap.dedent(
-        """
+    findings = lint(
+        textwrap.dedent(
+            """
         import json
 
 
         def handler(event, context):
             return json.load(open("a.json"))[event["k"]]
         """
-    ))
+        )
+    )
     assert [(f.line, f.column, f.code) for f in findings] == [(6, 12, "LAM202")]
     assert findings[0].message.startswith("`json.load(open(\"a.json\"))` reads the same file")
 
 
 def test_secret_suggestion_mentions_rotation_and_a_ttl_cache():
-    (finding,) = lint(textwrap.dedent(
-        """
+    (finding,) = lint(
+        textwrap.dedent(
+            """
         import boto3
 
         sm = boto3.client("secretsmanager")
@@ -96,14 +105,16 @@ def test_secret_suggestion_mentions_rotation_and_a_ttl_cache():
             password = sm.get_secret_value(SecretId="db")["SecretString"]
             return password == event["password"]
         """
-    ))
+        )
+    )
     assert "rotation" in finding.suggestion and "max_age" in finding.suggestion
     assert "parameters.get_secret" in finding.suggestion
 
 
 def test_shadowed_open_lazy_or_and_per_tenant_clients_are_not_flagged():
-    assert _codes(
-        """
+    assert (
+        _codes(
+            """
         import json
 
         CONFIG = None
@@ -115,9 +126,12 @@ def test_shadowed_open_lazy_or_and_per_tenant_clients_are_not_flagged():
             CONFIG = CONFIG or json.loads(data)
             return data
         """
-    ) == []
-    assert _codes(
-        """
+        )
+        == []
+    )
+    assert (
+        _codes(
+            """
         import json
 
         _rules = None
@@ -128,9 +142,12 @@ def test_shadowed_open_lazy_or_and_per_tenant_clients_are_not_flagged():
             _rules = _rules or json.load(open("rules.json"))
             return _rules[event["k"]]
         """
-    ) == []
-    assert _codes(
-        """
+        )
+        == []
+    )
+    assert (
+        _codes(
+            """
         import boto3
 
 
@@ -139,12 +156,15 @@ def test_shadowed_open_lazy_or_and_per_tenant_clients_are_not_flagged():
             ssm = boto3.client("ssm", aws_access_key_id=creds["id"], aws_secret_access_key=creds["key"])
             return ssm.get_parameter(Name="/tenant/plan")
         """
-    ) == []
+        )
+        == []
+    )
 
 
 def test_write_modes_and_tmp_reads_are_not_flagged():
-    assert _codes(
-        """
+    assert (
+        _codes(
+            """
         import os
         import tempfile
 
@@ -158,7 +178,9 @@ def test_write_modes_and_tmp_reads_are_not_flagged():
                 out.write(both.read())
             return cached, status
         """
-    ) == []
+        )
+        == []
+    )
 
 
 def test_import_fix_is_unsafe_after_environment_changes():
@@ -180,8 +202,9 @@ def test_import_fix_is_unsafe_after_environment_changes():
 
 
 def test_import_fixes_that_would_change_names_are_not_offered():
-    findings = lint(textwrap.dedent(
-        """
+    findings = lint(
+        textwrap.dedent(
+            """
         json = None
 
 
@@ -191,15 +214,17 @@ def test_import_fixes_that_would_change_names_are_not_offered():
 
             return json.dumps(event), models
         """
-    ).lstrip())
+        ).lstrip()
+    )
     fixes = {f.line: f.fix for f in findings}
     assert fixes[5] is None and "module level" in findings[0].suggestion
     assert fixes[6].applicability == "unsafe"
 
 
 def test_star_import_at_module_level_makes_the_import_move_unsafe():
-    (finding,) = lint(textwrap.dedent(
-        """
+    (finding,) = lint(
+        textwrap.dedent(
+            """
         from helpers import *
 
 
@@ -208,13 +233,15 @@ def test_star_import_at_module_level_makes_the_import_move_unsafe():
 
             return json.dumps(event)
         """
-    ))
+        )
+    )
     assert finding.fix.applicability == "unsafe"
 
 
 def test_awaited_io_is_reported_but_never_hoisted_out_of_an_async_function():
-    findings = lint(textwrap.dedent(
-        """
+    findings = lint(
+        textwrap.dedent(
+            """
         import asyncio
         import json
 
@@ -227,14 +254,16 @@ def test_awaited_io_is_reported_but_never_hoisted_out_of_an_async_function():
         def handler(event, context):
             return asyncio.run(main(event))
         """
-    ))
+        )
+    )
     io = [f for f in findings if f.code == "LAM202"]
     assert [f.line for f in io] == [7] and io[0].fix is None
 
 
 def test_no_cache_fix_for_a_loader_whose_result_the_handler_edits():
-    findings = lint(textwrap.dedent(
-        """
+    findings = lint(
+        textwrap.dedent(
+            """
         import json
 
 
@@ -248,7 +277,8 @@ def test_no_cache_fix_for_a_loader_whose_result_the_handler_edits():
             settings["user"] = event["user"]  # cached, this would leak into the next request
             return settings
         """
-    ))
+        )
+    )
     (finding,) = [f for f in findings if f.code == "LAM202"]
     assert finding.fix is None
 

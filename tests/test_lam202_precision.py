@@ -9,14 +9,15 @@ from conftest import run_cli
 
 def _lam202_lines(tmp_path, source, *args):
     (tmp_path / "app.py").write_text(textwrap.dedent(source).lstrip())
-    result = run_cli("check", "--no-cache", "--select", "LAM202", "--format", "json", *args,
-                     "app.py", cwd=tmp_path)
+    result = run_cli("check", "--no-cache", "--select", "LAM202", "--format", "json", *args, "app.py", cwd=tmp_path)
     assert result.returncode in (0, 1), result.stderr
     return [f["line"] for f in json.loads(result.stdout)["findings"]]
 
 
 def test_constant_urls_are_findings_only_when_they_name_a_document(tmp_path):
-    lines = _lam202_lines(tmp_path, """
+    lines = _lam202_lines(
+        tmp_path,
+        """
         import os
 
         import requests
@@ -34,12 +35,15 @@ def test_constant_urls_are_findings_only_when_they_name_a_document(tmp_path):
             ca = requests.get("https://certs.example.com/ca.pem?v=2", timeout=3).text
             keys = requests.get(os.environ["JWKS_URL"], timeout=3).json()
             return todos, prices, api, jwks, oidc, rules, ca, keys, event
-        """)
+        """,
+    )
     assert lines == [12, 13, 14, 15, 16]
 
 
 def test_requests_that_act_are_not_reads(tmp_path):
-    lines = _lam202_lines(tmp_path, """
+    lines = _lam202_lines(
+        tmp_path,
+        """
         import os
 
         import requests
@@ -62,12 +66,15 @@ def test_requests_that_act_are_not_reads(tmp_path):
             raw = http.request("POST", "https://example.com/config.json", timeout=3).data
             hooks = requests.get("https://example.com/config/hooks.json", timeout=3).json()
             return sent, doc, hook, fired, posted, put, patched, deleted, raw, hooks, event
-        """)
+        """,
+    )
     assert lines == [21]  # the one read: a file that happens to be named hooks.json
 
 
 def test_reads_keyed_by_the_clock_are_per_day_not_per_environment(tmp_path):
-    lines = _lam202_lines(tmp_path, """
+    lines = _lam202_lines(
+        tmp_path,
+        """
         import os
         import time
         from datetime import date, datetime
@@ -88,21 +95,23 @@ def test_reads_keyed_by_the_clock_are_per_day_not_per_environment(tmp_path):
             b = s3.get_object(Bucket=BUCKET, Key=f"{datetime.now():%Y/%m}/rates.csv")["Body"].read()
             c = s3.get_object(Bucket=BUCKET, Key="fixed/rates.csv")["Body"].read()
             return daily(), a, b, c, event
-        """)
+        """,
+    )
     assert lines == [19]
 
 
 def _lam202_fixes(tmp_path, source):
     """{line: fix description or None} of the LAM202 findings."""
     (tmp_path / "app.py").write_text(textwrap.dedent(source).lstrip())
-    result = run_cli("check", "--no-cache", "--select", "LAM202", "--format", "json", "app.py",
-                     cwd=tmp_path)
+    result = run_cli("check", "--no-cache", "--select", "LAM202", "--format", "json", "app.py", cwd=tmp_path)
     assert result.returncode in (0, 1), result.stderr
     return {f["line"]: (f["fix"] or {}).get("description") for f in json.loads(result.stdout)["findings"]}
 
 
 def test_no_cache_over_a_function_that_also_reads_by_the_date_or_can_fail(tmp_path):
-    fixes = _lam202_fixes(tmp_path, """
+    fixes = _lam202_fixes(
+        tmp_path,
+        """
         import json
         import os
         from datetime import date
@@ -142,13 +151,14 @@ def test_no_cache_over_a_function_that_also_reads_by_the_date_or_can_fail(tmp_pa
             with open("salt.txt") as f:
                 salt = f.read() + date.today().isoformat()
             return load_settings(), banner(), audited(), rules(), salt, event
-        """)
+        """,
+    )
     assert fixes == {
         12: None,  # caching load_settings would keep the first day's report
         20: None,  # a missing banner.txt would be None for the life of the environment
         26: None,  # the audit write would run once
         32: "decorate `rules` with `@functools.cache`: its body runs once per execution "
-            "environment and every later call returns that first result",
+        "environment and every later call returns that first result",
         37: None,  # the salt carries the date
     }
 
@@ -187,7 +197,9 @@ def test_no_cache_over_a_loader_that_fills_a_container_the_handler_resets(tmp_pa
 
 
 def test_hoists_say_what_they_change(tmp_path):
-    fixes = _lam202_fixes(tmp_path, """
+    fixes = _lam202_fixes(
+        tmp_path,
+        """
         import json
 
 
@@ -196,11 +208,11 @@ def test_hoists_say_what_they_change(tmp_path):
             with open("routes.json") as f:
                 routes = json.load(f)
             return limits[event["k"]], routes[event["p"]]
-        """)
+        """,
+    )
     assert fixes == {
-        5: "move `limits = ...` to module level: it runs once, at Init, and every request "
-           "reads that value",
+        5: "move `limits = ...` to module level: it runs once, at Init, and every request reads that value",
         6: "move the `with` block into a `@functools.cache` loader `_load_routes()`: it runs "
-           "once per execution environment, at the first request, and every request reads "
-           "that `routes`",
+        "once per execution environment, at the first request, and every request reads "
+        "that `routes`",
     }

@@ -27,8 +27,9 @@ def shop(aws, monkeypatch):
 
     boto3.client("ssm").put_parameter(Name="/shop/limit", Value="10", Type="String")
     boto3.client("s3").create_bucket(Bucket="shop-config")
-    boto3.client("s3").put_object(Bucket="shop-config", Key="prices.json",
-                                  Body=json.dumps({"apple": 3, "pear": 5}).encode())
+    boto3.client("s3").put_object(
+        Bucket="shop-config", Key="prices.json", Body=json.dumps({"apple": 3, "pear": 5}).encode()
+    )
     arn = boto3.client("secretsmanager").create_secret(Name="shop/token", SecretString="tok-123")["ARN"]
     monkeypatch.setenv("LIMIT_PARAM", "/shop/limit")
     monkeypatch.setenv("BUCKET", "shop-config")
@@ -64,8 +65,7 @@ def test_fixed_handler_returns_the_same_results_when_warm(tmp_path, shop):
     original = load_module(tmp_path / "original.py", "lam202_original")
     fixed_module = load_module(tmp_path / "fixed.py", "lam202_fixed")  # reads happen here, at Init
     original_calls, fixed_calls = _aws_calls(original), _aws_calls(fixed_module)
-    events = [{"items": ["apple"]}, {"items": ["apple", "pear", "pear"]}, {"items": []},
-              {"items": ["pear"] * 3}]
+    events = [{"items": ["apple"]}, {"items": ["apple", "pear", "pear"]}, {"items": []}, {"items": ["pear"] * 3}]
     for event in events:
         expected = original.lambda_handler(event, None)
         assert fixed_module.lambda_handler(event, None) == expected
@@ -88,10 +88,17 @@ def test_fixture_findings_are_all_fixable():
 WARM_INVOCATIONS = 4
 LAM202_ONLY = Options(Config(select=("LAM202",)))
 EVENTS = [
-    {"id": f"r{n}", "tenant": "acme", "value": 3 + n, "path": "/a" if n % 2 else "/b",
-     "features": [n, 2], "items": ["apple"] + ["pear"] * n, "region": "us-east-1",
-     "detail": {"orderId": f"o{n}"},
-     "Records": [{"s3": {"bucket": {"name": "shop-config"}, "object": {"key": "prices.json"}}}]}
+    {
+        "id": f"r{n}",
+        "tenant": "acme",
+        "value": 3 + n,
+        "path": "/a" if n % 2 else "/b",
+        "features": [n, 2],
+        "items": ["apple"] + ["pear"] * n,
+        "region": "us-east-1",
+        "detail": {"orderId": f"o{n}"},
+        "Records": [{"s3": {"bucket": {"name": "shop-config"}, "object": {"key": "prices.json"}}}],
+    }
     for n in range(WARM_INVOCATIONS)
 ]
 # What Lambda would call in each module (a fixture may define several entry points).
@@ -103,7 +110,8 @@ def _fixable_cases():
     for path in fixture_files():
         source = path.read_text()
         if any(code == "LAM202" for _, code in expected_findings(source)) and any(
-                f.fix for f in lint_text(source, path.name, LAM202_ONLY).findings):
+            f.fix for f in lint_text(source, path.name, LAM202_ONLY).findings
+        ):
             cases.append(pytest.param(source, id=f"{path.parent.name}/{path.name}"))
     for index, example in enumerate(all_rules()["LAM202"].invalid):
         if example.fixed_source is not None:
@@ -165,9 +173,11 @@ def _read_file(path, *args, **kwargs):
 
 def _appconfig_stub(**kwargs):
     """moto does not implement AppConfig: answer its reads with fixed content."""
+
     class _Ok:
         status_code = 200
         headers = {}
+
     operation = kwargs["model"].name
     if operation == "StartConfigurationSession":
         return _Ok(), {"InitialConfigurationToken": "token-1"}
@@ -187,43 +197,79 @@ def world(aws, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     files = {
-        "config.json": json.dumps({"currency": "EUR"}), "routes.json": json.dumps({"/a": "A", "/b": "B"}),
-        "settings.json": json.dumps({"scale": 2}), "rules.yaml": "rules: [a, b]\n",
-        "template.html": "<p>{x}</p>", "tables.json": json.dumps({"t": 1}), "page.html": "<html/>",
-        "names.txt": "ann\nbob\n", "weights.pt": "w", "model.joblib": "m",
-        "mypkg/__init__.py": "", "mypkg/schema.json": json.dumps({"type": "object"}),
-        "schema.json": json.dumps({"type": "object"}), "templates/receipt.html": "<p>receipt</p>",
+        "config.json": json.dumps({"currency": "EUR"}),
+        "routes.json": json.dumps({"/a": "A", "/b": "B"}),
+        "settings.json": json.dumps({"scale": 2}),
+        "rules.yaml": "rules: [a, b]\n",
+        "template.html": "<p>{x}</p>",
+        "tables.json": json.dumps({"t": 1}),
+        "page.html": "<html/>",
+        "names.txt": "ann\nbob\n",
+        "weights.pt": "w",
+        "model.joblib": "m",
+        "mypkg/__init__.py": "",
+        "mypkg/schema.json": json.dumps({"type": "object"}),
+        "schema.json": json.dumps({"type": "object"}),
+        "templates/receipt.html": "<p>receipt</p>",
     }
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(text)
     (tmp_path / "labels.bin").write_bytes(b"\x00\x01")
     (tmp_path / "encoder.pkl").write_bytes(pickle.dumps({"a": 1}))
-    for key, value in {"BUCKET": "shop-config", "CONFIG_BUCKET": "shop-config", "PARAM": "/app/param",
-                       "SECRET_ARN": "prod/db", "THRESHOLD_PARAM": "/app/threshold", "PREFIX": "p-",
-                       "JWKS_URL": "https://id.example.com/.well-known/jwks.json",
-                       "TOKEN_PARAM": "/app/token", "LAMBDA_TASK_ROOT": str(tmp_path),
-                       "LIMIT_PARAM": "/shop/limit", "SECRET_ID": "shop/token"}.items():
+    for key, value in {
+        "BUCKET": "shop-config",
+        "CONFIG_BUCKET": "shop-config",
+        "PARAM": "/app/param",
+        "SECRET_ARN": "prod/db",
+        "THRESHOLD_PARAM": "/app/threshold",
+        "PREFIX": "p-",
+        "JWKS_URL": "https://id.example.com/.well-known/jwks.json",
+        "TOKEN_PARAM": "/app/token",
+        "LAMBDA_TASK_ROOT": str(tmp_path),
+        "LIMIT_PARAM": "/shop/limit",
+        "SECRET_ID": "shop/token",
+    }.items():
         monkeypatch.setenv(key, value)
     ssm = boto3.client("ssm")
-    for name, value in {"/app/param": "1", "/app/prod/a": "2", "/app/threshold": "4",
-                        "/flags/new-checkout": "on", "/billing/plans": "gold", "/billing/tenants/acme": "x",
-                        "/feature/flags": "f", "/feature/limits": "9", "/a": "a", "/b": "b",
-                        "/app/token": "tok", "/shop/limit": "10", "/orders/currency": "EUR"}.items():
+    for name, value in {
+        "/app/param": "1",
+        "/app/prod/a": "2",
+        "/app/threshold": "4",
+        "/flags/new-checkout": "on",
+        "/billing/plans": "gold",
+        "/billing/tenants/acme": "x",
+        "/feature/flags": "f",
+        "/feature/limits": "9",
+        "/a": "a",
+        "/b": "b",
+        "/app/token": "tok",
+        "/shop/limit": "10",
+        "/orders/currency": "EUR",
+    }.items():
         ssm.put_parameter(Name=name, Value=value, Type="String")
     secrets = boto3.client("secretsmanager")
     partner = json.dumps({"key_id": "AKIDEXAMPLE", "secret": "s"})
-    for name, value in {"prod/db": "pw", "prod/partner": partner, "tenants/acme": partner,
-                        "shop/token": "tok-123"}.items():
+    for name, value in {
+        "prod/db": "pw",
+        "prod/partner": partner,
+        "tenants/acme": partner,
+        "shop/token": "tok-123",
+    }.items():
         secrets.create_secret(Name=name, SecretString=value)
     s3 = boto3.client("s3")
     for bucket in ("shop-config", "static-config", "bucket"):
         s3.create_bucket(Bucket=bucket)
-    for bucket, key, body in [("shop-config", "prices.json", json.dumps({"apple": 3, "pear": 5})),
-                              ("shop-config", "lookup.csv", "a,b\n"), ("shop-config", "model.tar.gz", "tgz"),
-                              ("shop-config", "schema.json", "{}"), ("shop-config", "allow-list.txt", "ann"),
-                              ("shop-config", "settings.json", "{}"), ("static-config", "pricing.json", "{}"),
-                              ("bucket", "key", "k")]:
+    for bucket, key, body in [
+        ("shop-config", "prices.json", json.dumps({"apple": 3, "pear": 5})),
+        ("shop-config", "lookup.csv", "a,b\n"),
+        ("shop-config", "model.tar.gz", "tgz"),
+        ("shop-config", "schema.json", "{}"),
+        ("shop-config", "allow-list.txt", "ann"),
+        ("shop-config", "settings.json", "{}"),
+        ("static-config", "pricing.json", "{}"),
+        ("bucket", "key", "k"),
+    ]:
         s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
     boto3.setup_default_session()
     boto3.DEFAULT_SESSION.events.register("before-call.appconfigdata", _appconfig_stub)
@@ -240,7 +286,8 @@ def world(aws, tmp_path, monkeypatch):
     (tmp_path / "warmmodels.py").write_text(
         "class Model:\n"
         "    def __init__(self, weight):\n        self.weight = weight\n\n"
-        "    def predict(self, rows):\n        return [sum(row) * self.weight for row in rows]\n")
+        "    def predict(self, rows):\n        return [sum(row) * self.weight for row in rows]\n"
+    )
     monkeypatch.delitem(sys.modules, "warmmodels", raising=False)
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(importlib.import_module("warmmodels").Model(3)))
     yield tmp_path
@@ -299,7 +346,8 @@ def test_every_lam202_fix_answers_warm_requests_as_the_original(source, world, m
     calls = {"original": [], "fixed": []}
     counting = {"now": "original"}
     boto3.DEFAULT_SESSION.events.register(
-        "before-call", lambda **kwargs: calls[counting["now"]].append(kwargs["model"].name))
+        "before-call", lambda **kwargs: calls[counting["now"]].append(kwargs["model"].name)
+    )
     original = _load(world / "original.py", "warm_original", monkeypatch)
     counting["now"] = "fixed"
     fixed_module = _load(world / "fixed.py", "warm_fixed", monkeypatch)  # Init does the reads

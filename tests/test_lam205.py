@@ -49,12 +49,22 @@ def test_reports_each_module_level_connection_at_its_construction(tmp_path):
     assert result.returncode == 1, result.stderr
     found = [(f["path"], f["line"], f["column"], f["message"]) for f in doc["findings"]]
     assert found == [
-        ("app.py", 6, 6, "database connection `pymysql.connect(host=os.environ[\"DB_HOST\"], user=\"app\")` "
-         "is opened once and kept in `db` with no reconnect: after the database drops the idle "
-         "connection, every warm request that uses it fails"),
-        ("app.py", 7, 10, "connection pool `create_engine(os.environ[\"DB_URL\"])` is opened once and "
-         "kept in `engine` with no reconnect: after the database drops the idle connection, every warm "
-         "request that uses it fails"),
+        (
+            "app.py",
+            6,
+            6,
+            "database connection `pymysql.connect(host=os.environ[\"DB_HOST\"], user=\"app\")` "
+            "is opened once and kept in `db` with no reconnect: after the database drops the idle "
+            "connection, every warm request that uses it fails",
+        ),
+        (
+            "app.py",
+            7,
+            10,
+            "connection pool `create_engine(os.environ[\"DB_URL\"])` is opened once and "
+            "kept in `engine` with no reconnect: after the database drops the idle connection, every warm "
+            "request that uses it fails",
+        ),
     ]
     assert "`db` is used by `load`" in doc["findings"][0]["suggestion"]
     assert [f["fix"]["applicability"] for f in doc["findings"]] == ["unsafe", "unsafe"]
@@ -78,7 +88,14 @@ def test_unsafe_fix_pings_where_used_and_pre_pings_the_pool(tmp_path):
 
 def test_flake8_reports_the_same(tmp_path):
     app = write_app(tmp_path)
-    result = subprocess.run([str(FLAKE8), "--isolated", "--select", "LAM205", "app.py"], cwd=app,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(FLAKE8), "--isolated", "--select", "LAM205", "app.py"],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [
-        ["app.py:6:6:", "LAM205"], ["app.py:7:10:", "LAM205"]]
+        ["app.py:6:6:", "LAM205"],
+        ["app.py:7:10:", "LAM205"],
+    ]

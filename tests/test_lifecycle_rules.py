@@ -19,8 +19,7 @@ def _lines(source, code):
 
 @pytest.mark.parametrize("code", LIFECYCLE)
 def test_cli_reports_exactly_the_fixture_expectations(code):
-    result = run_cli("check", f"tests/fixtures/{code}", "--select", code, "--format", "json",
-                     "--no-cache", cwd=ROOT)
+    result = run_cli("check", f"tests/fixtures/{code}", "--select", code, "--format", "json", "--no-cache", cwd=ROOT)
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     found = {(f["path"], f["line"]) for f in report["findings"]}
@@ -48,10 +47,15 @@ def test_cli_negative_fixture_is_clean(code, tmp_path):
     assert report["findings"] == [] and report["summary"]["files"] == len(negatives)
 
 
-@pytest.mark.parametrize("code, reason", [
-    ("LAM301", "freezes"), ("LAM302", "Event loop is closed"),
-    ("LAM303", "timeout"), ("LAM105", "warm invocation"),
-])
+@pytest.mark.parametrize(
+    "code, reason",
+    [
+        ("LAM301", "freezes"),
+        ("LAM302", "Event loop is closed"),
+        ("LAM303", "timeout"),
+        ("LAM105", "warm invocation"),
+    ],
+)
 def test_explain_gives_lifecycle_reason_and_before_after(code, reason):
     result = run_cli("explain", code)
     assert result.returncode == 0, result.stderr
@@ -84,8 +88,9 @@ def test_noqa_silences_the_reported_line(tmp_path):
 
 
 def test_configured_entry_point_puts_loop_on_path(tmp_path):
-    (tmp_path / "worker.py").write_text(_source(
-        """
+    (tmp_path / "worker.py").write_text(
+        _source(
+            """
         import time
 
 
@@ -93,15 +98,16 @@ def test_configured_entry_point_puts_loop_on_path(tmp_path):
             while payload:
                 time.sleep(1)
         """
-    ))
+        )
+    )
     assert run_cli("check", str(tmp_path), "--no-cache").returncode == 0  # not a handler
-    result = run_cli("check", ".", "--no-cache", "--handler", "worker.py:run",
-                     "--format", "concise", cwd=tmp_path)
+    result = run_cli("check", ".", "--no-cache", "--handler", "worker.py:run", "--format", "concise", cwd=tmp_path)
     assert result.returncode == 1
     assert "worker.py:5:5: LAM303" in result.stdout
 
 
 # -- engine: the decisions each rule documents ---------------------------------------------
+
 
 def test_lam301_join_before_every_return():
     early = """
@@ -214,9 +220,9 @@ def test_lam303_deadline_through_helper_parameter():
                 time.sleep(1)
         """
     assert _lines(source, "LAM303") == []
-    unbounded = source.replace(
-        "time.time() + context.get_remaining_time_in_millis() / 1000", "event['until']"
-    ).replace("if time.time() > until", "if until")
+    unbounded = source.replace("time.time() + context.get_remaining_time_in_millis() / 1000", "event['until']").replace(
+        "if time.time() > until", "if until"
+    )
     assert _lines(unbounded, "LAM303") == [9]
 
 
@@ -276,15 +282,21 @@ def test_lam105_fixed_names_reads_and_non_tmp_paths_are_not_flagged():
 
 
 def test_lam105_message_says_what_and_where():
-    findings = [f for f in lint(_source(
-        """
+    findings = [
+        f
+        for f in lint(
+            _source(
+                """
         import uuid
 
 
         def handler(event, context):
             open(f"/tmp/{uuid.uuid4()}", "w").close()
         """
-    )) if f.code == "LAM105"]
+            )
+        )
+        if f.code == "LAM105"
+    ]
     assert len(findings) == 1
     finding = findings[0]
     assert finding.line == 5 and finding.column == 5
@@ -299,8 +311,9 @@ def test_analysis_call_sites_and_resolve_call():
     from lambdalint.analysis import ModuleAnalysis
     from lambdalint.config import Config
 
-    module = parse_module(_source(
-        """
+    module = parse_module(
+        _source(
+            """
         class Helper:
             def go(self, x):
                 return x
@@ -315,7 +328,8 @@ def test_analysis_call_sites_and_resolve_call():
             helper.go(step(event))
             return map(step, [1])
         """
-    ))
+        )
+    )
     analysis = ModuleAnalysis(module, "app.py", Config(), [])
     handler = analysis.functions["handler"]
     calls = {cst.Module([]).code_for_node(s.node.func): s.node for s in handler.iter(cst.Call)}
@@ -425,9 +439,7 @@ def test_lam302_global_rebuilt_every_invocation_lives_in_the_current_loop():
             return asyncio.run(call(event["path"]))
         """
     assert _lines(source, "LAM302") == []
-    lazy = _source(source).replace(
-        "    _client = httpx", "    if _client is None:\n        _client = httpx"
-    )
+    lazy = _source(source).replace("    _client = httpx", "    if _client is None:\n        _client = httpx")
     assert _lines(lazy, "LAM302") == [16]
 
 

@@ -15,8 +15,10 @@ SCHEMA_PLACES = (
     ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json",
     Path("/work/shared/schemas/sarif-schema-2.1.0.json"),
 )
-MESSAGE = ("AWS SDK client `boto3.client(\"s3\")` is created on every invocation, "
-           "so every warm request pays again for its set-up and new connections")
+MESSAGE = (
+    "AWS SDK client `boto3.client(\"s3\")` is created on every invocation, "
+    "so every warm request pays again for its set-up and new connections"
+)
 
 
 def sarif_schema():
@@ -77,10 +79,19 @@ def test_sarif_content_matches_json(project):
         assert item["level"] == "warning" and item["message"]["text"]
         (location,) = item["locations"]
         region = location["physicalLocation"]["region"]
-        located.append((location["physicalLocation"]["artifactLocation"]["uri"], item["ruleId"],
-                        region["startLine"], region["startColumn"], region["endLine"], region["endColumn"]))
-    assert located == [(f["path"], f["code"], f["line"], f["column"], f["end_line"], f["end_column"])
-                       for f in findings["findings"]]
+        located.append(
+            (
+                location["physicalLocation"]["artifactLocation"]["uri"],
+                item["ruleId"],
+                region["startLine"],
+                region["startColumn"],
+                region["endLine"],
+                region["endColumn"],
+            )
+        )
+    assert located == [
+        (f["path"], f["code"], f["line"], f["column"], f["end_line"], f["end_column"]) for f in findings["findings"]
+    ]
 
     (invocation,) = run["invocations"]
     assert invocation["executionSuccessful"] is False
@@ -108,15 +119,18 @@ def test_sarif_clean_run(tmp_path):
     assert run["results"] == [] and run["invocations"][0]["executionSuccessful"] is True
 
 
-@pytest.mark.parametrize("old, new", [
-    ("a\nb\nc\n", "a\nc\n"),
-    ("a\nb\nc", "a\nb\nd"),  # last line without newline
-    ("a\r\nb\r\n", "a\r\nz\r\nb\r\n"),
-    ("", "x\n"),
-    ("x\n", ""),
-    ("".join(f"{i}\n" for i in range(30)), "new\n" + "".join(f"{i}\n" for i in range(1, 29)) + "end"),
-    ("a\x0cb\nc\n", "a\x0cB\nc\n"),  # str.splitlines splits at form feeds too
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("a\nb\nc\n", "a\nc\n"),
+        ("a\nb\nc", "a\nb\nd"),  # last line without newline
+        ("a\r\nb\r\n", "a\r\nz\r\nb\r\n"),
+        ("", "x\n"),
+        ("x\n", ""),
+        ("".join(f"{i}\n" for i in range(30)), "new\n" + "".join(f"{i}\n" for i in range(1, 29)) + "end"),
+        ("a\x0cb\nc\n", "a\x0cB\nc\n"),  # str.splitlines splits at form feeds too
+    ],
+)
 def test_diff_replacements_reproduce_the_change(old, new):
     replacements = diff_replacements(unified_diff(old, new, "p.py"), old) or []
     assert apply_replacements(old, replacements) == new
@@ -145,8 +159,10 @@ def test_github_workflow_commands(tmp_path):
 def test_github_escapes_newlines():
     from lambdalint.output import _github_command
 
-    assert _github_command("error", {"file": "a\r\nb"}, "one\r\ntwo 100%") == \
-        "::error file=a%0D%0Ab::one%0D%0Atwo 100%25\n"
+    assert (
+        _github_command("error", {"file": "a\r\nb"}, "one\r\ntwo 100%")
+        == "::error file=a%0D%0Ab::one%0D%0Atwo 100%25\n"
+    )
 
 
 def test_statistics(tmp_path):
@@ -156,15 +172,14 @@ def test_statistics(tmp_path):
     concise = run_cli("check", "--no-cache", "--format", "concise", "--statistics", ".", cwd=tmp_path)
     assert concise.returncode == 1
     assert concise.stdout.splitlines() == [
-        f"a.py:5:10: LAM201 {MESSAGE}", f"b.py:5:10: LAM201 {MESSAGE}",
+        f"a.py:5:10: LAM201 {MESSAGE}",
+        f"b.py:5:10: LAM201 {MESSAGE}",
         "    2\tLAM201\t[*] client-in-handler",
     ]
     text = run_cli("check", "--no-cache", "--statistics", ".", cwd=tmp_path)
     assert text.stdout.splitlines()[-1] == "    2\tLAM201\t[*] client-in-handler"
-    document = json.loads(run_cli("check", "--no-cache", "--format", "json", "--statistics", ".",
-                                  cwd=tmp_path).stdout)
-    assert document["statistics"] == [
-        {"code": "LAM201", "name": "client-in-handler", "count": 2, "fixable": 2}]
+    document = json.loads(run_cli("check", "--no-cache", "--format", "json", "--statistics", ".", cwd=tmp_path).stdout)
+    assert document["statistics"] == [{"code": "LAM201", "name": "client-in-handler", "count": 2, "fixable": 2}]
     plain = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     assert "statistics" not in json.loads(plain.stdout)
     clean = run_cli("check", "--no-cache", "--format", "concise", "--statistics", "c.py", cwd=tmp_path)
@@ -187,8 +202,11 @@ def test_sarif_fixes_on_every_fixture_apply_to_parseable_code():
     import ast
 
     sarif = json.loads(run_cli("check", "--no-cache", "--format", "sarif", ".", cwd=FIXTURES).stdout)
-    fixes = [(item["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], fix)
-             for item in sarif["runs"][0]["results"] for fix in item.get("fixes", [])]
+    fixes = [
+        (item["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], fix)
+        for item in sarif["runs"][0]["results"]
+        for fix in item.get("fixes", [])
+    ]
     assert len(fixes) > 5
     for uri, fix in fixes:
         (change,) = fix["artifactChanges"]

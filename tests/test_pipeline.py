@@ -71,8 +71,9 @@ def test_configuration_is_read_for_an_absolute_path_from_outside(tmp_path):
     result = run_cli("check", "--format", "json", "--no-cache", str(project / "src"), cwd=elsewhere)
     assert findings(result) == set(), result.stdout
     (elsewhere / "empty.toml").write_text("")
-    unconfigured = run_cli("check", "--format", "json", "--no-cache", "--config", "empty.toml",
-                           str(project / "src"), cwd=elsewhere)
+    unconfigured = run_cli(
+        "check", "--format", "json", "--no-cache", "--config", "empty.toml", str(project / "src"), cwd=elsewhere
+    )
     assert {code for _, _, code in findings(unconfigured)} == {"LAM201"}
 
 

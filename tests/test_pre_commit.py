@@ -17,27 +17,43 @@ from test_cli import BAD, GOOD
 
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
 GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "lambdalint tests", "GIT_AUTHOR_EMAIL": "tests@lambdalint.invalid",
-    "GIT_COMMITTER_NAME": "lambdalint tests", "GIT_COMMITTER_EMAIL": "tests@lambdalint.invalid",
+    "GIT_AUTHOR_NAME": "lambdalint tests",
+    "GIT_AUTHOR_EMAIL": "tests@lambdalint.invalid",
+    "GIT_COMMITTER_NAME": "lambdalint tests",
+    "GIT_COMMITTER_EMAIL": "tests@lambdalint.invalid",
 }
 SNAPSHOT_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", "venv", "__pycache__", "*.egg-info", ".pytest_cache", ".hypothesis",
-    ".lambdalint_cache", "build", "dist",
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "*.egg-info",
+    ".pytest_cache",
+    ".hypothesis",
+    ".lambdalint_cache",
+    "build",
+    "dist",
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")]
 
 
 def git(*args, cwd):
-    subprocess.run(["git", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-                   cwd=cwd, check=True, capture_output=True, env={**os.environ, **GIT_IDENTITY})
+    subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={**os.environ, **GIT_IDENTITY},
+    )
 
 
 def snapshot_files(root: Path):
     """This checkout's files as git sees them (tracked or new, not ignored), if it is one."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root, capture_output=True,
+        cwd=root,
+        capture_output=True,
     )
     if listed.returncode != 0:
         return None
@@ -58,8 +74,9 @@ def hook_repo(tmp_path_factory):
     git("init", "-q", cwd=repo)
     git("add", "-A", cwd=repo)
     git("commit", "-q", "-m", "snapshot for the pre-commit test", cwd=repo)
-    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
-                         check=True).stdout.strip()
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
     return repo, rev
 
 
@@ -72,12 +89,7 @@ def pre_commit_home(tmp_path_factory):
 def project(tmp_path, hook_repo, pre_commit_home):
     repo, rev = hook_repo
     (tmp_path / ".pre-commit-config.yaml").write_text(
-        "repos:\n"
-        f"  - repo: {repo}\n"
-        f"    rev: {rev}\n"
-        "    hooks:\n"
-        "      - id: lambdalint\n"
-        "      - id: lambdalint-fix\n"
+        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n      - id: lambdalint\n      - id: lambdalint-fix\n"
     )
     git("init", "-q", cwd=tmp_path)
 
@@ -88,11 +100,16 @@ def project(tmp_path, hook_repo, pre_commit_home):
         git("commit", "-q", "-m", "change", cwd=tmp_path)
 
     def run_hook(hook_id, *files):
-        env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(pre_commit_home),
-               "PRE_COMMIT_COLOR": "never"}
+        env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
         which = list(files) or ["--all-files"]
-        return subprocess.run([str(PRE_COMMIT), "run", hook_id, *which], cwd=tmp_path,
-                              env=env, capture_output=True, text=True, timeout=900)
+        return subprocess.run(
+            [str(PRE_COMMIT), "run", hook_id, *which],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
 
     return tmp_path, commit, run_hook
 
@@ -165,8 +182,9 @@ def process(payload, ctx):
 def test_a_commit_that_only_changes_the_template_is_checked(project):
     path, commit, run_hook = project
     (path / "src").mkdir()
-    commit({"template.yaml": TEMPLATE.format(handler="lambda_handler"), "src/app.py": APP.format(),
-            "package.json": "{}\n"})
+    commit(
+        {"template.yaml": TEMPLATE.format(handler="lambda_handler"), "src/app.py": APP.format(), "package.json": "{}\n"}
+    )
     assert run_hook("lambdalint", "--files", "template.yaml").returncode == 0
     # renamed to a function that does not exist
     commit({"template.yaml": TEMPLATE.format(handler="missing")})
@@ -184,7 +202,7 @@ def readme_block(marker):
     """The YAML block of the README that follows `marker`."""
     text = (ROOT / "README.md").read_text()
     start = text.index("```yaml", text.index(marker)) + len("```yaml\n")
-    return text[start:text.index("```", start)]
+    return text[start : text.index("```", start)]
 
 
 def test_the_readme_recipe_works_as_written_and_prints_each_finding_once(tmp_path, pre_commit_home):
@@ -195,19 +213,29 @@ def test_the_readme_recipe_works_as_written_and_prints_each_finding_once(tmp_pat
     (tmp_path / "two.py").write_text(BAD.replace("def lambda_handler", "def handler"))
     git("init", "-q", cwd=tmp_path)
     git("add", "-A", cwd=tmp_path)
-    env = {**os.environ, **GIT_IDENTITY, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never",
-           # `language: system`: lambdalint installed in the project's environment, as here
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    first = subprocess.run([str(PRE_COMMIT), "run", "--all-files"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=900)
+    env = {
+        **os.environ,
+        **GIT_IDENTITY,
+        "PRE_COMMIT_HOME": str(pre_commit_home),
+        "PRE_COMMIT_COLOR": "never",
+        # `language: system`: lambdalint installed in the project's environment, as here
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    first = subprocess.run(
+        [str(PRE_COMMIT), "run", "--all-files"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+    )
     assert first.returncode == 1, first.stdout + first.stderr
     assert first.stdout.count("Fixed 2 findings (0 remaining)") == 1  # one hook: said once
     assert (tmp_path / "app.py").read_text() == GOOD
-    (tmp_path / "bad.py").write_text(BAD.replace('s3 = boto3.client("s3")', 'files.append(event)')
-                                     .replace("import boto3", "import boto3\nfiles = []"))
+    (tmp_path / "bad.py").write_text(
+        BAD.replace('s3 = boto3.client("s3")', 'files.append(event)').replace(
+            "import boto3", "import boto3\nfiles = []"
+        )
+    )
     git("add", "-A", cwd=tmp_path)
-    second = subprocess.run([str(PRE_COMMIT), "run", "--all-files"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=900)
+    second = subprocess.run(
+        [str(PRE_COMMIT), "run", "--all-files"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+    )
     assert second.returncode == 1
     assert second.stdout.count("bad.py:6:5: LAM101") == 1  # each remaining finding once
 
@@ -228,7 +256,10 @@ def test_a_commit_of_one_helper_module_gets_its_project_wide_findings(project):
     result = run_hook("lambdalint", "--files", changed)
     assert result.returncode == 1, result.stdout + result.stderr
     expected = {(p, line, code) for p, line, code in project_expectations(app) if p == changed}
-    reported = {(line.split(":")[0], int(line.split(":")[1]), line.split()[1])
-                for line in result.stdout.splitlines() if line.startswith(changed + ":")}
+    reported = {
+        (line.split(":")[0], int(line.split(":")[1]), line.split()[1])
+        for line in result.stdout.splitlines()
+        if line.startswith(changed + ":")
+    }
     assert reported == expected == {(changed, 5, "LAM201")}
     assert "app/shared/config.py" not in result.stdout  # not passed, not reported

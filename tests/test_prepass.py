@@ -44,7 +44,7 @@ def test_fixtures_with_handlers_pass_the_prepass():
 TRICKY_HANDLERS = {
     "multi-line signature": "def process(\n    event,\n    context,\n):\n    pass\n",
     "comments in the parameters": "def process(  # the entry point\n    # first the event\n"
-                                  "    event,  # dict\n    context,\n):\n    pass\n",
+    "    event,  # dict\n    context,\n):\n    pass\n",
     "annotations": "def process(event: 'dict[str, Any]', context: LambdaContext) -> dict:\n    pass\n",
     "defaults and positional-only": "def process(event=None, context=None, /):\n    pass\n",
     "async def": "async def process(event, context):\n    pass\n",
@@ -59,8 +59,7 @@ TRICKY_HANDLERS = {
     "inside if": "if True:\n    def process(event, context):\n        pass\n",
     "decorated": "@wrap\ndef process(event, context):\n    pass\n",
     "__call__": "class App:\n    def __call__(self, event, context):\n        pass\n\napp = App()\n",
-    "__call__ with other names": "class App:\n    def __call__(self, payload, runtime):\n        pass\n\n"
-                                 "app = App()\n",
+    "__call__ with other names": "class App:\n    def __call__(self, payload, runtime):\n        pass\n\napp = App()\n",
 }
 
 
@@ -96,7 +95,8 @@ def test_files_without_entry_points_are_skipped():
 # Property: whatever legal spelling of a def line, pre-pass False implies no entry point.
 _line_gap = st.sampled_from([" ", "\t", " \\\n    ", "\\\n ", "\x0c "])  # outside brackets
 _bracket_gap = st.lists(  # inside the parentheses newlines and comments are free
-    st.sampled_from(["", " ", "\t", "\n    ", "  # note\n    ", "\\\n    ", "\r\n    "]), max_size=3,
+    st.sampled_from(["", " ", "\t", "\n    ", "  # note\n    ", "\\\n    ", "\r\n    "]),
+    max_size=3,
 ).map("".join)
 _param = st.sampled_from(["event", "evt", "s3_event", "_event", "payload", "ctx", "context", "self", "e"])
 _annotation = st.sampled_from(["", ": dict", ": 'Ctx'", "=None", ": int = 1"])

@@ -19,10 +19,13 @@ def _tree(root, count):
 def test_progress_bar_on_a_terminal(tmp_path):
     _tree(tmp_path, 120)
     leader, follower = pty.openpty()
-    process = subprocess.Popen([lambdalint_command(), "check", "--no-cache", "--jobs", "1", "."],
-                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=follower,
-                               env={**os.environ, "COLUMNS": "100", "TERM": "xterm",
-                                    "LAMBDALINT_PROGRESS_DELAY": "0"})
+    process = subprocess.Popen(
+        [lambdalint_command(), "check", "--no-cache", "--jobs", "1", "."],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        env={**os.environ, "COLUMNS": "100", "TERM": "xterm", "LAMBDALINT_PROGRESS_DELAY": "0"},
+    )
     os.close(follower)
     seen = b""
     deadline = time.monotonic() + 240
@@ -46,6 +49,11 @@ def test_progress_bar_on_a_terminal(tmp_path):
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
     _tree(tmp_path, 120)
-    result = subprocess.run([lambdalint_command(), "check", "--no-cache", "--jobs", "1", "."], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [lambdalint_command(), "check", "--no-cache", "--jobs", "1", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 1 and result.stderr == ""

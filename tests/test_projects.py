@@ -54,7 +54,7 @@ def test_flake8_reports_the_same_python_findings(root):
 
 def test_call_chain_runs_from_the_entry_point_to_the_construct():
     doc = check(PROJECTS / "src_layout", ".")
-    finding, = doc["findings"]
+    (finding,) = doc["findings"]
     assert finding["handler"] == "src/orders/handler.py:lambda_handler"
     assert finding["call_chain"] == ["src/orders/handler.py:lambda_handler", "src/orders/repository.py:save_order"]
     text = run_cli("check", "--no-cache", ".", cwd=PROJECTS / "src_layout").stdout
@@ -65,7 +65,7 @@ def test_a_factory_shared_with_init_code_is_reported_at_its_call():
     """`create_client` is right for the Init code that calls it: the finding sits at the
     per-request call of the factory, and the chain ends in the factory."""
     doc = check(PROJECTS / "shared_factory", ".")
-    at_call, = [f for f in doc["findings"] if f["path"] == "lib/metrics.py"]
+    (at_call,) = [f for f in doc["findings"] if f["path"] == "lib/metrics.py"]
     assert (at_call["line"], at_call["column"], at_call["code"]) == (9, 18, "LAM201")
     assert at_call["message"].startswith("AWS SDK client built by `create_client` (`create_client(\"cloudwatch\")`)")
     assert at_call["call_chain"] == ["app.py:lambda_handler", "lib/metrics.py:put_metric", "lib/aws.py:create_client"]
@@ -75,24 +75,32 @@ def test_a_factory_shared_with_init_code_is_reported_at_its_call():
 def test_one_functions_package_never_imports_anothers(tmp_path):
     """Lambda deploys each CodeUri apart: `import helpers` in function A is not B's copy,
     even when B's is the only module of that name in the project."""
-    function = "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: {}/\n" \
-               "      Handler: index.handler\n      Runtime: python3.12\n"
+    function = (
+        "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: {}/\n"
+        "      Handler: index.handler\n      Runtime: python3.12\n"
+    )
     handler = "import helpers\n\n\ndef handler(event, context):\n    return helpers.table()\n"
-    root = write(tmp_path / "app", {
-        "pyproject.toml": "",
-        "template.yaml": "Resources:\n  A:\n" + function.format("fa") + "  B:\n" + function.format("fb"),
-        "fa/index.py": handler,
-        "fb/index.py": handler,
-        "fb/helpers.py": "import boto3\n\n\ndef table():\n    return boto3.resource('dynamodb').Table('t')\n",
-    })
+    root = write(
+        tmp_path / "app",
+        {
+            "pyproject.toml": "",
+            "template.yaml": "Resources:\n  A:\n" + function.format("fa") + "  B:\n" + function.format("fb"),
+            "fa/index.py": handler,
+            "fb/index.py": handler,
+            "fb/helpers.py": "import boto3\n\n\ndef table():\n    return boto3.resource('dynamodb').Table('t')\n",
+        },
+    )
     chains = [f["call_chain"] for f in check(root, ".")["findings"]]
     assert chains == [["fb/index.py:handler", "fb/helpers.py:table"]]
 
 
 def test_chain_through_a_base_class_template_method():
-    finding, = check(PROJECTS / "template_method", ".")["findings"]
+    (finding,) = check(PROJECTS / "template_method", ".")["findings"]
     assert finding["call_chain"] == [
-        "jobs/export.py:lambda_handler", "jobs/base.py:Job.main", "jobs/export.py:ExportJob.exec_main_proc"]
+        "jobs/export.py:lambda_handler",
+        "jobs/base.py:Job.main",
+        "jobs/export.py:ExportJob.exec_main_proc",
+    ]
 
 
 def test_same_named_modules_resolve_in_their_own_function(tmp_path):
@@ -105,7 +113,9 @@ def test_show_handlers_lists_what_each_entry_point_reaches():
     out = run_cli("check", "--show-handlers", ".", cwd=PROJECTS / "powertools_routes").stdout
     assert "app/routes/users.py:7: get_user  (framework: Powertools APIGatewayRestResolver @get)" in out
     out = run_cli("check", "--show-handlers", ".", cwd=PROJECTS / "reexports").stdout
-    assert "handlers/report.py:4: lambda_handler  (convention)\n    reaches secrets_pkg/impl.py:database_password\n" in out
+    assert (
+        "handlers/report.py:4: lambda_handler  (convention)\n    reaches secrets_pkg/impl.py:database_password\n" in out
+    )
 
 
 def test_subdirectory_and_absolute_paths_give_the_same_findings():
@@ -156,6 +166,7 @@ def test_fixes_in_another_module_are_written_there(tmp_path):
 
 # -- bad input ---------------------------------------------------------------------------------
 
+
 def write(root: Path, files):
     for name, text in files.items():
         path = root / name
@@ -168,26 +179,32 @@ HANDLER = "from helpers import make\n\n\ndef lambda_handler(event, context):\n  
 
 
 def test_missing_and_broken_modules_are_not_followed(tmp_path):
-    root = write(tmp_path, {
-        "pyproject.toml": "[tool.lambdalint]\n",
-        "app.py": "import missing_module\nfrom helpers import make\n\n\ndef lambda_handler(event, context):\n"
-                  "    missing_module.go()\n    return make()\n",
-        "helpers.py": "def make(:\n",
-        "other.py": HANDLER.replace("helpers", "fine") + "import boto3\n",
-        "fine.py": "import boto3\n\n\ndef make():\n    return boto3.client('s3')\n",
-    })
+    root = write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.lambdalint]\n",
+            "app.py": "import missing_module\nfrom helpers import make\n\n\ndef lambda_handler(event, context):\n"
+            "    missing_module.go()\n    return make()\n",
+            "helpers.py": "def make(:\n",
+            "other.py": HANDLER.replace("helpers", "fine") + "import boto3\n",
+            "fine.py": "import boto3\n\n\ndef make():\n    return boto3.client('s3')\n",
+        },
+    )
     doc = check(root, ".")
     assert found(doc) == {("fine.py", 5, "LAM201")}
     assert [(e["path"], e["message"][:16]) for e in doc["errors"]] == [("helpers.py", "syntax error at ")]
 
 
 def test_a_package_cycle_is_cut(tmp_path):
-    root = write(tmp_path, {
-        "pyproject.toml": "[tool.lambdalint]\n",
-        "pkg/__init__.py": "from pkg.a import run\n",
-        "pkg/a.py": "from pkg import b\n\n\ndef run(event, context):\n    return b.go(event)\n",
-        "pkg/b.py": "import boto3\nimport pkg\n\n\ndef go(event):\n    boto3.client('s3')\n    return pkg.run(event, None)\n",
-    })
+    root = write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.lambdalint]\n",
+            "pkg/__init__.py": "from pkg.a import run\n",
+            "pkg/a.py": "from pkg import b\n\n\ndef run(event, context):\n    return b.go(event)\n",
+            "pkg/b.py": "import boto3\nimport pkg\n\n\ndef go(event):\n    boto3.client('s3')\n    return pkg.run(event, None)\n",
+        },
+    )
     assert found(check(root, ".")) == {("pkg/b.py", 6, "LAM201")}
 
 
@@ -195,12 +212,15 @@ def test_code_outside_the_project_is_never_followed(tmp_path):
     """A CodeUri outside the project is not a source root: `from evil import make` in the
     project does not reach it."""
     write(tmp_path / "outside", {"evil.py": "import boto3\n\n\ndef make():\n    return boto3.client('s3')\n"})
-    root = write(tmp_path / "project", {
-        "pyproject.toml": "[tool.lambdalint]\n",
-        "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-                         "      Runtime: python3.12\n      CodeUri: ../outside\n      Handler: evil.make\n",
-        "app.py": "from evil import make\n\n\ndef lambda_handler(event, context):\n    return make()\n",
-    })
+    root = write(
+        tmp_path / "project",
+        {
+            "pyproject.toml": "[tool.lambdalint]\n",
+            "template.yaml": "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+            "      Runtime: python3.12\n      CodeUri: ../outside\n      Handler: evil.make\n",
+            "app.py": "from evil import make\n\n\ndef lambda_handler(event, context):\n    return make()\n",
+        },
+    )
     doc = check(root, ".")
     assert [(f["path"], f["code"]) for f in doc["findings"]] == [("template.yaml", "LAM304")]
     assert "outside the project" in doc["findings"][0]["message"]
@@ -213,8 +233,11 @@ _TRIPLE_QUOTED = re.compile(r'(?s)"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(st.sampled_from(['"', "'", "\\", "a", "\n", '"""', "'''", "import x\n", "from . import y\n"]),
-                max_size=16).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(['"', "'", "\\", "a", "\n", '"""', "'''", "import x\n", "from . import y\n"]), max_size=16
+    ).map("".join)
+)
 def test_triple_quoted_strings_are_dropped_as_the_regular_expression_dropped_them(text):
     assert _without_triple_quoted(text) == _TRIPLE_QUOTED.sub("", text)
 
@@ -238,11 +261,13 @@ def test_imports_shown_in_docstrings_are_not_followed(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\n")
     (tmp_path / "helper.py").write_text("import boto3\n\n\ndef client():\n    return boto3.client('s3')\n")
     (tmp_path / "handler.py").write_text(
-        '"""Usage:\n\n    import helper\n"""\n\n\ndef lambda_handler(event, context):\n    return 1\n')
+        '"""Usage:\n\n    import helper\n"""\n\n\ndef lambda_handler(event, context):\n    return 1\n'
+    )
     result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     assert not [f for f in json.loads(result.stdout)["findings"] if f["path"] == "helper.py"], result.stdout
     (tmp_path / "handler.py").write_text(
-        '"""Usage."""\nimport helper\n\n\ndef lambda_handler(event, context):\n    return helper.client()\n')
+        '"""Usage."""\nimport helper\n\n\ndef lambda_handler(event, context):\n    return helper.client()\n'
+    )
     result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     assert [f["code"] for f in json.loads(result.stdout)["findings"] if f["path"] == "helper.py"] == ["LAM201"]
 
@@ -258,7 +283,8 @@ def test_standard_library_imports_never_resolve_to_a_vendored_module_of_that_nam
     (deep / "tenantids.py").write_text(client.format(name="new_id"))
     (tmp_path / "handler.py").write_text(
         "import tenantids\nimport uuid\n\n\ndef lambda_handler(event, context):\n"
-        "    return str(uuid.uuid4()), tenantids.new_id()\n")
+        "    return str(uuid.uuid4()), tenantids.new_id()\n"
+    )
     result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     paths = {f["path"] for f in json.loads(result.stdout)["findings"]}
     assert "vendor/lib/ids/tenantids.py" in paths, result.stdout

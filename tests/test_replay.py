@@ -43,6 +43,7 @@ NON_DETERMINISTIC = "aws_durable_execution_sdk_python.exceptions.NonDeterministi
 
 # -- running a durable handler to completion ------------------------------------------------------
 
+
 class Outcome:
     def __init__(self, result) -> None:
         self.status = result.status.name
@@ -63,6 +64,7 @@ def run_durable(handler, event, callback_result=None) -> Outcome:
 
 
 # -- the original apps, what lambdalint says about them, and their fixed copies ---------------------
+
 
 @pytest.fixture(scope="module")
 def findings():
@@ -102,6 +104,7 @@ def fixed_text(fixed_dir: Path, name: str) -> str:
 
 
 # -- observing side effects ----------------------------------------------------------------------
+
 
 class Recorder(BaseHTTPRequestHandler):
     def do_POST(self):
@@ -151,6 +154,7 @@ def queue_messages(queue_url: str):
 
 
 # -- the apps ----------------------------------------------------------------------------------
+
 
 def test_lambdalint_flags_every_app(findings):
     assert findings == {
@@ -247,8 +251,7 @@ def test_ledger_line_written_before_a_callback_is_written_again(tmp_path, fixed_
     for directory, expected_requests in ((APPS, 2), (fixed_dir, 1)):
         ledger = tmp_path / f"ledger-{expected_requests}.txt"
         event = {"ledger": str(ledger), "order": "o-7"}
-        outcome = run_durable(app(directory, "lam502_callback_ledger").handler, event,
-                              callback_result="approved")
+        outcome = run_durable(app(directory, "lam502_callback_ledger").handler, event, callback_result="approved")
         assert outcome.status == SUCCEEDED
         lines = ledger.read_text().splitlines()
         assert lines.count("approval requested for o-7") == expected_requests

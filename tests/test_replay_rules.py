@@ -10,7 +10,8 @@ from pathlib import Path
 from conftest import FIXTURES, expected_findings, run_cli
 
 REPLAY_FIXTURES = [FIXTURES / code for code in ("LAM501", "LAM502", "LAM503", "LAM504", "LAM505")] + [
-    FIXTURES / "durable_apps"]
+    FIXTURES / "durable_apps"
+]
 FLAKE8 = Path(sys.executable).with_name("flake8")
 
 
@@ -43,9 +44,19 @@ def test_cli_reports_exactly_the_expected_lines():
 
 def test_flake8_reports_the_same():
     done = subprocess.run(
-        [str(FLAKE8), "--isolated", "--select", "LAM5", "--format=%(path)s:%(row)d:%(code)s",
-         *(d.name for d in REPLAY_FIXTURES)],
-        cwd=FIXTURES, capture_output=True, text=True, timeout=300)
+        [
+            str(FLAKE8),
+            "--isolated",
+            "--select",
+            "LAM5",
+            "--format=%(path)s:%(row)d:%(code)s",
+            *(d.name for d in REPLAY_FIXTURES),
+        ],
+        cwd=FIXTURES,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     reported = set()
     for line in done.stdout.splitlines():
         path, row, code = line.rsplit(":", 2)
@@ -104,7 +115,8 @@ def test_a_durable_handler_is_an_entry_point_whatever_its_name(tmp_path):
         "\n"
         "@durable_execution\n"
         "def run_order(order, dctx):\n"
-        "    return {'at': time.time(), 'id': dctx.step(lambda _: order['id'])}\n")
+        "    return {'at': time.time(), 'id': dctx.step(lambda _: order['id'])}\n"
+    )
     assert cli_findings("orders.py", cwd=tmp_path) == {("orders.py", 7, "LAM501")}
 
 
@@ -118,15 +130,20 @@ def test_handler_wrapped_by_a_call_rather_than_a_decorator(tmp_path):
         "    return context.step(lambda _: str(uuid.uuid4()), name='id'), uuid.uuid4()\n"
         "\n"
         "\n"
-        "handler = sdk.durable_execution(process)\n")
+        "handler = sdk.durable_execution(process)\n"
+    )
     assert cli_findings("app.py", cwd=tmp_path) == {("app.py", 6, "LAM501")}
 
 
 def test_explain_and_rules_list_the_replay_rules():
     listed = run_cli("rules").stdout
-    for code, name in (("LAM501", "nondeterminism-outside-step"), ("LAM502", "side-effect-outside-step"),
-                       ("LAM503", "nested-durable-operation"), ("LAM504", "step-mutates-outer-state"),
-                       ("LAM505", "replay-unsafe-logging")):
+    for code, name in (
+        ("LAM501", "nondeterminism-outside-step"),
+        ("LAM502", "side-effect-outside-step"),
+        ("LAM503", "nested-durable-operation"),
+        ("LAM504", "step-mutates-outer-state"),
+        ("LAM505", "replay-unsafe-logging"),
+    ):
         assert code in listed and name in listed
         page = run_cli("explain", code)
         assert page.returncode == 0
@@ -209,8 +226,9 @@ def test_calls_are_followed_into_other_modules_of_the_project(tmp_path):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"))
     members = [(os.path.realpath(tmp_path / name), name, None) for name in PROJECT]
-    reports = check_unit(members, [m[0] for m in members], Options(Config(select=("LAM5",))),
-                         SourceLayout(str(tmp_path)))
+    reports = check_unit(
+        members, [m[0] for m in members], Options(Config(select=("LAM5",))), SourceLayout(str(tmp_path))
+    )
     found = {(f.path, f.line, f.code, tuple(f.call_chain)) for r in reports for f in r.findings}
     assert found == {
         ("app.py", 11, "LAM501", ("app.py:handler",)),
@@ -232,7 +250,8 @@ def test_a_handler_a_template_marks_as_durable_needs_no_decorator(tmp_path):
         "\n"
         "\n"
         "def process(payload, durable):\n"
-        "    return durable.step(lambda _: 1, name='one'), uuid.uuid4()\n")
+        "    return durable.step(lambda _: 1, name='one'), uuid.uuid4()\n"
+    )
     path = str(tmp_path / "app.py")
 
     def codes(settings):

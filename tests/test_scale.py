@@ -80,6 +80,7 @@ def env_with(**values):
 
 # -- parallel -----------------------------------------------------------------------------
 
+
 def test_parallel_output_is_identical_to_serial(tmp_path):
     root = make_project(tmp_path)
     serial = check_json(root, "--no-cache", "--jobs", "1")
@@ -93,11 +94,10 @@ def test_pool_keeps_input_order_and_fix_diffs(tmp_path, monkeypatch):
     project = prepared(root)
     monkeypatch.setattr(runner, "MIN_FILES_PER_PROCESS", 1)
     pooled = run_prepared(project, jobs=2)
-    monkeypatch.setattr(runner, "MIN_FILES_PER_PROCESS", 10 ** 6)
+    monkeypatch.setattr(runner, "MIN_FILES_PER_PROCESS", 10**6)
     local = run_prepared(project, jobs=2)
     assert [r.path for r in pooled] == [shown for _, shown in project.files]
-    assert [[f.to_json() for f in r.findings] for r in pooled] == \
-           [[f.to_json() for f in r.findings] for r in local]
+    assert [[f.to_json() for f in r.findings] for r in pooled] == [[f.to_json() for f in r.findings] for r in local]
     assert any(f.fix is not None and f.fix.diff for r in pooled for f in r.findings)
 
 
@@ -134,8 +134,14 @@ sys.exit(code)
 
 
 def run_without_libcst(root, *args, env=None):
-    return subprocess.run([sys.executable, "-c", NO_LIBCST_RUN, *args], cwd=root, env=env or default_cache_env(),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", NO_LIBCST_RUN, *args],
+        cwd=root,
+        env=env or default_cache_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_second_run_reads_the_cache_and_parses_nothing(tmp_path):
@@ -205,9 +211,12 @@ def test_concurrent_runs_share_the_cache(tmp_path):
     root = make_project(tmp_path)
     expected = check_json(root, "--no-cache")
     command = [str(Path(sys.executable).with_name("lambdalint")), "check", "--format", "json", "src"]
-    runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=default_cache_env())
-            for _ in range(3)]
+    runs = [
+        subprocess.Popen(
+            command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=default_cache_env()
+        )
+        for _ in range(3)
+    ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert all(json.loads(out) == expected for out, _ in outputs), [err for _, err in outputs]
     assert not [p for p in (root / ".lambdalint_cache").rglob("*") if p.name.startswith(".tmp-")]
@@ -227,15 +236,19 @@ def test_cache_entries_round_trip_exactly(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "parse", no_analysis)
     monkeypatch.setattr(analysis, "ModuleAnalysis", no_analysis)
     warm = run_prepared(project)
+
     def seen(reports):
-        return [(r.path, r.errors, [(f.to_json(), f.fix and (f.fix.description, f.fix.imports))
-                                    for f in r.findings]) for r in reports]
+        return [
+            (r.path, r.errors, [(f.to_json(), f.fix and (f.fix.description, f.fix.imports)) for f in r.findings])
+            for r in reports
+        ]
 
     assert any(r.findings for r in cold)
     assert seen(warm) == seen(cold)
 
 
 # -- lazy imports -----------------------------------------------------------------------------
+
 
 # `rules --format json|markdown` lint each rule's examples to report which fixes it has
 # (docs.fix_applicabilities), so they do need libcst.
@@ -295,7 +308,8 @@ def test_one_file_reuses_a_whole_project_run_without_lambdalint_settings(tmp_pat
     (root / "svc").mkdir(parents=True)
     (root / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0"\n')
     (root / "svc" / "handler.py").write_text(
-        "import boto3\n\n\ndef lambda_handler(event, context):\n    return boto3.client('s3').list_buckets()\n")
+        "import boto3\n\n\ndef lambda_handler(event, context):\n    return boto3.client('s3').list_buckets()\n"
+    )
     for path in (root / "svc" / "handler.py", root / "pyproject.toml"):  # older than the racy window
         os.utime(path, (path.stat().st_mtime - 60,) * 2)
     env = env_with(LAMBDALINT_CACHE_DIR=tmp_path / "cache")

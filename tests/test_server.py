@@ -65,11 +65,13 @@ class Session:
 
     async def start(self):
         await self.client.start_io(lambdalint_command(), "server")
-        result = await self.client.initialize_async(lsp.InitializeParams(
-            capabilities=lsp.ClientCapabilities(),
-            root_uri=self.root.as_uri(),
-            workspace_folders=[lsp.WorkspaceFolder(uri=self.root.as_uri(), name="project")],
-        ))
+        result = await self.client.initialize_async(
+            lsp.InitializeParams(
+                capabilities=lsp.ClientCapabilities(),
+                root_uri=self.root.as_uri(),
+                workspace_folders=[lsp.WorkspaceFolder(uri=self.root.as_uri(), name="project")],
+            )
+        )
         self.client.initialized(lsp.InitializedParams())
         return result
 
@@ -109,13 +111,19 @@ def test_diagnostics_code_actions_and_changes(tmp_path):
         init = await session.start()
         assert init.server_info.name == "lambdalint"
         assert list(init.capabilities.code_action_provider.code_action_kinds) == [
-            lsp.CodeActionKind.QuickFix, "source.fixAll.lambdalint"]
-        session.client.text_document_did_open(lsp.DidOpenTextDocumentParams(
-            text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=REPORTS)))
+            lsp.CodeActionKind.QuickFix,
+            "source.fixAll.lambdalint",
+        ]
+        session.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=REPORTS)
+            )
+        )
         first = await session.wait_for(uri, 1)
         assert session.messages == []
-        assert [(d.code, d.range) for d in first] == [("LAM201", lsp.Range(
-            start=lsp.Position(line=5, character=9), end=lsp.Position(line=5, character=27)))]
+        assert [(d.code, d.range) for d in first] == [
+            ("LAM201", lsp.Range(start=lsp.Position(line=5, character=9), end=lsp.Position(line=5, character=27)))
+        ]
         diagnostic = first[0]
         assert diagnostic.source == "lambdalint"
         assert diagnostic.severity == lsp.DiagnosticSeverity.Warning
@@ -123,12 +131,19 @@ def test_diagnostics_code_actions_and_changes(tmp_path):
         assert diagnostic.message.startswith("AWS SDK client `boto3.client(\"s3\")` is created on every")
         assert "\nhelp: Move `s3 = boto3.client(\"s3\")` out of `build`" in diagnostic.message
 
-        actions = await session.client.text_document_code_action_async(lsp.CodeActionParams(
-            text_document=lsp.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
-            context=lsp.CodeActionContext(diagnostics=[diagnostic])))
+        actions = await session.client.text_document_code_action_async(
+            lsp.CodeActionParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri),
+                range=diagnostic.range,
+                context=lsp.CodeActionContext(diagnostics=[diagnostic]),
+            )
+        )
         titles = [a.title for a in actions]
-        assert titles == ["LAM201: move `s3 = ...` to module level", "Disable LAM201 for this line",
-                          "lambdalint: apply all safe fixes"]
+        assert titles == [
+            "LAM201: move `s3 = ...` to module level",
+            "Disable LAM201 for this line",
+            "lambdalint: apply all safe fixes",
+        ]
         fix = actions[0]
         assert fix.kind == lsp.CodeActionKind.QuickFix and fix.is_preferred
         fixed = apply_edits(REPORTS, fix.edit.changes[uri])
@@ -137,23 +152,37 @@ def test_diagnostics_code_actions_and_changes(tmp_path):
         assert '    s3 = boto3.client("s3")  # noqa: LAM201\n' in noqa
 
         # an edit (incremental, as editors send them) that makes the finding go away
-        session.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[lsp.TextDocumentContentChangePartial(range=lsp.Range(
-                start=lsp.Position(line=5, character=27), end=lsp.Position(line=5, character=27)),
-                text="  # noqa: LAM201")]))
+        session.client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[
+                    lsp.TextDocumentContentChangePartial(
+                        range=lsp.Range(
+                            start=lsp.Position(line=5, character=27), end=lsp.Position(line=5, character=27)
+                        ),
+                        text="  # noqa: LAM201",
+                    )
+                ],
+            )
+        )
         assert list(await session.wait_for(uri, 2)) == []
         # ...and several quick edits, linted once they stop (debounced), with the last text
         for version in (3, 4, 5):
-            session.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=fixed if version < 5 else REPORTS)]))
+            session.client.text_document_did_change(
+                lsp.DidChangeTextDocumentParams(
+                    text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[
+                        lsp.TextDocumentContentChangeWholeDocument(text=fixed if version < 5 else REPORTS)
+                    ],
+                )
+            )
         last = await session.wait_for(uri, 5)
         assert [(d.code, d.range.start.line) for d in last] == [("LAM201", 5)]
         assert 3 not in [session.diagnostics[uri][0]]
 
-        session.client.text_document_did_close(lsp.DidCloseTextDocumentParams(
-            text_document=lsp.TextDocumentIdentifier(uri=uri)))
+        session.client.text_document_did_close(
+            lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+        )
         await asyncio.sleep(0.5)
         assert list(session.diagnostics[uri][1]) == []
         await session.stop()
@@ -169,13 +198,13 @@ def apply_edits(text, edits):
     lines = text.splitlines(keepends=True)
 
     def offset(position):
-        before = "".join(lines[:position.line])
+        before = "".join(lines[: position.line])
         line = lines[position.line] if position.line < len(lines) else ""
         units = line.encode("utf-16-le")[: position.character * 2].decode("utf-16-le")
         return len(before) + len(units)
 
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        text = text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
         lines = text.splitlines(keepends=True)
     return text
 
@@ -200,9 +229,13 @@ def test_the_same_findings_as_check(tmp_path):
         out = {}
         for folder, code, rule in cases:
             uri = (folder / "handler.py").as_uri()
-            session.client.text_document_did_open(lsp.DidOpenTextDocumentParams(
-                text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1,
-                                                   text=rule.invalid[0].source)))
+            session.client.text_document_did_open(
+                lsp.DidOpenTextDocumentParams(
+                    text_document=lsp.TextDocumentItem(
+                        uri=uri, language_id="python", version=1, text=rule.invalid[0].source
+                    )
+                )
+            )
             out[code] = await session.wait_for(uri, 1)
         await session.stop()
         return out
@@ -211,8 +244,12 @@ def test_the_same_findings_as_check(tmp_path):
     for folder, code, _rule in cases:
         check = json.loads(run_cli("check", "--no-cache", "--format", "json", "handler.py", cwd=folder).stdout)
         assert code in {f["code"] for f in check["findings"]}
-        expected = sorted((f["code"], f["line"] - 1, f["column"] - 1, f["end_line"] - 1, f["end_column"] - 1)
-                          for f in check["findings"])
-        got = sorted((d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)
-                     for d in published[code])
+        expected = sorted(
+            (f["code"], f["line"] - 1, f["column"] - 1, f["end_line"] - 1, f["end_column"] - 1)
+            for f in check["findings"]
+        )
+        got = sorted(
+            (d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)
+            for d in published[code]
+        )
         assert got == expected, code

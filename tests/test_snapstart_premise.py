@@ -63,8 +63,7 @@ DRIVER = textwrap.dedent(
 
 
 def restored_environments(path):
-    result = subprocess.run([sys.executable, "-c", DRIVER, str(path)], capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", DRIVER, str(path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     first, second = json.loads(result.stdout)
     return first, second
@@ -80,8 +79,7 @@ def test_values_made_at_init_are_shared_by_restored_environments_until_fixed(tmp
     assert first == second, "the premise: every environment resumed from one snapshot shares Init's values"
 
     flagged = json.loads(run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path).stdout)
-    assert sorted((f["line"], f["code"]) for f in flagged["findings"]) == [
-        (8, "LAM401"), (9, "LAM401"), (10, "LAM401")]
+    assert sorted((f["line"], f["code"]) for f in flagged["findings"]) == [(8, "LAM401"), (9, "LAM401"), (10, "LAM401")]
 
     fixed = run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr

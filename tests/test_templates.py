@@ -39,22 +39,29 @@ def test_app_findings_are_exactly_the_expected_ones(app):
     doc, found = findings(result)
     expected = {
         (str(p.relative_to(root)), line, code)
-        for p in root.rglob("*.py") for line, code in expected_findings(p.read_text())
+        for p in root.rglob("*.py")
+        for line, code in expected_findings(p.read_text())
     }
     assert found == expected
     assert doc["errors"] == []
     assert result.returncode == 1
 
 
-@pytest.mark.parametrize("app, handler", [
-    ("sam_yaml", "src/thumbs.py:6: run  (template: SAM template template.yaml:35 (ThumbsFunction); python3.12)"),
-    ("sam_json", "handlers/ingest.py:6: main  (template: CloudFormation template template.json:10 (IngestFunction); python3.11)"),
-    ("serverless", "handlers/ingest.py:4: process  (template: Serverless serverless.yml:17 (ingest); python3.12)"),
-    ("cdk", "lambda/resize.py:4: go  (template: CDK infra/app.py:17 (Resize); python3.12)"),
-    ("powertools", "api.py:17: get_order  (framework: Powertools APIGatewayRestResolver @get)"),
-    ("chalice_app", "app.py:14: on_upload  (framework: Chalice @on_s3_event)"),
-    ("mangum_app", "main.py:9: read_item  (framework: Mangum FastAPI @get)"),
-])
+@pytest.mark.parametrize(
+    "app, handler",
+    [
+        ("sam_yaml", "src/thumbs.py:6: run  (template: SAM template template.yaml:35 (ThumbsFunction); python3.12)"),
+        (
+            "sam_json",
+            "handlers/ingest.py:6: main  (template: CloudFormation template template.json:10 (IngestFunction); python3.11)",
+        ),
+        ("serverless", "handlers/ingest.py:4: process  (template: Serverless serverless.yml:17 (ingest); python3.12)"),
+        ("cdk", "lambda/resize.py:4: go  (template: CDK infra/app.py:17 (Resize); python3.12)"),
+        ("powertools", "api.py:17: get_order  (framework: Powertools APIGatewayRestResolver @get)"),
+        ("chalice_app", "app.py:14: on_upload  (framework: Chalice @on_s3_event)"),
+        ("mangum_app", "main.py:9: read_item  (framework: Mangum FastAPI @get)"),
+    ],
+)
 def test_show_handlers_says_where_each_entry_point_came_from(app, handler):
     result = run_cli("check", "--show-handlers", ".", cwd=FIXTURES / "apps" / app)
     assert result.returncode == 0, result.stderr
@@ -62,8 +69,13 @@ def test_show_handlers_says_where_each_entry_point_came_from(app, handler):
 
 
 def test_show_handlers_lists_conventions_and_only_entry_points(tmp_path):
-    write(tmp_path, {"a.py": "def lambda_handler(event, context):\n    pass\n\n\ndef helper(x, y):\n    pass\n",
-                     "b.py": "def consume(event, context):\n    pass\n"})
+    write(
+        tmp_path,
+        {
+            "a.py": "def lambda_handler(event, context):\n    pass\n\n\ndef helper(x, y):\n    pass\n",
+            "b.py": "def consume(event, context):\n    pass\n",
+        },
+    )
     result = run_cli("check", "--show-handlers", ".", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
@@ -75,8 +87,10 @@ def test_show_handlers_lists_conventions_and_only_entry_points(tmp_path):
 def test_codeuri_may_name_the_handler_file_itself(tmp_path):
     """`CodeUri: src/function.py`: the package is that one file; its handler is found (and
     is an entry point), a function it lacks or another module is still LAM304."""
-    write(tmp_path, {
-        "template.yaml": """
+    write(
+        tmp_path,
+        {
+            "template.yaml": """
             Transform: AWS::Serverless-2016-10-31
             Globals:
               Function:
@@ -98,13 +112,13 @@ def test_codeuri_may_name_the_handler_file_itself(tmp_path):
                   CodeUri: src/function.py
                   Handler: other.run
             """,
-        "src/function.py": HANDLER,
-        "src/other.py": HANDLER,
-    })
+            "src/function.py": HANDLER,
+            "src/other.py": HANDLER,
+        },
+    )
     result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path)
     doc, found = findings(result)
-    assert found == {("template.yaml", 15, "LAM304"), ("template.yaml", 20, "LAM304"),
-                     ("src/function.py", 5, "LAM201")}
+    assert found == {("template.yaml", 15, "LAM304"), ("template.yaml", 20, "LAM304"), ("src/function.py", 5, "LAM201")}
     messages = {f["line"]: f["message"] for f in doc["findings"] if f["code"] == "LAM304"}
     assert "`function.py` defines no function `gone`" in messages[15]
     assert "single file `function.py`" in messages[20] and "does not exist" not in messages[20]
@@ -116,8 +130,10 @@ def test_code_a_build_makes_or_another_provider_runs_is_not_lam304(tmp_path):
     """A prebuilt zip, a build directory not in the repository, a serverless-wsgi handler
     and an Azure service name code lambdalint cannot see: no LAM304. A source directory
     that is missing still is one."""
-    write(tmp_path, {
-        "template.yaml": """
+    write(
+        tmp_path,
+        {
+            "template.yaml": """
             Transform: AWS::Serverless-2016-10-31
             Globals:
               Function:
@@ -139,7 +155,7 @@ def test_code_a_build_makes_or_another_provider_runs_is_not_lam304(tmp_path):
                   CodeUri: src/gone/
                   Handler: app.handler
             """,
-        "api/serverless.yml": """
+            "api/serverless.yml": """
             service: api
             provider:
               name: aws
@@ -152,7 +168,7 @@ def test_code_a_build_makes_or_another_provider_runs_is_not_lam304(tmp_path):
               typo:
                 handler: handlerz.main
             """,
-        "azure/serverless.yml": """
+            "azure/serverless.yml": """
             service: azure-app
             provider:
               name: azure
@@ -161,7 +177,8 @@ def test_code_a_build_makes_or_another_provider_runs_is_not_lam304(tmp_path):
               hello:
                 handler: src/handlers/hello.main
             """,
-    })
+        },
+    )
     result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path)
     _, found = findings(result)
     assert found == {("template.yaml", 20, "LAM304"), ("api/serverless.yml", 11, "LAM304")}
@@ -170,8 +187,9 @@ def test_code_a_build_makes_or_another_provider_runs_is_not_lam304(tmp_path):
 def test_nested_handlers_are_not_entry_points(tmp_path):
     """A decorated `def handler` inside a test or another function is never loaded by
     Lambda: no LAM304 for its signature, and nothing inside it is on the invocation path."""
-    (tmp_path / "test_app.py").write_text(textwrap.dedent(
-        """
+    (tmp_path / "test_app.py").write_text(
+        textwrap.dedent(
+            """
         import boto3
         from aws_lambda_powertools import Logger
 
@@ -185,15 +203,18 @@ def test_nested_handlers_are_not_entry_points(tmp_path):
 
             assert handler({}, None)
         """
-    ).lstrip())
+        ).lstrip()
+    )
     result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path)
     assert result.returncode == 0, result.stdout
     assert findings(result)[1] == set()
 
 
 def test_handler_pointing_nowhere_is_lam304_at_the_template_line(tmp_path):
-    write(tmp_path, {
-        "template.yaml": """
+    write(
+        tmp_path,
+        {
+            "template.yaml": """
             Transform: AWS::Serverless-2016-10-31
             Globals:
               Function:
@@ -225,13 +246,16 @@ def test_handler_pointing_nowhere_is_lam304_at_the_template_line(tmp_path):
                   CodeUri: src/
                   Handler: app.run
             """,
-        "src/app.py": HANDLER,
-    })
+            "src/app.py": HANDLER,
+        },
+    )
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     doc, found = findings(result)
     assert found == {
-        ("template.yaml", 10, "LAM304"), ("template.yaml", 15, "LAM304"),
-        ("template.yaml", 20, "LAM304"), ("template.yaml", 25, "LAM304"),
+        ("template.yaml", 10, "LAM304"),
+        ("template.yaml", 15, "LAM304"),
+        ("template.yaml", 20, "LAM304"),
+        ("template.yaml", 25, "LAM304"),
         ("src/app.py", 5, "LAM201"),
     }
     messages = {f["line"]: f["message"] for f in doc["findings"] if f["code"] == "LAM304"}
@@ -243,8 +267,10 @@ def test_handler_pointing_nowhere_is_lam304_at_the_template_line(tmp_path):
 
 
 def test_lam304_honours_noqa_and_ignore_in_templates(tmp_path):
-    write(tmp_path, {
-        "serverless.yml": """
+    write(
+        tmp_path,
+        {
+            "serverless.yml": """
             provider:
               runtime: python3.12
             functions:
@@ -253,7 +279,8 @@ def test_lam304_honours_noqa_and_ignore_in_templates(tmp_path):
               b:
                 handler: also_gone.run
             """,
-    })
+        },
+    )
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     assert findings(result)[1] == {("serverless.yml", 7, "LAM304")}
     result = run_cli("check", "--format", "json", "--ignore", "LAM304", ".", cwd=tmp_path)
@@ -261,18 +288,21 @@ def test_lam304_honours_noqa_and_ignore_in_templates(tmp_path):
 
 
 def test_broken_templates_are_errors_and_the_run_goes_on(tmp_path):
-    write(tmp_path, {
-        "bad_yaml/template.yaml": "Resources:\n  Fn:\n    Type: [unclosed\n",
-        "bad_json/template.json": '{"Resources": {"Fn": }}\n',
-        "bad_sls/serverless.yml": "functions:\n\tx: 1\n",
-        "good/template.yaml": """
+    write(
+        tmp_path,
+        {
+            "bad_yaml/template.yaml": "Resources:\n  Fn:\n    Type: [unclosed\n",
+            "bad_json/template.json": '{"Resources": {"Fn": }}\n',
+            "bad_sls/serverless.yml": "functions:\n\tx: 1\n",
+            "good/template.yaml": """
             Resources:
               Fn:
                 Type: AWS::Serverless::Function
                 Properties: {Runtime: python3.12, CodeUri: ., Handler: app.run}
             """,
-        "good/app.py": HANDLER,
-    })
+            "good/app.py": HANDLER,
+        },
+    )
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     doc, found = findings(result)
     assert found == {("good/app.py", 5, "LAM201")}
@@ -291,8 +321,10 @@ def test_broken_templates_are_errors_and_the_run_goes_on(tmp_path):
 
 
 def test_non_python_runtimes_produce_nothing(tmp_path):
-    write(tmp_path, {
-        "template.yaml": """
+    write(
+        tmp_path,
+        {
+            "template.yaml": """
             Globals:
               Function:
                 Runtime: nodejs20.x
@@ -304,13 +336,14 @@ def test_non_python_runtimes_produce_nothing(tmp_path):
                 Type: AWS::Lambda::Function
                 Properties: {Runtime: java21, Code: build/, Handler: "com.example.App::handleRequest"}
             """,
-        "serverless.yml": """
+            "serverless.yml": """
             provider: {runtime: nodejs20.x}
             functions:
               api: {handler: src/api.handler}
             """,
-        "run.py": HANDLER,
-    })
+            "run.py": HANDLER,
+        },
+    )
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     doc = json.loads(result.stdout)
     assert doc["findings"] == [] and doc["errors"] == []
@@ -318,22 +351,43 @@ def test_non_python_runtimes_produce_nothing(tmp_path):
 
 
 def test_cloudformation_tags_everywhere_load(tmp_path):
-    tags = ["!Ref", "!Sub", "!GetAtt", "!If", "!Join", "!Select", "!Split", "!FindInMap", "!Base64",
-            "!Cidr", "!ImportValue", "!GetAZs", "!Equals", "!And", "!Or", "!Not", "!Condition",
-            "!Transform", "!ToJsonString", "!Length"]
+    tags = [
+        "!Ref",
+        "!Sub",
+        "!GetAtt",
+        "!If",
+        "!Join",
+        "!Select",
+        "!Split",
+        "!FindInMap",
+        "!Base64",
+        "!Cidr",
+        "!ImportValue",
+        "!GetAZs",
+        "!Equals",
+        "!And",
+        "!Or",
+        "!Not",
+        "!Condition",
+        "!Transform",
+        "!ToJsonString",
+        "!Length",
+    ]
     lines = ["Conditions:"] + [f"  C{i}: {tag} [a, b]" for i, tag in enumerate(tags)]
-    lines += ["Resources:",
-              "  Fn:",
-              "    Type: AWS::Serverless::Function",
-              "    Properties:",
-              "      Runtime: !If [Py, python3.12, python3.11]",
-              "      CodeUri: src",
-              "      Handler: app.run",
-              "      Role: !GetAtt Role.Arn",
-              "      Environment: {Variables: {A: !Sub '${AWS::Region}', B: !Ref X, C: !Base64 {Fn::Sub: x}}}",
-              "  Unknown:",
-              "    Type: AWS::Serverless::Function",
-              "    Properties: {Runtime: python3.12, CodeUri: !Sub '${Dir}', Handler: !Ref H}"]
+    lines += [
+        "Resources:",
+        "  Fn:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties:",
+        "      Runtime: !If [Py, python3.12, python3.11]",
+        "      CodeUri: src",
+        "      Handler: app.run",
+        "      Role: !GetAtt Role.Arn",
+        "      Environment: {Variables: {A: !Sub '${AWS::Region}', B: !Ref X, C: !Base64 {Fn::Sub: x}}}",
+        "  Unknown:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties: {Runtime: python3.12, CodeUri: !Sub '${Dir}', Handler: !Ref H}",
+    ]
     write(tmp_path, {"template.yaml": "\n".join(lines) + "\n", "src/app.py": HANDLER})
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     doc, found = findings(result)
@@ -342,46 +396,54 @@ def test_cloudformation_tags_everywhere_load(tmp_path):
 
 
 def test_nested_stacks_and_template_globs_from_config(tmp_path):
-    write(tmp_path, {
-        "pyproject.toml": """
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": """
             [tool.lambdalint]
             templates = ["infra/*.yaml"]
             """,
-        "infra/root.yaml": """
+            "infra/root.yaml": """
             Resources:
               Child:
                 Type: AWS::Serverless::Application
                 Properties: {Location: child/stack.yaml}
             """,
-        "infra/child/stack.yaml": """
+            "infra/child/stack.yaml": """
             Resources:
               Fn:
                 Type: AWS::Serverless::Function
                 Properties: {Runtime: python3.12, CodeUri: ../../code, Handler: jobs.run}
             """,
-        "code/jobs.py": HANDLER,
-        # not matched by the configured globs, so not read (it would name a missing module)
-        "template.yaml": "Resources:\n  F:\n    Type: AWS::Lambda::Function\n"
-                         "    Properties: {Runtime: python3.12, Code: ., Handler: x.y}\n",
-    })
+            "code/jobs.py": HANDLER,
+            # not matched by the configured globs, so not read (it would name a missing module)
+            "template.yaml": "Resources:\n  F:\n    Type: AWS::Lambda::Function\n"
+            "    Properties: {Runtime: python3.12, Code: ., Handler: x.y}\n",
+        },
+    )
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     assert findings(result)[1] == {("code/jobs.py", 5, "LAM201")}
 
 
 def test_templates_above_files_given_one_by_one(tmp_path):
     """pre-commit passes files, not directories: the app's template is still found."""
-    write(tmp_path, {
-        "template.yaml": "Resources:\n  F:\n    Type: AWS::Serverless::Function\n"
-                         "    Properties: {Runtime: python3.12, CodeUri: src, Handler: app.run}\n",
-        "src/app.py": HANDLER,
-    })
+    write(
+        tmp_path,
+        {
+            "template.yaml": "Resources:\n  F:\n    Type: AWS::Serverless::Function\n"
+            "    Properties: {Runtime: python3.12, CodeUri: src, Handler: app.run}\n",
+            "src/app.py": HANDLER,
+        },
+    )
     result = run_cli("check", "--format", "json", "src/app.py", cwd=tmp_path)
     assert findings(result)[1] == {("src/app.py", 5, "LAM201")}
 
 
 def test_config_handlers_pointing_nowhere(tmp_path):
-    write(tmp_path, {
-        "pyproject.toml": """
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": """
             [tool.lambdalint]
             handlers = [
                 "src/app.py:run",
@@ -389,20 +451,22 @@ def test_config_handlers_pointing_nowhere(tmp_path):
                 "src/nope.py:run",
             ]
             """,
-        "src/app.py": HANDLER,
-    })
+            "src/app.py": HANDLER,
+        },
+    )
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     doc, found = findings(result)
-    assert found == {("src/app.py", 5, "LAM201"), ("pyproject.toml", 4, "LAM304"),
-                     ("pyproject.toml", 5, "LAM304")}
+    assert found == {("src/app.py", 5, "LAM201"), ("pyproject.toml", 4, "LAM304"), ("pyproject.toml", 5, "LAM304")}
     result = run_cli("check", "--format", "json", "--handler", "src/app.py:other", ".", cwd=tmp_path)
     doc = json.loads(result.stdout)
     assert any("--handler" in e["message"] and "other" in e["message"] for e in doc["errors"])
 
 
 def test_wrong_signature_of_a_named_handler_is_reported_at_the_def(tmp_path):
-    write(tmp_path, {
-        "serverless.yml": """
+    write(
+        tmp_path,
+        {
+            "serverless.yml": """
             provider: {runtime: python3.12}
             functions:
               one: {handler: app.one}
@@ -411,7 +475,7 @@ def test_wrong_signature_of_a_named_handler_is_reported_at_the_def(tmp_path):
               ok: {handler: app.ok}
               star: {handler: app.star}
             """,
-        "app.py": textwrap.dedent("""
+            "app.py": textwrap.dedent("""
             def one(event):
                 pass
 
@@ -431,7 +495,8 @@ def test_wrong_signature_of_a_named_handler_is_reported_at_the_def(tmp_path):
             def star(*args):
                 pass
             """).lstrip(),
-    })
+        },
+    )
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     doc, found = findings(result)
     assert found == {("app.py", 1, "LAM304"), ("app.py", 5, "LAM304"), ("app.py", 9, "LAM304")}
@@ -449,23 +514,25 @@ def test_json_template_lines_are_the_handler_lines():
 
 
 def test_dot_template_files_may_be_json_or_yaml(tmp_path):
-    write(tmp_path, {
-        "json_stack/stack.template": """
+    write(
+        tmp_path,
+        {
+            "json_stack/stack.template": """
             {"Resources": {"F": {"Type": "AWS::Lambda::Function",
               "Properties": {"Runtime": "python3.12", "Code": ".", "Handler": "app.run"}}}}
             """,
-        "json_stack/app.py": HANDLER,
-        "yaml_stack/stack.template": """
+            "json_stack/app.py": HANDLER,
+            "yaml_stack/stack.template": """
             Resources:
               F:
                 Type: AWS::Lambda::Function
                 Properties: {Runtime: python3.12, Code: ., Handler: app.gone}
             """,
-        "yaml_stack/app.py": HANDLER,
-    })
+            "yaml_stack/app.py": HANDLER,
+        },
+    )
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
-    assert findings(result)[1] == {("json_stack/app.py", 5, "LAM201"),
-                                   ("yaml_stack/stack.template", 4, "LAM304")}
+    assert findings(result)[1] == {("json_stack/app.py", 5, "LAM201"), ("yaml_stack/stack.template", 4, "LAM304")}
 
 
 def test_cdk_code_is_read_only_in_cdk_apps(tmp_path):
@@ -475,8 +542,15 @@ def test_cdk_code_is_read_only_in_cdk_apps(tmp_path):
         lambda_.Function(None, "F", runtime=lambda_.Runtime.PYTHON_3_12, handler="app.run",
                          code=lambda_.Code.from_asset("fn"))
         """
-    write(tmp_path, {"with_cdk/cdk.json": "{}", "with_cdk/stack.py": textwrap.dedent(app),
-                     "with_cdk/fn/app.py": HANDLER,
-                     "no_cdk/stack.py": textwrap.dedent(app), "no_cdk/fn/app.py": HANDLER})
+    write(
+        tmp_path,
+        {
+            "with_cdk/cdk.json": "{}",
+            "with_cdk/stack.py": textwrap.dedent(app),
+            "with_cdk/fn/app.py": HANDLER,
+            "no_cdk/stack.py": textwrap.dedent(app),
+            "no_cdk/fn/app.py": HANDLER,
+        },
+    )
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     assert findings(result)[1] == {("with_cdk/fn/app.py", 5, "LAM201")}

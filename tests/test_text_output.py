@@ -54,7 +54,7 @@ def test_rendered_at_the_terminal_width_on_word_boundaries(width):
         head = [rows[0]] + [r for r in rows[1:] if r.startswith("    ") and not r.lstrip().startswith("|")]
         header_words = _words(" ".join(head))
         expected = _words(f"{finding.path}:{finding.line}:{finding.column}: {finding.code}") + _words(finding.message)
-        assert [w for w in header_words if w != "[*]"][:len(expected)] == expected
+        assert [w for w in header_words if w != "[*]"][: len(expected)] == expected
         # one help line (wrapped or not), saying what the message does not
         helps = [r for r in rows if r.startswith("  help: ")]
         assert len(helps) == 1
@@ -74,8 +74,9 @@ def test_rendered_at_the_terminal_width_on_word_boundaries(width):
 
 
 def test_long_lines_are_not_wrapped_when_piped(tmp_path):
-    result = subprocess.run([lambdalint_command(), "check", "--no-cache", *EXAMPLES], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [lambdalint_command(), "check", "--no-cache", *EXAMPLES], cwd=ROOT, capture_output=True, text=True
+    )
     headers = [line for line in result.stdout.splitlines() if re.match(r"examples/\S+:\d+:\d+: LAM", line)]
     assert len(headers) == len([f for r in _reports() for f in r.findings])
     assert max(len(line) for line in headers) > 160  # one line per finding, for grep and editors
@@ -91,8 +92,7 @@ def test_summary_fits_with_the_findings():
 def test_in_a_real_terminal(tmp_path, width):
     session = f"lambdalint-{uuid.uuid4().hex[:8]}"
     done = tmp_path / "done"
-    command = (f"cd {ROOT} && {lambdalint_command()} check --no-cache {' '.join(EXAMPLES)}; "
-               f"echo $? > {done}")
+    command = f"cd {ROOT} && {lambdalint_command()} check --no-cache {' '.join(EXAMPLES)}; echo $? > {done}"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", "50"], check=True)
     try:
         subprocess.run(["tmux", "send-keys", "-t", session, command, "Enter"], check=True)
@@ -100,11 +100,15 @@ def test_in_a_real_terminal(tmp_path, width):
         while not done.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert done.read_text().strip() == "1"
-        screen = subprocess.run(["tmux", "capture-pane", "-t", session, "-p", "-J", "-S", "-500"],
-                                capture_output=True, text=True, check=True).stdout
+        screen = subprocess.run(
+            ["tmux", "capture-pane", "-t", session, "-p", "-J", "-S", "-500"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    output = screen[screen.index("examples/config_loader.py:11:5:"):]
+    output = screen[screen.index("examples/config_loader.py:11:5:") :]
     lines = output.splitlines()
     # -J joins lines the terminal wrapped itself: none may exceed the width, so lambdalint
     # wrapped every long line on a word boundary before the terminal had to

@@ -53,9 +53,15 @@ def test_watch_relints_changed_files_and_stops_on_sigint(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\n")
     (tmp_path / "app.py").write_text(BAD)
     (tmp_path / "other.py").write_text(GOOD)
-    process = subprocess.Popen([lambdalint_command(), "check", "--watch", "."], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-                               env=default_cache_env())
+    process = subprocess.Popen(
+        [lambdalint_command(), "check", "--watch", "."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        env=default_cache_env(),
+    )
     try:
         out = Reader(process)
         out.until("Found 1 finding in 1 file")

@@ -75,9 +75,7 @@ def where(f: dict) -> tuple:
     return (f["repo"], f["path"], f["line"], f["column"], f["code"])
 
 
-def match(
-    findings: Sequence[dict], verdicts: Sequence[dict], settled: frozenset = frozenset()
-) -> tuple[dict, dict]:
+def match(findings: Sequence[dict], verdicts: Sequence[dict], settled: frozenset = frozenset()) -> tuple[dict, dict]:
     """finding index -> (verdict index, how): how is "exact", "line" or "loose".
 
     A finding in `settled` (one an earlier run reports at the same place) is its own
@@ -222,9 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("findings", type=Path, help="a findings JSON written by run.py --out")
     parser.add_argument("--verdicts", type=Path, default=HERE / "verdicts.json")
     parser.add_argument("--manifest", type=Path, default=HERE / "manifest.json")
-    parser.add_argument(
-        "--rule", action="append", default=[], help="only this rule (repeatable)"
-    )
+    parser.add_argument("--rule", action="append", default=[], help="only this rule (repeatable)")
     parser.add_argument(
         "--reference",
         type=Path,
@@ -238,7 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="list the judged findings no longer reported and the loose matches",
     )
     parser.add_argument(
-        "--unjudged", type=int, default=0, metavar="N",
+        "--unjudged",
+        type=int,
+        default=0,
+        metavar="N",
         help="list N unjudged findings per rule to judge next",
     )
     parser.add_argument("--seed", type=int, default=0, metavar="S")
@@ -259,10 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(precision_table(rows, only))
     loose = sum(r["loose"] for code, r in rows.items() if not only or code in only)
-    print(
-        f"\n{loose} verdicts matched loosely (same repository, path and code,"
-        f" nearest line within {LOOSE_LINES})"
-    )
+    print(f"\n{loose} verdicts matched loosely (same repository, path and code, nearest line within {LOOSE_LINES})")
     if args.list_gone:
         print("\njudged findings no longer reported:")
         for v in sorted(result["gone"], key=lambda v: (v["code"], v["repo"], v["path"], v["line"])):

@@ -84,10 +84,7 @@ class RebuildError(Exception):
 def keep(path: str) -> bool:
     """Whether a repository file belongs in the corpus (by its path alone)."""
     parts = PurePosixPath(path).parts
-    if any(
-        part in SKIP_DIRS or part.endswith((".dist-info", ".egg-info"))
-        for part in parts[:-1]
-    ):
+    if any(part in SKIP_DIRS or part.endswith((".dist-info", ".egg-info")) for part in parts[:-1]):
         return False
     name = parts[-1]
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
@@ -118,9 +115,7 @@ def git(git_dir: Path, *args: str, data: bytes | None = None) -> bytes:
     )
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RebuildError(
-            f"git {args[0]} failed: {message[-1] if message else result.returncode}"
-        )
+        raise RebuildError(f"git {args[0]} failed: {message[-1] if message else result.returncode}")
     return result.stdout
 
 
@@ -163,16 +158,12 @@ def clone_git_dir(clones: Path, repo: str, commit: str) -> Path:
         )
         if result.returncode != 0:
             tail = result.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise RebuildError(
-                f"cannot clone {url}: {tail[-1] if tail else 'git clone failed'}"
-            )
+            raise RebuildError(f"cannot clone {url}: {tail[-1] if tail else 'git clone failed'}")
     if not has_commit(git_dir, commit):
         try:
             git(git_dir, "fetch", "--quiet", "--filter=blob:none", "origin", commit)
         except RebuildError as error:
-            raise RebuildError(
-                f"commit {commit} not available from {url}: {error}"
-            ) from None
+            raise RebuildError(f"commit {commit} not available from {url}: {error}") from None
     return git_dir
 
 
@@ -243,9 +234,7 @@ def read_blobs(git_dir: Path, blobs: Sequence[str]) -> dict[str, bytes]:
     if not blobs:
         return {}
     unique = list(dict.fromkeys(blobs))
-    out = git(
-        git_dir, "cat-file", "--batch", data="".join(b + "\n" for b in unique).encode()
-    )
+    out = git(git_dir, "cat-file", "--batch", data="".join(b + "\n" for b in unique).encode())
     contents, pos = {}, 0
     for blob in unique:
         end = out.index(b"\n", pos)
@@ -338,8 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         total_files += stats["files"]
         total_bytes += stats["bytes"]
         print(
-            f"{entry['repo']:<70} {stats['files']:>5} files"
-            f"  ({stats['written']} written, {stats['removed']} removed)"
+            f"{entry['repo']:<70} {stats['files']:>5} files  ({stats['written']} written, {stats['removed']} removed)"
         )
     elapsed = time.perf_counter() - start
     print(

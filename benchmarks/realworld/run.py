@@ -30,9 +30,7 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-HANDLER_LINE = re.compile(
-    r"^(?P<path>.+?):(?P<line>\d+): (?P<func>\S+)\s+\((?P<source>.*)\)\s*$"
-)
+HANDLER_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<func>\S+)\s+\((?P<source>.*)\)\s*$")
 Key = tuple[str, int, int, str]
 
 
@@ -49,9 +47,7 @@ def find_lambdalint(given: str | None) -> str:
 
 
 def repo_dirs(corpus: Path, only: Sequence[str]) -> list[Path]:
-    dirs = sorted(
-        p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith(".")
-    )
+    dirs = sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith("."))
     if only:
         wanted = {name.replace("/", "__") for name in only}
         dirs = [p for p in dirs if p.name in wanted]
@@ -70,9 +66,7 @@ def run_check(lambdalint: str, repo: Path, timeout: float) -> tuple[dict | None,
         ".",
     ]
     try:
-        result = subprocess.run(
-            command, cwd=repo, capture_output=True, timeout=timeout, check=False
-        )
+        result = subprocess.run(command, cwd=repo, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return None, f"timed out after {timeout:.0f} s"
     stderr = result.stderr.decode("utf-8", "replace").strip()
@@ -134,9 +128,7 @@ def key(finding: dict) -> Key:
     return (finding["path"], finding["line"], finding["column"], finding["code"])
 
 
-def lint_corpus(
-    corpus: Path, lambdalint: str, only: Sequence[str], timeout: float, handlers: bool
-) -> dict:
+def lint_corpus(corpus: Path, lambdalint: str, only: Sequence[str], timeout: float, handlers: bool) -> dict:
     repos, findings, entry_points = {}, [], []
     for repo in repo_dirs(corpus, only):
         start = time.perf_counter()
@@ -213,10 +205,7 @@ def summarize(result: dict, show_handlers: bool) -> str:
     out.append("")
     out.append(
         table(
-            (
-                (code, by_rule[code], len(repos_by_rule[code]), fixable[code])
-                for code in sorted(by_rule)
-            ),
+            ((code, by_rule[code], len(repos_by_rule[code]), fixable[code]) for code in sorted(by_rule)),
             ("rule", "findings", "repositories", "with fix"),
         )
     )
@@ -253,9 +242,7 @@ def summarize(result: dict, show_handlers: bool) -> str:
     if show_handlers:
         out.append("")
         for point in result.get("entry_points", []):
-            out.append(
-                f"{point['path']}:{point['line']}: {point['function']}  ({point['source']})"
-            )
+            out.append(f"{point['path']}:{point['line']}: {point['function']}  ({point['source']})")
     return "\n".join(out)
 
 
@@ -263,9 +250,7 @@ def compare(result: dict, baseline: dict, list_changes: bool) -> str:
     now = collections.Counter(key(f) for f in result["findings"])
     before = collections.Counter(key(f) for f in baseline["findings"])
     compared = set(result["repositories"])
-    before = collections.Counter(
-        {k: n for k, n in before.items() if k[0].split("/", 1)[0] in compared}
-    )
+    before = collections.Counter({k: n for k, n in before.items() if k[0].split("/", 1)[0] in compared})
     added, removed = now - before, before - now
     codes = sorted({k[3] for k in now} | {k[3] for k in before})
     rows = []
@@ -300,19 +285,10 @@ def dump(result: dict) -> str:
         if isinstance(value, list):
             rows = [json.dumps(item, sort_keys=True) for item in value]
             body = ",\n".join("  " + row for row in rows)
-            lines.append(
-                f"{json.dumps(name)}: [\n{body}\n]{comma}"
-                if rows
-                else f"{json.dumps(name)}: []{comma}"
-            )
+            lines.append(f"{json.dumps(name)}: [\n{body}\n]{comma}" if rows else f"{json.dumps(name)}: []{comma}")
         elif isinstance(value, dict):
-            rows = [
-                f"  {json.dumps(k)}: {json.dumps(v, sort_keys=True)}"
-                for k, v in sorted(value.items())
-            ]
-            lines.append(
-                f"{json.dumps(name)}: {{\n" + ",\n".join(rows) + f"\n}}{comma}"
-            )
+            rows = [f"  {json.dumps(k)}: {json.dumps(v, sort_keys=True)}" for k, v in sorted(value.items())]
+            lines.append(f"{json.dumps(name)}: {{\n" + ",\n".join(rows) + f"\n}}{comma}")
         else:
             lines.append(f"{json.dumps(name)}: {json.dumps(value)}{comma}")
     lines.append("}")
@@ -326,9 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--lambdalint",
         help="the lambdalint executable (default: beside this Python, else on PATH)",
     )
-    parser.add_argument(
-        "--out", type=Path, help="write the findings (no messages) here"
-    )
+    parser.add_argument("--out", type=Path, help="write the findings (no messages) here")
     parser.add_argument("--compare", type=Path, help="a findings file to compare with")
     parser.add_argument(
         "--show-handlers",

@@ -35,8 +35,18 @@ from lambdalint.config import Config
 from lambdalint.model import FunctionSettings, NamedHandler
 
 __all__ = [
-    "ModuleAnalysis", "ProjectAnalysis", "Function", "Site", "EntryPoint", "CallSite", "binding_scope",
-    "bound_by", "dotted_name", "free_names", "string_value", "target_names",
+    "ModuleAnalysis",
+    "ProjectAnalysis",
+    "Function",
+    "Site",
+    "EntryPoint",
+    "CallSite",
+    "binding_scope",
+    "bound_by",
+    "dotted_name",
+    "free_names",
+    "string_value",
+    "target_names",
     "powertools_calls_with_event_and_context",
 ]
 
@@ -46,8 +56,15 @@ NamedHandlers = Union[Sequence[str], Mapping[str, NamedHandler]]
 class ModuleAnalysis:
     """Everything the rules need to know about one module, computed once."""
 
-    def __init__(self, module: cst.Module, path: str, config: Config, named: NamedHandlers = (),
-                 project: Optional[ProjectAnalysis] = None, real_path: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        path: str,
+        config: Config,
+        named: NamedHandlers = (),
+        project: Optional[ProjectAnalysis] = None,
+        real_path: Optional[str] = None,
+    ) -> None:
         """Analyse `module` (shown as `path`).  Alone, unless `project` is given: then it is
         only collected, and `project.link()` (after every module is added) does the rest."""
         from lambdalint._cstfast import walk
@@ -66,7 +83,8 @@ class ModuleAnalysis:
         self.classes: Dict[str, cst.ClassDef] = {}
         walk(module, Collector(self))
         self.rebound_globals: Set[str] = {
-            name for fn in self.functions.values() for name in fn.globals_declared if name in fn.assigned}
+            name for fn in self.functions.values() for name in fn.globals_declared if name in fn.assigned
+        }
         self._by_name: Optional[Dict[str, List[Function]]] = None
         self._guards: guards.GuardCache = {}
         self.calls = CallGraph(self)

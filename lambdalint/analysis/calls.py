@@ -52,8 +52,11 @@ class CallGraph:
         if isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
             cls = project.class_of(fn)
             return project.method(cls, method) if cls is not None else None
-        if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) \
-                and func.value.func.value == "super":
+        if (
+            isinstance(func.value, cst.Call)
+            and isinstance(func.value.func, cst.Name)
+            and func.value.func.value == "super"
+        ):
             cls = project.class_of(fn)
             for base in project.bases(cls) if cls is not None else ():
                 found = project.method(base, method)
@@ -75,8 +78,7 @@ class CallGraph:
                         if target is not None:
                             return target
                 return None
-            if isinstance(inner, cst.Name) and inner.value in analysis.classes \
-                    and not names.shadowed(inner.value, fn):
+            if isinstance(inner, cst.Name) and inner.value in analysis.classes and not names.shadowed(inner.value, fn):
                 return self.method(inner.value, func.attr.value)  # `Service().run(...)`
             return None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
@@ -125,8 +127,11 @@ class CallGraph:
             target = self.resolve(func, fn)
             if target is not None:
                 yield target
-            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
-                    and func.value.value in ("self", "cls"):
+            if (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and func.value.value in ("self", "cls")
+            ):
                 # A base class's template method: `self.step()` runs the subclasses' `step`.
                 cls = analysis.project.class_of(fn)
                 if cls is not None:

@@ -20,9 +20,22 @@ def collected_types() -> tuple:
     """Nodes a rule may ask for, per function (a function so that importing this module,
     e.g. for `lambdalint rules`, does not import libcst)."""
     return (
-        cst.Call, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.Import, cst.ImportFrom,
-        cst.While, cst.For, cst.With, cst.Return, cst.Lambda, cst.Await, cst.Yield,
-        cst.Subscript, cst.Comparison,
+        cst.Call,
+        cst.Assign,
+        cst.AnnAssign,
+        cst.AugAssign,
+        cst.Del,
+        cst.Import,
+        cst.ImportFrom,
+        cst.While,
+        cst.For,
+        cst.With,
+        cst.Return,
+        cst.Lambda,
+        cst.Await,
+        cst.Yield,
+        cst.Subscript,
+        cst.Comparison,
     )
 
 
@@ -56,7 +69,7 @@ class Collector:
         if self.functions and self._in_body():
             fn = self.functions[-1]
             if kind in self.collected:
-                fn.sites.append(Site(node, tuple(self.stack[self.frames[-1]:]), fn))
+                fn.sites.append(Site(node, tuple(self.stack[self.frames[-1] :]), fn))
             if kind is cst.Name and not self._is_label(node):
                 fn.referenced.add(node.value)
             elif kind is cst.Global:
@@ -102,9 +115,7 @@ class Collector:
 
     def _enter_function(self, node: cst.FunctionDef) -> None:
         parent = self.functions[-1] if self.functions else None
-        in_class = bool(self.classes) and (
-            parent is None or self.class_depth[id(parent)] < len(self.classes)
-        )
+        in_class = bool(self.classes) and (parent is None or self.class_depth[id(parent)] < len(self.classes))
         cls = self.classes[-1] if in_class else None
         if parent is not None and cls is None:
             qual = f"{parent.qualname}.<locals>.{node.name.value}"
@@ -112,10 +123,7 @@ class Collector:
             qual = f"{cls}.{node.name.value}"
         else:
             qual = node.name.value
-        params = [
-            p.name.value
-            for p in (*node.params.posonly_params, *node.params.params)
-        ]
+        params = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
         fn = Function(
             name=node.name.value,
             qualname=qual,
@@ -210,8 +218,16 @@ class Collector:
 
 
 def _function_binder_types() -> tuple:
-    return (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.WithItem,
-            cst.NamedExpr, cst.ExceptHandler)
+    return (
+        cst.Assign,
+        cst.AnnAssign,
+        cst.AugAssign,
+        cst.For,
+        cst.CompFor,
+        cst.WithItem,
+        cst.NamedExpr,
+        cst.ExceptHandler,
+    )
 
 
 def _module_binder_types() -> tuple:

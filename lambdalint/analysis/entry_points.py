@@ -28,8 +28,10 @@ def powertools_calls_with_event_and_context(decorator: str) -> bool:
     """A Powertools decorator whose wrapper calls the wrapped function as f(event, context)."""
     if decorator.startswith(catalog.POWERTOOLS_PYDANTIC_REEXPORTS):
         return False  # pydantic's `validator`, re-exported by the parser utility
-    return decorator.startswith("aws_lambda_powertools.") and \
-        decorator.rsplit(".", 1)[-1] in catalog.POWERTOOLS_HANDLER_DECORATORS
+    return (
+        decorator.startswith("aws_lambda_powertools.")
+        and decorator.rsplit(".", 1)[-1] in catalog.POWERTOOLS_HANDLER_DECORATORS
+    )
 
 
 def looks_like_handler(fn: Function) -> bool:
@@ -88,8 +90,10 @@ def _configured_phases(analysis: "ModuleAnalysis", fn: Function, settings: Funct
     here = f"{os.path.realpath(analysis.path)}:{fn.qualname}"
 
     def applies(value) -> bool:
-        return value is True or (isinstance(value, tuple) and any(
-            os.path.realpath(item.rpartition(":")[0]) + ":" + item.rpartition(":")[2] == here for item in value))
+        return value is True or (
+            isinstance(value, tuple)
+            and any(os.path.realpath(item.rpartition(":")[0]) + ":" + item.rpartition(":")[2] == here for item in value)
+        )
 
     changes = {}
     if applies(config.snapstart):
@@ -104,7 +108,8 @@ def has_mangum(analysis: "ModuleAnalysis") -> bool:
     may be defined, and its routes registered, in other modules of the project)."""
     return any(
         isinstance(v, cst.Call) and analysis.qualified_name(v.func, None) in catalog.MANGUM
-        for values in analysis.module_bindings.values() for v in values
+        for values in analysis.module_bindings.values()
+        for v in values
     )
 
 
@@ -112,8 +117,11 @@ def _framework_entry(analysis: "ModuleAnalysis", fn: Function, mangum: bool) -> 
     """("framework" | "decorator", detail) when a decorator makes `fn` run per request."""
     for decorator in fn.decorators:
         match = _POWERTOOLS_ROUTE.match(decorator)
-        if match and match["cls"] in catalog.POWERTOOLS_RESOLVERS \
-                and match["method"] in catalog.POWERTOOLS_ROUTE_METHODS:
+        if (
+            match
+            and match["cls"] in catalog.POWERTOOLS_RESOLVERS
+            and match["method"] in catalog.POWERTOOLS_ROUTE_METHODS
+        ):
             return "framework", f"Powertools {match['cls']} @{match['method']}"
         match = _CHALICE_ROUTE.match(decorator)
         if match and match["method"] in catalog.CHALICE_METHODS:
@@ -130,8 +138,10 @@ def _framework_entry(analysis: "ModuleAnalysis", fn: Function, mangum: bool) -> 
 
 def is_durable_execution_decorator(decorator: str) -> bool:
     """`@durable_execution` of the AWS Durable Execution SDK: the function is the handler."""
-    return decorator.startswith(catalog.DURABLE_SDK_PACKAGE + ".") and \
-        decorator.rsplit(".", 1)[-1] in catalog.DURABLE_EXECUTION_DECORATORS
+    return (
+        decorator.startswith(catalog.DURABLE_SDK_PACKAGE + ".")
+        and decorator.rsplit(".", 1)[-1] in catalog.DURABLE_EXECUTION_DECORATORS
+    )
 
 
 def is_powertools_handler_decorator(analysis: "ModuleAnalysis", decorator: str) -> bool:
@@ -141,8 +151,7 @@ def is_powertools_handler_decorator(analysis: "ModuleAnalysis", decorator: str) 
         return True
     factory = analysis.module_functions.get(decorator)
     return factory is not None and any(
-        d.endswith("lambda_handler_decorator") and d.startswith("aws_lambda_powertools.")
-        for d in factory.decorators
+        d.endswith("lambda_handler_decorator") and d.startswith("aws_lambda_powertools.") for d in factory.decorators
     )
 
 

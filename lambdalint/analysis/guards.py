@@ -115,8 +115,12 @@ def _filled_in(statements, fn) -> Set[str]:
                     out |= target_keys(t.target)
                 elif isinstance(t.target, cst.Name) and t.target.value in fn.globals_declared:
                     out.add(t.target.value)
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                and node.func.attr.value in _FILLING_METHODS and isinstance(node.func.value, cst.Name):
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in _FILLING_METHODS
+            and isinstance(node.func.value, cst.Name)
+        ):
             out.add(node.func.value.value)
         stack.extend(node.children)
     return {name for name in out if binding_scope(name, fn) is None}

@@ -90,12 +90,7 @@ class Function:
     def is_local(self, name: str) -> bool:
         if name in self.globals_declared:
             return False
-        return (
-            name in self.params
-            or name in self.extra_params
-            or name in self.assigned
-            or name in self.local_aliases
-        )
+        return name in self.params or name in self.extra_params or name in self.assigned or name in self.local_aliases
 
     def scopes(self) -> Iterator["Function"]:
         """This function, then each enclosing function (innermost first)."""

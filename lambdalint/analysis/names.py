@@ -19,8 +19,9 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_DEPTH = 20  # `a = b(); b = c(); ...` chains followed before giving up
 
 
-def qualified_name(analysis: "ModuleAnalysis", expr: cst.CSTNode, fn: Optional[Function],
-                   depth: int = 0) -> Optional[str]:
+def qualified_name(
+    analysis: "ModuleAnalysis", expr: cst.CSTNode, fn: Optional[Function], depth: int = 0
+) -> Optional[str]:
     """`boto3.client` for `b.client` after `import boto3 as b`; calls become `...()`.
 
     Local variables bound once to a call resolve through it, so
@@ -62,7 +63,7 @@ def canonical(qualified: str) -> str:
     """`requests.get` for `botocore.vendored.requests.get`: a library under its own name."""
     for alias, library in MODULE_ALIASES.items():
         if qualified == alias or qualified.startswith(alias + "."):
-            return library + qualified[len(alias):]
+            return library + qualified[len(alias) :]
     return qualified
 
 
@@ -96,7 +97,8 @@ def binding_call(analysis: "ModuleAnalysis", expr: cst.CSTNode, fn: Optional[Fun
 def is_module_level_name(analysis: "ModuleAnalysis", name: str, fn: Optional[Function]) -> bool:
     """`name`, read inside `fn`, is a module-level binding, import or function."""
     return binding_scope(name, fn) is None and (
-        name in analysis.module_bindings or name in analysis.aliases or name in analysis.module_functions)
+        name in analysis.module_bindings or name in analysis.aliases or name in analysis.module_functions
+    )
 
 
 def shadowed(name: str, fn: Optional[Function]) -> bool:

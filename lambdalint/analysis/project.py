@@ -197,8 +197,9 @@ class ProjectAnalysis:
                 return ModuleRef(self.modules[submodule])
         return None
 
-    def called(self, func: cst.BaseExpression, fn: Optional[Function], module: "ModuleAnalysis",
-               depth: int = 0) -> Optional[Symbol]:
+    def called(
+        self, func: cst.BaseExpression, fn: Optional[Function], module: "ModuleAnalysis", depth: int = 0
+    ) -> Optional[Symbol]:
         """What an expression names inside `fn` (None: module level) of `module`: a class,
         a function, an instance, a module.  Local variables bound once to a call are
         followed (`svc = Service(); svc.run()`)."""

@@ -88,8 +88,7 @@ class Values:
             return self.is_invariant(expr.value, fn, active)
         if isinstance(expr, cst.Subscript):
             return self.is_invariant(expr.value, fn, active) and all(
-                isinstance(s.slice, cst.Index) and self.is_invariant(s.slice.value, fn, active)
-                for s in expr.slice
+                isinstance(s.slice, cst.Index) and self.is_invariant(s.slice.value, fn, active) for s in expr.slice
             )
         if isinstance(expr, cst.Call):
             return self._call_invariant(expr, fn, active)
@@ -118,8 +117,13 @@ class Values:
             return False
         if isinstance(call.func, cst.Name):
             name = call.func.value
-            if qn is None and name in catalog.PURE_CALLS and binding_scope(name, fn) is None \
-                    and name not in analysis.aliases and name not in analysis.module_bindings:
+            if (
+                qn is None
+                and name in catalog.PURE_CALLS
+                and binding_scope(name, fn) is None
+                and name not in analysis.aliases
+                and name not in analysis.module_bindings
+            ):
                 return True  # a builtin (`dict(...)`, `str(...)`) that nothing rebinds
             if name in analysis.classes or name in analysis.module_functions:
                 return analysis.is_module_level_name(name, fn)
@@ -143,8 +147,7 @@ class Values:
             active.add(key)
             try:
                 return all(
-                    isinstance(v, cst.FunctionDef) or self.is_invariant(v, scope, active)
-                    for v in scope.assigned[name]
+                    isinstance(v, cst.FunctionDef) or self.is_invariant(v, scope, active) for v in scope.assigned[name]
                 )
             finally:
                 active.discard(key)
@@ -195,8 +198,9 @@ class Values:
         return True
 
     # -- taint ---------------------------------------------------------------------------------
-    def is_tainted(self, expr: object, fn: Optional[Function], request_only: bool = False,
-                   active: Optional[Active] = None) -> bool:
+    def is_tainted(
+        self, expr: object, fn: Optional[Function], request_only: bool = False, active: Optional[Active] = None
+    ) -> bool:
         """True when the value derives from the event or context of an entry point.
 
         With `request_only`, the context counts only through what differs per request
@@ -213,16 +217,22 @@ class Values:
             return self._name_tainted(expr.value, fn, active, request_only)
         if isinstance(expr, cst.Attribute) and expr.attr.value in catalog.REQUEST_ATTRIBUTES:
             return True
-        if request_only and isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) \
-                and self._is_context_param(expr.value.value, fn):
+        if (
+            request_only
+            and isinstance(expr, cst.Attribute)
+            and isinstance(expr.value, cst.Name)
+            and self._is_context_param(expr.value.value, fn)
+        ):
             return expr.attr.value in catalog.REQUEST_CONTEXT_ATTRIBUTES
         if isinstance(expr, cst.AugAssign):
             return self.is_tainted(expr.value, fn, request_only, active)
         if isinstance(expr, cst.Lambda):
             return False
-        return any(
-            self.is_tainted(child, fn, request_only, active) for child in nodes.children(expr)
-        ) if isinstance(expr, cst.CSTNode) else False
+        return (
+            any(self.is_tainted(child, fn, request_only, active) for child in nodes.children(expr))
+            if isinstance(expr, cst.CSTNode)
+            else False
+        )
 
     def _is_context_param(self, name: str, fn: Function) -> bool:
         scope = binding_scope(name, fn)
@@ -264,7 +274,8 @@ class Values:
         active.add(key)
         try:
             result = any(
-                call is not None and argument(call, index, name) is not None
+                call is not None
+                and argument(call, index, name) is not None
                 and _values_of(caller, self).is_tainted(argument(call, index, name), caller, request_only, active)
                 for caller, call in self.analysis.call_sites(fn)
             )

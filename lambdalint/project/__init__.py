@@ -69,9 +69,13 @@ def project_files(root: str, exclude: Sequence[str], cwd: str, settings_root: st
     return out
 
 
-def build_plan(linted: Sequence[FileRef], others: Iterable[str], layout: SourceLayout,
-               scan: Callable[[str], Optional[Tuple[bool, List[str]]]],
-               display: Callable[[str], str]) -> Plan:
+def build_plan(
+    linted: Sequence[FileRef],
+    others: Iterable[str],
+    layout: SourceLayout,
+    scan: Callable[[str], Optional[Tuple[bool, List[str]]]],
+    display: Callable[[str], str],
+) -> Plan:
     """Group `linted` files and the project's `others` (real paths) into units.
 
     `scan(real)` gives (whether the file may hold an entry point, the dotted names it

@@ -29,7 +29,8 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
     "multiprocessing numbers operator os pathlib pickle platform pprint queue random re "
     "secrets select shlex shutil signal socket sqlite3 ssl stat statistics string struct "
     "subprocess sys tarfile tempfile textwrap threading time timeit traceback types "
-    "typing unittest urllib uuid warnings weakref xml zipfile zlib zoneinfo".split())
+    "typing unittest urllib uuid warnings weakref xml zipfile zlib zoneinfo".split()
+)
 
 
 def _inside(path: str, directory: str) -> bool:
@@ -37,8 +38,14 @@ def _inside(path: str, directory: str) -> bool:
 
 
 class SourceLayout:
-    def __init__(self, root: str, code_roots: Iterable[str] = (), layer_roots: Iterable[str] = (),
-                 extra_roots: Iterable[str] = (), files: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        root: str,
+        code_roots: Iterable[str] = (),
+        layer_roots: Iterable[str] = (),
+        extra_roots: Iterable[str] = (),
+        files: Iterable[str] = (),
+    ) -> None:
         self.root = os.path.realpath(root)
         candidates = [self.root, os.path.join(self.root, "src"), *code_roots, *extra_roots]
         self.roots = self._existing(candidates)  # where a file's own modules may live
@@ -145,7 +152,8 @@ class SourceLayout:
                 entries = []
             self._vendored[top] = any(
                 entry.lower().replace("-", "_").startswith(prefix) and entry.endswith((".dist-info", ".egg-info"))
-                for entry in entries)
+                for entry in entries
+            )
         return self._vendored[top]
 
     def resolve(self, dotted: str, importer: str) -> Optional[str]:

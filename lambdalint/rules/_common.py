@@ -95,15 +95,20 @@ def with_true_keyword(call, keyword: str):
             args = list(call.args)
             args[index] = existing.with_changes(value=cst.Name("True"))
             return call.with_changes(args=args)
-    arg = cst.Arg(keyword=cst.Name(keyword), value=cst.Name("True"),
-                  equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                        whitespace_after=cst.SimpleWhitespace("")))
+    arg = cst.Arg(
+        keyword=cst.Name(keyword),
+        value=cst.Name("True"),
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+    )
     args = list(call.args)
     if args and isinstance(args[-1].comma, cst.Comma):
         # A trailing comma (one argument per line): the new argument goes on its own line.
         arg = arg.with_changes(comma=args[-1].comma)
-        separator = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) \
+        separator = (
+            args[-2].comma
+            if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma)
             else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
         args[-1] = args[-1].with_changes(comma=separator)
     elif args:
         args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))

@@ -55,7 +55,8 @@ class FunctionFlow:
         first, last = self.order(start), self.order(end)
         around_end = self.ancestors(end)
         return [
-            node for node, _ in self.nodes[first + 1:last]
+            node
+            for node, _ in self.nodes[first + 1 : last]
             if isinstance(node, cst.Return) and not any(a is node for a in around_end)
         ]
 
@@ -93,8 +94,19 @@ def unwrap_container(node: cst.CSTNode, ancestors: Ancestors) -> Tuple[cst.CSTNo
     current = node
     while index > 0:
         parent = ancestors[index - 1]
-        if isinstance(parent, (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set,
-                               cst.DictElement, cst.Dict, cst.ParenthesizedWhitespace)):
+        if isinstance(
+            parent,
+            (
+                cst.Element,
+                cst.StarredElement,
+                cst.List,
+                cst.Tuple,
+                cst.Set,
+                cst.DictElement,
+                cst.Dict,
+                cst.ParenthesizedWhitespace,
+            ),
+        ):
             pass
         elif isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)) and parent.elt is current:
             pass

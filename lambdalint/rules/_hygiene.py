@@ -59,8 +59,7 @@ def module_level_nodes(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Tuple[
     included), with its ancestors, in source order."""
     from lambdalint._cstfast import children
 
-    stack: List[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]] = [
-        (stmt, (module,)) for stmt in reversed(module.body)]
+    stack: List[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]] = [(stmt, (module,)) for stmt in reversed(module.body)]
     while stack:
         node, ancestors = stack.pop()
         yield node, ancestors
@@ -73,8 +72,19 @@ def module_level_nodes(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Tuple[
 
 
 # Ancestors under which a statement may not run (or not completely) on a given call.
-_CONDITIONAL = ("If", "For", "While", "Match", "ExceptHandler", "ExceptStarHandler", "IfExp",
-                "BooleanOperation", "Lambda", "CompFor", "Else")
+_CONDITIONAL = (
+    "If",
+    "For",
+    "While",
+    "Match",
+    "ExceptHandler",
+    "ExceptStarHandler",
+    "IfExp",
+    "BooleanOperation",
+    "Lambda",
+    "CompFor",
+    "Else",
+)
 
 
 _conditional_kinds: Optional[frozenset] = None
@@ -120,6 +130,7 @@ def format_seconds(value: float) -> str:
 
 # -- AWS SDK clients -----------------------------------------------------------------------------
 
+
 def client_service(analysis: ModuleAnalysis, receiver, fn: Optional[Function], depth: int = 0) -> Optional[str]:
     """The service name of the AWS SDK client an expression holds (`boto3.client("lambda")`,
     a session's client, a name or `self.` attribute bound to one, a helper returning one),
@@ -132,20 +143,26 @@ def client_service(analysis: ModuleAnalysis, receiver, fn: Optional[Function], d
         qn = analysis.qualified_name(receiver.func, fn)
         if qn in CLIENT_CONSTRUCTORS and qn.endswith(("client", "create_client")):
             arg = keyword(receiver, "service_name")
-            value = arg.value if arg is not None else (
-                positional(receiver)[0].value if positional(receiver) else None)
+            value = arg.value if arg is not None else (positional(receiver)[0].value if positional(receiver) else None)
             return constant_string(analysis, value, fn)
         if isinstance(receiver.func, cst.Name):
             helper = analysis.function_named(receiver.func.value, fn)
             if helper is not None and helper.name != "__init__":
-                found = {client_service(analysis, r.node.value, helper, depth + 1)
-                         for r in helper.iter(cst.Return) if r.node.value is not None}
+                found = {
+                    client_service(analysis, r.node.value, helper, depth + 1)
+                    for r in helper.iter(cst.Return)
+                    if r.node.value is not None
+                }
                 return found.pop() if len(found) == 1 else None
         return None
-    if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) \
-            and receiver.value.value in ("self", "cls"):
-        found = {client_service(analysis, v, s, depth + 1)
-                 for s, v in attribute_values(analysis, receiver.attr.value, fn)}
+    if (
+        isinstance(receiver, cst.Attribute)
+        and isinstance(receiver.value, cst.Name)
+        and receiver.value.value in ("self", "cls")
+    ):
+        found = {
+            client_service(analysis, v, s, depth + 1) for s, v in attribute_values(analysis, receiver.attr.value, fn)
+        }
         found.discard(None)
         return found.pop() if len(found) == 1 else None
     if isinstance(receiver, cst.Name):
@@ -164,8 +181,7 @@ def with_items(name: str, fn: Optional[Function]):
     out = []
     for site in scope.iter(cst.With):
         for item in site.node.items:
-            if item.asname is not None and isinstance(item.asname.name, cst.Name) \
-                    and item.asname.name.value == name:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name) and item.asname.name.value == name:
                 out.append((scope, item.item))
     return out
 
@@ -176,7 +192,9 @@ def name_values(analysis: ModuleAnalysis, name: str, fn: Optional[Function]):
     scope = binding_scope(name, fn)
     if scope is not None:
         return [(scope, v) for v in scope.assigned.get(name, []) if isinstance(v, cst.BaseExpression)]
-    values: List[Tuple[Optional[Function], cst.BaseExpression]] = [(None, v) for v in analysis.module_bindings.get(name, []) if isinstance(v, cst.BaseExpression)]
+    values: List[Tuple[Optional[Function], cst.BaseExpression]] = [
+        (None, v) for v in analysis.module_bindings.get(name, []) if isinstance(v, cst.BaseExpression)
+    ]
     for other in analysis.functions.values():
         if name in other.globals_declared:
             values.extend((other, v) for v in other.assigned.get(name, []) if isinstance(v, cst.BaseExpression))
@@ -196,8 +214,12 @@ def attribute_values(analysis: ModuleAnalysis, attr: str, fn: Optional[Function]
         for site in method.iter(cst.Assign):
             for target in site.node.targets:
                 t = target.target
-                if isinstance(t, cst.Attribute) and t.attr.value == attr \
-                        and isinstance(t.value, cst.Name) and t.value.value == "self":
+                if (
+                    isinstance(t, cst.Attribute)
+                    and t.attr.value == attr
+                    and isinstance(t.value, cst.Name)
+                    and t.value.value == "self"
+                ):
                     out.append((method, site.node.value))
     cls = analysis.classes.get(owner.cls or "")
     if cls is not None and isinstance(cls.body, cst.IndentedBlock):
@@ -205,6 +227,7 @@ def attribute_values(analysis: ModuleAnalysis, attr: str, fn: Optional[Function]
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, cst.Assign) and any(
-                            isinstance(t.target, cst.Name) and t.target.value == attr for t in small.targets):
+                        isinstance(t.target, cst.Name) and t.target.value == attr for t in small.targets
+                    ):
                         out.append((None, small.value))
     return out

@@ -124,8 +124,7 @@ def call_statement(site: Site) -> Optional[cst.SimpleStatementLine]:
     if len(site.ancestors) < 3:
         return None
     line, block = site.ancestors[-2], site.ancestors[-3]
-    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 \
-            or not isinstance(block, cst.IndentedBlock):
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 or not isinstance(block, cst.IndentedBlock):
         return None
     return line
 
@@ -153,16 +152,16 @@ def wrap_statement_fix(model: DurableModel, site: Site, description: str) -> Opt
         call_line = cst.parse_statement(f'{context}.step({def_name}, name="{name}")')
     except Exception:
         return None
-    inner = cst.SimpleStatementLine(body=[cst.Expr(value=node)],
-                                    trailing_whitespace=statement.trailing_whitespace)
+    inner = cst.SimpleStatementLine(body=[cst.Expr(value=node)], trailing_whitespace=statement.trailing_whitespace)
     step_def = cst.FunctionDef(
         name=cst.Name(def_name),
         params=cst.Parameters(params=[cst.Param(cst.Name("_"))]),
         body=cst.IndentedBlock(body=[inner]),
         leading_lines=statement.leading_lines,
     )
-    return Fix(applicability=UNSAFE, description=description,
-               edits={statement: cst.FlattenSentinel([step_def, call_line])})
+    return Fix(
+        applicability=UNSAFE, description=description, edits={statement: cst.FlattenSentinel([step_def, call_line])}
+    )
 
 
 def _callee_word(func: cst.BaseExpression) -> str:
@@ -196,4 +195,3 @@ def _free_name(fn: Function, wanted: str) -> str:
     while name in used:
         name, index = f"{wanted}{index}", index + 1
     return name
-

@@ -72,7 +72,8 @@ def is_main_guard(node: cst.CSTNode) -> bool:
         return False
     sides = [test.left, test.comparisons[0].comparator]
     return any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides) and any(
-        isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__" for s in sides)
+        isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__" for s in sides
+    )
 
 
 def hook_kind(analysis: ModuleAnalysis, expr: cst.BaseExpression, fn: Optional[Function]) -> Optional[str]:
@@ -113,8 +114,7 @@ def rebound_globals(functions: Set[Function]) -> Set[str]:
 
 def mentioned(functions: Set[Function], name: str) -> bool:
     """`name` (a module-level name) is read or written in one of the functions."""
-    return any(name in fn.referenced and not fn.is_local(name) or name in fn.globals_declared
-               for fn in functions)
+    return any(name in fn.referenced and not fn.is_local(name) or name in fn.globals_declared for fn in functions)
 
 
 def bound_target(ancestors: Ancestors, node: cst.CSTNode) -> Optional[cst.BaseAssignTargetExpression]:

@@ -218,8 +218,12 @@ class StaleReads:
         return assigned or sets
 
     def _is_global(self, node: cst.CSTNode, fn: Function) -> bool:
-        return isinstance(node, cst.Name) and node.value == self.name and fn.module is self.owner \
+        return (
+            isinstance(node, cst.Name)
+            and node.value == self.name
+            and fn.module is self.owner
             and binding_scope(self.name, fn) is None
+        )
 
     def _reads_anywhere(self, fn: Function) -> bool:
         return fn.module is self.owner and self.name in fn.referenced and binding_scope(self.name, fn) is None
@@ -240,12 +244,18 @@ class StaleReads:
                 callables = [call.args[0].value.func]
             elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "submit" and call.args:
                 callables = [call.args[0].value]
-            elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "run_in_executor" \
-                    and len(call.args) > 1:
+            elif (
+                isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "run_in_executor"
+                and len(call.args) > 1
+            ):
                 callables = [call.args[1].value]
             for expr in callables:
-                target = analysis.function_named(expr.value, fn) if isinstance(expr, cst.Name) \
+                target = (
+                    analysis.function_named(expr.value, fn)
+                    if isinstance(expr, cst.Name)
                     else analysis.resolve_call(expr, fn)
+                )
                 if target is not None:
                     found.add(target)
         return found

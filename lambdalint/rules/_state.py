@@ -39,10 +39,27 @@ MUTABLE_CONSTRUCTORS = {
     "typing.OrderedDict": "OrderedDict",
 }
 MUTATING_METHODS = {
-    "append", "extend", "insert", "update", "setdefault", "add", "discard", "pop",
-    "popitem", "remove", "appendleft", "extendleft", "popleft", "rotate", "subtract",
-    "move_to_end", "difference_update", "intersection_update",
-    "symmetric_difference_update", "__setitem__", "__delitem__",
+    "append",
+    "extend",
+    "insert",
+    "update",
+    "setdefault",
+    "add",
+    "discard",
+    "pop",
+    "popitem",
+    "remove",
+    "appendleft",
+    "extendleft",
+    "popleft",
+    "rotate",
+    "subtract",
+    "move_to_end",
+    "difference_update",
+    "intersection_update",
+    "symmetric_difference_update",
+    "__setitem__",
+    "__delitem__",
 }
 # `clear()` empties the container: a reset, never a leak.  `sort()` / `reverse()` only
 # reorder what is there: repeating them on every request changes nothing that leaks.
@@ -101,7 +118,11 @@ def container_kind(analysis: ModuleAnalysis, value: object) -> Optional[str]:
         return "set"
     if isinstance(value, cst.Call):
         qn = analysis.qualified_name(value.func, None)
-        if qn is None and isinstance(value.func, cst.Name) and not analysis.is_module_level_name(value.func.value, None):
+        if (
+            qn is None
+            and isinstance(value.func, cst.Name)
+            and not analysis.is_module_level_name(value.func.value, None)
+        ):
             qn = value.func.value  # a builtin: list(), dict(), set()
         return MUTABLE_CONSTRUCTORS.get(qn or "")
     return None
@@ -138,7 +159,8 @@ def mutable_globals(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
         if values and all(kinds):
             value = values[0]
             bounded = kinds[0] == "deque" and any(
-                a.keyword is not None and a.keyword.value == "maxlen" for a in value.args)
+                a.keyword is not None and a.keyword.value == "maxlen" for a in value.args
+            )
             found[name] = MutableGlobal(name, kinds[0], value, bounded)
     found.update(_instance_attributes(analysis))
     _GLOBALS[analysis] = found
@@ -185,11 +207,16 @@ def _init_attributes(analysis: ModuleAnalysis, cls: str, instance: str) -> Dict[
                 targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
                 kind = container_kind(analysis, small.value)
                 for t in targets:
-                    if kind and isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) \
-                            and t.value.value == "self":
+                    if (
+                        kind
+                        and isinstance(t, cst.Attribute)
+                        and isinstance(t.value, cst.Name)
+                        and t.value.value == "self"
+                    ):
                         key = f"{cls}.{t.attr.value}"
                         bounded = kind == "deque" and any(
-                            a.keyword is not None and a.keyword.value == "maxlen" for a in small.value.args)
+                            a.keyword is not None and a.keyword.value == "maxlen" for a in small.value.args
+                        )
                         found[key] = MutableGlobal(key, kind, small.value, bounded, cls, instance)
     return found
 
@@ -285,20 +312,29 @@ def _idempotent(analysis: ModuleAnalysis, node: cst.CSTNode, fn: Function) -> bo
     that is not from the request (`x["last_run"] = time.time()`), or a counter under a
     fixed key (`stats["calls"] += 1`, `stats["records"] += len(records)`)."""
     invariant = analysis.is_invariant
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-            and not isinstance(node.func.value, cst.Subscript):
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and not isinstance(node.func.value, cst.Subscript)
+    ):
         return node.func.attr.value in IDEMPOTENT_METHODS and all(invariant(a.value, fn) for a in node.args)
-    if isinstance(node, cst.Assign) and isinstance(node.targets[0].target, cst.Subscript) \
-            and not isinstance(node.targets[0].target.value, cst.Subscript):
+    if (
+        isinstance(node, cst.Assign)
+        and isinstance(node.targets[0].target, cst.Subscript)
+        and not isinstance(node.targets[0].target.value, cst.Subscript)
+    ):
         key = _subscript_key(node.targets[0].target)
-        return key is not None and invariant(key, fn) \
-            and not analysis.is_tainted(node.value, fn, request_only=True)
-    if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Subscript) \
-            and not isinstance(node.target.value, cst.Subscript):
+        return key is not None and invariant(key, fn) and not analysis.is_tainted(node.value, fn, request_only=True)
+    if (
+        isinstance(node, cst.AugAssign)
+        and isinstance(node.target, cst.Subscript)
+        and not isinstance(node.target.value, cst.Subscript)
+    ):
         key = _subscript_key(node.target)
         value = node.value
         numeric = isinstance(value, (cst.Integer, cst.Float)) or (
-            isinstance(value, cst.Call) and dotted_name(value.func) in _NUMERIC_CALLS)
+            isinstance(value, cst.Call) and dotted_name(value.func) in _NUMERIC_CALLS
+        )
         return key is not None and invariant(key, fn) and numeric
     return False
 
@@ -323,8 +359,11 @@ def _all_mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutati
 
     for site in fn.sites:
         node = site.node
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                and node.func.attr.value in MUTATING_METHODS:
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in MUTATING_METHODS
+        ):
             name = tracked_root(node.func.value)
             if name is not None:
                 key = None
@@ -368,8 +407,13 @@ def _all_mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutati
 def _result_mutated(site: Site) -> bool:
     """`x.setdefault(k, [])` whose result is mutated right away (`.append(v)`)."""
     anc = site.ancestors
-    return len(anc) >= 2 and isinstance(anc[-1], cst.Attribute) and anc[-1].value is site.node \
-        and anc[-1].attr.value in MUTATING_METHODS and isinstance(anc[-2], cst.Call)
+    return (
+        len(anc) >= 2
+        and isinstance(anc[-1], cst.Attribute)
+        and anc[-1].value is site.node
+        and anc[-1].attr.value in MUTATING_METHODS
+        and isinstance(anc[-2], cst.Call)
+    )
 
 
 def _del_targets(target: cst.CSTNode) -> List[cst.CSTNode]:
@@ -379,6 +423,7 @@ def _del_targets(target: cst.CSTNode) -> List[cst.CSTNode]:
 
 
 # -- resets -------------------------------------------------------------------------------
+
 
 def is_reset(analysis: ModuleAnalysis, statement: cst.CSTNode, name: str, fn: Function) -> bool:
     """A statement that gives the container a fresh value: `x.clear()`, `x[:] = []`,
@@ -399,12 +444,10 @@ def is_reset(analysis: ModuleAnalysis, statement: cst.CSTNode, name: str, fn: Fu
             for t in targets:
                 if _is_full_slice(t) and names(t.value) and _empty_literal(small.value):
                     return True
-                rebinds = isinstance(t, cst.Attribute) or (
-                    isinstance(t, cst.Name) and t.value in fn.globals_declared)
+                rebinds = isinstance(t, cst.Attribute) or (isinstance(t, cst.Name) and t.value in fn.globals_declared)
                 if rebinds and names(t) and not reads(analysis, small.value, name, fn):
                     return True
-        if isinstance(small, cst.Del) and any(
-                _is_full_slice(t) and names(t.value) for t in _del_targets(small.target)):
+        if isinstance(small, cst.Del) and any(_is_full_slice(t) and names(t.value) for t in _del_targets(small.target)):
             return True
     return False
 
@@ -432,8 +475,11 @@ def reset_before(analysis: ModuleAnalysis, fn: Function, name: str, limit: int) 
 
 def _finally_resets(analysis: ModuleAnalysis, site: Site, name: str) -> bool:
     for anc in site.ancestors:
-        if isinstance(anc, cst.Try) and anc.finalbody is not None \
-                and any(is_reset(analysis, s, name, site.function) for s in anc.finalbody.body.body):
+        if (
+            isinstance(anc, cst.Try)
+            and anc.finalbody is not None
+            and any(is_reset(analysis, s, name, site.function) for s in anc.finalbody.body.body)
+        ):
             return True
     return False
 
@@ -444,16 +490,23 @@ def _is_lazy_fill(analysis: ModuleAnalysis, site: Site, name: str) -> bool:
     for anc in site.ancestors:
         if isinstance(anc, cst.If):
             test = anc.test
-            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) \
-                    and ref(analysis, test.expression, fn) == name:
+            if (
+                isinstance(test, cst.UnaryOperation)
+                and isinstance(test.operator, cst.Not)
+                and ref(analysis, test.expression, fn) == name
+            ):
                 return True
-            if isinstance(test, cst.Comparison) and isinstance(test.left, cst.Call) \
-                    and dotted_name(test.left.func) == "len" and test.left.args \
-                    and ref(analysis, test.left.args[0].value, fn) == name \
-                    and len(test.comparisons) == 1 \
-                    and isinstance(test.comparisons[0].operator, cst.Equal) \
-                    and isinstance(test.comparisons[0].comparator, cst.Integer) \
-                    and test.comparisons[0].comparator.value == "0":
+            if (
+                isinstance(test, cst.Comparison)
+                and isinstance(test.left, cst.Call)
+                and dotted_name(test.left.func) == "len"
+                and test.left.args
+                and ref(analysis, test.left.args[0].value, fn) == name
+                and len(test.comparisons) == 1
+                and isinstance(test.comparisons[0].operator, cst.Equal)
+                and isinstance(test.comparisons[0].comparator, cst.Integer)
+                and test.comparisons[0].comparator.value == "0"
+            ):
                 return True
     return False
 
@@ -474,8 +527,7 @@ def handled_per_invocation(analysis: ModuleAnalysis, mutation: Mutation) -> bool
     return all(entry_resets_before_calling(analysis, e.function, name, fn) for e in entries)
 
 
-def entry_resets_before_calling(analysis: ModuleAnalysis, entry: Function, name: str,
-                                target: Function) -> bool:
+def entry_resets_before_calling(analysis: ModuleAnalysis, entry: Function, name: str, target: Function) -> bool:
     statements = body_statements(entry)
     first_call = len(statements)
     for site in entry.iter(cst.Call):
@@ -489,8 +541,12 @@ def entry_resets_before_calling(analysis: ModuleAnalysis, entry: Function, name:
     if reset_before(analysis, entry, name, first_call):
         return True
     for index, stmt in enumerate(statements[: first_call + 1]):
-        if isinstance(stmt, cst.Try) and stmt.finalbody is not None and index == first_call \
-                and any(is_reset(analysis, s, name, entry) for s in stmt.finalbody.body.body):
+        if (
+            isinstance(stmt, cst.Try)
+            and stmt.finalbody is not None
+            and index == first_call
+            and any(is_reset(analysis, s, name, entry) for s in stmt.finalbody.body.body)
+        ):
             return True
     return False
 
@@ -508,6 +564,7 @@ def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
 
 
 # -- whole-path usage ---------------------------------------------------------------------
+
 
 def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
     """How the invocation path uses each mutable global (computed once per module)."""
@@ -538,12 +595,18 @@ def _looked_up(analysis: ModuleAnalysis, fn: Function, name: str) -> bool:
     for site in fn.sites:
         node = site.node
         if isinstance(node, cst.Comparison):
-            if any(isinstance(c.operator, (cst.In, cst.NotIn)) and ref(analysis, c.comparator, fn) == name
-                   for c in node.comparisons):
+            if any(
+                isinstance(c.operator, (cst.In, cst.NotIn)) and ref(analysis, c.comparator, fn) == name
+                for c in node.comparisons
+            ):
                 return True
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                and node.func.attr.value in LOOKUP_METHODS \
-                and ref(analysis, node.func.value, fn) == name and not _result_mutated(site):
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in LOOKUP_METHODS
+            and ref(analysis, node.func.value, fn) == name
+            and not _result_mutated(site)
+        ):
             return True
         elif isinstance(node, cst.Subscript) and ref(analysis, node.value, fn) == name and _is_load(site):
             return True
@@ -572,11 +635,18 @@ def _evicted(analysis: ModuleAnalysis, fn: Function, name: str) -> bool:
         node = site.node
         if isinstance(node, cst.Call):
             func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in EVICTING_METHODS \
-                    and ref(analysis, func.value, fn) == name:
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in EVICTING_METHODS
+                and ref(analysis, func.value, fn) == name
+            ):
                 return True
-            if dotted_name(func) == "len" and node.args and ref(analysis, node.args[0].value, fn) == name \
-                    and isinstance(site.parent, cst.Comparison):  # a size check, `if len(x) > N`
+            if (
+                dotted_name(func) == "len"
+                and node.args
+                and ref(analysis, node.args[0].value, fn) == name
+                and isinstance(site.parent, cst.Comparison)
+            ):  # a size check, `if len(x) > N`
                 return True
         elif isinstance(node, cst.Del):
             if any(ref(analysis, root(t), fn) == name for t in _del_targets(node.target)):

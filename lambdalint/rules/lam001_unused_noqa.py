@@ -60,34 +60,42 @@ class UnusedNoqa(Rule):
         """),
     ]
     invalid = [
-        Invalid("""
+        Invalid(
+            """
             import json
 
 
             def lambda_handler(event, context):
                 return json.dumps(event)  # noqa: LAM201
-        """, lines=(5,), fixed="""
+        """,
+            lines=(5,),
+            fixed="""
             import json
 
 
             def lambda_handler(event, context):
                 return json.dumps(event)
-        """),
-        Invalid("""
+        """,
+        ),
+        Invalid(
+            """
             import boto3
 
 
             def lambda_handler(event, context):
                 s3 = boto3.client("s3")  # noqa: LAM201, LAM203
                 return s3.list_buckets()
-        """, lines=(5,), fixed="""
+        """,
+            lines=(5,),
+            fixed="""
             import boto3
 
 
             def lambda_handler(event, context):
                 s3 = boto3.client("s3")  # noqa: LAM201
                 return s3.list_buckets()
-        """),
+        """,
+        ),
     ]
 
     def check(self) -> Iterable[RawFinding]:
@@ -115,9 +123,9 @@ def _without(comment: str, directive: noqa.Directive, stale: Set[str]) -> Option
     """The comment with the stale codes removed; None when nothing of it remains."""
     kept = tuple(c for c in directive.codes if c not in stale)
     if kept:
-        return comment[:directive.start] + noqa.render(kept) + comment[directive.end:]
-    before = comment[:directive.start].rstrip()
-    after = comment[directive.end:].strip()
+        return comment[: directive.start] + noqa.render(kept) + comment[directive.end :]
+    before = comment[: directive.start].rstrip()
+    after = comment[directive.end :].strip()
     parts = [p for p in (before if before.strip("# ") else "", after if after.startswith("#") else "") if p]
     return "  ".join(parts) if parts else None
 
@@ -141,8 +149,9 @@ def _is_stale(code: str, used: Set[str], ran: Set[str], rules: Iterable[str]) ->
     return all(r in ran for r in named)  # a rule that did not run may need it
 
 
-def unused_noqa(analysis, text: str, path: str, used: Dict[int, Set[str]],
-                ran: Set[str]) -> List[Tuple[RawFinding, Finding]]:
+def unused_noqa(
+    analysis, text: str, path: str, used: Dict[int, Set[str]], ran: Set[str]
+) -> List[Tuple[RawFinding, Finding]]:
     """LAM001 findings of a module: `used` maps lines to the codes of the findings noqa
     comments silenced there; `ran` holds the codes of the rules run on the file."""
     from lambdalint._cstfast import positions
@@ -178,24 +187,34 @@ def unused_noqa(analysis, text: str, path: str, used: Dict[int, Set[str]],
         elif len(stale) == len(directive.codes):
             message = f"`{written}` suppresses nothing: no {'/'.join(stale)} finding is reported on this line"
         else:
-            message = (f"{names} in `{written}` {'suppresses' if len(stale) == 1 else 'suppress'} nothing: "
-                       f"no such finding is reported on this line")
+            message = (
+                f"{names} in `{written}` {'suppresses' if len(stale) == 1 else 'suppress'} nothing: "
+                f"no such finding is reported on this line"
+            )
         new_comment = _without(comment, directive, set(stale))
         if new_comment is None:
-            suggestion = ("Delete the comment, so that it cannot hide a finding that a later change "
-                          "brings to this line.")
+            suggestion = "Delete the comment, so that it cannot hide a finding that a later change brings to this line."
             description = f"remove the unused `{written}`"
         else:
-            suggestion = (f"Remove {names} from the comment, so that it cannot hide a finding that a "
-                          "later change brings to this line.")
+            suggestion = (
+                f"Remove {names} from the comment, so that it cannot hide a finding that a "
+                "later change brings to this line."
+            )
             description = f"remove {names} from `{written}`"
         fix = Fix(SAFE, description, edits={holder: _replacement(holder, new_comment)})
         raw = RawFinding(node=holder, message=message, suggestion=suggestion, fix=fix, code=UnusedNoqa.code)
         column = start.column + directive.start
         finding = Finding(
-            path=path, line=start.line, column=column + 1, end_line=start.line,
-            end_column=start.column + directive.end + 1, code=UnusedNoqa.code, name=UnusedNoqa.name,
-            message=message, suggestion=suggestion, fix=fix,
+            path=path,
+            line=start.line,
+            column=column + 1,
+            end_line=start.line,
+            end_column=start.column + directive.end + 1,
+            code=UnusedNoqa.code,
+            name=UnusedNoqa.name,
+            message=message,
+            suggestion=suggestion,
+            fix=fix,
         )
         out.append((raw, finding))
     return out

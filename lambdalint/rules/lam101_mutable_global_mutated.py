@@ -220,8 +220,9 @@ class MutableGlobalMutated(Rule):
         entries = [e.function for e in self.analysis.entries_reaching(fn)]
         return self._move_plan(glob, fn, entries) or self._reset_plan(glob, entries)
 
-    def _finding(self, mutation: _state.Mutation, glob: _state.MutableGlobal,
-                 plan: Optional["_Plan"], fix: Optional[Fix]) -> RawFinding:
+    def _finding(
+        self, mutation: _state.Mutation, glob: _state.MutableGlobal, plan: Optional["_Plan"], fix: Optional[Fix]
+    ) -> RawFinding:
         analysis = self.analysis
         fn = mutation.site.function
         entries = [e.function for e in analysis.entries_reaching(fn)]
@@ -256,9 +257,12 @@ class MutableGlobalMutated(Rule):
         if index is None or len(self.analysis.module_bindings.get(glob.name, ())) != 1:
             return None
         stmt = self.analysis.module.body[index]
-        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 \
-                and _common.is_single_assignment(stmt, glob.value, glob.name) \
-                and isinstance(_target(stmt.body[0]), cst.Name):
+        if (
+            isinstance(stmt, cst.SimpleStatementLine)
+            and len(stmt.body) == 1
+            and _common.is_single_assignment(stmt, glob.value, glob.name)
+            and isinstance(_target(stmt.body[0]), cst.Name)
+        ):
             return stmt
         return None
 
@@ -270,9 +274,13 @@ class MutableGlobalMutated(Rule):
             return None
         if glob.name in fn.globals_declared or analysis.module_functions.get(fn.name) is not fn:
             return None
-        users = [f for f in analysis.functions.values()
-                 if glob.name in f.referenced and analysis.is_module_level_name(glob.name, f)
-                 or glob.name in f.globals_declared]
+        users = [
+            f
+            for f in analysis.functions.values()
+            if glob.name in f.referenced
+            and analysis.is_module_level_name(glob.name, f)
+            or glob.name in f.globals_declared
+        ]
         if users != [fn]:
             return None
         for stmt in analysis.module.body:
@@ -431,7 +439,8 @@ def _leading_global(fn: Function, name: str) -> bool:
     """`global name` is among the statements at the very top of the body."""
     for stmt in _state.body_statements(fn):
         if isinstance(stmt, cst.SimpleStatementLine) and all(
-                isinstance(s, (cst.Global, cst.Nonlocal)) or _is_docstring_expr(s) for s in stmt.body):
+            isinstance(s, (cst.Global, cst.Nonlocal)) or _is_docstring_expr(s) for s in stmt.body
+        ):
             if any(isinstance(s, cst.Global) and any(n.name.value == name for n in s.names) for s in stmt.body):
                 return True
             continue
@@ -452,9 +461,14 @@ def _insert_at_top(statements: List[cst.CSTNode]):
             body = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=list(body.body))])
         stmts = list(body.body)
         index = 0
-        while index < len(stmts) and isinstance(stmts[index], cst.SimpleStatementLine) and all(
+        while (
+            index < len(stmts)
+            and isinstance(stmts[index], cst.SimpleStatementLine)
+            and all(
                 isinstance(s, (cst.Global, cst.Nonlocal)) or (index == 0 and _is_docstring_expr(s))
-                for s in stmts[index].body):
+                for s in stmts[index].body
+            )
+        ):
             index += 1
         return updated.with_changes(body=body.with_changes(body=[*stmts[:index], *statements, *stmts[index:]]))
 

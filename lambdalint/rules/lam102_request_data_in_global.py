@@ -172,8 +172,8 @@ class RequestDataInGlobal(Rule):
             return self.report(site.node, message, suggestion, fn)
         how = (
             "background work started by the handler reads it after the next request rebinds it"
-            if reason == "background" else
-            "an invocation can read it before rebinding it (or without rebinding it) and get "
+            if reason == "background"
+            else "an invocation can read it before rebinding it (or without rebinding it) and get "
             "the previous request's data"
         )
         message = f"`global {name}` is set from the request (`{code}`), and {how}"
@@ -195,8 +195,11 @@ def _rebound_global(site: Site, fn: Function) -> Tuple[Optional[str], Optional[c
         if isinstance(target, cst.Name) and target.value in fn.globals_declared:
             return target.value, value
         if isinstance(target, (cst.Tuple, cst.List)):
-            parts = value.elements if isinstance(value, (cst.Tuple, cst.List)) \
-                and len(value.elements) == len(target.elements) else None
+            parts = (
+                value.elements
+                if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements)
+                else None
+            )
             for index, element in enumerate(target.elements):
                 if isinstance(element.value, cst.Name) and element.value.value in fn.globals_declared:
                     if parts is None:

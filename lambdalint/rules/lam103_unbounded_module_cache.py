@@ -151,7 +151,8 @@ class UnboundedModuleCache(Rule):
             if not _state.is_cache(use) or use.evicted or glob.bounded:
                 continue
             tainted = [
-                m for m in use.keyed_writes
+                m
+                for m in use.keyed_writes
                 if analysis.is_tainted(m.key, m.site.function)
                 and not self._caches_client(m)
                 and not self._fixed_key(m)
@@ -184,8 +185,7 @@ class UnboundedModuleCache(Rule):
             if self._enum_class(value.func, fn):
                 return True  # `Kind(event["kind"])`
             func = value.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "get" \
-                    and self._fixed_collection(func.value, fn):
+            if isinstance(func, cst.Attribute) and func.attr.value == "get" and self._fixed_collection(func.value, fn):
                 return True  # `REGIONS.get(event["site"], "eu-west-1")`
             return False
         if isinstance(value, cst.Subscript):
@@ -199,7 +199,8 @@ class UnboundedModuleCache(Rule):
             return False
         node = self.analysis.classes.get(expr.value)
         return node is not None and any(
-            (self.analysis.qualified_name(base.value, None) or "") in _ENUM_BASES for base in node.bases)
+            (self.analysis.qualified_name(base.value, None) or "") in _ENUM_BASES for base in node.bases
+        )
 
     def _fixed_collection(self, expr: cst.BaseExpression, fn: Optional[Function]) -> bool:
         """A literal collection of constants, or a module-level name bound once to one and
@@ -208,8 +209,12 @@ class UnboundedModuleCache(Rule):
             func = expr.func
             if isinstance(func, cst.Attribute) and func.attr.value == "keys" and not expr.args:
                 return self._fixed_collection(func.value, fn)
-            if isinstance(func, cst.Name) and func.value in ("frozenset", "set", "tuple", "list") \
-                    and len(expr.args) == 1 and not self.analysis.is_module_level_name(func.value, None):
+            if (
+                isinstance(func, cst.Name)
+                and func.value in ("frozenset", "set", "tuple", "list")
+                and len(expr.args) == 1
+                and not self.analysis.is_module_level_name(func.value, None)
+            ):
                 return self._fixed_collection(expr.args[0].value, fn)
             return False
         if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
@@ -246,24 +251,31 @@ class UnboundedModuleCache(Rule):
                 for stmt in statements:
                     if stmt is inner:
                         break
-                    if isinstance(stmt, cst.If) and _exits(stmt.body) \
-                            and self._tests_membership(stmt.test, key, fn, negated=True):
+                    if (
+                        isinstance(stmt, cst.If)
+                        and _exits(stmt.body)
+                        and self._tests_membership(stmt.test, key, fn, negated=True)
+                    ):
                         return True
         return False
 
-    def _tests_membership(self, test: cst.BaseExpression, key: cst.BaseExpression, fn: Function,
-                          negated: bool) -> bool:
+    def _tests_membership(self, test: cst.BaseExpression, key: cst.BaseExpression, fn: Function, negated: bool) -> bool:
         if isinstance(test, cst.BooleanOperation):
             # `a and key in X` (all must hold) for the body; `a or key not in X` to exit.
             joins = isinstance(test.operator, cst.Or) if negated else isinstance(test.operator, cst.And)
-            return joins and (self._tests_membership(test.left, key, fn, negated)
-                              or self._tests_membership(test.right, key, fn, negated))
+            return joins and (
+                self._tests_membership(test.left, key, fn, negated)
+                or self._tests_membership(test.right, key, fn, negated)
+            )
         if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
             return False
         comparison = test.comparisons[0]
         wanted = cst.NotIn if negated else cst.In
-        return isinstance(comparison.operator, wanted) and _same(test.left, key) \
+        return (
+            isinstance(comparison.operator, wanted)
+            and _same(test.left, key)
             and self._fixed_collection(comparison.comparator, fn)
+        )
 
     def _caches_client(self, mutation: _state.Mutation) -> bool:
         """`clients[region] = boto3.client(..., region_name=region)`: one client per region
@@ -302,8 +314,7 @@ def _constant(node: Optional[cst.CSTNode]) -> bool:
     if isinstance(node, cst.Tuple):
         return all(_constant(e.value) for e in node.elements)
     # `Kind.A`, `Region.EU`: a class's named constant (not `self.current`, which changes)
-    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
-        and node.value.value[:1].isupper()
+    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value[:1].isupper()
 
 
 def _same(a: cst.CSTNode, b: cst.CSTNode) -> bool:

@@ -26,8 +26,9 @@ from lambdalint.rules import _common, _hygiene
 class _Added:
     """Keys added to a long-lived logging context by one construct."""
 
-    def __init__(self, kind: str, store: str, receiver: str, keys: Optional[FrozenSet[str]],
-                 values: List[cst.CSTNode]) -> None:
+    def __init__(
+        self, kind: str, store: str, receiver: str, keys: Optional[FrozenSet[str]], values: List[cst.CSTNode]
+    ) -> None:
         self.kind = kind  # "powertools", "structlog", "adapter"
         self.store = store  # which key store: "keys", "thread keys", "contextvars", "threadlocal", "extra"
         self.receiver = receiver  # `logger`, `structlog.contextvars`, `adapter.extra`, `EXTRA`
@@ -79,14 +80,19 @@ class LogContextLeak(Rule):
         `LoggerAdapter`.
     """
     references = [
-        ("Powertools for AWS Lambda (Python) Logger: appending additional keys",
-         "https://docs.powertools.aws.dev/lambda/python/latest/core/logger/#appending-additional-keys"),
-        ("Powertools Logger: clearing all state",
-         "https://docs.powertools.aws.dev/lambda/python/latest/core/logger/#clearing-all-state"),
-        ("Powertools issue: appending additional keys state kept between Lambda invocations",
-         "https://github.com/aws-powertools/powertools-lambda-python/issues/407"),
-        ("structlog: context variables",
-         "https://www.structlog.org/en/stable/contextvars.html"),
+        (
+            "Powertools for AWS Lambda (Python) Logger: appending additional keys",
+            "https://docs.powertools.aws.dev/lambda/python/latest/core/logger/#appending-additional-keys",
+        ),
+        (
+            "Powertools Logger: clearing all state",
+            "https://docs.powertools.aws.dev/lambda/python/latest/core/logger/#clearing-all-state",
+        ),
+        (
+            "Powertools issue: appending additional keys state kept between Lambda invocations",
+            "https://github.com/aws-powertools/powertools-lambda-python/issues/407",
+        ),
+        ("structlog: context variables", "https://www.structlog.org/en/stable/contextvars.html"),
         ("logging.LoggerAdapter", "https://docs.python.org/3/library/logging.html#loggeradapter-objects"),
     ]
     valid = [
@@ -223,8 +229,11 @@ class LogContextLeak(Rule):
                 if owner is not None:
                     key = _hygiene.constant_string(self.analysis, _subscript_key(target), fn)
                     return _Added("adapter", "extra", owner, frozenset({key}) if key else None, [node.value])
-            if isinstance(target, cst.Attribute) and target.attr.value == "extra" \
-                    and self._adapter(target.value, fn) is not None:
+            if (
+                isinstance(target, cst.Attribute)
+                and target.attr.value == "extra"
+                and self._adapter(target.value, fn) is not None
+            ):
                 return _Added("adapter", "extra", f"{dotted_name(target.value)}.extra", None, [node.value])
         return None
 
@@ -246,8 +255,11 @@ class LogContextLeak(Rule):
                 if append is None or not (isinstance(append.value, cst.Name) and append.value.value == "True"):
                     return None
                 keys = None if keys is None else keys - {"append", "formatter_options"}
-                values = [a.value for a in call.args if a.keyword is None or a.keyword.value not in (
-                    "append", "formatter_options")]
+                values = [
+                    a.value
+                    for a in call.args
+                    if a.keyword is None or a.keyword.value not in ("append", "formatter_options")
+                ]
             receiver = self._powertools_logger(func.value, fn, method)
             if receiver is None:
                 return None
@@ -290,8 +302,11 @@ class LogContextLeak(Rule):
         if self._adapters is not None:
             return self._adapters
         analysis = self.analysis
-        adapter_classes = {name for name, cls in analysis.classes.items()
-                           if any(analysis.qualified_name(b.value, None) in LOGGER_ADAPTERS for b in cls.bases)}
+        adapter_classes = {
+            name
+            for name, cls in analysis.classes.items()
+            if any(analysis.qualified_name(b.value, None) in LOGGER_ADAPTERS for b in cls.bases)
+        }
         found: Dict[str, str] = {}
         for name, values in analysis.module_bindings.items():
             if len(values) != 1 or not isinstance(values[0], cst.Call) or name in analysis.rebound_globals:
@@ -310,8 +325,12 @@ class LogContextLeak(Rule):
         `extra`: how the code names it."""
         if isinstance(expr, cst.Attribute) and expr.attr.value == "extra" and self._adapter(expr.value, fn):
             return f"{expr.value.value}.extra"
-        if isinstance(expr, cst.Name) and binding_scope(expr.value, fn) is None and expr.value and \
-                expr.value in {d for d in self._module_adapters().values() if d}:
+        if (
+            isinstance(expr, cst.Name)
+            and binding_scope(expr.value, fn) is None
+            and expr.value
+            and expr.value in {d for d in self._module_adapters().values() if d}
+        ):
             return expr.value
         return None
 
@@ -398,8 +417,11 @@ class LogContextLeak(Rule):
         if isinstance(node, cst.Assign) and not self.analysis.is_tainted(node.value, fn, request_only=True):
             for assigned in node.targets:  # adapter.extra = {} (a fresh, request-free dict)
                 t = assigned.target
-                if isinstance(t, cst.Attribute) and t.attr.value == "extra" \
-                        and f"{dotted_name(t.value)}.extra" == added.receiver:
+                if (
+                    isinstance(t, cst.Attribute)
+                    and t.attr.value == "extra"
+                    and f"{dotted_name(t.value)}.extra" == added.receiver
+                ):
                     return True
         return False
 
@@ -450,8 +472,10 @@ class LogContextLeak(Rule):
             return False
         body = handler.node.body.body if isinstance(handler.node.body, cst.IndentedBlock) else ()
         for stmt in body:
-            if any(isinstance(n, cst.Attribute) and n.attr.value in ("resolve", "resolve_async")
-                   for n in _common.walk_nodes(stmt)):
+            if any(
+                isinstance(n, cst.Attribute) and n.attr.value in ("resolve", "resolve_async")
+                for n in _common.walk_nodes(stmt)
+            ):
                 return True
             if self._may_log(stmt, handler):
                 return False
@@ -463,7 +487,11 @@ class LogContextLeak(Rule):
                 func = node.func
                 if isinstance(func, cst.Attribute) and func.attr.value in LOG_METHODS:
                     return True
-                if self.analysis.resolve_call(func, fn) is not None or isinstance(func, cst.Name) and func.value == "print":
+                if (
+                    self.analysis.resolve_call(func, fn) is not None
+                    or isinstance(func, cst.Name)
+                    and func.value == "print"
+                ):
                     return True
         return False
 
@@ -484,8 +512,11 @@ class LogContextLeak(Rule):
     def _inject_node(self, handler: Function, receiver: Optional[str]) -> Optional[cst.Decorator]:
         for decorator in handler.node.decorators:
             expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-            if isinstance(expr, cst.Attribute) and expr.attr.value == POWERTOOLS_INJECT_CONTEXT \
-                    and (receiver is None or dotted_name(expr.value) == receiver):
+            if (
+                isinstance(expr, cst.Attribute)
+                and expr.attr.value == POWERTOOLS_INJECT_CONTEXT
+                and (receiver is None or dotted_name(expr.value) == receiver)
+            ):
                 return decorator
         return None
 
@@ -495,30 +526,41 @@ class LogContextLeak(Rule):
         keys = "" if not added.keys else " (" + ", ".join(f"`{k}`" for k in sorted(added.keys)[:4]) + ")"
         handler_names = ", ".join(f"`{e.function.qualname}`" for e in entries[:2]) or f"`{fn.qualname}`"
         later = self._removed_later(site, fn, added)
-        tail = ("they are removed later in the function, but not when an exception skips the removal"
-                if later else "nothing clears them")
+        tail = (
+            "they are removed later in the function, but not when an exception skips the removal"
+            if later
+            else "nothing clears them"
+        )
         fix = None
         if added.kind == "powertools":
             what = f"adds per-request keys{keys} to the module-level Powertools logger `{added.receiver}`"
             fix = self._clear_state_fix(entries, added.receiver)
             if fix is not None:
-                suggestion = (f"Add `clear_state=True` to `@{added.receiver}.inject_lambda_context` on "
-                              f"{handler_names}, or remove the keys in a `finally:` "
-                              f"(`{added.receiver}.remove_keys([...])`).")
+                suggestion = (
+                    f"Add `clear_state=True` to `@{added.receiver}.inject_lambda_context` on "
+                    f"{handler_names}, or remove the keys in a `finally:` "
+                    f"(`{added.receiver}.remove_keys([...])`)."
+                )
             else:
-                suggestion = (f"Decorate {handler_names} with `@{added.receiver}.inject_lambda_context"
-                              f"(clear_state=True)`, remove the keys in a `finally:` "
-                              f"(`{added.receiver}.remove_keys([...])` or `{added.receiver}.clear_state()`), "
-                              f"or scope them with `with {added.receiver}.append_context_keys(...):`.")
+                suggestion = (
+                    f"Decorate {handler_names} with `@{added.receiver}.inject_lambda_context"
+                    f"(clear_state=True)`, remove the keys in a `finally:` "
+                    f"(`{added.receiver}.remove_keys([...])` or `{added.receiver}.clear_state()`), "
+                    f"or scope them with `with {added.receiver}.append_context_keys(...):`."
+                )
         elif added.kind == "structlog":
             what = f"binds per-request values{keys} to structlog's {added.store}, which Lambda does not reset"
-            suggestion = (f"Call `structlog.contextvars.clear_contextvars()` first thing in {handler_names}, "
-                          "or bind them for the work only with `with structlog.contextvars.bound_contextvars(...):`.")
+            suggestion = (
+                f"Call `structlog.contextvars.clear_contextvars()` first thing in {handler_names}, "
+                "or bind them for the work only with `with structlog.contextvars.bound_contextvars(...):`."
+            )
         else:
             what = f"puts per-request data{keys} into `{added.receiver}`, the `extra` of a module-level LoggerAdapter"
-            suggestion = ("Build the adapter per request inside the handler "
-                          "(`logging.LoggerAdapter(logger, {...})` is cheap), or pass the values with "
-                          "`extra=` on each logging call.")
+            suggestion = (
+                "Build the adapter per request inside the handler "
+                "(`logging.LoggerAdapter(logger, {...})` is cheap), or pass the values with "
+                "`extra=` on each logging call."
+            )
         message = (
             f"`{snippet}` {what}; {tail}: the next request in this environment logs under these "
             "values until it sets them again"
@@ -528,8 +570,11 @@ class LogContextLeak(Rule):
     def _removed_later(self, site: Site, fn: Function, added: _Added) -> bool:
         start = _hygiene.body_index(fn, _hygiene.top_statement(site))
         for clear in fn.iter(cst.Call, cst.Del, cst.Assign):
-            if clear.node is not site.node and self._clears(clear, fn, added) and \
-                    _hygiene.body_index(fn, _hygiene.top_statement(clear)) > start >= 0:
+            if (
+                clear.node is not site.node
+                and self._clears(clear, fn, added)
+                and _hygiene.body_index(fn, _hygiene.top_statement(clear)) > start >= 0
+            ):
                 return True
         return False
 
@@ -547,8 +592,10 @@ class LogContextLeak(Rule):
         if key not in self._fixes:
             self._fixes[key] = Fix(
                 applicability=UNSAFE,
-                description=(f"add `clear_state=True` to `@{receiver}.inject_lambda_context`: keys appended "
-                             "before an invocation (also at import time) are removed when the next one starts"),
+                description=(
+                    f"add `clear_state=True` to `@{receiver}.inject_lambda_context`: keys appended "
+                    "before an invocation (also at import time) are removed when the next one starts"
+                ),
                 edits={d: _with_clear_state for d in decorators},
             )
         return self._fixes[key]

@@ -18,8 +18,16 @@ ALWAYS_NEW = {  # temp files with random names; NamedTemporaryFile only with del
     "tempfile.mkdtemp": "directory",
     "tempfile.NamedTemporaryFile": "file",
 }
-PATH_JOINS = {"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath",
-              "pathlib.PosixPath", "pathlib.PurePosixPath", "str", "os.fspath"}
+PATH_JOINS = {
+    "os.path.join",
+    "posixpath.join",
+    "pathlib.Path",
+    "pathlib.PurePath",
+    "pathlib.PosixPath",
+    "pathlib.PurePosixPath",
+    "str",
+    "os.fspath",
+}
 TMP_DIRS = {"tempfile.gettempdir", "tempfile.mkdtemp", "tempfile.gettempdirb"}
 OPEN_LIKE = {"io.open", "gzip.open", "bz2.open", "lzma.open", "codecs.open"}
 MAKE_DIRS = {"os.makedirs", "os.mkdir"}
@@ -27,8 +35,14 @@ PATH_WRITERS = {"write_text", "write_bytes", "touch", "mkdir"}
 REMOVERS = {"os.remove", "os.unlink", "os.rmdir", "os.removedirs", "shutil.rmtree"}
 PATH_REMOVERS = {"unlink", "rmdir"}
 REMOVER_NAMES = {"remove", "unlink", "rmdir", "removedirs", "rmtree"}
-SHELL_RUNNERS = {"os.system", "subprocess.run", "subprocess.call", "subprocess.check_call",
-                 "subprocess.check_output", "subprocess.Popen"}
+SHELL_RUNNERS = {
+    "os.system",
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.Popen",
+}
 _MAX_DEPTH = 6
 _MODE = re.compile(r"^[rwaxbt+U]{1,4}$")
 
@@ -36,10 +50,7 @@ _MODE = re.compile(r"^[rwaxbt+U]{1,4}$")
 class TmpFileLeak(Rule):
     code = "LAM105"
     name = "tmp-file-leak"
-    summary = (
-        "A file with a per-invocation name is created under /tmp on the invocation path and "
-        "not removed."
-    )
+    summary = "A file with a per-invocation name is created under /tmp on the invocation path and not removed."
     why = """
         `/tmp` (ephemeral storage, 512 MB by default, up to 10 GB) belongs to the execution
         environment, not to the invocation: what one request writes there is still there
@@ -65,10 +76,11 @@ class TmpFileLeak(Rule):
         removes it.
     """
     references = [
-        ("Configure ephemeral storage for Lambda functions",
-         "https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html"),
-        ("tempfile: TemporaryDirectory and NamedTemporaryFile",
-         "https://docs.python.org/3/library/tempfile.html"),
+        (
+            "Configure ephemeral storage for Lambda functions",
+            "https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html",
+        ),
+        ("tempfile: TemporaryDirectory and NamedTemporaryFile", "https://docs.python.org/3/library/tempfile.html"),
     ]
     valid = [
         Valid(
@@ -202,9 +214,7 @@ class TmpFileLeak(Rule):
                 if created is None:
                     continue
                 what, path = created
-                if path is not None and (
-                    not self._under_tmp(path, fn, 0) or self.analysis.is_invariant(path, fn)
-                ):
+                if path is not None and (not self._under_tmp(path, fn, 0) or self.analysis.is_invariant(path, fn)):
                     continue  # elsewhere, or a fixed name reused across invocations
                 flow = flow or FunctionFlow(fn)
                 handles = self._handles(site, fn, path)
@@ -229,8 +239,12 @@ class TmpFileLeak(Rule):
         call = site.node
         func = call.func
         qn = self.analysis.qualified_name(func, fn)
-        builtin_open = isinstance(func, cst.Name) and func.value == "open" and qn is None \
+        builtin_open = (
+            isinstance(func, cst.Name)
+            and func.value == "open"
+            and qn is None
             and not self.analysis.is_module_level_name("open", fn)
+        )
         if builtin_open or qn in OPEN_LIKE:
             path, mode = _arg(call, 0, "file"), _arg(call, 1, "mode")
             return ("file", path) if path is not None and _writes(mode) else None
@@ -354,8 +368,10 @@ class TmpFileLeak(Rule):
                     continue
                 caller_handles = self._path_handles(arg, caller)
                 flow = FunctionFlow(caller)
-                if any(self._on_every_path(flow, call, removal, caller_handles, wipe)
-                       for removal, wipe in self._removals(caller, flow, caller_handles, arg)):
+                if any(
+                    self._on_every_path(flow, call, removal, caller_handles, wipe)
+                    for removal, wipe in self._removals(caller, flow, caller_handles, arg)
+                ):
                     return True
                 if self._removed_by_callers(caller, caller_handles, depth + 1):
                     return True
@@ -424,26 +440,32 @@ class TmpFileLeak(Rule):
         if any(e.function is fn for e in self.analysis.entry_points):
             return False
         return any(
-            any(isinstance(a, (cst.Return, cst.Yield)) for a in ancestors)
-            for _, ancestors in flow.reads(handles)
+            any(isinstance(a, (cst.Return, cst.Yield)) for a in ancestors) for _, ancestors in flow.reads(handles)
         )
 
-    def _removals(self, fn: Function, flow: FunctionFlow, handles: Set[str],
-                  path: Optional[cst.BaseExpression]) -> Iterator[Tuple[cst.Call, bool]]:
+    def _removals(
+        self, fn: Function, flow: FunctionFlow, handles: Set[str], path: Optional[cst.BaseExpression]
+    ) -> Iterator[Tuple[cst.Call, bool]]:
         module = self.analysis.module
         path_code = module.code_for_node(path) if path is not None else None
         prefix = _static_prefix(path) if path is not None else None
         for site in fn.iter(cst.Call):
             wiped = _shell_wipe(site.node)
-            if wiped is not None and self.analysis.qualified_name(site.node.func, fn) in SHELL_RUNNERS \
-                    and (wiped == TMP + "/" or (prefix is not None and prefix.startswith(wiped))):
+            if (
+                wiped is not None
+                and self.analysis.qualified_name(site.node.func, fn) in SHELL_RUNNERS
+                and (wiped == TMP + "/" or (prefix is not None and prefix.startswith(wiped)))
+            ):
                 yield site.node, True  # `os.system("rm -rf /tmp/*")`
                 continue
             targets = self._removal_targets(site.node, fn)
             if targets is None:
                 target = self.analysis.resolve_call(site.node.func, fn)
-                if target is not None and any(mentions(a.value, handles) for a in site.node.args) \
-                        and self._removes_a_parameter(target):
+                if (
+                    target is not None
+                    and any(mentions(a.value, handles) for a in site.node.args)
+                    and self._removes_a_parameter(target)
+                ):
                     yield site.node, False
                 continue
             for target_expr in targets:
@@ -459,9 +481,16 @@ class TmpFileLeak(Rule):
     def _removal_targets(self, call: cst.Call, fn: Function) -> Optional[List[cst.BaseExpression]]:
         qn = self.analysis.qualified_name(call.func, fn)
         # The path is the first positional argument (`Path(p).unlink(missing_ok=True)` has none).
-        if call.args and call.args[0].keyword is None and (qn in REMOVERS or (
-            qn is not None and qn.rsplit(".", 1)[-1] in REMOVER_NAMES  # compat re-exports
-        )):
+        if (
+            call.args
+            and call.args[0].keyword is None
+            and (
+                qn in REMOVERS
+                or (
+                    qn is not None and qn.rsplit(".", 1)[-1] in REMOVER_NAMES  # compat re-exports
+                )
+            )
+        ):
             return [call.args[0].value]
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in PATH_REMOVERS:
             return [call.func.value]
@@ -475,8 +504,9 @@ class TmpFileLeak(Rule):
                 return True
         return False
 
-    def _on_every_path(self, flow: FunctionFlow, created: cst.CSTNode, removal: cst.CSTNode,
-                       handles: Set[str], wipe: bool) -> bool:
+    def _on_every_path(
+        self, flow: FunctionFlow, created: cst.CSTNode, removal: cst.CSTNode, handles: Set[str], wipe: bool
+    ) -> bool:
         """In a `finally:`, or after the creation on the normal path: not only in an `if`,
         loop or `except` the creation is not in, and not skipped by an earlier `return`.
         Wiping the whole directory before creating counts too: at most one request's files
@@ -485,9 +515,7 @@ class TmpFileLeak(Rule):
         if any(isinstance(a, cst.Finally) for a in removal_ancestors):
             return True
         wiped_first = wipe and flow.order(removal) < flow.order(created)
-        if not wiped_first and (
-            flow.order(removal) < flow.order(created) or flow.returns_between(created, removal)
-        ):
+        if not wiped_first and (flow.order(removal) < flow.order(created) or flow.returns_between(created, removal)):
             return False
         created_ancestors = flow.ancestors(created)
         for anc in removal_ancestors:
@@ -495,13 +523,13 @@ class TmpFileLeak(Rule):
                 continue
             if isinstance(anc, cst.If) and mentions(anc.test, handles):
                 continue  # `if os.path.exists(path): os.remove(path)`
-            if isinstance(anc, (cst.If, cst.Else, cst.For, cst.While, cst.ExceptHandler,
-                                cst.IfExp, cst.Match)):
+            if isinstance(anc, (cst.If, cst.Else, cst.For, cst.While, cst.ExceptHandler, cst.IfExp, cst.Match)):
                 return False
         return True
 
-    def _finding(self, site: Site, fn: Function, what: str, partly_removed: bool,
-                 caller: Optional[Function] = None) -> RawFinding:
+    def _finding(
+        self, site: Site, fn: Function, what: str, partly_removed: bool, caller: Optional[Function] = None
+    ) -> RawFinding:
         snippet = _common.snippet(self.analysis.module, site.node)
         where = f"`{fn.qualname}`"
         state = "is not removed on every path out of" if partly_removed else "is never removed by"
@@ -526,8 +554,9 @@ def _returned(node: cst.CSTNode, ancestors) -> bool:
     for anc in reversed(ancestors):
         if isinstance(anc, (cst.Return, cst.Yield)):
             return True
-        if not isinstance(anc, (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set,
-                                cst.DictElement, cst.Dict)):
+        if not isinstance(
+            anc, (cst.Element, cst.StarredElement, cst.List, cst.Tuple, cst.Set, cst.DictElement, cst.Dict)
+        ):
             return False
     return False
 
@@ -566,8 +595,7 @@ def _shell_wipe(call: cst.Call) -> Optional[str]:
     first = call.args[0].value
     words: Sequence[object]
     if isinstance(first, (cst.List, cst.Tuple)):
-        words = [e.value.evaluated_value if isinstance(e.value, cst.SimpleString) else None
-                 for e in first.elements]
+        words = [e.value.evaluated_value if isinstance(e.value, cst.SimpleString) else None for e in first.elements]
     elif isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, str):
         words = first.evaluated_value.split()
     else:

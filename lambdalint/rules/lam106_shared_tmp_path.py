@@ -16,18 +16,30 @@ from lambdalint.rules import _common, _restore
 from lambdalint.rules.lam105_tmp_file_leak import TmpFileLeak
 
 MANAGED_INSTANCES_REFERENCES = [
-    ("Python runtime for Lambda Managed Instances",
-     "https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-python-runtime.html"),
-    ("Lambda Managed Instances runtimes (supported runtimes, shared /tmp)",
-     "https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-runtimes.html"),
-    ("Capacity provider settings: AWS::Lambda::Function CapacityProviderConfig (CloudFormation)",
-     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-capacityproviderconfig.html"),
-    ("Capacity provider settings: CapacityProviderConfig (SAM)",
-     "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-capacityproviderconfig.html"),
-    ("Capacity provider settings: `capacityProvider` (Serverless Framework)",
-     "https://www.serverless.com/framework/docs/providers/aws/guide/managed-instances"),
-    ("Capacity provider settings: `CapacityProvider.add_function` (AWS CDK)",
-     "https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda.CapacityProvider.html"),
+    (
+        "Python runtime for Lambda Managed Instances",
+        "https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-python-runtime.html",
+    ),
+    (
+        "Lambda Managed Instances runtimes (supported runtimes, shared /tmp)",
+        "https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-runtimes.html",
+    ),
+    (
+        "Capacity provider settings: AWS::Lambda::Function CapacityProviderConfig (CloudFormation)",
+        "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-capacityproviderconfig.html",
+    ),
+    (
+        "Capacity provider settings: CapacityProviderConfig (SAM)",
+        "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-capacityproviderconfig.html",
+    ),
+    (
+        "Capacity provider settings: `capacityProvider` (Serverless Framework)",
+        "https://www.serverless.com/framework/docs/providers/aws/guide/managed-instances",
+    ),
+    (
+        "Capacity provider settings: `CapacityProvider.add_function` (AWS CDK)",
+        "https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda.CapacityProvider.html",
+    ),
     ("tempfile: files with names no other process uses", "https://docs.python.org/3/library/tempfile.html"),
 ]
 
@@ -196,8 +208,11 @@ class SharedTmpPath(Rule):
                 continue
             init_site = SimpleNamespace(node=node, ancestors=ancestors)
             path = self._fixed_tmp_write(files, init_site, None)
-            if path is not None and not self._guarded(calls, node, path, None) \
-                    and not _under_lock(analysis, ancestors, None):
+            if (
+                path is not None
+                and not self._guarded(calls, node, path, None)
+                and not _under_lock(analysis, ancestors, None)
+            ):
                 yield self._finding(node, None, path, at_init=True)
 
     def _fixed_tmp_write(self, files: TmpFileLeak, site, fn: Optional[Function]) -> Optional[cst.BaseExpression]:
@@ -220,9 +235,11 @@ class SharedTmpPath(Rule):
             qn = analysis.qualified_name(call.func, fn)
             if qn in FILE_LOCKS:
                 return True
-            if qn in ATOMIC_REPLACES or (isinstance(call.func, cst.Attribute)
-                                         and call.func.attr.value in ("replace", "rename")
-                                         and analysis.module.code_for_node(call.func.value) == code):
+            if qn in ATOMIC_REPLACES or (
+                isinstance(call.func, cst.Attribute)
+                and call.func.attr.value in ("replace", "rename")
+                and analysis.module.code_for_node(call.func.value) == code
+            ):
                 if call.args and analysis.module.code_for_node(call.args[0].value) == code:
                     return True
         return False
@@ -264,10 +281,16 @@ class SharedTmpPath(Rule):
             return None
         literals: List[cst.SimpleString] = []
         if isinstance(path, cst.SimpleString):
-            literals = [n for n in _common.walk_nodes(fn.node.body)
-                        if isinstance(n, cst.SimpleString) and n.evaluated_value == path.evaluated_value]
-            everywhere = [n for n in _common.walk_nodes(analysis.module)
-                          if isinstance(n, cst.SimpleString) and n.evaluated_value == path.evaluated_value]
+            literals = [
+                n
+                for n in _common.walk_nodes(fn.node.body)
+                if isinstance(n, cst.SimpleString) and n.evaluated_value == path.evaluated_value
+            ]
+            everywhere = [
+                n
+                for n in _common.walk_nodes(analysis.module)
+                if isinstance(n, cst.SimpleString) and n.evaluated_value == path.evaluated_value
+            ]
             if len(everywhere) != len(literals):
                 return None  # read or written elsewhere under the old name
         elif isinstance(path, cst.Name) and fn.is_local(path.value) and path.value not in fn.params:
@@ -282,8 +305,9 @@ class SharedTmpPath(Rule):
             return None
         return Fix(
             applicability=UNSAFE,
-            description=(f"name the file after the request: `{replacement}` (one file per request; "
-                         "remove it when done)"),
+            description=(
+                f"name the file after the request: `{replacement}` (one file per request; remove it when done)"
+            ),
             edits={literal: cst.parse_expression(replacement) for literal in literals},
         )
 

@@ -29,8 +29,7 @@ _Write = Tuple[object, List[str], str]  # (node, variables, what it does)
 
 
 def is_reserved(name: str) -> bool:
-    return name in RESERVED_ENV_VARS or (
-        name.startswith(RESERVED_ENV_PREFIX) and name not in SETTABLE_AWS_LAMBDA_VARS)
+    return name in RESERVED_ENV_VARS or (name.startswith(RESERVED_ENV_PREFIX) and name not in SETTABLE_AWS_LAMBDA_VARS)
 
 
 class ReservedEnvVarWrite(Rule):
@@ -72,11 +71,15 @@ class ReservedEnvVarWrite(Rule):
     """
     references = [
         ("Defined runtime environment variables (Lambda developer guide)", ENVVARS_URL),
-        ("Boto3 credentials: passing credentials as parameters",
-         "https://boto3.amazonaws.com/v1/documentation/api/latest/guide/credentials.html"
-         "#passing-credentials-as-parameters"),
-        ("Amazon Q detector: override of reserved variable names in a Lambda function",
-         "https://docs.aws.amazon.com/amazonq/detector-library/python/lambda-override-reserved/"),
+        (
+            "Boto3 credentials: passing credentials as parameters",
+            "https://boto3.amazonaws.com/v1/documentation/api/latest/guide/credentials.html"
+            "#passing-credentials-as-parameters",
+        ),
+        (
+            "Amazon Q detector: override of reserved variable names in a Lambda function",
+            "https://docs.aws.amazon.com/amazonq/detector-library/python/lambda-override-reserved/",
+        ),
     ]
     valid = [
         Valid(
@@ -183,8 +186,7 @@ class ReservedEnvVarWrite(Rule):
         elif kind is cst.Assign or kind is cst.AugAssign:
             targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
             names = [n for t in targets for n in self._subscript_keys(t, fn)]
-            if kind is cst.AugAssign and type(node.operator) is cst.BitOrAssign \
-                    and self._is_environ(node.target, fn):
+            if kind is cst.AugAssign and type(node.operator) is cst.BitOrAssign and self._is_environ(node.target, fn):
                 names += self._mapping_keys(node.value, fn)  # os.environ |= {...}
             if names:
                 yield node, names, "sets"
@@ -197,7 +199,9 @@ class ReservedEnvVarWrite(Rule):
 
     def _call_writes(self, call: cst.Call, fn: Optional[Function]) -> Iterator[_Write]:
         func = call.func
-        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        last = (
+            func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        )
         if last not in ENVIRON_WRITERS and last not in _ENV_FUNCTION_NAMES:
             return  # decided on the name alone: most calls are not about the environment
         qn = self.analysis.qualified_name(func, fn)
@@ -207,8 +211,11 @@ class ReservedEnvVarWrite(Rule):
             if name:  # the C environment only: what child processes and native code see
                 yield call, [name], "sets natively" if qn.endswith("putenv") else "deletes natively"
             return
-        if not isinstance(func, cst.Attribute) or func.attr.value not in ENVIRON_WRITERS \
-                or not self._is_environ(func.value, fn):
+        if (
+            not isinstance(func, cst.Attribute)
+            or func.attr.value not in ENVIRON_WRITERS
+            or not self._is_environ(func.value, fn)
+        ):
             return
         method = func.attr.value
         if method == "clear":
@@ -269,10 +276,12 @@ class ReservedEnvVarWrite(Rule):
                 (called_from_main if inside else referenced_elsewhere).add(node.value)
         main_only: Set[Function] = set()
         for fn in analysis.module_functions.values():
-            if fn.name in called_from_main and fn.name not in referenced_elsewhere \
-                    and fn not in analysis.path_functions \
-                    and not any(fn.name in other.referenced for other in analysis.functions.values()
-                                if other is not fn):
+            if (
+                fn.name in called_from_main
+                and fn.name not in referenced_elsewhere
+                and fn not in analysis.path_functions
+                and not any(fn.name in other.referenced for other in analysis.functions.values() if other is not fn)
+            ):
                 main_only |= {f for f in analysis.reachable_from(fn) if f not in analysis.path_functions}
         return blocks, main_only
 
@@ -286,8 +295,10 @@ class ReservedEnvVarWrite(Rule):
                 "runtime defines (Region, credentials, `AWS_LAMBDA_*`); every later request in "
                 "this execution environment runs without them"
             )
-            suggestion = ("Remove only the application's own variables (`os.environ.pop(\"MY_VAR\", None)`), "
-                          "never the whole environment.")
+            suggestion = (
+                "Remove only the application's own variables (`os.environ.pop(\"MY_VAR\", None)`), "
+                "never the whole environment."
+            )
             return self.report(node, message, suggestion, fn)
         unique = list(dict.fromkeys(names))
         shown = ", ".join(f"`{n}`" for n in unique[:3]) + (f" and {len(unique) - 3} more" if len(unique) > 3 else "")
@@ -308,14 +319,14 @@ def _is_main_test(test) -> bool:
     if not isinstance(test.comparisons[0].operator, cst.Equal):
         return False
     sides = [test.left, test.comparisons[0].comparator]
-    return any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides) and \
-        any(string_value(s) == "__main__" for s in sides)
+    return any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides) and any(
+        string_value(s) == "__main__" for s in sides
+    )
 
 
 def _effect(names: List[str], verb: str) -> str:
     if names == ["_X_AMZN_TRACE_ID"]:
-        return ("X-Ray segments of this invocation go to the wrong trace (the runtime sets it "
-                "again for the next one)")
+        return "X-Ray segments of this invocation go to the wrong trace (the runtime sets it again for the next one)"
     return _lasting_effect(names, verb) + " for every later request in this execution environment"
 
 
@@ -323,12 +334,17 @@ def _lasting_effect(names: List[str], verb: str) -> str:
     if verb.endswith("natively"):
         return "child processes and native libraries see the changed environment"
     if all(n in REGION_ENV_VARS for n in names):
-        return ("SDK clients created afterwards use another Region" if verb == "sets"
-                else "SDK clients created afterwards have no default Region")
+        return (
+            "SDK clients created afterwards use another Region"
+            if verb == "sets"
+            else "SDK clients created afterwards have no default Region"
+        )
     if all(n in CREDENTIAL_ENV_VARS for n in names):
-        return ("SDK clients created afterwards sign with these credentials instead of the "
-                "execution role's" if verb == "sets"
-                else "SDK clients created afterwards lose the execution role's credentials")
+        return (
+            "SDK clients created afterwards sign with these credentials instead of the execution role's"
+            if verb == "sets"
+            else "SDK clients created afterwards lose the execution role's credentials"
+        )
     if verb == "deletes":
         return "the runtime, the SDKs and Powertools find it missing"
     return "the runtime, the SDKs and Powertools read the changed value"
@@ -336,11 +352,17 @@ def _lasting_effect(names: List[str], verb: str) -> str:
 
 def _suggestion(names: List[str]) -> str:
     if all(n in REGION_ENV_VARS for n in names):
-        return ("Pass the Region where it is needed instead of changing the environment: "
-                "`boto3.client(\"s3\", region_name=...)` or `boto3.Session(region_name=...)`.")
+        return (
+            "Pass the Region where it is needed instead of changing the environment: "
+            "`boto3.client(\"s3\", region_name=...)` or `boto3.Session(region_name=...)`."
+        )
     if any(n in CREDENTIAL_ENV_VARS for n in names):
-        return ("Create a `boto3.Session(aws_access_key_id=..., aws_secret_access_key=..., "
-                "aws_session_token=...)` from the credentials (e.g. those of `sts.assume_role`) "
-                "and build the clients from it, instead of changing the process environment.")
-    return ("Leave the variable to the runtime; keep the value in a variable name or module "
-            "constant of the application's own.")
+        return (
+            "Create a `boto3.Session(aws_access_key_id=..., aws_secret_access_key=..., "
+            "aws_session_token=...)` from the credentials (e.g. those of `sts.assume_role`) "
+            "and build the clients from it, instead of changing the process environment."
+        )
+    return (
+        "Leave the variable to the runtime; keep the value in a variable name or module "
+        "constant of the application's own."
+    )

@@ -241,9 +241,13 @@ class ClientInHandler(Rule):
             module = fn.module
             for site in fn.iter(cst.Call):
                 qn = module.qualified_name(site.node.func, fn)
-                if qn in factories and _returned(site) and not self._inner_of_chain(site, fn, factories) \
-                        and _from_parameters(module, site, fn) \
-                        and (fn in at_init or not module.is_invariant(site.node, fn)):
+                if (
+                    qn in factories
+                    and _returned(site)
+                    and not self._inner_of_chain(site, fn, factories)
+                    and _from_parameters(module, site, fn)
+                    and (fn in at_init or not module.is_invariant(site.node, fn))
+                ):
                     shared[fn] = (site, str(qn))
                     break
         memo[key] = shared
@@ -253,8 +257,9 @@ class ClientInHandler(Rule):
         """A call of a shared factory whose arguments do not depend on the event, made
         where nothing keeps its result (no `if x is None` guard)."""
         analysis = self.analysis
-        return all(analysis.is_invariant(arg.value, fn) for arg in site.node.args) \
-            and not analysis.is_lazily_initialised(site)
+        return all(
+            analysis.is_invariant(arg.value, fn) for arg in site.node.args
+        ) and not analysis.is_lazily_initialised(site)
 
     def _factory_call_finding(self, site: Site, fn: Function, built: Site, qn: str) -> RawFinding:
         analysis = self.analysis
@@ -285,8 +290,7 @@ class ClientInHandler(Rule):
 
     def _finding(self, site: Site, fn: Function, qn: str) -> RawFinding:
         raw = self._plain_finding(site, fn, qn)
-        if client_kind(qn) in ("database connection", "database client") and \
-                self.analysis.settings_for(fn).snapstart:
+        if client_kind(qn) in ("database connection", "database client") and self.analysis.settings_for(fn).snapstart:
             raw.suggestion += (
                 " This function uses SnapStart: a connection opened at Init is in the snapshot "
                 "and may be dead after a restore, so also open it again in a function decorated "
@@ -333,12 +337,17 @@ class ClientInHandler(Rule):
         if name is not None and statement is not None:
             stmt_code = _common.snippet(analysis.module, statement)
             suggestion = (
-                f"Move `{stmt_code}` out of {where} to module level, below the imports, "
-                "so warm invocations reuse it."
+                f"Move `{stmt_code}` out of {where} to module level, below the imports, so warm invocations reuse it."
             )
             return self.report(call, message, suggestion, fn, self._hoist_fix(site, fn, name))
-        if _returned(site) and fn.parent is None and fn.cls is None and not fn.params \
-                and not fn.extra_params and not any(e.function is fn for e in analysis.entry_points):
+        if (
+            _returned(site)
+            and fn.parent is None
+            and fn.cls is None
+            and not fn.params
+            and not fn.extra_params
+            and not any(e.function is fn for e in analysis.entry_points)
+        ):
             # Only a factory without arguments: a cache keyed on an entry point's
             # (event, context) would fail on the unhashable event and never stop the finding.
             suggestion = (
@@ -352,8 +361,7 @@ class ClientInHandler(Rule):
         )
         return self.report(call, message, suggestion, fn)
 
-    def _connection_finding(self, site: Site, fn: Function, qn: str, name: Optional[str],
-                            message: str) -> RawFinding:
+    def _connection_finding(self, site: Site, fn: Function, qn: str, name: Optional[str], message: str) -> RawFinding:
         """A database connection is kept with its way back: behind a getter that checks it
         and opens a new one when the database has dropped it, never bare at module level."""
         analysis = self.analysis
@@ -383,8 +391,11 @@ class ClientInHandler(Rule):
                 if callee is None:
                     continue
                 positional = callee.positional_params()
-                param = arg.keyword.value if arg.keyword is not None else (
-                    positional[index] if index < len(positional) else None)
+                param = (
+                    arg.keyword.value
+                    if arg.keyword is not None
+                    else (positional[index] if index < len(positional) else None)
+                )
                 if param is not None and _lifetime_owned(callee, param, None):
                     return f"hands it to `{callee.qualname}`, which closes it"
         return None
@@ -409,24 +420,31 @@ class ClientInHandler(Rule):
             call = _common.with_true_keyword(call, driver.keyword)
         construction = analysis.module.code_for_node(call)
         existing = analysis.function_named(getter, None)
-        if existing is not None and existing.parent is None and existing.cls is None \
-                and f"{kept} = {construction}\n" in analysis.module.code_for_node(existing.node) \
-                and analysis.top_level_index(existing.node) < analysis.top_level_index(fn.node):
+        if (
+            existing is not None
+            and existing.parent is None
+            and existing.cls is None
+            and f"{kept} = {construction}\n" in analysis.module.code_for_node(existing.node)
+            and analysis.top_level_index(existing.node) < analysis.top_level_index(fn.node)
+        ):
             # Another function's fix already wrote this getter: share its connection.
-            return Fix(applicability=UNSAFE,
-                       description=f"replace `{name} = ...` by a call of the getter `{getter}()` that "
-                                   "already keeps and checks this connection",
-                       edits={site.node: cst.Call(func=cst.Name(getter))})
+            return Fix(
+                applicability=UNSAFE,
+                description=f"replace `{name} = ...` by a call of the getter `{getter}()` that "
+                "already keeps and checks this connection",
+                edits={site.node: cst.Call(func=cst.Name(getter))},
+            )
         if not analysis.is_module_name_free(kept) or not analysis.is_module_name_free(getter):
             return None
         statements = cst.parse_module(_getter_code(kept, getter, construction, driver)).body
-        imports = [driver.module if "." not in driver.module else f"import {driver.module}"] \
-            if driver.error else []
+        imports = [driver.module if "." not in driver.module else f"import {driver.module}"] if driver.error else []
         if driver.keyword:
             what = f"with `{driver.keyword}=True`, so the pool replaces connections the database dropped"
         else:
-            what = ("that checks the kept connection on every later call and opens a new one "
-                    "when the database has dropped it")
+            what = (
+                "that checks the kept connection on every later call and opens a new one "
+                "when the database has dropped it"
+            )
         return Fix(
             applicability=UNSAFE,
             description=(
@@ -488,8 +506,12 @@ def _lifetime_owned(fn: Function, name: str, site: Optional[Site]) -> Optional[s
         return "uses it as a context manager"
     for call_site in fn.iter(cst.Call):
         func = call_site.node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in CLOSING_METHODS \
-                and isinstance(func.value, cst.Name) and func.value.value == name:
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in CLOSING_METHODS
+            and isinstance(func.value, cst.Name)
+            and func.value.value == name
+        ):
             return "closes it"
     for with_site in fn.iter(cst.With):
         for item in with_site.node.items:
@@ -505,8 +527,11 @@ def _reopened_after_error(site: Site, fn: Function) -> bool:
     """`except OperationalError: conn = connect(...)` into a global: the kept connection is
     replaced when it fails, not built per request."""
     name = _common.assigned_name(site)
-    return name is not None and name in fn.globals_declared and \
-        any(isinstance(a, cst.ExceptHandler) for a in site.ancestors)
+    return (
+        name is not None
+        and name in fn.globals_declared
+        and any(isinstance(a, cst.ExceptHandler) for a in site.ancestors)
+    )
 
 
 def _always_injected(analysis, site: Site, fn: Function) -> bool:
@@ -517,10 +542,7 @@ def _always_injected(analysis, site: Site, fn: Function) -> bool:
         return False
     index = fn.positional_params().index(param) if param in fn.positional_params() else -1
     calls = list(analysis.call_sites(fn))
-    return bool(calls) and all(
-        call is not None and _passes(argument(call, index, param))
-        for _, call in calls
-    )
+    return bool(calls) and all(call is not None and _passes(argument(call, index, param)) for _, call in calls)
 
 
 def _passes(value) -> bool:
@@ -530,18 +552,30 @@ def _passes(value) -> bool:
 def _injected_parameter(site: Site, fn: Function) -> Optional[str]:
     """The parameter a construction stands in for, if it is only the fallback for one."""
     parent = site.parent
-    if isinstance(parent, cst.BooleanOperation) and isinstance(parent.operator, cst.Or) \
-            and parent.right is site.node and isinstance(parent.left, cst.Name):
+    if (
+        isinstance(parent, cst.BooleanOperation)
+        and isinstance(parent.operator, cst.Or)
+        and parent.right is site.node
+        and isinstance(parent.left, cst.Name)
+    ):
         return parent.left.value
     for anc in reversed(site.ancestors):
-        if isinstance(anc, cst.If) and isinstance(anc.test, cst.Comparison) \
-                and isinstance(anc.test.left, cst.Name) and len(anc.test.comparisons) == 1 \
-                and isinstance(anc.test.comparisons[0].operator, cst.Is) \
-                and isinstance(anc.test.comparisons[0].comparator, cst.Name) \
-                and anc.test.comparisons[0].comparator.value == "None":
+        if (
+            isinstance(anc, cst.If)
+            and isinstance(anc.test, cst.Comparison)
+            and isinstance(anc.test.left, cst.Name)
+            and len(anc.test.comparisons) == 1
+            and isinstance(anc.test.comparisons[0].operator, cst.Is)
+            and isinstance(anc.test.comparisons[0].comparator, cst.Name)
+            and anc.test.comparisons[0].comparator.value == "None"
+        ):
             return anc.test.left.value
-        if isinstance(anc, cst.If) and isinstance(anc.test, cst.UnaryOperation) \
-                and isinstance(anc.test.operator, cst.Not) and isinstance(anc.test.expression, cst.Name):
+        if (
+            isinstance(anc, cst.If)
+            and isinstance(anc.test, cst.UnaryOperation)
+            and isinstance(anc.test.operator, cst.Not)
+            and isinstance(anc.test.expression, cst.Name)
+        ):
             return anc.test.expression.value
     return None
 

@@ -33,17 +33,19 @@ from lambdalint.rules import _common, _state
 # Paths whose content changes at run time: files the function itself writes under /tmp,
 # kernel views (/proc/self/status for memory metrics...) and EFS mounts shared with writers.
 _RUNTIME_PATH_PREFIXES = ("/tmp", "/proc", "/sys", "/dev", "/mnt")
-_TEMPDIR_CALLS = {"tempfile.gettempdir", "tempfile.mkdtemp", "tempfile.mkstemp",
-                  "tempfile.NamedTemporaryFile", "tempfile.TemporaryDirectory"}
+_TEMPDIR_CALLS = {
+    "tempfile.gettempdir",
+    "tempfile.mkdtemp",
+    "tempfile.mkstemp",
+    "tempfile.NamedTemporaryFile",
+    "tempfile.TemporaryDirectory",
+}
 # Local endpoints: the AppConfig agent and the Parameters and Secrets extension cache for us.
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "AWS_LAMBDA_RUNTIME_API",
-                "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")
-_PATH_METHODS = {"joinpath", "with_name", "with_suffix", "with_stem", "resolve", "absolute",
-                 "expanduser"}
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "AWS_LAMBDA_RUNTIME_API", "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")
+_PATH_METHODS = {"joinpath", "with_name", "with_suffix", "with_stem", "resolve", "absolute", "expanduser"}
 _DOWNLOAD_DESTINATIONS = {"Filename", "Fileobj", "Callback", "Config"}
 _CONSUMERS = {"read", "readlines", "read_text", "read_bytes", "json", "decode", "text", "content"}
-_PACKAGE_READERS = {"pkgutil.get_data", "importlib.resources.read_text",
-                    "importlib.resources.read_binary"}
+_PACKAGE_READERS = {"pkgutil.get_data", "importlib.resources.read_text", "importlib.resources.read_binary"}
 _RESOURCE_ROOTS = {"importlib.resources.files", "importlib_resources.files"}
 _DISK_CHECKS = {"os.path.exists", "os.path.isfile", "os.path.isdir", "os.access"}
 _DOCUMENT_MARKERS = re.compile(DOCUMENT_URL_MARKERS, re.IGNORECASE)
@@ -357,8 +359,7 @@ class InvariantIoInHandler(Rule):
                 io = self._classify(site.node, fn)
                 if io is None or self._reported_by_outer(site, fn):
                     continue
-                if analysis.is_lazily_initialised(site) or self._disk_cached(site, fn) \
-                        or _or_default(site):
+                if analysis.is_lazily_initialised(site) or self._disk_cached(site, fn) or _or_default(site):
                     continue
                 if io.kind == "http" and isinstance(site.parent, cst.Expr):
                     continue  # the response is not used: a ping or webhook, not a read
@@ -371,14 +372,16 @@ class InvariantIoInHandler(Rule):
         if qn in STREAM_LOADERS:
             return self._loader(call, fn, qn)
         func = call.func
-        if isinstance(func, cst.Attribute) and qn not in HTTP_GETS \
-                and func.attr.value in self._service_methods():
+        if isinstance(func, cst.Attribute) and qn not in HTTP_GETS and func.attr.value in self._service_methods():
             aws = self._aws_read(call, fn)
             if aws is not None:
                 return aws
         opens = self._is_builtin_open(func, fn) or qn in FILE_OPENERS
-        reads_path = isinstance(func, cst.Attribute) and func.attr.value in PATH_READ_METHODS \
+        reads_path = (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in PATH_READ_METHODS
             and self._is_path(func.value, fn, 0)
+        )
         custom = qn is not None and qn in analysis.config.io_functions
         if not (opens or reads_path or custom or qn in HTTP_GETS):
             return None  # decided before the (costlier) invariance questions
@@ -401,8 +404,11 @@ class InvariantIoInHandler(Rule):
     def _service_methods(self) -> Set[str]:
         """Operation names worth resolving a receiver for."""
         if self._methods is None:
-            self._methods = {m for _, m in AWS_READS} | {m for _, _, m in AWS_RESOURCE_READS} | {
-                name.rsplit(".", 1)[-1] for name in self.analysis.config.io_functions}
+            self._methods = (
+                {m for _, m in AWS_READS}
+                | {m for _, _, m in AWS_RESOURCE_READS}
+                | {name.rsplit(".", 1)[-1] for name in self.analysis.config.io_functions}
+            )
         return self._methods
 
     def _invariant(self, expr, fn: Optional[Function]) -> bool:
@@ -417,15 +423,15 @@ class InvariantIoInHandler(Rule):
         for node in _common.walk_nodes(expr):
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
                 helper = analysis.module_functions.get(node.func.value)
-                if helper is not None and not helper.cached \
-                        and analysis.is_module_level_name(node.func.value, fn):
+                if helper is not None and not helper.cached and analysis.is_module_level_name(node.func.value, fn):
                     return True
             elif isinstance(node, cst.Name) and fn is not None:
                 scope: Optional[Function] = fn
                 while scope is not None and not scope.is_local(node.value):
                     scope = scope.parent
-                if scope is not None and any(self._helper_result(v, scope, depth + 1)
-                                             for v in scope.assigned.get(node.value, [])):
+                if scope is not None and any(
+                    self._helper_result(v, scope, depth + 1) for v in scope.assigned.get(node.value, [])
+                ):
                     return True
         return False
 
@@ -434,8 +440,10 @@ class InvariantIoInHandler(Rule):
         if isinstance(expr, cst.Call):
             func = expr.func
             return all(self._invariant(a.value, fn) for a in expr.args) and (
-                not isinstance(func, cst.Attribute) or self._path_invariant(func.value, fn)
-                or self.analysis.qualified_name(func, fn) in PATH_CONSTRUCTORS | _RESOURCE_ROOTS)
+                not isinstance(func, cst.Attribute)
+                or self._path_invariant(func.value, fn)
+                or self.analysis.qualified_name(func, fn) in PATH_CONSTRUCTORS | _RESOURCE_ROOTS
+            )
         if isinstance(expr, cst.BinaryOperation):
             return self._path_invariant(expr.left, fn) and self._path_invariant(expr.right, fn)
         if isinstance(expr, cst.Attribute):
@@ -465,8 +473,21 @@ class InvariantIoInHandler(Rule):
 
     def _loader(self, call: cst.Call, fn: Function, qn: str) -> Optional[_Io]:
         """`json.load(open(p))` (reported here, once) or `joblib.load(path)`."""
-        first = _arg(call, 0, "fp", "stream", "f", "file", "filename", "path", "fname",
-                     "filepath_or_buffer", "path_or_buf", "model", "path_or_fileobj")
+        first = _arg(
+            call,
+            0,
+            "fp",
+            "stream",
+            "f",
+            "file",
+            "filename",
+            "path",
+            "fname",
+            "filepath_or_buffer",
+            "path_or_buf",
+            "model",
+            "path_or_fileobj",
+        )
         if first is None:
             return None
         kind = "file" if qn.startswith(("json.", "yaml.", "toml", "csv.")) else "model"
@@ -481,16 +502,18 @@ class InvariantIoInHandler(Rule):
             return None
         if qn not in PATH_LOADERS or self._runtime_path(first, fn):
             return None
-        if qn in _PACKAGE_READERS or self._is_path(first, fn, 0) \
-                or _has_string(first, self._values_of, fn):
+        if qn in _PACKAGE_READERS or self._is_path(first, fn, 0) or _has_string(first, self._values_of, fn):
             return _Io(kind, _common.snippet(self.analysis.module, first, 60))
         return None
 
     def _opens_file(self, call: cst.Call, fn: Function) -> bool:
         """`open(...)` or `Path(...).open()`: a file object, not its contents."""
         func = call.func
-        return self._is_builtin_open(func, fn) or self.analysis.qualified_name(func, fn) in FILE_OPENERS or (
-            isinstance(func, cst.Attribute) and func.attr.value == "open")
+        return (
+            self._is_builtin_open(func, fn)
+            or self.analysis.qualified_name(func, fn) in FILE_OPENERS
+            or (isinstance(func, cst.Attribute) and func.attr.value == "open")
+        )
 
     def _reported_by_outer(self, site: Site, fn: Function) -> bool:
         """`open(p)` inside `json.load(open(p))`: the outer call carries the finding."""
@@ -514,10 +537,11 @@ class InvariantIoInHandler(Rule):
             if _arg(call, 1, "data") is not None:
                 return None  # a POST
             request = self._resolve(url, fn)
-            if isinstance(request, cst.Call) and (analysis.qualified_name(request.func, fn) or "")\
-                    .endswith("Request"):
-                if _arg(request, 1, "data") is not None or \
-                        (string_value(_arg(request, 5, "method")) or "GET").upper() != "GET":
+            if isinstance(request, cst.Call) and (analysis.qualified_name(request.func, fn) or "").endswith("Request"):
+                if (
+                    _arg(request, 1, "data") is not None
+                    or (string_value(_arg(request, 5, "method")) or "GET").upper() != "GET"
+                ):
                     return None
                 url = _arg(request, 0, "url")
         if url is None or not self._invariant(url, fn):
@@ -544,8 +568,12 @@ class InvariantIoInHandler(Rule):
         # Where a download writes to is not an input: only the bucket and key must be fixed.
         skip = {None: 2, "Bucket": 1, "Object": 0}.get(resource, 99) if method.startswith("download_") else 99
         positional = [a for a in call.args if a.keyword is None]
-        inputs = [a for a in call.args if (a.keyword is None and positional.index(a) < skip)
-                  or (a.keyword is not None and a.keyword.value not in _DOWNLOAD_DESTINATIONS)]
+        inputs = [
+            a
+            for a in call.args
+            if (a.keyword is None and positional.index(a) < skip)
+            or (a.keyword is not None and a.keyword.value not in _DOWNLOAD_DESTINATIONS)
+        ]
         if not all(self._invariant(a.value, fn) for a in inputs):
             return None
         kind = AWS_RESOURCE_READS.get((name, resource, method)) if resource else AWS_READS.get((name, method))
@@ -582,23 +610,35 @@ class InvariantIoInHandler(Rule):
             # A factory of this module or another of the project (`s3()`, `aws.s3()`), cached
             # or not, called with invariant arguments: the client it returns.
             helper = self._factory(func, fn)
-            if helper is not None and helper.parent is None and helper.cls is None \
-                    and all(self._invariant(a.value, fn) for a in receiver.args):
-                found = {self._service(r.node.value, helper, depth + 1)
-                         for r in helper.iter(cst.Return) if r.node.value is not None
-                         and r.function is helper}
+            if (
+                helper is not None
+                and helper.parent is None
+                and helper.cls is None
+                and all(self._invariant(a.value, fn) for a in receiver.args)
+            ):
+                found = {
+                    self._service(r.node.value, helper, depth + 1)
+                    for r in helper.iter(cst.Return)
+                    if r.node.value is not None and r.function is helper
+                }
                 return found.pop() if len(found) == 1 else None
             return None
-        if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) \
-                and receiver.value.value == "self":
+        if (
+            isinstance(receiver, cst.Attribute)
+            and isinstance(receiver.value, cst.Name)
+            and receiver.value.value == "self"
+        ):
             values = self._self_attribute_values(receiver.attr.value, fn)
             found = {self._service(v, s, depth + 1) for s, v in values}
             return found.pop() if len(found) == 1 else None
         if isinstance(receiver, cst.Name):
             scope, values = self._bindings(receiver.value, fn)
             module = analysis.owner(fn)
-            found = {self._service_in(module, v, s, depth + 1) for s, v in values
-                     if not (isinstance(v, cst.Name) and v.value == "None")}
+            found = {
+                self._service_in(module, v, s, depth + 1)
+                for s, v in values
+                if not (isinstance(v, cst.Name) and v.value == "None")
+            }
             return found.pop() if len(found) == 1 else None
         return None
 
@@ -654,8 +694,12 @@ class InvariantIoInHandler(Rule):
             for site in method.iter(cst.Assign):
                 for target in site.node.targets:
                     t = target.target
-                    if isinstance(t, cst.Attribute) and t.attr.value == attr \
-                            and isinstance(t.value, cst.Name) and t.value.value == "self":
+                    if (
+                        isinstance(t, cst.Attribute)
+                        and t.attr.value == attr
+                        and isinstance(t.value, cst.Name)
+                        and t.value.value == "self"
+                    ):
                         out.append((method, site.node.value))
         return out
 
@@ -679,8 +723,11 @@ class InvariantIoInHandler(Rule):
             if self.analysis.qualified_name(expr.func, fn) in PATH_CONSTRUCTORS | _RESOURCE_ROOTS:
                 return True
             func = expr.func
-            return isinstance(func, cst.Attribute) and func.attr.value in _PATH_METHODS \
+            return (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in _PATH_METHODS
                 and self._is_path(func.value, fn, depth + 1)
+            )
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
             return self._is_path(expr.left, fn, depth + 1)
         if isinstance(expr, cst.Attribute) and expr.attr.value in ("parent", "parents"):
@@ -717,7 +764,8 @@ class InvariantIoInHandler(Rule):
         """The path is under /tmp (written by the function) or a kernel view like /proc."""
         pieces = self._strings(path, fn)
         return any(p.startswith(_RUNTIME_PATH_PREFIXES) for p in pieces) or (
-            bool(pieces) and pieces[0] in ("tmp", "/")
+            bool(pieces)
+            and pieces[0] in ("tmp", "/")
             and any(p.lstrip("/").startswith(("tmp", "proc", "sys", "dev")) for p in pieces[1:2])
         )
 
@@ -769,8 +817,14 @@ class InvariantIoInHandler(Rule):
                 "execution environment."
             )
         else:
-            ttl = (" If the content can change while the function runs, cache it with a TTL "
-                   "(e.g. `cachetools.TTLCache`) instead.") if io.kind in ("object", "http") else ""
+            ttl = (
+                (
+                    " If the content can change while the function runs, cache it with a TTL "
+                    "(e.g. `cachetools.TTLCache`) instead."
+                )
+                if io.kind in ("object", "http")
+                else ""
+            )
             suggestion = (
                 f"Move `{stmt_code}` out of {where} to module level (Init), or into a "
                 f"`@functools.cache` loader function that {where} calls, so warm invocations "
@@ -781,12 +835,16 @@ class InvariantIoInHandler(Rule):
     def _label(self, site: Site, snippet: str) -> str:
         """The code to move: `x = <io>`, a `with ...:` header, or the call itself."""
         statement = site.statement()
-        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 \
-                and isinstance(statement.body[0], (cst.Assign, cst.AnnAssign)):
+        if (
+            isinstance(statement, cst.SimpleStatementLine)
+            and len(statement.body) == 1
+            and isinstance(statement.body[0], (cst.Assign, cst.AnnAssign))
+        ):
             return _common.snippet(self.analysis.module, statement, 70)
         if isinstance(statement, cst.With) and any(isinstance(a, cst.WithItem) for a in site.ancestors):
-            header = statement.with_changes(body=cst.SimpleStatementSuite(body=[cst.Expr(cst.Ellipsis())]),
-                                            leading_lines=())
+            header = statement.with_changes(
+                body=cst.SimpleStatementSuite(body=[cst.Expr(cst.Ellipsis())]), leading_lines=()
+            )
             return _common.snippet(self.analysis.module, header, 70)[: -len(" ...")]
         return snippet
 
@@ -799,9 +857,13 @@ class InvariantIoInHandler(Rule):
         # A parameterless helper already is the loader: caching it keeps names and layout.
         if self._cacheable_helper(fn) and (consumed or self._returns_data(fn)):
             if self._honest_to_cache(fn):
-                return _common.cache_decorator_fix(fn, (
-                    f"decorate `{fn.name}` with `@functools.cache`: its body runs once per "
-                    "execution environment and every later call returns that first result")), None
+                return _common.cache_decorator_fix(
+                    fn,
+                    (
+                        f"decorate `{fn.name}` with `@functools.cache`: its body runs once per "
+                        "execution environment and every later call returns that first result"
+                    ),
+                ), None
             return None, None  # the whole function does more than this read: leave it
         if isinstance(top, cst.SimpleStatementLine) and consumed:
             fix = self._hoist_fix(site, fn, top)
@@ -818,9 +880,12 @@ class InvariantIoInHandler(Rule):
         """Caching all of `fn` changes nothing but when its reads run: it freezes no value
         that is not invariant, skips no other work, keeps no failed first read, and hands
         out nothing shared with module state."""
-        return not (self._freezes(fn.node.body, fn, 0) or _may_keep_failure(fn)
-                    or self._touches_module_state(fn.node.body, fn)
-                    or self._returns_module_state(fn))
+        return not (
+            self._freezes(fn.node.body, fn, 0)
+            or _may_keep_failure(fn)
+            or self._touches_module_state(fn.node.body, fn)
+            or self._returns_module_state(fn)
+        )
 
     def _freezes(self, node, fn: Function, depth: int) -> bool:
         """Run once instead of per request, `node` would keep a value that is not
@@ -832,14 +897,18 @@ class InvariantIoInHandler(Rule):
                 continue
             qn = analysis.qualified_name(call.func, fn) or ""
             if qn in NONDETERMINISTIC_CALLS or (
-                    qn in CLOCK_READS_WITHOUT_TIME and len(call.args) <= CLOCK_READS_WITHOUT_TIME[qn]):
+                qn in CLOCK_READS_WITHOUT_TIME and len(call.args) <= CLOCK_READS_WITHOUT_TIME[qn]
+            ):
                 return True
-            if self._classify(call, fn) is None and (
-                    qn in HTTP_GETS or side_effect(call, fn, analysis) is not None):
+            if self._classify(call, fn) is None and (qn in HTTP_GETS or side_effect(call, fn, analysis) is not None):
                 return True  # live data, a read keyed by a variant value, or a write
             callee = analysis.resolve_call(call.func, fn) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
-            if callee is not None and callee is not fn and not callee.cached and (
-                    depth >= 3 or self._freezes(callee.node.body, callee, depth + 1)):
+            if (
+                callee is not None
+                and callee is not fn
+                and not callee.cached
+                and (depth >= 3 or self._freezes(callee.node.body, callee, depth + 1))
+            ):
                 return True
         return False
 
@@ -862,8 +931,11 @@ class InvariantIoInHandler(Rule):
         the handler (or a reset such as `x.clear()`) changes."""
         for ret in fn.iter(cst.Return):
             value = ret.node.value
-            if ret.function is fn and isinstance(value, cst.Name) \
-                    and self.analysis.is_module_level_name(value.value, fn):
+            if (
+                ret.function is fn
+                and isinstance(value, cst.Name)
+                and self.analysis.is_module_level_name(value.value, fn)
+            ):
                 return True
         return False
 
@@ -871,22 +943,31 @@ class InvariantIoInHandler(Rule):
         """Every `return` of `fn` hands back read data (`body.read()`, `json.load(f)`)."""
         returns = [r.node.value for r in fn.iter(cst.Return) if r.function is fn]
         return bool(returns) and all(
-            value is not None and any(
-                isinstance(n, cst.Call) and (
+            value is not None
+            and any(
+                isinstance(n, cst.Call)
+                and (
                     (isinstance(n.func, cst.Attribute) and n.func.attr.value in _CONSUMERS)
-                    or self.analysis.qualified_name(n.func, fn) in STREAM_LOADERS)
-                for n in _common.walk_nodes(value))
-            for value in returns)
+                    or self.analysis.qualified_name(n.func, fn) in STREAM_LOADERS
+                )
+                for n in _common.walk_nodes(value)
+            )
+            for value in returns
+        )
 
     def _consumed(self, site: Site, fn: Function) -> bool:
         """The statement keeps data, not an open stream: a file object or an S3 `Body`
         kept at module level would be empty for the second request."""
         call = site.node
         func = call.func
-        streams = self._opens_file(call, fn) or (
-            isinstance(func, cst.Attribute) and func.attr.value in (
-                "get_object", "get", "get_latest_configuration", "urlopen")
-        ) or self.analysis.qualified_name(func, fn) == "urllib.request.urlopen"
+        streams = (
+            self._opens_file(call, fn)
+            or (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in ("get_object", "get", "get_latest_configuration", "urlopen")
+            )
+            or self.analysis.qualified_name(func, fn) == "urllib.request.urlopen"
+        )
         if not streams:
             return True
         for anc in site.ancestors:
@@ -908,8 +989,9 @@ class InvariantIoInHandler(Rule):
         name = targets[0].target.value
         if not self._movable_name(fn, name) or not analysis.is_module_name_free(name):
             return None
-        if any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr, cst.Lambda))
-               for n in _common.walk_nodes(small.value)):
+        if any(
+            isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr, cst.Lambda)) for n in _common.walk_nodes(small.value)
+        ):
             return None  # not valid, or not the same, at module level
         if not _common.uses_only_module_names(analysis, small.value, fn, statement):
             return None
@@ -917,8 +999,9 @@ class InvariantIoInHandler(Rule):
             return None  # a global that requests set (`_ssm = None` at Init) means another thing there
         return Fix(
             applicability=UNSAFE,
-            description=(f"move `{name} = ...` to module level: it runs once, at Init, and "
-                         "every request reads that value"),
+            description=(
+                f"move `{name} = ...` to module level: it runs once, at Init, and every request reads that value"
+            ),
             edits=_common.remove_statement_edits(site, statement),
             module_statements=[statement],
         )
@@ -926,18 +1009,38 @@ class InvariantIoInHandler(Rule):
     def _loader_fix(self, site: Site, fn: Function, block) -> Optional[Tuple[Fix, str]]:
         """`with open(p) as f: x = load(f)` -> `x = _load_x()` and a cached `_load_x()`."""
         analysis = self.analysis
-        if any(isinstance(n, (cst.Return, cst.Yield, cst.Await, cst.Global, cst.Nonlocal,
-                              cst.Break, cst.Continue, cst.FunctionDef, cst.ClassDef))
-               for n in _common.walk_nodes(block)) or block.asynchronous is not None:
+        if (
+            any(
+                isinstance(
+                    n,
+                    (
+                        cst.Return,
+                        cst.Yield,
+                        cst.Await,
+                        cst.Global,
+                        cst.Nonlocal,
+                        cst.Break,
+                        cst.Continue,
+                        cst.FunctionDef,
+                        cst.ClassDef,
+                    ),
+                )
+                for n in _common.walk_nodes(block)
+            )
+            or block.asynchronous is not None
+        ):
             return None
-        if any(isinstance(n, cst.Try) for n in _common.walk_nodes(block)) \
-                or self._freezes(block, fn, 0) or self._touches_module_state(block, fn):
+        if (
+            any(isinstance(n, cst.Try) for n in _common.walk_nodes(block))
+            or self._freezes(block, fn, 0)
+            or self._touches_module_state(block, fn)
+        ):
             return None  # it would keep a fallback, a variant value, or module state
         bound = _bound_in(block)
         body = fn.node.body.body
         index = next(i for i, s in enumerate(body) if s is block)
         used_later: Set[str] = set()
-        for later in body[index + 1:]:
+        for later in body[index + 1 :]:
             used_later.update(free_names(later))
         exported = sorted(bound & used_later)
         if len(exported) != 1:
@@ -956,23 +1059,25 @@ class InvariantIoInHandler(Rule):
         definition = cst.FunctionDef(
             name=cst.Name(loader),
             params=cst.Parameters(),
-            body=cst.IndentedBlock(body=[
-                block.with_changes(leading_lines=[]),
-                cst.SimpleStatementLine(body=[cst.Return(value=cst.Name(name))]),
-            ]),
-            decorators=[cst.Decorator(decorator=cst.Attribute(
-                value=cst.Name("functools"), attr=cst.Name("cache")))],
+            body=cst.IndentedBlock(
+                body=[
+                    block.with_changes(leading_lines=[]),
+                    cst.SimpleStatementLine(body=[cst.Return(value=cst.Name(name))]),
+                ]
+            ),
+            decorators=[cst.Decorator(decorator=cst.Attribute(value=cst.Name("functools"), attr=cst.Name("cache")))],
         )
         call = cst.SimpleStatementLine(
-            body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))],
-                             value=cst.Call(func=cst.Name(loader)))],
+            body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=cst.Call(func=cst.Name(loader)))],
             leading_lines=block.leading_lines,
         )
         fix = Fix(
             applicability=UNSAFE,
-            description=(f"move the `with` block into a `@functools.cache` loader `{loader}()`: "
-                         "it runs once per execution environment, at the first request, and "
-                         f"every request reads that `{name}`"),
+            description=(
+                f"move the `with` block into a `@functools.cache` loader `{loader}()`: "
+                "it runs once per execution environment, at the first request, and "
+                f"every request reads that `{name}`"
+            ),
             edits={block: call},
             module_statements=[definition],
             imports=["functools"],
@@ -983,8 +1088,7 @@ class InvariantIoInHandler(Rule):
         """Bound once in `fn`, not a global, and never changed in place by it (a value
         shared by every request must not carry one request's edits into the next).
         With `rebinding_ok`, only in-place changes count."""
-        if not rebinding_ok and (name in fn.globals_declared or name in fn.nonlocals_declared
-                                 or name in fn.params):
+        if not rebinding_ok and (name in fn.globals_declared or name in fn.nonlocals_declared or name in fn.params):
             return False
         for site in fn.sites:
             node = site.node
@@ -1000,8 +1104,12 @@ class InvariantIoInHandler(Rule):
                     return False
                 if isinstance(node, cst.AugAssign) and _base(target) == name:
                     return False
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                    and node.func.attr.value in MUTATING_METHODS and _base(node.func.value) == name:
+            if (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in MUTATING_METHODS
+                and _base(node.func.value) == name
+            ):
                 return False
         for child in fn.children:
             if name in child.referenced and not self._movable_name_in_child(child, name):
@@ -1015,7 +1123,10 @@ class InvariantIoInHandler(Rule):
         """A module-level helper without parameters that returns what it loads."""
         analysis = self.analysis
         return (
-            fn.parent is None and fn.cls is None and not fn.params and not fn.extra_params
+            fn.parent is None
+            and fn.cls is None
+            and not fn.params
+            and not fn.extra_params
             and not any(e.function is fn for e in analysis.entry_points)
             and fn.node.asynchronous is None
             and not any(s.function is fn for s in fn.iter(cst.Yield))
@@ -1027,25 +1138,29 @@ class InvariantIoInHandler(Rule):
     def _result_mutated(self, helper: Function) -> bool:
         """A caller changes what `helper()` returns: cached, that edit would reach the next
         request (`cfg = load(); cfg["id"] = event["id"]`, `load().append(...)`)."""
+
         def is_helper_call(node) -> bool:
-            return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) \
-                and node.func.value == helper.name
+            return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == helper.name
 
         for caller in self.analysis.path_functions:
             for site in caller.sites:
                 node = site.node
                 if isinstance(node, cst.Assign) and is_helper_call(node.value):
                     for target in node.targets:
-                        if isinstance(target.target, cst.Name) \
-                                and not self._movable_name(caller, target.target.value, rebinding_ok=True):
+                        if isinstance(target.target, cst.Name) and not self._movable_name(
+                            caller, target.target.value, rebinding_ok=True
+                        ):
                             return True
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                        and node.func.attr.value in MUTATING_METHODS and is_helper_call(node.func.value):
+                if (
+                    isinstance(node, cst.Call)
+                    and isinstance(node.func, cst.Attribute)
+                    and node.func.attr.value in MUTATING_METHODS
+                    and is_helper_call(node.func.value)
+                ):
                     return True
                 if isinstance(node, (cst.Assign, cst.AugAssign)):
                     targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-                    if any(isinstance(t, (cst.Subscript, cst.Attribute)) and is_helper_call(t.value)
-                           for t in targets):
+                    if any(isinstance(t, (cst.Subscript, cst.Attribute)) and is_helper_call(t.value) for t in targets):
                         return True
         return False
 
@@ -1055,8 +1170,9 @@ def _may_keep_failure(fn: Function) -> bool:
     None`, a bare `return`, falling off its end): cached, the failure would be kept for
     the life of the environment instead of being retried."""
     for ret in fn.iter(cst.Return):
-        if ret.function is fn and (ret.node.value is None or (
-                isinstance(ret.node.value, cst.Name) and ret.node.value.value == "None")):
+        if ret.function is fn and (
+            ret.node.value is None or (isinstance(ret.node.value, cst.Name) and ret.node.value.value == "None")
+        ):
             return True
     for node in _common.walk_nodes(fn.node.body):
         if isinstance(node, cst.ExceptHandler) and not _ends_in_raise(node.body):
@@ -1086,7 +1202,8 @@ def _always_leaves(block) -> bool:
             return False
         other = orelse if isinstance(orelse, cst.If) else orelse.body
         return _always_leaves(last.body) and (
-            _always_leaves(cst.IndentedBlock(body=[other])) if isinstance(other, cst.If) else _always_leaves(other))
+            _always_leaves(cst.IndentedBlock(body=[other])) if isinstance(other, cst.If) else _always_leaves(other)
+        )
     if isinstance(last, (cst.With, cst.Try)):
         return _always_leaves(last.body)
     return False
@@ -1100,8 +1217,12 @@ def _or_default(site: Site) -> bool:
             targets = {t.target.value for t in getattr(anc, "targets", ()) if isinstance(t.target, cst.Name)}
             if isinstance(anc, cst.AnnAssign) and isinstance(anc.target, cst.Name):
                 targets.add(anc.target.value)
-            return isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
-                and isinstance(value.left, cst.Name) and value.left.value in targets
+            return (
+                isinstance(value, cst.BooleanOperation)
+                and isinstance(value.operator, cst.Or)
+                and isinstance(value.left, cst.Name)
+                and value.left.value in targets
+            )
     return False
 
 
@@ -1134,14 +1255,14 @@ def _has_string(expr, values_of, fn) -> bool:
         return _has_string(expr.left, values_of, fn) or _has_string(expr.right, values_of, fn)
     if isinstance(expr, cst.Call):
         return dotted_name(expr.func) in ("os.path.join", "os.getenv", "os.environ.get", "str") or (
-            isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("format", "join", "get"))
+            isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("format", "join", "get")
+        )
     if isinstance(expr, cst.Subscript):
         return dotted_name(expr.value) == "os.environ"
     if isinstance(expr, cst.Name):
         values = values_of(expr.value, fn)
         return len(values) == 1 and _has_string(values[0][1], values_of, values[0][0])
     return False
-
 
 
 def _base(node) -> Optional[str]:
@@ -1188,10 +1309,10 @@ def _assignments_in(block: cst.CSTNode, name: str) -> int:
     for node in _common.walk_nodes(block):
         if isinstance(node, cst.Assign):
             count += sum(name in _target_names(t.target) for t in node.targets)
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr)) \
-                and name in _target_names(node.target):
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr)) and name in _target_names(
+            node.target
+        ):
             count += 1
-        elif isinstance(node, cst.WithItem) and node.asname is not None \
-                and name in _target_names(node.asname.name):
+        elif isinstance(node, cst.WithItem) and node.asname is not None and name in _target_names(node.asname.name):
             count += 1
     return count

@@ -15,8 +15,14 @@ from lambdalint.rules._restore import init_nodes
 # Code that changes what a later import does (the env vars a library reads when imported,
 # the search path); an import moved above it would behave differently.
 _IMPORT_ENVIRONMENT = {
-    "os.environ.update", "os.environ.setdefault", "os.putenv", "os.chdir",
-    "sys.path.append", "sys.path.insert", "sys.path.extend", "site.addsitedir",
+    "os.environ.update",
+    "os.environ.setdefault",
+    "os.putenv",
+    "os.chdir",
+    "sys.path.append",
+    "sys.path.insert",
+    "sys.path.extend",
+    "site.addsitedir",
     "importlib.invalidate_caches",
 }
 
@@ -236,9 +242,12 @@ class ImportInHandler(Rule):
             )
         else:
             suggestion = f"Move `{code}` out of {where} to the import block at the top of the module."
-        clashes = [local for local, target in _bindings(site.node)
-                   if self.analysis.aliases.get(local, target) != target
-                   or (local not in self.analysis.aliases and not self.analysis.is_module_name_free(local))]
+        clashes = [
+            local
+            for local, target in _bindings(site.node)
+            if self.analysis.aliases.get(local, target) != target
+            or (local not in self.analysis.aliases and not self.analysis.is_module_name_free(local))
+        ]
         if clashes:
             names = ", ".join(f"`{n}`" for n in clashes)
             suggestion += f" {names} already means something else at module level: rename one first."
@@ -256,8 +265,10 @@ class ImportInHandler(Rule):
         if not bindings:
             return None
         for local, target in bindings:
-            if _rebound_nearby(fn, local) or sum(1 for s in fn.iter(cst.Import, cst.ImportFrom)
-                                                 if local in dict(_bindings(s.node))) > 1:
+            if (
+                _rebound_nearby(fn, local)
+                or sum(1 for s in fn.iter(cst.Import, cst.ImportFrom) if local in dict(_bindings(s.node))) > 1
+            ):
                 return None
             existing = analysis.aliases.get(local)
             if local in analysis.module_bindings or (existing is None and not analysis.is_module_name_free(local)):
@@ -306,13 +317,12 @@ class ImportInHandler(Rule):
             if isinstance(node, cst.BaseCompoundStatement) and node is not block:
                 return None
             if isinstance(node, cst.SimpleStatementLine):
-                if not all(isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass, cst.Assign))
-                           for small in node.body):
+                if not all(
+                    isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass, cst.Assign)) for small in node.body
+                ):
                     return None
-                reads = {n for small in node.body if isinstance(small, cst.Assign)
-                         for n in free_names(small.value)}
-                if not all(_common.uses_only_module_names(analysis, cst.Name(n), fn, node)
-                           for n in reads - own):
+                reads = {n for small in node.body if isinstance(small, cst.Assign) for n in free_names(small.value)}
+                if not all(_common.uses_only_module_names(analysis, cst.Name(n), fn, node) for n in reads - own):
                     return None
         return Fix(
             applicability=UNSAFE,
@@ -323,9 +333,12 @@ class ImportInHandler(Rule):
 
     def _has_star_import(self) -> bool:
         """`from x import *` at module level may bind the same name: order would matter."""
-        return any(isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
-                   for stmt in self.analysis.module.body if isinstance(stmt, cst.SimpleStatementLine)
-                   for small in stmt.body)
+        return any(
+            isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+            for stmt in self.analysis.module.body
+            if isinstance(stmt, cst.SimpleStatementLine)
+            for small in stmt.body
+        )
 
     def _environment_changed_before(self, fn: Function) -> bool:
         """The function or module-level code sets env vars / sys.path an import may read."""
@@ -348,7 +361,8 @@ def _changes_environment(analysis, node, fn: Optional[Function]) -> bool:
     if isinstance(node, (cst.Assign, cst.AugAssign, cst.Del)):
         targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
         return any(
-            isinstance(t, cst.Subscript) and analysis.qualified_name(t.value, fn) == "os.environ"
+            isinstance(t, cst.Subscript)
+            and analysis.qualified_name(t.value, fn) == "os.environ"
             or analysis.qualified_name(t, fn) == "sys.path"
             for t in targets
         )
@@ -439,8 +453,13 @@ def _bindings(node) -> List[Tuple[str, str]]:
 def _rebound_nearby(fn: Function, name: str) -> bool:
     """The function, or one it is nested in, also binds `name` another way, so a
     module-level import would not be what the code reads."""
-    if name in fn.assigned or name in fn.params or name in fn.extra_params \
-            or name in fn.globals_declared or name in fn.nonlocals_declared:
+    if (
+        name in fn.assigned
+        or name in fn.params
+        or name in fn.extra_params
+        or name in fn.globals_declared
+        or name in fn.nonlocals_declared
+    ):
         return True
     scope = fn.parent
     while scope is not None:
@@ -454,7 +473,8 @@ def _statement_source(node, statement) -> str:
     """The import as a line of its own; a line it had alone keeps its comments."""
     line = cst.SimpleStatementLine(body=[node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)])
     if len(statement.body) == 1:
-        comments = [cst.EmptyLine(indent=False, comment=c.comment)
-                    for c in statement.leading_lines if c.comment is not None]
+        comments = [
+            cst.EmptyLine(indent=False, comment=c.comment) for c in statement.leading_lines if c.comment is not None
+        ]
         line = line.with_changes(leading_lines=comments, trailing_whitespace=statement.trailing_whitespace)
     return cst.Module(body=[line]).code.strip()

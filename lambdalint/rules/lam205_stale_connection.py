@@ -65,18 +65,27 @@ class StaleConnection(Rule):
         write.
     """
     references = [
-        ("Using a Lambda function to access an Amazon RDS database",
-         "https://docs.aws.amazon.com/lambda/latest/dg/services-rds.html"),
-        ("Amazon RDS Proxy: connection pooling and the idle client connection timeout",
-         "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connections.html"),
-        ("PyMySQL: Connection.ping(reconnect=True)",
-         "https://pymysql.readthedocs.io/en/latest/modules/connections.html"),
-        ("psycopg2: connection.closed and OperationalError",
-         "https://www.psycopg.org/docs/connection.html#connection.closed"),
-        ("SQLAlchemy: dealing with disconnects (pool_pre_ping, pool_recycle)",
-         "https://docs.sqlalchemy.org/en/20/core/pooling.html#dealing-with-disconnects"),
-        ("redis-py: health_check_interval",
-         "https://redis.readthedocs.io/en/stable/connections.html"),
+        (
+            "Using a Lambda function to access an Amazon RDS database",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-rds.html",
+        ),
+        (
+            "Amazon RDS Proxy: connection pooling and the idle client connection timeout",
+            "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connections.html",
+        ),
+        (
+            "PyMySQL: Connection.ping(reconnect=True)",
+            "https://pymysql.readthedocs.io/en/latest/modules/connections.html",
+        ),
+        (
+            "psycopg2: connection.closed and OperationalError",
+            "https://www.psycopg.org/docs/connection.html#connection.closed",
+        ),
+        (
+            "SQLAlchemy: dealing with disconnects (pool_pre_ping, pool_recycle)",
+            "https://docs.sqlalchemy.org/en/20/core/pooling.html#dealing-with-disconnects",
+        ),
+        ("redis-py: health_check_interval", "https://redis.readthedocs.io/en/stable/connections.html"),
     ]
     valid = [
         Valid(
@@ -303,8 +312,12 @@ class StaleConnection(Rule):
 
     def _closed_at_init(self, name: str) -> bool:
         for node, _ in _restore.init_nodes(self.analysis.module):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                    and node.func.attr.value == "close" and dotted_name(node.func.value) == name:
+            if (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value == "close"
+                and dotted_name(node.func.value) == name
+            ):
                 return True
         return False
 
@@ -317,11 +330,19 @@ class StaleConnection(Rule):
             return False
         for call_site in fn.iter(cst.Call):
             func = call_site.node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in RECONNECT_METHODS \
-                    and dotted_name(func.value) == name and not _reconnect_off(call_site.node):
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in RECONNECT_METHODS
+                and dotted_name(func.value) == name
+                and not _reconnect_off(call_site.node)
+            ):
                 return True
-        if any(isinstance(node, cst.Attribute) and node.attr.value in LIVENESS_ATTRIBUTES
-               and dotted_name(node.value) == name for node in _common.walk_nodes(fn.node.body)):
+        if any(
+            isinstance(node, cst.Attribute)
+            and node.attr.value in LIVENESS_ATTRIBUTES
+            and dotted_name(node.value) == name
+            for node in _common.walk_nodes(fn.node.body)
+        ):
             return True
         if expr or name not in fn.globals_declared:
             return False
@@ -348,8 +369,9 @@ class StaleConnection(Rule):
                 return True
         return False
 
-    def _finding(self, node: cst.Call, qn: str, name: str, holder: Optional[Function],
-                 users: List[Function]) -> RawFinding:
+    def _finding(
+        self, node: cst.Call, qn: str, name: str, holder: Optional[Function], users: List[Function]
+    ) -> RawFinding:
         snippet = _common.snippet(self.analysis.module, node)
         kind = client_kind(qn)
         if "pool" in qn.lower() or qn.endswith(("create_engine", "create_async_engine")):
@@ -373,10 +395,12 @@ class StaleConnection(Rule):
         if keyword is not None:
             if any(arg.star for arg in node.args):
                 return None  # `**options` may already say it
-            return Fix(applicability=UNSAFE,
-                       description=f"add `{keyword}=True`: the pool tests each connection before "
-                                   "handing it out (a round trip per checkout) and replaces dead ones",
-                       edits={node: _common.with_true_keyword(node, keyword)})
+            return Fix(
+                applicability=UNSAFE,
+                description=f"add `{keyword}=True`: the pool tests each connection before "
+                "handing it out (a round trip per checkout) and replaces dead ones",
+                edits={node: _common.with_true_keyword(node, keyword)},
+            )
         template = REOPEN_IN_PLACE.get(qn)
         if template is None or any(fn.module is not self.analysis for fn in users):
             return None  # a fix edits only this module
@@ -388,10 +412,12 @@ class StaleConnection(Rule):
             edits[fn.node] = _prepend_statement(cst.parse_statement(call + "\n"))
         if not edits:
             return None
-        return Fix(applicability=UNSAFE,
-                   description=f"call `{call}` at the start of {_user_list(users)}: a round trip "
-                               "per call, and a new connection when the server has closed the old one",
-                   edits=edits)
+        return Fix(
+            applicability=UNSAFE,
+            description=f"call `{call}` at the start of {_user_list(users)}: a round trip "
+            "per call, and a new connection when the server has closed the old one",
+            edits=edits,
+        )
 
 
 def _name_expressions(fn: Function):
@@ -444,8 +470,12 @@ def _is_unset_test(test, name: str) -> bool:
         return dotted_name(test.expression) == name
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comp = test.comparisons[0]
-        return dotted_name(test.left) == name and isinstance(comp.operator, (cst.Is, cst.Equal)) \
-            and isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None"
+        return (
+            dotted_name(test.left) == name
+            and isinstance(comp.operator, (cst.Is, cst.Equal))
+            and isinstance(comp.comparator, cst.Name)
+            and comp.comparator.value == "None"
+        )
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
         return _is_unset_test(test.left, name) and _is_unset_test(test.right, name)
     return False
@@ -454,25 +484,34 @@ def _is_unset_test(test, name: str) -> bool:
 def _advice(qn: str, name: str) -> str:
     top = qn.split(".")[0]
     if qn in REOPEN_IN_PLACE:
-        return (f"Call `{name}.ping(reconnect=True)` at the start of each request that uses it "
-                "(it reconnects when the server has closed the connection)")
+        return (
+            f"Call `{name}.ping(reconnect=True)` at the start of each request that uses it "
+            "(it reconnects when the server has closed the connection)"
+        )
     if top == "sqlalchemy":
-        return (f"Pass `pool_pre_ping=True` (or `pool_recycle=` seconds below the database's idle "
-                f"timeout) to the constructor of `{name}`")
+        return (
+            f"Pass `pool_pre_ping=True` (or `pool_recycle=` seconds below the database's idle "
+            f"timeout) to the constructor of `{name}`"
+        )
     if top == "redis":
-        return (f"Pass `health_check_interval=30` (below the server's idle timeout) to the "
-                f"constructor of `{name}`, or reconnect on `redis.ConnectionError`")
+        return (
+            f"Pass `health_check_interval=30` (below the server's idle timeout) to the "
+            f"constructor of `{name}`, or reconnect on `redis.ConnectionError`"
+        )
     if top == "pymongo":
-        return (f"Catch `pymongo.errors.ConnectionFailure` around the use of `{name}` and retry, "
-                "or check it with `admin.command(\"ping\")` at the start of the request")
-    return (f"Get `{name}` through a function that checks it (`if {name} is None or "
-            f"{name}.closed:`, or `SELECT 1` in a `try`) and opens it again on the driver's "
-            "connection error (`OperationalError` / `InterfaceError`)")
+        return (
+            f"Catch `pymongo.errors.ConnectionFailure` around the use of `{name}` and retry, "
+            "or check it with `admin.command(\"ping\")` at the start of the request"
+        )
+    return (
+        f"Get `{name}` through a function that checks it (`if {name} is None or "
+        f"{name}.closed:`, or `SELECT 1` in a `try`) and opens it again on the driver's "
+        "connection error (`OperationalError` / `InterfaceError`)"
+    )
 
 
 def _user_list(users: List[Function], here=None) -> str:
-    names = [f"`{fn.qualname}`" if here is None or fn.module is here else f"`{function_label(fn)}`"
-             for fn in users]
+    names = [f"`{fn.qualname}`" if here is None or fn.module is here else f"`{function_label(fn)}`" for fn in users]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -481,12 +520,12 @@ def _starts_with(fn: Function, code: str) -> bool:
     if not isinstance(body, cst.IndentedBlock) or not body.body:
         return False
     first = body.body[0]
-    return isinstance(first, cst.SimpleStatementLine) and \
-        cst.Module(body=[]).code_for_node(first).strip() == code
+    return isinstance(first, cst.SimpleStatementLine) and cst.Module(body=[]).code_for_node(first).strip() == code
 
 
 def _prepend_statement(stmt):
     """Insert `stmt` at the start of a function's body, after its docstring and `global`."""
+
     def edit(updated: cst.FunctionDef):
         body = updated.body
         if not isinstance(body, cst.IndentedBlock):
@@ -507,5 +546,8 @@ def _is_preamble(stmt, index: int) -> bool:
     small = stmt.body[0]
     if isinstance(small, (cst.Global, cst.Nonlocal)):
         return True
-    return index == 0 and isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString,
-                                                                                     cst.ConcatenatedString))
+    return (
+        index == 0
+        and isinstance(small, cst.Expr)
+        and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
+    )

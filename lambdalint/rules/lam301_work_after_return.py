@@ -27,8 +27,13 @@ EXECUTORS = {
 TASK_STARTERS = {"asyncio.create_task", "asyncio.ensure_future"}
 # Functions that wait for (or consume) the futures and tasks passed to them.
 WAITING_FUNCTIONS = {
-    "asyncio.gather", "asyncio.wait", "asyncio.wait_for", "asyncio.shield",
-    "asyncio.as_completed", "asyncio.wrap_future", "concurrent.futures.wait",
+    "asyncio.gather",
+    "asyncio.wait",
+    "asyncio.wait_for",
+    "asyncio.shield",
+    "asyncio.as_completed",
+    "asyncio.wrap_future",
+    "concurrent.futures.wait",
     "concurrent.futures.as_completed",
 }
 WAITING_METHODS = {"run_until_complete", "gather", "wait", "wait_for", "as_completed"}
@@ -70,10 +75,14 @@ class WorkAfterReturn(Rule):
         left to the code that receives it and is not flagged.
     """
     references = [
-        ("Lambda Extensions API (work that continues after the response)",
-         "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-extensions-api.html"),
-        ("concurrent.futures: waiting for futures",
-         "https://docs.python.org/3/library/concurrent.futures.html#module-functions"),
+        (
+            "Lambda Extensions API (work that continues after the response)",
+            "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-extensions-api.html",
+        ),
+        (
+            "concurrent.futures: waiting for futures",
+            "https://docs.python.org/3/library/concurrent.futures.html#module-functions",
+        ),
     ]
     valid = [
         Valid(
@@ -297,8 +306,9 @@ class WorkAfterReturn(Rule):
         return None
 
     # -- is it waited for before every return? -----------------------------------------
-    def _left_running(self, site: Site, fn: Function, flow: FunctionFlow, handles: Set[str],
-                      value: Optional[cst.CSTNode], kind: str) -> bool:
+    def _left_running(
+        self, site: Site, fn: Function, flow: FunctionFlow, handles: Set[str], value: Optional[cst.CSTNode], kind: str
+    ) -> bool:
         waits: List[cst.CSTNode] = []
         todo = list(handles)
         seen: Set[str] = set()
@@ -327,8 +337,7 @@ class WorkAfterReturn(Rule):
             waits.extend(self._executor_shutdowns(site, flow))
         start = site.node
         return not any(
-            flow.order(wait) >= flow.order(start) and not _early_returns(flow, start, wait)
-            for wait in waits
+            flow.order(wait) >= flow.order(start) and not _early_returns(flow, start, wait) for wait in waits
         )
 
     def _fate(self, node: cst.CSTNode, ancestors, fn: Function, consumed_by_iteration: bool) -> Outcome:
@@ -377,8 +386,7 @@ class WorkAfterReturn(Rule):
             return ("bound", names)
         if isinstance(parent, cst.Expr):
             return ("ignored", None)
-        if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.If, cst.BooleanOperation,
-                               cst.UnaryOperation)):
+        if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.If, cst.BooleanOperation, cst.UnaryOperation)):
             return ("ignored", None)
         return ("escaped", None)
 
@@ -389,11 +397,16 @@ class WorkAfterReturn(Rule):
             return []
         out: List[cst.CSTNode] = []
         for read, ancestors in flow.reads({receiver.value}):
-            if len(ancestors) >= 2 and isinstance(ancestors[-1], cst.Attribute) \
-                    and ancestors[-1].attr.value == "shutdown" and isinstance(ancestors[-2], cst.Call):
+            if (
+                len(ancestors) >= 2
+                and isinstance(ancestors[-1], cst.Attribute)
+                and ancestors[-1].attr.value == "shutdown"
+                and isinstance(ancestors[-2], cst.Call)
+            ):
                 call = ancestors[-2]
                 no_wait = any(
-                    isinstance(a.value, cst.Name) and a.value.value == "False"
+                    isinstance(a.value, cst.Name)
+                    and a.value.value == "False"
                     and (a.keyword is None or a.keyword.value == "wait")
                     for a in call.args
                 )
@@ -423,7 +436,8 @@ class WorkAfterReturn(Rule):
                 "returns; Lambda freezes the environment on return, so the work stops mid-way"
             )
             wait = (
-                "`await` it" if kind == "executor job"
+                "`await` it"
+                if kind == "executor job"
                 else "call `.result()` on the future, `concurrent.futures.wait(futures)`, "
                 "or submit inside `with ThreadPoolExecutor() as pool:`"
             )
@@ -473,12 +487,16 @@ def _inside_with_of(site: Site, receiver: cst.BaseExpression) -> bool:
 def _early_returns(flow: FunctionFlow, start: cst.CSTNode, wait: cst.CSTNode) -> bool:
     """A `return` between starting and waiting skips the wait, unless the wait sits in a
     `finally:` that also covers the return."""
-    finals = [a for a in flow.ancestors(wait) if isinstance(a, cst.Try)
-              and a.finalbody is not None and any(b is a.finalbody for b in flow.ancestors(wait))]
+    finals = [
+        a
+        for a in flow.ancestors(wait)
+        if isinstance(a, cst.Try) and a.finalbody is not None and any(b is a.finalbody for b in flow.ancestors(wait))
+    ]
     for ret in flow.returns_between(start, wait):
         ret_ancestors = flow.ancestors(ret)
-        if not any(any(a is t for a in ret_ancestors) and not any(a is t.finalbody for a in ret_ancestors)
-                   for t in finals):
+        if not any(
+            any(a is t for a in ret_ancestors) and not any(a is t.finalbody for a in ret_ancestors) for t in finals
+        ):
             return True
     return False
 

@@ -73,8 +73,10 @@ class EventLoopPerInvocation(Rule):
         same loop on every warm invocation.
     """
     references = [
-        ("asyncio.run() creates a new event loop and closes it",
-         "https://docs.python.org/3/library/asyncio-runner.html#asyncio.run"),
+        (
+            "asyncio.run() creates a new event loop and closes it",
+            "https://docs.python.org/3/library/asyncio-runner.html#asyncio.run",
+        ),
     ]
     valid = [
         Valid(
@@ -167,10 +169,12 @@ class EventLoopPerInvocation(Rule):
         if not bound:
             return
         used = {
-            name: kind for name, kind in bound.items()
-            if any(name in fn.referenced and analysis.is_module_level_name(name, fn)
-                   or name in fn.globals_declared
-                   for fn in analysis.path_functions)
+            name: kind
+            for name, kind in bound.items()
+            if any(
+                name in fn.referenced and analysis.is_module_level_name(name, fn) or name in fn.globals_declared
+                for fn in analysis.path_functions
+            )
         }
         if not used:
             return
@@ -245,7 +249,8 @@ def _assigned_globals(site, fn: Function):
     for anc in reversed(site.ancestors):
         if isinstance(anc, cst.Assign):
             return [
-                t.target.value for t in anc.targets
+                t.target.value
+                for t in anc.targets
                 if isinstance(t.target, cst.Name) and t.target.value in fn.globals_declared
             ]
     return []

@@ -16,14 +16,27 @@ REMAINING_TIME = "get_remaining_time_in_millis"
 POLLING_METHODS = {"receive_message", "receive_messages", "get_records"}
 SLEEPS = {"time.sleep", "asyncio.sleep"}
 CLOCKS = {
-    "time.time", "time.monotonic", "time.perf_counter", "time.time_ns", "time.monotonic_ns",
-    "datetime.datetime.now", "datetime.datetime.utcnow",
+    "time.time",
+    "time.monotonic",
+    "time.perf_counter",
+    "time.time_ns",
+    "time.monotonic_ns",
+    "datetime.datetime.now",
+    "datetime.datetime.utcnow",
 }
 COUNTERS = {"itertools.count"}
 # Reading a stream or draining a local work list: the loop ends with the data.
 FINITE_SOURCE_METHODS = {
-    "read", "read1", "readline", "readinto", "readlines", "iter_chunks", "iter_lines",
-    "pop", "popleft", "popitem",
+    "read",
+    "read1",
+    "readline",
+    "readinto",
+    "readlines",
+    "iter_chunks",
+    "iter_lines",
+    "pop",
+    "popleft",
+    "popitem",
 }
 _CONTEXT_NAME = re.compile(r"^_*(?:\w+_)?(?:context|ctx)$")
 _MAX_DEPTH = 4
@@ -62,8 +75,10 @@ class LoopWithoutDeadline(Rule):
         `NextShardIterator`.
     """
     references = [
-        ("Lambda context object in Python (get_remaining_time_in_millis)",
-         "https://docs.aws.amazon.com/lambda/latest/dg/python-context.html"),
+        (
+            "Lambda context object in Python (get_remaining_time_in_millis)",
+            "https://docs.aws.amazon.com/lambda/latest/dg/python-context.html",
+        ),
     ]
     valid = [
         Valid(
@@ -196,8 +211,11 @@ class LoopWithoutDeadline(Rule):
                 flow = flow or FunctionFlow(fn)
                 if self._bounded_by_counter_or_clock(site.node, fn, flow):
                     continue
-                if self._polls(site.node, fn) is None and not self._waits_and_retries(site.node, fn, flow) \
-                        and _follows_a_token(site.node, flow):
+                if (
+                    self._polls(site.node, fn) is None
+                    and not self._waits_and_retries(site.node, fn, flow)
+                    and _follows_a_token(site.node, flow)
+                ):
                     continue  # pagination, also when it sleeps between pages
                 if self._waits_for(site.node, fn) is None and _consumes_finite_source(site.node, flow):
                     continue
@@ -406,8 +424,12 @@ def _follows_a_token(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
     if not assigned:
         return False
     calls = [node for node in nodes if isinstance(node, cst.Call)]
-    exits = [node for node in nodes if isinstance(node, cst.If) and (
-        _leaves(node.body) or (isinstance(node.orelse, cst.Else) and _leaves(node.orelse.body)))]
+    exits = [
+        node
+        for node in nodes
+        if isinstance(node, cst.If)
+        and (_leaves(node.body) or (isinstance(node.orelse, cst.Else) and _leaves(node.orelse.body)))
+    ]
     tests = [node.test for node in exits]
     if isinstance(loop, cst.While) and not _always_true(loop.test):
         tests.append(loop.test)
@@ -501,9 +523,12 @@ def _consumes_finite_source(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
 
 def _stepped(target: cst.CSTNode, value: cst.CSTNode) -> List[str]:
     """`n = n + 1` / `n = n - 1`: the name, a counter as much as `n += 1` is."""
-    if isinstance(target, cst.Name) and isinstance(value, cst.BinaryOperation) \
-            and isinstance(value.operator, (cst.Add, cst.Subtract)) \
-            and any(isinstance(side, cst.Name) and side.value == target.value for side in (value.left, value.right)):
+    if (
+        isinstance(target, cst.Name)
+        and isinstance(value, cst.BinaryOperation)
+        and isinstance(value.operator, (cst.Add, cst.Subtract))
+        and any(isinstance(side, cst.Name) and side.value == target.value for side in (value.left, value.right))
+    ):
         return [target.value]
     return []
 

@@ -122,12 +122,14 @@ class HandlerNotFound(Rule):
             problem = signature_problem(fn)
             if problem is None:
                 continue
-            why = f"named by {entry.detail or entry.source}" if entry.source in _NAMED else (
-                f"wrapped by @{wrapped[0].rsplit('.', 1)[-1]}")
+            why = (
+                f"named by {entry.detail or entry.source}"
+                if entry.source in _NAMED
+                else (f"wrapped by @{wrapped[0].rsplit('.', 1)[-1]}")
+            )
             yield self.report(
                 fn.node,
-                f"handler `{fn.qualname}` ({why}) {problem}, but Lambda calls it as "
-                f"`{fn.name}(event, context)`",
+                f"handler `{fn.qualname}` ({why}) {problem}, but Lambda calls it as `{fn.name}(event, context)`",
                 f"Give `{fn.qualname}` the signature `(event, context)`; move other inputs to "
                 "module-level settings (os.environ) or optional keyword arguments.",
                 fn,
@@ -155,6 +157,7 @@ def signature_problem(fn: Function) -> Optional[str]:
 
 
 # -- the template and configuration side ----------------------------------------------------
+
 
 def module_names(path: str) -> Optional[Set[str]]:
     """Names bound at module level (defs, classes, assignments, imports); None if unknown."""
@@ -196,8 +199,7 @@ def problem_of(ref: HandlerRef, cache: Dict[str, Optional[Set[str]]]) -> Optiona
         cache[ref.module_path] = module_names(ref.module_path)
     names = cache[ref.module_path]
     if names is not None and ref.function not in names:
-        return (f"handler `{ref.handler}`: `{os.path.basename(ref.module_path)}` defines no "
-                f"function `{ref.function}`")
+        return f"handler `{ref.handler}`: `{os.path.basename(ref.module_path)}` defines no function `{ref.function}`"
     return None
 
 
@@ -217,22 +219,32 @@ def handler_ref_findings(refs: Sequence[HandlerRef], display) -> Tuple[List[Find
             continue
         line = max(ref.line, 1)
         where = f" ({ref.name})" if ref.name else ""
-        findings.append(Finding(
-            path=display(ref.origin), line=line, column=max(ref.column, 1), end_line=line,
-            end_column=max(ref.column, 1) + len(ref.handler),
-            code=HandlerNotFound.code, name=HandlerNotFound.name,
-            message=f"{ref.kind}{where} names a handler Lambda cannot load: {problem}",
-            suggestion=_suggestion(ref),
-            handler=f"{display(ref.module_path)}:{ref.function}" if ref.module_path else None,
-        ))
+        findings.append(
+            Finding(
+                path=display(ref.origin),
+                line=line,
+                column=max(ref.column, 1),
+                end_line=line,
+                end_column=max(ref.column, 1) + len(ref.handler),
+                code=HandlerNotFound.code,
+                name=HandlerNotFound.name,
+                message=f"{ref.kind}{where} names a handler Lambda cannot load: {problem}",
+                suggestion=_suggestion(ref),
+                handler=f"{display(ref.module_path)}:{ref.function}" if ref.module_path else None,
+            )
+        )
     return findings, errors
 
 
 def _suggestion(ref: HandlerRef) -> str:
     if ref.module_path is not None:
-        return (f"Define `def {ref.function}(event, context):` at module level in "
-                f"`{os.path.basename(ref.module_path)}`, or change the handler to name an existing function.")
+        return (
+            f"Define `def {ref.function}(event, context):` at module level in "
+            f"`{os.path.basename(ref.module_path)}`, or change the handler to name an existing function."
+        )
     if ref.kind in ("config", "--handler"):
         return "Fix the path in `handlers` (relative to the config file) or remove the entry."
-    return ("Make the handler `<module path relative to the code directory>.<function>` "
-            "point at an existing file, or fix the code directory (CodeUri / Code / entry).")
+    return (
+        "Make the handler `<module path relative to the code directory>.<function>` "
+        "point at an existing file, or fix the code directory (CodeUri / Code / entry)."
+    )

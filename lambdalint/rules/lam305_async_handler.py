@@ -58,11 +58,15 @@ class AsyncHandler(Rule):
         calls or wraps (a synchronous handler that runs them).
     """
     references = [
-        ("Define Lambda function handler in Python",
-         "https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html"),
+        (
+            "Define Lambda function handler in Python",
+            "https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html",
+        ),
         ("asyncio.run", "https://docs.python.org/3/library/asyncio-runner.html#asyncio.run"),
-        ("Powertools for AWS Lambda (Python): async batch processing",
-         "https://docs.powertools.aws.dev/lambda/python/latest/utilities/batch/#processing-messages-asynchronously"),
+        (
+            "Powertools for AWS Lambda (Python): async batch processing",
+            "https://docs.powertools.aws.dev/lambda/python/latest/utilities/batch/#processing-messages-asynchronously",
+        ),
         ("Mangum (ASGI adapter for Lambda)", "https://mangum.fastapiexpert.com/"),
     ]
     valid = [
@@ -173,8 +177,11 @@ class AsyncHandler(Rule):
     def _route(self, fn: Function):
         """("powertools" | "chalice" | "asgi", class, method) of a route decorator."""
         for decorator in fn.decorators:
-            for framework, pattern in (("powertools", _POWERTOOLS_ROUTE), ("chalice", _CHALICE_ROUTE),
-                                       ("asgi", _ASGI_ROUTE)):
+            for framework, pattern in (
+                ("powertools", _POWERTOOLS_ROUTE),
+                ("chalice", _CHALICE_ROUTE),
+                ("asgi", _ASGI_ROUTE),
+            ):
                 match = pattern.match(decorator)
                 if match:
                     return framework, match["cls"], match["method"]
@@ -183,9 +190,11 @@ class AsyncHandler(Rule):
     def _known_decorator(self, decorator: str) -> bool:
         """Decorators known to call the function without awaiting it (or to leave it a
         coroutine function): Powertools' own, the frameworks' route decorators, functools."""
-        return decorator.startswith(("aws_lambda_powertools.", "functools.", "chalice.")) or any(
-            p.match(decorator) for p in (_POWERTOOLS_ROUTE, _CHALICE_ROUTE, _ASGI_ROUTE)) or \
-            self.analysis.is_powertools_handler_decorator(decorator)
+        return (
+            decorator.startswith(("aws_lambda_powertools.", "functools.", "chalice."))
+            or any(p.match(decorator) for p in (_POWERTOOLS_ROUTE, _CHALICE_ROUTE, _ASGI_ROUTE))
+            or self.analysis.is_powertools_handler_decorator(decorator)
+        )
 
     def _runs_coroutines(self) -> bool:
         """The module runs coroutines from synchronous code (`asyncio.run(...)`,
@@ -195,7 +204,9 @@ class AsyncHandler(Rule):
             for site in fn.iter(cst.Call):
                 func = site.node.func
                 if isinstance(func, cst.Attribute) and func.attr.value in (
-                        *COROUTINE_RUNNER_METHODS, POWERTOOLS_ASYNC_RESOLVE):
+                    *COROUTINE_RUNNER_METHODS,
+                    POWERTOOLS_ASYNC_RESOLVE,
+                ):
                     return True
                 if analysis.qualified_name(func, fn) in COROUTINE_RUNNERS:
                     return True
@@ -209,14 +220,18 @@ class AsyncHandler(Rule):
         names the coroutine function (calls it, awaits it, wraps it); a call of it at import
         time does not count, Lambda calls it again for each request."""
         analysis = self.analysis
-        if any(fn.name in other.referenced for other in analysis.functions.values()
-               if other is not fn and not any(scope is fn for scope in other.scopes())):
+        if any(
+            fn.name in other.referenced
+            for other in analysis.functions.values()
+            if other is not fn and not any(scope is fn for scope in other.scopes())
+        ):
             return True
         for node, ancestors in _hygiene.module_level_nodes(analysis.module):
             if not isinstance(node, cst.Name) or node.value != fn.name:
                 continue
-            if any(isinstance(a, cst.If) and _is_main_test(a.test) for a in ancestors) \
-                    or any(isinstance(a, cst.Decorator) for a in ancestors):
+            if any(isinstance(a, cst.If) and _is_main_test(a.test) for a in ancestors) or any(
+                isinstance(a, cst.Decorator) for a in ancestors
+            ):
                 continue
             if isinstance(ancestors[-1], cst.Call) and ancestors[-1].func is node:
                 continue  # called at import time (`asyncio.run(handler({}, None))`): Lambda still calls it
@@ -244,8 +259,9 @@ class AsyncHandler(Rule):
                     f"Chalice route `async def {fn.qualname}` is called synchronously: its body never "
                     "runs and the response cannot be serialised"
                 )
-                suggestion = (f"Make `{fn.name}` a plain `def` and run the coroutines it needs with "
-                              "`asyncio.run(...)` inside it.")
+                suggestion = (
+                    f"Make `{fn.name}` a plain `def` and run the coroutines it needs with `asyncio.run(...)` inside it."
+                )
             return self.report(fn.node, message, suggestion, fn)
         why = entry.detail or entry.source
         message = (
@@ -269,5 +285,5 @@ class AsyncHandler(Rule):
                 f"module level, then {target} `loop.run_until_complete({call})`."
             )
         else:
-            suggestion = (f"Keep the entry point synchronous: {target} `asyncio.run({call})`.")
+            suggestion = f"Keep the entry point synchronous: {target} `asyncio.run({call})`."
         return self.report(fn.node, message, suggestion, fn)

@@ -39,12 +39,18 @@ class SynchronousInvoke(Rule):
         nor an `InvocationType` that the code computes.
     """
     references = [
-        ("Invoke (Lambda API reference): InvocationType",
-         "https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html"),
-        ("Invoking a Lambda function asynchronously",
-         "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html"),
-        ("Anti-patterns in Lambda-based applications: Lambda functions calling Lambda functions",
-         "https://docs.aws.amazon.com/lambda/latest/operatorguide/functions-calling-functions.html"),
+        (
+            "Invoke (Lambda API reference): InvocationType",
+            "https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html",
+        ),
+        (
+            "Invoking a Lambda function asynchronously",
+            "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html",
+        ),
+        (
+            "Anti-patterns in Lambda-based applications: Lambda functions calling Lambda functions",
+            "https://docs.aws.amazon.com/lambda/latest/operatorguide/functions-calling-functions.html",
+        ),
     ]
     valid = [
         Valid(
@@ -139,7 +145,7 @@ class SynchronousInvoke(Rule):
                 yield self._finding(site, fn, kind)
 
     def _invocation_type(self, call: cst.Call, fn: Function) -> Optional[str]:
-        """"default" or the synchronous type given; None when the call is asynchronous or
+        """ "default" or the synchronous type given; None when the call is asynchronous or
         its type is not known."""
         arg = _hygiene.keyword(call, "InvocationType")
         if arg is None:
@@ -171,15 +177,21 @@ class SynchronousInvoke(Rule):
 
     def _finding(self, site: Site, fn: Function, kind: str) -> RawFinding:
         snippet = _common.snippet(self.analysis.module, site.node, 60)
-        how = ("without `InvocationType` (the default is `RequestResponse`)" if kind == "default"
-               else f"with `InvocationType=\"{kind}\"`")
+        how = (
+            "without `InvocationType` (the default is `RequestResponse`)"
+            if kind == "default"
+            else f"with `InvocationType=\"{kind}\"`"
+        )
         message = (
             f"`{snippet}` calls another Lambda function synchronously {how}: this function "
             "waits, billed, for the other's whole run, and their timeouts and retries compound"
         )
         settings = self.analysis.settings_for(fn)
-        budget = (f" below this function's {settings.timeout} s timeout"
-                  if settings.timeout is not None else " below this function's timeout")
+        budget = (
+            f" below this function's {settings.timeout} s timeout"
+            if settings.timeout is not None
+            else " below this function's timeout"
+        )
         suggestion = (
             f"If `{fn.qualname}` does not use the result, pass `InvocationType=\"Event\"` (Lambda "
             "queues the event and retries it; send failures to a destination or dead-letter "

@@ -86,8 +86,10 @@ class NetworkCallWithoutTimeout(Rule):
         ("HTTPX: timeouts", "https://www.python-httpx.org/advanced/timeouts/"),
         ("urllib3: timeouts", "https://urllib3.readthedocs.io/en/stable/user-guide.html#using-timeouts"),
         ("urllib.request.urlopen", "https://docs.python.org/3/library/urllib.request.html#urllib.request.urlopen"),
-        ("Troubleshoot invocation issues in Lambda: timeouts",
-         "https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html"),
+        (
+            "Troubleshoot invocation issues in Lambda: timeouts",
+            "https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html",
+        ),
     ]
     valid = [
         Valid(
@@ -215,8 +217,11 @@ class NetworkCallWithoutTimeout(Rule):
             return []
         if isinstance(receiver, cst.Call):
             return [(receiver, fn)] if analysis.qualified_name(receiver.func, fn) in HTTP_CLIENTS else []
-        if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) \
-                and receiver.value.value == "self":
+        if (
+            isinstance(receiver, cst.Attribute)
+            and isinstance(receiver.value, cst.Name)
+            and receiver.value.value == "self"
+        ):
             values = _hygiene.attribute_values(self.analysis, receiver.attr.value, fn)
         elif isinstance(receiver, cst.Name):
             values = [(s, v) for s, v in _hygiene.name_values(analysis, receiver.value, fn) if not _hygiene.is_none(v)]
@@ -254,7 +259,7 @@ class NetworkCallWithoutTimeout(Rule):
         return "unset"
 
     def _call_timeout(self, call: cst.Call, request: _Request) -> str:
-        """"set", "none" (explicit None, also as a read timeout), "unset" or "unknown"."""
+        """ "set", "none" (explicit None, also as a read timeout), "unset" or "unknown"."""
         arg = _hygiene.keyword(call, "timeout")
         if arg is None:
             index = HTTP_TIMEOUT_POSITION.get((request.library, request.method))
@@ -289,7 +294,8 @@ class NetworkCallWithoutTimeout(Rule):
         if self._socket_default is None:
             self._socket_default = any(
                 isinstance(node, cst.Call) and self.analysis.qualified_name(node.func, fn) == SOCKET_DEFAULT_TIMEOUT
-                for node, fn in self._all_calls())
+                for node, fn in self._all_calls()
+            )
         return self._socket_default
 
     def _session_has_default(self, call: cst.Call) -> bool:
@@ -311,9 +317,13 @@ class NetworkCallWithoutTimeout(Rule):
         for assign, fn in self._all_assignments():
             for target in assign.targets:
                 t = target.target
-                if isinstance(t, cst.Attribute) and t.attr.value == "request" and isinstance(assign.value, cst.Call) \
-                        and self.analysis.qualified_name(assign.value.func, fn) == "functools.partial" \
-                        and _hygiene.keyword(assign.value, "timeout") is not None:
+                if (
+                    isinstance(t, cst.Attribute)
+                    and t.attr.value == "request"
+                    and isinstance(assign.value, cst.Call)
+                    and self.analysis.qualified_name(assign.value.func, fn) == "functools.partial"
+                    and _hygiene.keyword(assign.value, "timeout") is not None
+                ):
                     receiver = dotted_name(t.value)
                     if receiver is not None:
                         found.add(receiver)
@@ -377,7 +387,9 @@ class NetworkCallWithoutTimeout(Rule):
             "timeout stops it and the handler's error handling never runs"
         )
         value, reason = self._timeout_value(fn)
-        suggestion = f"{_HOW[request.library]} A value below the function's timeout lets the handler handle it: {reason}."
+        suggestion = (
+            f"{_HOW[request.library]} A value below the function's timeout lets the handler handle it: {reason}."
+        )
         return self.report(site.node, message, suggestion, fn, self._fix(site.node, value, reason))
 
     def _timeout_value(self, fn: Function) -> Tuple[float, str]:
@@ -385,15 +397,19 @@ class NetworkCallWithoutTimeout(Rule):
         if limit:
             value = limit * TIMEOUT_SHARE
             value = float(int(value)) if value >= 1 else round(value, 1)
-            return value, (f"`timeout={_hygiene.format_seconds(value)}` is {int(TIMEOUT_SHARE * 100)}% "
-                           f"of the function's {limit} s `Timeout`")
+            return value, (
+                f"`timeout={_hygiene.format_seconds(value)}` is {int(TIMEOUT_SHARE * 100)}% "
+                f"of the function's {limit} s `Timeout`"
+            )
         return float(DEFAULT_REQUEST_TIMEOUT), (
             f"`timeout={DEFAULT_REQUEST_TIMEOUT}` is a default, as no template gives this function's "
-            "`Timeout`; keep it below that")
+            "`Timeout`; keep it below that"
+        )
 
     def _fix(self, call: cst.Call, value: float, reason: str) -> Optional[Fix]:
         if _hygiene.keyword(call, "timeout") is None and (
-                _hygiene.has_unpacked_keywords(call) or _hygiene.has_unpacked_positionals(call)):
+            _hygiene.has_unpacked_keywords(call) or _hygiene.has_unpacked_positionals(call)
+        ):
             return None
         text = _hygiene.format_seconds(value)
         literal = cst.Integer(text) if "." not in text else cst.Float(text)
@@ -401,18 +417,25 @@ class NetworkCallWithoutTimeout(Rule):
         def add_timeout(updated: cst.Call) -> cst.Call:
             return updated.with_changes(args=_with_timeout(list(updated.args), literal))
 
-        return Fix(applicability=UNSAFE, description=f"add `timeout={text}` to the call ({reason})",
-                   edits={call: add_timeout})
+        return Fix(
+            applicability=UNSAFE, description=f"add `timeout={text}` to the call ({reason})", edits={call: add_timeout}
+        )
 
 
 _HOW = {
-    "requests": ("Pass `timeout=` (seconds, or `(connect, read)`) on the call: requests has no "
-                 "default. For a session, mount an `HTTPAdapter` subclass that sets it once."),
-    "httpx": ("Give a finite timeout (`timeout=10.0` or `httpx.Timeout(10.0, connect=3.0)`) on the "
-              "call or the client: httpx's default is 5 s."),
+    "requests": (
+        "Pass `timeout=` (seconds, or `(connect, read)`) on the call: requests has no "
+        "default. For a session, mount an `HTTPAdapter` subclass that sets it once."
+    ),
+    "httpx": (
+        "Give a finite timeout (`timeout=10.0` or `httpx.Timeout(10.0, connect=3.0)`) on the "
+        "call or the client: httpx's default is 5 s."
+    ),
     "urllib": "Pass `timeout=` to `urlopen` / `open` (or call `socket.setdefaulttimeout(...)` at import).",
-    "urllib3": ("Build the pool with `urllib3.PoolManager(timeout=urllib3.Timeout(connect=..., read=...))` "
-                "or pass `timeout=` on the request."),
+    "urllib3": (
+        "Build the pool with `urllib3.PoolManager(timeout=urllib3.Timeout(connect=..., read=...))` "
+        "or pass `timeout=` on the request."
+    ),
 }
 
 
@@ -422,8 +445,9 @@ def _with_timeout(args: List[cst.Arg], literal: cst.BaseExpression) -> List[cst.
         if arg.keyword is not None and arg.keyword.value == "timeout":
             value = arg.value
             if isinstance(value, cst.Tuple):  # (connect, None): only the missing read timeout
-                value = value.with_changes(elements=[
-                    e.with_changes(value=literal) if _hygiene.is_none(e.value) else e for e in value.elements])
+                value = value.with_changes(
+                    elements=[e.with_changes(value=literal) if _hygiene.is_none(e.value) else e for e in value.elements]
+                )
             else:
                 value = literal
             args[index] = arg.with_changes(value=value)
@@ -433,8 +457,11 @@ def _with_timeout(args: List[cst.Arg], literal: cst.BaseExpression) -> List[cst.
     if args and isinstance(args[-1].comma, cst.Comma):
         # a trailing comma (often on its own line): the new argument takes over its layout
         last = args[-1]
-        before = args[-2].comma if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) \
+        before = (
+            args[-2].comma
+            if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma)
             else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
         args[-1] = last.with_changes(comma=before)
         new = new.with_changes(comma=last.comma)
     return [*args, new]

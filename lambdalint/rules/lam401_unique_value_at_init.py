@@ -24,21 +24,35 @@ from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _restore
 
 SNAPSTART_REFERENCES = [
-    ("Handling uniqueness with Lambda SnapStart",
-     "https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html"),
-    ("Lambda SnapStart runtime hooks for Python",
-     "https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html"),
+    (
+        "Handling uniqueness with Lambda SnapStart",
+        "https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html",
+    ),
+    (
+        "Lambda SnapStart runtime hooks for Python",
+        "https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html",
+    ),
     ("snapshot-restore-py: the runtime hooks library (PyPI)", "https://pypi.org/project/snapshot-restore-py/"),
-    ("Improving startup performance with Lambda SnapStart (supported runtimes)",
-     "https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html"),
-    ("SnapStart settings: AWS::Lambda::Function SnapStart (CloudFormation)",
-     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-snapstart.html"),
-    ("SnapStart settings: AWS::Serverless::Function SnapStart (SAM)",
-     "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-snapstart"),
-    ("SnapStart settings: `snapStart` in serverless.yml (Serverless Framework)",
-     "https://www.serverless.com/framework/docs/providers/aws/guide/serverless.yml"),
-    ("SnapStart settings: `snap_start=SnapStartConf.ON_PUBLISHED_VERSIONS` (AWS CDK)",
-     "https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_lambda/SnapStartConf.html"),
+    (
+        "Improving startup performance with Lambda SnapStart (supported runtimes)",
+        "https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html",
+    ),
+    (
+        "SnapStart settings: AWS::Lambda::Function SnapStart (CloudFormation)",
+        "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-snapstart.html",
+    ),
+    (
+        "SnapStart settings: AWS::Serverless::Function SnapStart (SAM)",
+        "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html#sam-function-snapstart",
+    ),
+    (
+        "SnapStart settings: `snapStart` in serverless.yml (Serverless Framework)",
+        "https://www.serverless.com/framework/docs/providers/aws/guide/serverless.yml",
+    ),
+    (
+        "SnapStart settings: `snap_start=SnapStartConf.ON_PUBLISHED_VERSIONS` (AWS CDK)",
+        "https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_lambda/SnapStartConf.html",
+    ),
 ]
 SNAPSTART_OPTIONS = """
     - The rule applies only to functions with SnapStart on: `SnapStart: {ApplyOn:
@@ -238,8 +252,11 @@ class UniqueValueAtInit(Rule):
             if target is not None:
                 shown = analysis.module.code_for_node(target).strip()
                 name = dotted_name(target)
-                if name in remade or name in reseeded or any(
-                        code == shown or code.startswith((shown + "[", shown + ".")) for code in remade_code):
+                if (
+                    name in remade
+                    or name in reseeded
+                    or any(code == shown or code.startswith((shown + "[", shown + ".")) for code in remade_code)
+                ):
                     continue  # the hook makes it (or the part of it that holds the value) again
             yield self._finding(node, ancestors, qn, target)
 
@@ -324,27 +341,37 @@ class UniqueValueAtInit(Rule):
             return None
         value = analysis.module.code_for_node(small.value).strip()
         definition = cst.parse_statement(
-            f"@register_after_restore\ndef {hook}():\n    global {name}\n    {name} = {value}\n")
-        return self._insert_after(statement, definition,
-                                  f"make `{name}` again after each SnapStart restore in a new "
-                                  f"`@register_after_restore` hook `{hook}`")
+            f"@register_after_restore\ndef {hook}():\n    global {name}\n    {name} = {value}\n"
+        )
+        return self._insert_after(
+            statement,
+            definition,
+            f"make `{name}` again after each SnapStart restore in a new `@register_after_restore` hook `{hook}`",
+        )
 
     def _seed_fix(self, node: cst.Call, ancestors, qn: str) -> Optional[Fix]:
         statement = ancestors[0] if ancestors else None
-        if not self._plain_statement(statement) or not isinstance(statement.body[0], cst.Expr) \
-                or statement.body[0].value is not node:
+        if (
+            not self._plain_statement(statement)
+            or not isinstance(statement.body[0], cst.Expr)
+            or statement.body[0].value is not node
+        ):
             return None
-        if any(not self.analysis.is_module_level_name(n, None) and n not in ("True", "False", "None")
-               for n in free_names(node)):
+        if any(
+            not self.analysis.is_module_level_name(n, None) and n not in ("True", "False", "None")
+            for n in free_names(node)
+        ):
             return None
         hook = self._hook_name("_reseed_" + re.sub(r"\W", "_", qn.rsplit(".", 1)[0]))
         if hook is None or not self._hook_import_usable():
             return None
         call = self.analysis.module.code_for_node(node).strip()
         definition = cst.parse_statement(f"@register_after_restore\ndef {hook}():\n    {call}\n")
-        return self._insert_after(statement, definition,
-                                  f"seed again after each SnapStart restore in a new "
-                                  f"`@register_after_restore` hook `{hook}`")
+        return self._insert_after(
+            statement,
+            definition,
+            f"seed again after each SnapStart restore in a new `@register_after_restore` hook `{hook}`",
+        )
 
     def _insert_after(self, statement, definition, description: str) -> Fix:
         """The hook goes right below the statement, two blank lines on either side."""
@@ -365,16 +392,21 @@ class UniqueValueAtInit(Rule):
             edits = {statement: cst.FlattenSentinel([statement, definition])}
         return Fix(
             applicability=UNSAFE,
-            description=(f"{description} (adds `{RESTORE_HOOK_IMPORT}`; the library is part of "
-                         "Lambda's Python runtimes, install snapshot-restore-py to import the module "
-                         "elsewhere)"),
+            description=(
+                f"{description} (adds `{RESTORE_HOOK_IMPORT}`; the library is part of "
+                "Lambda's Python runtimes, install snapshot-restore-py to import the module "
+                "elsewhere)"
+            ),
             edits=edits,
             imports=[RESTORE_HOOK_IMPORT],
         )
 
     def _plain_statement(self, statement) -> bool:
-        return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and any(
-            stmt is statement for stmt in self.analysis.module.body)
+        return (
+            isinstance(statement, cst.SimpleStatementLine)
+            and len(statement.body) == 1
+            and any(stmt is statement for stmt in self.analysis.module.body)
+        )
 
     def _remakes_only(self, value: cst.BaseExpression) -> bool:
         """Evaluating `value` again only makes the value (no client, no I/O)."""
@@ -387,8 +419,7 @@ class UniqueValueAtInit(Rule):
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in _VALUE_METHODS:
                 continue
             return False
-        return all(self.analysis.is_module_level_name(n, None) or hasattr(builtins, n)
-                   for n in free_names(value))
+        return all(self.analysis.is_module_level_name(n, None) or hasattr(builtins, n) for n in free_names(value))
 
     def _hook_name(self, base: str) -> Optional[str]:
         candidate, number = base, 2
@@ -410,8 +441,11 @@ class UniqueValueAtInit(Rule):
 def _constant_seed(call: cst.Call) -> bool:
     """`random.seed(42)`, `default_rng(7)`: a reproducible sequence on purpose."""
     positional = [a for a in call.args if a.keyword is None and not a.star]
-    seed = positional[0].value if positional else next(
-        (a.value for a in call.args if a.keyword is not None and a.keyword.value in ("a", "seed", "x")), None)
+    seed = (
+        positional[0].value
+        if positional
+        else next((a.value for a in call.args if a.keyword is not None and a.keyword.value in ("a", "seed", "x")), None)
+    )
     if isinstance(seed, cst.UnaryOperation):
         seed = seed.expression
     return isinstance(seed, (cst.Integer, cst.Float, cst.SimpleString))

@@ -45,8 +45,10 @@ class ConnectionNotRestored(Rule):
     """
     options = SNAPSTART_OPTIONS
     references = [
-        ("Lambda SnapStart compatibility considerations: network connections",
-         "https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html#snapstart-compatibility"),
+        (
+            "Lambda SnapStart compatibility considerations: network connections",
+            "https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html#snapstart-compatibility",
+        ),
         *SNAPSTART_REFERENCES,
     ]
     example_config = {"snapstart": True}
@@ -175,8 +177,12 @@ class ConnectionNotRestored(Rule):
 
     def _closed_at_init(self, name: str) -> bool:
         for node, _ in _restore.init_nodes(self.analysis.module):
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                    and node.func.attr.value == "close" and dotted_name(node.func.value) == name:
+            if (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value == "close"
+                and dotted_name(node.func.value) == name
+            ):
                 return True
         return False
 
@@ -189,11 +195,18 @@ class ConnectionNotRestored(Rule):
             return False
         for site in fn.iter(cst.Call):
             func = site.node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in RECONNECT_METHODS \
-                    and dotted_name(func.value) == name:
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in RECONNECT_METHODS
+                and dotted_name(func.value) == name
+            ):
                 return True
-        return any(isinstance(node, cst.Attribute) and node.attr.value in LIVENESS_ATTRIBUTES
-                   and dotted_name(node.value) == name for node in _common.walk_nodes(fn.node.body))
+        return any(
+            isinstance(node, cst.Attribute)
+            and node.attr.value in LIVENESS_ATTRIBUTES
+            and dotted_name(node.value) == name
+            for node in _common.walk_nodes(fn.node.body)
+        )
 
     def _finding(self, node: cst.Call, qn: str, name: str) -> RawFinding:
         snippet = _common.snippet(self.analysis.module, node)
@@ -222,4 +235,3 @@ def _pre_pings(call: cst.Call) -> bool:
         if arg.keyword is not None and arg.keyword.value in PRE_PING_KEYWORDS:
             return not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None"))
     return False
-

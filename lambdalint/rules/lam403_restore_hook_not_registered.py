@@ -127,7 +127,10 @@ class RestoreHookNotRegistered(Rule):
 
     def check(self) -> Iterator[RawFinding]:
         analysis = self.analysis
-        imported = [*analysis.aliases.values(), *(a for fn in analysis.functions.values() for a in fn.local_aliases.values())]
+        imported = [
+            *analysis.aliases.values(),
+            *(a for fn in analysis.functions.values() for a in fn.local_aliases.values()),
+        ]
         if not any(name.split(".")[0] in HOOK_PACKAGES for name in imported):
             return  # the module imports no runtime-hook package: it registers no hook
         for fn in analysis.functions.values():

@@ -33,7 +33,8 @@ class NondeterminismOutsideStep(Rule):
         "A durable function reads the clock, a random value, a UUID, the order of a set or an "
         "environment variable that decides the path outside any durable operation."
     )
-    why = """
+    why = (
+        """
         A function decorated with `@durable_execution` (AWS Durable Execution SDK for Python)
         runs from the top every time it resumes: after a `context.wait(...)`, a callback, a
         retry. A step that completed earlier returns its checkpointed result without running
@@ -58,7 +59,9 @@ class NondeterminismOutsideStep(Rule):
         clock and is called outside a step is reported at the call. Child-context functions
         (`run_in_child_context`, `map`, `parallel`) replay the same way and are checked too;
         the inside of a step is not.
-    """ + _replay.LIMITS
+    """
+        + _replay.LIMITS
+    )
     fix_safety = """
         The fix wraps the call in a step, `context.step(lambda _: time.time(), name="time.time")`,
         for calls whose result the SDK's default serializer can checkpoint (numbers, strings,
@@ -195,9 +198,12 @@ class NondeterminismOutsideStep(Rule):
             if what is None or not _order_matters(node.body):
                 return None
             return self.report(
-                node, f"This loop {what}, {where}; a replay can run its body in another order",
+                node,
+                f"This loop {what}, {where}; a replay can run its body in another order",
                 "Iterate over `sorted(...)` of the set (or a list) so that every replay starts "
-                "the loop's operations in the same order.", fn)
+                "the loop's operations in the same order.",
+                fn,
+            )
         if isinstance(node, cst.Subscript):
             if is_store(site):
                 return None
@@ -210,11 +216,16 @@ class NondeterminismOutsideStep(Rule):
             fix = None
             if qualified in STEP_CHECKPOINTABLE_CALLS:
                 fix = _replay.wrap_expression_fix(
-                    model, site, "make the value inside a step, so that replays get the checkpointed one")
+                    model, site, "make the value inside a step, so that replays get the checkpointed one"
+                )
             return self.report(
-                node, f"`{short(analysis, node)}` {what} {where}; a replay gets another value",
+                node,
+                f"`{short(analysis, node)}` {what} {where}; a replay gets another value",
                 "Make the value inside a step, e.g. `value = context.step(lambda _: ..., "
-                "name=\"...\")`, so that every replay gets the checkpointed value.", fn, fix)
+                "name=\"...\")`, so that every replay gets the checkpointed value.",
+                fn,
+                fix,
+            )
         environment = self._environment(model, site, where)
         if environment is not None:
             return environment
@@ -225,12 +236,16 @@ class NondeterminismOutsideStep(Rule):
         fix = None
         if not model.helper_mutates_outer_state(target):
             fix = _replay.wrap_statement_fix(
-                model, site, f"run `{target.name}(...)` inside a step, so that replays skip it")
+                model, site, f"run `{target.name}(...)` inside a step, so that replays skip it"
+            )
         return self.report(
-            node, f"`{short(analysis, node)}` {witness.describe()} {where}; a replay gets another value",
+            node,
+            f"`{short(analysis, node)}` {witness.describe()} {where}; a replay gets another value",
             f"Call `{target.name}` inside a step (`context.step(lambda _: {target.name}(...), "
             "name=\"...\")`) and use the checkpointed result, or pass the value in from a step.",
-            site.function, fix)
+            site.function,
+            fix,
+        )
 
     def _environment(self, model: DurableModel, site: Site, where: str) -> Optional[RawFinding]:
         fn = site.function
@@ -239,13 +254,17 @@ class NondeterminismOutsideStep(Rule):
         if variable is None or not environment_matters(variable, site, fn, analysis):
             return None
         fix = _replay.wrap_expression_fix(
-            model, site, "read the variable inside a step, so that replays get the checkpointed value")
+            model, site, "read the variable inside a step, so that replays get the checkpointed value"
+        )
         return self.report(
             site.node,
             f"`{short(analysis, site.node)}` {environment_description(variable)}, {where}; a "
             "replay can read another value and take another path",
             "Read it inside a step (`context.step(lambda _: os.environ.get(...), name=...)`) "
-            "so that every replay sees the value of the first run.", fn, fix)
+            "so that every replay sees the value of the first run.",
+            fn,
+            fix,
+        )
 
     def _comprehensions(self, model: DurableModel) -> Iterator[RawFinding]:
         """List, dict and generator comprehensions over a set (a set comprehension's own
@@ -256,12 +275,16 @@ class NondeterminismOutsideStep(Rule):
                 continue
             for node, what in _set_comprehensions(fn, model.owner(fn), inside_steps):
                 yield self.report(
-                    node, f"This comprehension {what}, {where_in(scope)}; a replay can build "
-                    "its result in another order",
-                    "Iterate over `sorted(...)` of the set so that every replay gets the same order.", fn)
+                    node,
+                    f"This comprehension {what}, {where_in(scope)}; a replay can build its result in another order",
+                    "Iterate over `sorted(...)` of the set so that every replay gets the same order.",
+                    fn,
+                )
 
 
-def _set_comprehensions(fn: Function, analysis: ModuleAnalysis, inside_steps: Set[int]) -> List[Tuple[cst.CSTNode, str]]:
+def _set_comprehensions(
+    fn: Function, analysis: ModuleAnalysis, inside_steps: Set[int]
+) -> List[Tuple[cst.CSTNode, str]]:
     """(comprehension, what) for the comprehensions of `fn`'s own body that iterate a set."""
     from lambdalint._cstfast import walk
 

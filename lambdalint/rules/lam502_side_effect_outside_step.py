@@ -27,7 +27,8 @@ class SideEffectOutsideStep(Rule):
         "A durable function makes an AWS SDK call, an HTTP request, a database query, sends a "
         "message or writes a file outside any durable operation: every replay repeats it."
     )
-    why = """
+    why = (
+        """
         A durable function (`@durable_execution`) runs from the top on every resumption, and
         only the results of durable operations are checkpointed. A `sqs.send_message(...)`,
         `requests.post(...)`, `table.put_item(...)`, `cursor.execute(...)` or a file opened for
@@ -42,7 +43,9 @@ class SideEffectOutsideStep(Rule):
         should still be idempotent: pass an idempotency key made in an earlier step.) A helper
         that does I/O and is called outside a step is reported at the call. Calls guarded by
         `if not context.is_replaying():` are not reported.
-    """ + _replay.LIMITS
+    """
+        + _replay.LIMITS
+    )
     fix_safety = """
         When the call is a statement of its own (its result is not used), the fix moves it
         into a step function defined right before a `context.step(...)` that runs it; a helper
@@ -168,19 +171,25 @@ class SideEffectOutsideStep(Rule):
 
     def _site(self, model: DurableModel, site: Site, scope: Scope) -> Optional[RawFinding]:
         call, fn = site.node, site.function
-        if model.operation(call) is not None or model.is_context_call(call, site) \
-                or model.guarded_by_not_replaying(site):
+        if (
+            model.operation(call) is not None
+            or model.is_context_call(call, site)
+            or model.guarded_by_not_replaying(site)
+        ):
             return None
         analysis = model.owner(fn)
         where = where_in(scope)
         what = side_effect(call, fn, analysis)
         if what is not None:
-            fix = _replay.wrap_statement_fix(
-                model, site, "run the call inside a step, so that replays skip it")
+            fix = _replay.wrap_statement_fix(model, site, "run the call inside a step, so that replays skip it")
             return self.report(
-                call, f"`{short(analysis, call)}` {what} {where}; every replay repeats it",
+                call,
+                f"`{short(analysis, call)}` {what} {where}; every replay repeats it",
                 "Make the call inside a step (`context.step(lambda _: ..., name=\"...\")` or a "
-                "`@durable_step` function) and return only checkpointable data from it.", fn, fix)
+                "`@durable_step` function) and return only checkpointable data from it.",
+                fn,
+                fix,
+            )
         called = model.callee_effect(site, SIDE_EFFECT)
         if called is None:
             return None
@@ -188,8 +197,13 @@ class SideEffectOutsideStep(Rule):
         fix = None
         if not model.helper_mutates_outer_state(target):
             fix = _replay.wrap_statement_fix(
-                model, site, f"run `{target.name}(...)` inside a step, so that replays skip it")
+                model, site, f"run `{target.name}(...)` inside a step, so that replays skip it"
+            )
         return self.report(
-            call, f"`{short(analysis, call)}` {witness.describe()} {where}; every replay repeats it",
+            call,
+            f"`{short(analysis, call)}` {witness.describe()} {where}; every replay repeats it",
             f"Call `{target.name}` inside a step (`context.step(lambda _: {target.name}(...), "
-            "name=\"...\")`) so that it runs once per execution.", fn, fix)
+            "name=\"...\")`) so that it runs once per execution.",
+            fn,
+            fix,
+        )

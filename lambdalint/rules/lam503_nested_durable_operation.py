@@ -18,7 +18,8 @@ class NestedDurableOperation(Rule):
         "A durable operation (`step`, `wait`, `invoke`, `map`, `parallel`, callbacks, child "
         "contexts) is started inside the function of a step."
     )
-    why = """
+    why = (
+        """
         A step's function runs as one unit whose result is checkpointed; it receives a
         `StepContext`, which has a logger and no operations. Starting `context.step(...)`,
         `context.wait(...)` or any other durable operation from inside it (on the handler's
@@ -32,7 +33,9 @@ class NestedDurableOperation(Rule):
         lambda child: ..., name="...")` or a `@durable_with_child_context` function, whose
         operations run on the child context it receives. Also reported: a call, inside a step,
         of a helper that starts operations on a DurableContext.
-    """ + _replay.LIMITS
+    """
+        + _replay.LIMITS
+    )
     references = [
         _replay.DETERMINISM_GUIDE,
         _replay.STEP_REFERENCE,
@@ -108,7 +111,9 @@ class NestedDurableOperation(Rule):
                     "function; the SDK does not support nested operations",
                     "Run the operations in a child context instead: "
                     "`context.run_in_child_context(lambda child: ..., name=\"...\")` with "
-                    "`child.step(...)` / `child.wait(...)` inside.", op.site.function)
+                    "`child.step(...)` / `child.wait(...)` inside.",
+                    op.site.function,
+                )
         for fn in list(self.analysis.functions.values()):
             for site in fn.iter(cst.Call):
                 if id(site.node) in reported or model.step_body_of(site) is None:
@@ -125,4 +130,6 @@ class NestedDurableOperation(Rule):
                     f"`{short(analysis, site.node)}` {witness.describe()} inside a step's function; "
                     "the SDK does not support nested operations",
                     f"Call `{target.name}` from the handler or a child context "
-                    "(`context.run_in_child_context(...)`), not from inside a step.", fn)
+                    "(`context.run_in_child_context(...)`), not from inside a step.",
+                    fn,
+                )

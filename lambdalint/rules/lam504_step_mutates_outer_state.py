@@ -21,7 +21,8 @@ class StepMutatesOuterState(Rule):
         "function, an argument, or a global: on replay the step is skipped and the change "
         "never happens."
     )
-    why = """
+    why = (
+        """
         On the first run a step's function runs and its *return value* is checkpointed; on
         every replay the SDK returns that value without running the function. A change the
         function makes to anything outside itself (appending to the handler's list, setting a
@@ -34,7 +35,9 @@ class StepMutatesOuterState(Rule):
         `context.step(lambda _: results.append(charge(order)), name="charge")`.
 
         Changes made by helpers that a step's function calls are not followed yet.
-    """ + _replay.LIMITS
+    """
+        + _replay.LIMITS
+    )
     references = [
         _replay.DETERMINISM_GUIDE,
         _replay.STEP_REFERENCE,
@@ -141,8 +144,7 @@ class StepMutatesOuterState(Rule):
                 if self._outer_for_function(name, fn, analysis, caller_params):
                     yield self._finding(model, reported, name, fn, analysis)
 
-    def _outer_for_function(self, name: str, fn: Function, analysis: ModuleAnalysis,
-                            caller_params: List[str]) -> bool:
+    def _outer_for_function(self, name: str, fn: Function, analysis: ModuleAnalysis, caller_params: List[str]) -> bool:
         if name in fn.globals_declared or name in fn.nonlocals_declared:
             return True
         if name in caller_params:
@@ -152,14 +154,16 @@ class StepMutatesOuterState(Rule):
             return False
         return _outer(name, fn, analysis)
 
-    def _finding(self, model: DurableModel, node: cst.CSTNode, name: str, fn: Function,
-                 analysis: ModuleAnalysis) -> RawFinding:
+    def _finding(
+        self, model: DurableModel, node: cst.CSTNode, name: str, fn: Function, analysis: ModuleAnalysis
+    ) -> RawFinding:
         return self.report(
             node,
             f"`{short(analysis, node)}` changes `{name}` from inside a step's function; on replay "
             "the step is skipped and the change never happens",
-            "Return the value from the step and use the result of `context.step(...)` instead "
-            f"of changing `{name}`.", fn)
+            f"Return the value from the step and use the result of `context.step(...)` instead of changing `{name}`.",
+            fn,
+        )
 
 
 def _lambda_params(node: cst.Lambda) -> Set[str]:
@@ -227,7 +231,8 @@ def _outer(name: str, fn: Function, analysis: ModuleAnalysis) -> bool:
     while scope is not None:
         if scope.is_local(name):
             return name not in scope.local_aliases and not any(
-                isinstance(v, cst.FunctionDef) for v in scope.assigned.get(name, []))
+                isinstance(v, cst.FunctionDef) for v in scope.assigned.get(name, [])
+            )
         scope = scope.parent
     if name in analysis.aliases or name in analysis.module_functions or name in analysis.classes:
         return False

@@ -24,11 +24,9 @@ from lambdalint.rules import _replay
 class ReplayUnsafeLogging(Rule):
     code = "LAM505"
     name = "replay-unsafe-logging"
-    summary = (
-        "`print` or a `logging` call outside any step of a durable function: every replay "
-        "writes the line again."
-    )
-    why = """
+    summary = "`print` or a `logging` call outside any step of a durable function: every replay writes the line again."
+    why = (
+        """
         A durable function (`@durable_execution`) runs from the top on every resumption. A
         `print(...)`, `logging.info(...)` or `logger.info(...)` outside a step is written again
         on every replay: a workflow with ten waits logs its first line ten times, and metrics
@@ -41,7 +39,9 @@ class ReplayUnsafeLogging(Rule):
         `context.set_logger(logger)`. A helper called outside a step that prints or logs is
         reported at the call; output guarded by `if not context.is_replaying():` is not
         reported.
-    """ + _replay.LIMITS
+    """
+        + _replay.LIMITS
+    )
     fix_safety = """
         The fix replaces `print(x)` (one argument, no `sep`/`end`/`file`) and
         `logging.<level>(...)` / `logger.<level>(...)` calls (`debug`, `info`, `warning`,
@@ -131,25 +131,34 @@ class ReplayUnsafeLogging(Rule):
 
     def _site(self, model: DurableModel, site: Site, scope: Scope) -> Optional[RawFinding]:
         call, fn = site.node, site.function
-        if model.operation(call) is not None or model.is_context_call(call, site) \
-                or model.guarded_by_not_replaying(site):
+        if (
+            model.operation(call) is not None
+            or model.is_context_call(call, site)
+            or model.guarded_by_not_replaying(site)
+        ):
             return None
         analysis = model.owner(fn)
         where = where_in(scope)
         what = logging_call(call, fn, analysis)
         if what is not None:
             return self.report(
-                call, f"`{short(analysis, call)}` {what} {where}; every replay writes it again",
+                call,
+                f"`{short(analysis, call)}` {what} {where}; every replay writes it again",
                 "Log with the replay-aware `context.logger` (`context.logger.info(...)`), or "
-                "inside a step with `step_context.logger`.", fn, self._fix(model, site))
+                "inside a step with `step_context.logger`.",
+                fn,
+                self._fix(model, site),
+            )
         called = model.callee_effect(site, LOGGING)
         if called is None:
             return None
         target, witness = called
         return self.report(
-            call, f"`{short(analysis, call)}` {witness.describe()} {where}; every replay writes it again",
-            f"Log from `{target.name}` through a logger it is given (`context.logger`), or call "
-            "it inside a step.", fn)
+            call,
+            f"`{short(analysis, call)}` {witness.describe()} {where}; every replay writes it again",
+            f"Log from `{target.name}` through a logger it is given (`context.logger`), or call it inside a step.",
+            fn,
+        )
 
     def _fix(self, model: DurableModel, site: Site) -> Optional[Fix]:
         call = site.node
@@ -165,11 +174,16 @@ class ReplayUnsafeLogging(Rule):
             method = "warning" if func.attr.value == "warn" else func.attr.value
             if method not in DURABLE_LOGGER_METHODS:
                 return None
-            if any(a.star == "**" or (a.keyword is not None and a.keyword.value not in DURABLE_LOGGER_KEYWORDS)
-                   for a in call.args):
+            if any(
+                a.star == "**" or (a.keyword is not None and a.keyword.value not in DURABLE_LOGGER_KEYWORDS)
+                for a in call.args
+            ):
                 return None
-        logger = cst.Attribute(value=cst.Attribute(value=cst.Name(contexts[0]), attr=cst.Name("logger")),
-                               attr=cst.Name(method))
-        return Fix(applicability=UNSAFE,
-                   description=f"log with the replay-aware `{contexts[0]}.logger`",
-                   edits={call: call.with_changes(func=logger)})
+        logger = cst.Attribute(
+            value=cst.Attribute(value=cst.Name(contexts[0]), attr=cst.Name("logger")), attr=cst.Name(method)
+        )
+        return Fix(
+            applicability=UNSAFE,
+            description=f"log with the replay-aware `{contexts[0]}.logger`",
+            edits={call: call.with_changes(func=logger)},
+        )

@@ -32,7 +32,21 @@ from lambdalint.templates.scan import (
 )
 
 __all__ = [
-    "HandlerRef", "Intrinsic", "SAM_GLOBS", "SAM_NAMES", "SERVERLESS_NAMES", "TemplateError", "TemplateScan",
-    "cdk_refs", "config_refs", "entry_points", "find_templates", "is_template_name", "load_json", "load_yaml",
-    "resolve", "scan", "template_refs",
+    "HandlerRef",
+    "Intrinsic",
+    "SAM_GLOBS",
+    "SAM_NAMES",
+    "SERVERLESS_NAMES",
+    "TemplateError",
+    "TemplateScan",
+    "cdk_refs",
+    "config_refs",
+    "entry_points",
+    "find_templates",
+    "is_template_name",
+    "load_json",
+    "load_yaml",
+    "resolve",
+    "scan",
+    "template_refs",
 ]

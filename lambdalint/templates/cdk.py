@@ -19,8 +19,11 @@ _CDK_FUNCTION = {"aws_cdk.aws_lambda.Function"}
 _CDK_PYTHON_FUNCTION = {"aws_cdk.aws_lambda_python_alpha.PythonFunction", "aws_cdk.aws_lambda_python.PythonFunction"}
 
 
-_CDK_FROM_ASSET = {"aws_cdk.aws_lambda.Code.from_asset", "aws_cdk.aws_lambda.Code.asset",
-                   "aws_cdk.aws_lambda.AssetCode"}
+_CDK_FROM_ASSET = {
+    "aws_cdk.aws_lambda.Code.from_asset",
+    "aws_cdk.aws_lambda.Code.asset",
+    "aws_cdk.aws_lambda.AssetCode",
+}
 
 
 _CDK_CAPACITY_PROVIDER = {"aws_cdk.aws_lambda.CapacityProvider"}
@@ -77,14 +80,24 @@ def cdk_refs(path: str, text: str) -> List[HandlerRef]:
                 continue
             where = kwargs["handler"]
         construct_id = _ast_str(node.args[1]) if len(node.args) > 1 else None
-        settings, notes = _cdk_settings(kwargs, aliases, construct_id or handler,
-                                        bound.get(id(node)) in attached)
-        refs.append(resolve(HandlerRef(
-            origin=path, line=where.lineno, column=where.col_offset + 1, kind="CDK",
-            name=construct_id or "", handler=handler,
-            code_dir=os.path.normpath(os.path.join(app_dir, code_dir)), code_label=f"asset directory `{code_dir}`",
-            runtime_known=runtime_known, settings=settings, notes=notes,
-        )))
+        settings, notes = _cdk_settings(kwargs, aliases, construct_id or handler, bound.get(id(node)) in attached)
+        refs.append(
+            resolve(
+                HandlerRef(
+                    origin=path,
+                    line=where.lineno,
+                    column=where.col_offset + 1,
+                    kind="CDK",
+                    name=construct_id or "",
+                    handler=handler,
+                    code_dir=os.path.normpath(os.path.join(app_dir, code_dir)),
+                    code_label=f"asset directory `{code_dir}`",
+                    runtime_known=runtime_known,
+                    settings=settings,
+                    notes=notes,
+                )
+            )
+        )
     return refs
 
 
@@ -103,8 +116,12 @@ def _capacity_provider_functions(tree: ast.Module, aliases: Dict[str, str]) -> T
                     providers.add(name)
     attached: Set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr == "add_function" and node.args:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "add_function"
+            and node.args
+        ):
             receiver = node.func.value
             direct = isinstance(receiver, ast.Call) and _ast_qualname(receiver.func, aliases) in _CDK_CAPACITY_PROVIDER
             if direct or ast.unparse(receiver) in providers:
@@ -112,8 +129,9 @@ def _capacity_provider_functions(tree: ast.Module, aliases: Dict[str, str]) -> T
     return bound, attached
 
 
-def _cdk_settings(kwargs: Dict[str, ast.expr], aliases: Dict[str, str], name: str,
-                  on_capacity_provider: bool) -> Tuple[FunctionSettings, List[str]]:
+def _cdk_settings(
+    kwargs: Dict[str, ast.expr], aliases: Dict[str, str], name: str, on_capacity_provider: bool
+) -> Tuple[FunctionSettings, List[str]]:
     """Settings from the construct's literal keyword arguments."""
     reader = SettingsReader(name)
     runtime = _ast_qualname(kwargs["runtime"], aliases) if "runtime" in kwargs else None
@@ -131,21 +149,30 @@ def _cdk_settings(kwargs: Dict[str, ast.expr], aliases: Dict[str, str], name: st
     snap = kwargs.get("snap_start")
     if snap is not None and not (isinstance(snap, ast.Constant) and snap.value is None):
         qn = _ast_qualname(snap, aliases)
-        applied = _ast_str(snap.args[0]) if isinstance(snap, ast.Call) and len(snap.args) == 1 \
-            and _ast_qualname(snap.func, aliases) == _CDK_SNAPSTART_APPLY_ON else None
+        applied = (
+            _ast_str(snap.args[0])
+            if isinstance(snap, ast.Call)
+            and len(snap.args) == 1
+            and _ast_qualname(snap.func, aliases) == _CDK_SNAPSTART_APPLY_ON
+            else None
+        )
         if qn == _CDK_SNAPSTART_ON or applied == "PublishedVersions":
             reader.snapstart = True
         elif applied != "None":
-            reader.note(f"`snap_start={ast.unparse(snap)}` is not a literal "
-                        "`SnapStartConf.ON_PUBLISHED_VERSIONS`, so lambdalint cannot tell whether "
-                        "SnapStart is on; the SnapStart rules are off for this function")
+            reader.note(
+                f"`snap_start={ast.unparse(snap)}` is not a literal "
+                "`SnapStartConf.ON_PUBLISHED_VERSIONS`, so lambdalint cannot tell whether "
+                "SnapStart is on; the SnapStart rules are off for this function"
+            )
     durable = kwargs.get("durable_config")
     if durable is not None and not (isinstance(durable, ast.Constant) and durable.value is None):
         if isinstance(durable, ast.Call) and _ast_qualname(durable.func, aliases) == _CDK_DURABLE_CONFIG:
             reader.durable = True
         else:
-            reader.note(f"`durable_config={ast.unparse(durable)}` is not a literal `DurableConfig(...)`; "
-                        "the durable execution settings are off for this function")
+            reader.note(
+                f"`durable_config={ast.unparse(durable)}` is not a literal `DurableConfig(...)`; "
+                "the durable execution settings are off for this function"
+            )
     reader.managed_instances = on_capacity_provider
     settings = reader.settings()
     return settings, reader.notes

@@ -26,7 +26,9 @@ Follow = Callable[[str, Set[str]], Tuple[List[HandlerRef], List[FileError]]]
 _FUNCTION_TYPES = {"AWS::Serverless::Function": "SAM template", "AWS::Lambda::Function": "CloudFormation template"}
 
 
-def cloudformation_refs(doc, path: str, text: str, seen: Set[str], follow: Follow) -> Tuple[List[HandlerRef], List[FileError]]:
+def cloudformation_refs(
+    doc, path: str, text: str, seen: Set[str], follow: Follow
+) -> Tuple[List[HandlerRef], List[FileError]]:
     """The handlers a SAM / CloudFormation document names; `follow(path, seen)` reads a
     local nested stack's template."""
     refs: List[HandlerRef] = []
@@ -47,13 +49,18 @@ def cloudformation_refs(doc, path: str, text: str, seen: Set[str], follow: Follo
         props = resource.get("Properties")
         props = props if isinstance(props, dict) else {}
         if kind in ("AWS::Serverless::Application", "AWS::CloudFormation::Stack"):
-            location = literal(props.get("Location") if kind.startswith("AWS::Serverless") else props.get("TemplateURL"))
+            location = literal(
+                props.get("Location") if kind.startswith("AWS::Serverless") else props.get("TemplateURL")
+            )
             if location and is_local(location):
                 nested = os.path.normpath(os.path.join(directory, location))
                 if outside_project(nested):
                     line, column = mark(props, "Location" if kind.startswith("AWS::Serverless") else "TemplateURL")
-                    errors.append(FileError(path, f"nested stack `{location}` of `{logical_id}` {OUTSIDE}",
-                                            line or None, column or None))
+                    errors.append(
+                        FileError(
+                            path, f"nested stack `{location}` of `{logical_id}` {OUTSIDE}", line or None, column or None
+                        )
+                    )
                 elif os.path.isfile(nested):
                     more, more_errors = follow(nested, seen)
                     refs.extend(more)
@@ -87,12 +94,23 @@ def cloudformation_refs(doc, path: str, text: str, seen: Set[str], follow: Follo
         if not line and text.lstrip().startswith("{"):
             line, column = _json_line(text, logical_id if "Handler" in props else "Globals", "Handler")
         settings, notes = cloudformation_settings(merged, str(logical_id), sam)
-        refs.append(resolve(HandlerRef(
-            origin=path, line=line, column=column, kind=_FUNCTION_TYPES[kind], name=str(logical_id),
-            handler=handler, code_dir=os.path.normpath(os.path.join(directory, code_dir)),
-            code_label=f"CodeUri `{code_dir}`" if sam else f"Code `{code_dir}`", runtime_known=runtime is True,
-            settings=settings, notes=notes,
-        )))
+        refs.append(
+            resolve(
+                HandlerRef(
+                    origin=path,
+                    line=line,
+                    column=column,
+                    kind=_FUNCTION_TYPES[kind],
+                    name=str(logical_id),
+                    handler=handler,
+                    code_dir=os.path.normpath(os.path.join(directory, code_dir)),
+                    code_label=f"CodeUri `{code_dir}`" if sam else f"Code `{code_dir}`",
+                    runtime_known=runtime is True,
+                    settings=settings,
+                    notes=notes,
+                )
+            )
+        )
     return refs, errors
 
 

@@ -113,12 +113,15 @@ def _check_node_graph(yaml, root) -> None:
         if key in sizes:
             return sizes[key]
         if key in open_nodes:
-            raise TemplateError(f"invalid YAML{_where(node)}: an alias inside its own anchor "
-                                "(a recursive document); not read")
+            raise TemplateError(
+                f"invalid YAML{_where(node)}: an alias inside its own anchor (a recursive document); not read"
+            )
         if isinstance(node.tag, str) and node.tag.startswith(_PYTHON_TAG):
-            shown = "!!" + node.tag[len("tag:yaml.org,2002:"):]
-            raise TemplateError(f"invalid YAML{_where(node)}: the Python tag `{shown}` is not allowed "
-                                "in a template (lambdalint never constructs objects from templates)")
+            shown = "!!" + node.tag[len("tag:yaml.org,2002:") :]
+            raise TemplateError(
+                f"invalid YAML{_where(node)}: the Python tag `{shown}` is not allowed "
+                "in a template (lambdalint never constructs objects from templates)"
+            )
         open_nodes.add(key)
         total = 1
         if isinstance(node, yaml.SequenceNode):
@@ -128,8 +131,10 @@ def _check_node_graph(yaml, root) -> None:
         open_nodes.discard(key)
         sizes[key] = total
         if total - len(sizes) > ALIAS_BUDGET:
-            raise TemplateError(f"invalid YAML{_where(node)}: its aliases expand to more than "
-                                f"{ALIAS_BUDGET:,} nodes (an alias bomb); not read")
+            raise TemplateError(
+                f"invalid YAML{_where(node)}: its aliases expand to more than "
+                f"{ALIAS_BUDGET:,} nodes (an alias bomb); not read"
+            )
         return total
 
     size(root)

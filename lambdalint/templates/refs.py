@@ -79,15 +79,18 @@ def is_build_output(code_dir: str) -> bool:
     if code_dir.endswith(BUILT_ARCHIVE_SUFFIXES):
         return True
     return not os.path.exists(code_dir) and any(
-        part in BUILD_OUTPUT_DIRS for part in code_dir.replace("\\", "/").split("/"))
+        part in BUILD_OUTPUT_DIRS for part in code_dir.replace("\\", "/").split("/")
+    )
 
 
 def resolve(ref: HandlerRef) -> HandlerRef:
     """Fill in `module_path` / `function` or `problem` from `handler` and `code_dir`."""
     module, sep, func = ref.handler.rpartition(".")
     if not sep or not module or not func:
-        ref.problem = (f"handler `{ref.handler}` is not of the form `module.function` "
-                       "(the Python runtime splits it at the last dot)")
+        ref.problem = (
+            f"handler `{ref.handler}` is not of the form `module.function` "
+            "(the Python runtime splits it at the last dot)"
+        )
         return ref
     ref.function = func
     if not func.isidentifier():
@@ -109,8 +112,10 @@ def resolve(ref: HandlerRef) -> HandlerRef:
         if parts == [os.path.basename(single)[:-3]]:
             ref.module_path = os.path.realpath(single)
             return ref
-        ref.problem = (f"handler `{ref.handler}`: {where} is the single file "
-                       f"`{os.path.basename(single)}`, which is not the module `{shown}`")
+        ref.problem = (
+            f"handler `{ref.handler}`: {where} is the single file "
+            f"`{os.path.basename(single)}`, which is not the module `{shown}`"
+        )
         return ref
     if not os.path.isdir(ref.code_dir):
         ref.problem = f"handler `{ref.handler}`: {where} does not exist"
@@ -120,8 +125,10 @@ def resolve(ref: HandlerRef) -> HandlerRef:
         if os.path.isfile(candidate):
             if outside_project(candidate):
                 shown = os.path.relpath(candidate, ref.code_dir).replace(os.sep, "/")
-                ref.problem = (f"handler `{ref.handler}`: `{shown}` in {where} is a symbolic link that "
-                               f"leads out of the project; lambdalint does not follow it")
+                ref.problem = (
+                    f"handler `{ref.handler}`: `{shown}` in {where} is a symbolic link that "
+                    f"leads out of the project; lambdalint does not follow it"
+                )
                 return ref
             ref.module_path = os.path.realpath(candidate)
             return ref

@@ -31,8 +31,9 @@ def is_template_name(name: str) -> bool:
     return name in SAM_NAMES or name in SERVERLESS_NAMES or name.endswith(_SAM_SUFFIXES)
 
 
-def template_refs(path: str, seen: Optional[Set[str]] = None,
-                  layers: Optional[List[str]] = None) -> Tuple[List[HandlerRef], List[FileError]]:
+def template_refs(
+    path: str, seen: Optional[Set[str]] = None, layers: Optional[List[str]] = None
+) -> Tuple[List[HandlerRef], List[FileError]]:
     """The handlers one template names (following local nested stacks), and its errors;
     the local directories of the layers it builds are added to `layers`."""
     seen = set() if seen is None else seen
@@ -52,8 +53,9 @@ def template_refs(path: str, seen: Optional[Set[str]] = None,
         if loose and not _CLOUDFORMATION_KEY.search(data):
             return [], []
         if len(data) > MAX_TEMPLATE_BYTES:
-            return [], [FileError(path, f"template too large (over {MAX_TEMPLATE_BYTES // (1024 * 1024)} MiB); "
-                                        "not read")]
+            return [], [
+                FileError(path, f"template too large (over {MAX_TEMPLATE_BYTES // (1024 * 1024)} MiB); not read")
+            ]
         text = data.decode("utf-8-sig")
     except OSError as exc:
         return [], [FileError(path, f"cannot read template: {exc.strerror or exc}")]
@@ -104,8 +106,9 @@ class TemplateScan:
         return out
 
 
-def find_templates(paths: Sequence[str], python_files: Iterable[str], config, cwd: str,
-                   root: Optional[str] = None) -> List[str]:
+def find_templates(
+    paths: Sequence[str], python_files: Iterable[str], config, cwd: str, root: Optional[str] = None
+) -> List[str]:
     """Templates named by the `templates` globs, or else found under the linted paths.
 
     The directories above the linted files, up to the project `root` (default: the working
@@ -135,8 +138,11 @@ def find_templates(paths: Sequence[str], python_files: Iterable[str], config, cw
                 names = sorted(os.listdir(directory))
             except OSError:
                 names = []
-            found.extend(os.path.join(directory, n) for n in names
-                         if is_template_name(n) and os.path.isfile(os.path.join(directory, n)))
+            found.extend(
+                os.path.join(directory, n)
+                for n in names
+                if is_template_name(n) and os.path.isfile(os.path.join(directory, n))
+            )
             parent = os.path.dirname(directory)
             if parent == directory or directory == top:
                 break
@@ -155,9 +161,15 @@ def _unique(paths: Iterable[str]) -> List[str]:
     return out
 
 
-def scan(paths: Sequence[str], python_files: Sequence[str], config, cwd: str,
-         root: Optional[str] = None, more_templates: Sequence[str] = (),
-         more_python: Sequence[str] = ()) -> TemplateScan:
+def scan(
+    paths: Sequence[str],
+    python_files: Sequence[str],
+    config,
+    cwd: str,
+    root: Optional[str] = None,
+    more_templates: Sequence[str] = (),
+    more_python: Sequence[str] = (),
+) -> TemplateScan:
     """Every handler the templates and CDK apps under `paths` name; `more_templates` and
     `more_python` (the rest of the project) are read for entry points, not reported.
     Nothing outside the project (`root`, default: the working directory) is read."""
@@ -165,8 +177,15 @@ def scan(paths: Sequence[str], python_files: Sequence[str], config, cwd: str,
         return _scan(paths, python_files, config, cwd, root, more_templates, more_python)
 
 
-def _scan(paths: Sequence[str], python_files: Sequence[str], config, cwd: str, root: Optional[str],
-          more_templates: Sequence[str], more_python: Sequence[str]) -> TemplateScan:
+def _scan(
+    paths: Sequence[str],
+    python_files: Sequence[str],
+    config,
+    cwd: str,
+    root: Optional[str],
+    more_templates: Sequence[str],
+    more_python: Sequence[str],
+) -> TemplateScan:
     result = TemplateScan()
     seen: Set[str] = set()
     reported = find_templates(paths, python_files, config, cwd, root)
@@ -227,9 +246,16 @@ def config_refs(config, extra: Sequence[str] = ()) -> List[HandlerRef]:
                 line = text.count("\n", 0, match.start()) + 1
                 column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         shown = os.path.relpath(path, config.root if origin else os.getcwd()).replace(os.sep, "/")
-        ref = HandlerRef(origin=origin, line=line, column=column,
-                         kind="config" if origin else "--handler", name="", handler=f"{shown}:{func}",
-                         code_dir=os.path.dirname(path), function=func)
+        ref = HandlerRef(
+            origin=origin,
+            line=line,
+            column=column,
+            kind="config" if origin else "--handler",
+            name="",
+            handler=f"{shown}:{func}",
+            code_dir=os.path.dirname(path),
+            function=func,
+        )
         real = os.path.realpath(path)
         if origin and outside_project(path):  # the configuration comes with the code
             ref.problem = f"handler `{shown}:{func}`: `{shown}` {OUTSIDE}"
@@ -248,5 +274,6 @@ def entry_points(refs: Sequence[HandlerRef], display) -> Dict[str, Dict[str, Nam
         if ref.module_path is None or not ref.function:
             continue
         out.setdefault(ref.module_path, {}).setdefault(
-            ref.function, NamedHandler("template", ref.label(display(ref.origin)), ref.settings))
+            ref.function, NamedHandler("template", ref.label(display(ref.origin)), ref.settings)
+        )
     return out

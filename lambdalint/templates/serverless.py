@@ -20,8 +20,11 @@ def serverless_refs(doc, path: str) -> List[HandlerRef]:
     plugins = doc.get("plugins")
     if isinstance(plugins, dict):
         plugins = plugins.get("modules")
-    generated = {SERVERLESS_PLUGIN_HANDLERS[p] for p in plugins or () if isinstance(p, str) and p in SERVERLESS_PLUGIN_HANDLERS} \
-        if isinstance(plugins, list) else set()
+    generated = (
+        {SERVERLESS_PLUGIN_HANDLERS[p] for p in plugins or () if isinstance(p, str) and p in SERVERLESS_PLUGIN_HANDLERS}
+        if isinstance(plugins, list)
+        else set()
+    )
     default_runtime = provider.get("runtime")
     directory = os.path.dirname(path)
     for name, spec in doc["functions"].items():
@@ -38,9 +41,21 @@ def serverless_refs(doc, path: str) -> List[HandlerRef]:
             continue  # no handler, or one a plugin writes when it packages the service
         line, column = mark(spec, "handler")
         settings, notes = serverless_settings(provider, spec, str(name))
-        refs.append(resolve(HandlerRef(
-            origin=path, line=line, column=column, kind="Serverless", name=str(name),
-            handler=handler, code_dir=directory, code_label="the service directory",
-            runtime_known=runtime is True, settings=settings, notes=notes,
-        )))
+        refs.append(
+            resolve(
+                HandlerRef(
+                    origin=path,
+                    line=line,
+                    column=column,
+                    kind="Serverless",
+                    name=str(name),
+                    handler=handler,
+                    code_dir=directory,
+                    code_label="the service directory",
+                    runtime_known=runtime is True,
+                    settings=settings,
+                    notes=notes,
+                )
+            )
+        )
     return refs

@@ -112,23 +112,34 @@ class SettingsReader:
         self.notes.append(f"`{self.function}`: {text}")
 
     def unknown(self, prop: str, value, phase: str) -> None:
-        self.note(f"`{prop}` is given as {describe_unknown(value)}, so lambdalint cannot tell "
-                  f"whether {phase} is on; the {phase} rules are off for this function")
+        self.note(
+            f"`{prop}` is given as {describe_unknown(value)}, so lambdalint cannot tell "
+            f"whether {phase} is on; the {phase} rules are off for this function"
+        )
 
     def settings(self) -> FunctionSettings:
         version = python_version(self.runtime)
         if self.snapstart and version is not None and version < SNAPSTART_MIN_PYTHON:
-            self.note(f"SnapStart is set but {self.runtime} does not support it (Python 3.12 and "
-                      "later do); lambdalint treats SnapStart as off")
+            self.note(
+                f"SnapStart is set but {self.runtime} does not support it (Python 3.12 and "
+                "later do); lambdalint treats SnapStart as off"
+            )
             self.snapstart = False
         if self.managed_instances and version is not None and version < MANAGED_INSTANCES_MIN_PYTHON:
-            self.note(f"a capacity provider (Lambda Managed Instances) is set but {self.runtime} "
-                      "does not support it (Python 3.13 and later do); lambdalint treats Managed "
-                      "Instances as off")
+            self.note(
+                f"a capacity provider (Lambda Managed Instances) is set but {self.runtime} "
+                "does not support it (Python 3.13 and later do); lambdalint treats Managed "
+                "Instances as off"
+            )
             self.managed_instances = False
-        return FunctionSettings(runtime=self.runtime, timeout=self.timeout, memory=self.memory,
-                                snapstart=self.snapstart, managed_instances=self.managed_instances,
-                                durable=self.durable)
+        return FunctionSettings(
+            runtime=self.runtime,
+            timeout=self.timeout,
+            memory=self.memory,
+            snapstart=self.snapstart,
+            managed_instances=self.managed_instances,
+            durable=self.durable,
+        )
 
 
 def cloudformation_settings(props: Mapping, name: str, sam: bool) -> Tuple[FunctionSettings, List[str]]:
@@ -148,16 +159,21 @@ def cloudformation_settings(props: Mapping, name: str, sam: bool) -> Tuple[Funct
         elif apply_on == "PublishedVersions":
             reader.snapstart = True
         elif apply_on != "None":
-            reader.note(f"`SnapStart.ApplyOn` is {apply_on!r}, not one of "
-                        f"{', '.join(APPLY_ON_VALUES)}; lambdalint treats SnapStart as off")
+            reader.note(
+                f"`SnapStart.ApplyOn` is {apply_on!r}, not one of "
+                f"{', '.join(APPLY_ON_VALUES)}; lambdalint treats SnapStart as off"
+            )
     if "CapacityProviderConfig" in props:
         config = props["CapacityProviderConfig"]
         if sam:
             inner, prop = config, "CapacityProviderConfig"
             arn = inner.get("Arn") if isinstance(inner, Mapping) and not is_unknown(inner) else None
         else:
-            inner = config.get("LambdaManagedInstancesCapacityProviderConfig") \
-                if isinstance(config, Mapping) and not is_unknown(config) else config
+            inner = (
+                config.get("LambdaManagedInstancesCapacityProviderConfig")
+                if isinstance(config, Mapping) and not is_unknown(config)
+                else config
+            )
             prop = "CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig"
             arn = inner.get("CapacityProviderArn") if isinstance(inner, Mapping) and not is_unknown(inner) else None
         _capacity_provider(reader, config, inner, arn, prop, sam)
@@ -184,8 +200,11 @@ def _capacity_provider(reader: SettingsReader, config, inner, arn, prop: str, sa
         key = "Arn" if sam else "CapacityProviderArn"
         reader.note(f"`{prop}` has no `{key}`; lambdalint treats Managed Instances as off")
     elif _has_condition(arn) or _has_condition(inner):
-        reader.unknown(f"{prop}.{'Arn' if sam else 'CapacityProviderArn'}", arn if _has_condition(arn) else inner,
-                       "Lambda Managed Instances")
+        reader.unknown(
+            f"{prop}.{'Arn' if sam else 'CapacityProviderArn'}",
+            arn if _has_condition(arn) else inner,
+            "Lambda Managed Instances",
+        )
     else:
         reader.managed_instances = True
 
@@ -210,15 +229,18 @@ def serverless_settings(provider: Mapping, spec: Mapping, name: str) -> Tuple[Fu
         named = provider_ref.get("name") if isinstance(provider_ref, Mapping) else provider_ref
         if isinstance(named, str) and "${" in named:
             reader.unknown("capacityProvider", named, "Lambda Managed Instances")
-        elif isinstance(named, str) and named.strip() or isinstance(named, Intrinsic) \
-                or (isinstance(named, Mapping) and is_unknown(named)):
+        elif (
+            isinstance(named, str)
+            and named.strip()
+            or isinstance(named, Intrinsic)
+            or (isinstance(named, Mapping) and is_unknown(named))
+        ):
             if _has_condition(named):
                 reader.unknown("capacityProvider", named, "Lambda Managed Instances")
             else:
                 reader.managed_instances = True  # a name, an ARN or `!GetAtt Provider.Arn`
         else:
-            reader.note("`capacityProvider` names no capacity provider; lambdalint treats Managed "
-                        "Instances as off")
+            reader.note("`capacityProvider` names no capacity provider; lambdalint treats Managed Instances as off")
     if spec.get("durableConfig") is not None:
         durable = spec["durableConfig"]
         if is_unknown(durable) or _has_condition(durable):
