@@ -126,9 +126,9 @@ class Directive:
     """One `# noqa` comment: where it is and what it names."""
 
     line: int  # 1-based
-    start: int  # column (0-based code points) of `# noqa` in the line
+    start: int  # column (0-based code points) where the noqa comment starts
     end: int  # just after the codes
-    codes: Tuple[str, ...]  # as written, upper-cased; () for a bare `# noqa`
+    codes: Tuple[str, ...]  # as written, upper-cased; () for a bare noqa comment
 
     @property
     def is_bare(self) -> bool:
