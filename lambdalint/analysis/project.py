@@ -16,7 +16,7 @@ it; re-exports through `__init__.py` and aliases are followed, cycles are cut.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, TypeVar, Union
 
 from lambdalint._lazy import cst
 from lambdalint.analysis.model import EntryPoint, Function
@@ -48,6 +48,9 @@ class InstanceRef:
 Symbol = Union[Function, ModuleRef, ClassRef, InstanceRef]
 
 
+_T = TypeVar("_T")
+
+
 class ProjectAnalysis:
     def __init__(self, layout: Optional["SourceLayout"] = None) -> None:
         self.layout = layout
@@ -61,7 +64,15 @@ class ProjectAnalysis:
         self._call_index: Optional[Dict[Function, List[Tuple[Function, Optional[cst.Call]]]]] = None
         self._expanded: Dict[Tuple[int, str], str] = {}
         self._settings: Optional[Dict[Function, FunctionSettings]] = None
+        self._remembered: Dict[str, Any] = {}
         self.has_mangum = False
+
+    def remember(self, key: str, compute: Callable[[], _T]) -> _T:
+        """A project-wide answer that the rules of every module ask for (what Init calls,
+        what Init imports): computed once, on first use, after the modules are linked."""
+        if key not in self._remembered:
+            self._remembered[key] = compute()
+        return self._remembered[key]
 
     def add(self, analysis: "ModuleAnalysis") -> None:
         self.modules[analysis.real_path] = analysis

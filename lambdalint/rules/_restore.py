@@ -50,17 +50,18 @@ def called_at_init(analysis: ModuleAnalysis) -> Set[Function]:
     """The functions that module-level code of any module of the project calls (once per
     project: every module's rules ask the same question)."""
     project = analysis.project
-    found: Optional[Set[Function]] = project.__dict__.get("_called_at_init")
-    if found is None:
-        found = set()
+
+    def compute() -> Set[Function]:
+        found: Set[Function] = set()
         for module in project.modules.values():
             for node, _ in init_nodes(module.module):
                 if isinstance(node, cst.Call):
                     target = module.resolve_call(node.func, None)
                     if target is not None:
                         found.add(target)
-        project.__dict__["_called_at_init"] = found
-    return found
+        return found
+
+    return project.remember("called_at_init", compute)
 
 
 def is_main_guard(node: cst.CSTNode) -> bool:

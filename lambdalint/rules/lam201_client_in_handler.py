@@ -227,12 +227,12 @@ class ClientInHandler(Rule):
         """Helpers on the invocation path that build and return a client for their callers
         and that Init code or event-dependent callers also use: the finding belongs at each
         invariant call of the helper on the invocation path, not in the helper, which is
-        right for its other callers. Computed once per project."""
+        right for its other callers. Computed once per project (its modules share the
+        configuration, so `factories` too)."""
+        return self.analysis.project.remember("lam201_shared_factories", lambda: self._find_shared_factories(factories))
+
+    def _find_shared_factories(self, factories) -> Dict[Function, Tuple[Site, str]]:
         project = self.analysis.project
-        memo = project.__dict__.setdefault("_lam201_shared_factories", {})
-        key = frozenset(factories)
-        if key in memo:
-            return memo[key]
         at_init = _restore.called_at_init(self.analysis)
         shared: Dict[Function, Tuple[Site, str]] = {}
         for fn in project.path:
@@ -250,7 +250,6 @@ class ClientInHandler(Rule):
                 ):
                     shared[fn] = (site, str(qn))
                     break
-        memo[key] = shared
         return shared
 
     def _invariant_call(self, site: Site, fn: Function) -> bool:

@@ -374,9 +374,10 @@ def _loaded_at_init(analysis) -> Set[str]:
     module-level imports of the project's analysed modules name (with their parent
     packages), and what the catalogue measured those libraries to load. Once per project."""
     project = analysis.project
-    loaded: Optional[Set[str]] = project.__dict__.get("_lam203_loaded")
-    if loaded is not None:
-        return loaded
+    return project.remember("loaded_at_init", lambda: _modules_loaded_by(project))
+
+
+def _modules_loaded_by(project) -> Set[str]:
     loaded = set(STARTUP)
     for module in project.modules.values():
         for node, ancestors in init_nodes(module.module):
@@ -393,7 +394,6 @@ def _loaded_at_init(analysis) -> Set[str]:
                 loaded.update(".".join(parts[:i]) for i in range(1, len(parts) + 1) if parts[0])
     for library in [name for name in loaded if name in LOADED_WITH]:
         loaded |= LOADED_WITH[library]
-    project.__dict__["_lam203_loaded"] = loaded
     return loaded
 
 
