@@ -510,6 +510,48 @@ MUTATING_METHODS = frozenset(
     }
 )
 
+# Module-level containers whose contents outlive a request (LAM101 / LAM103), by constructor.
+MUTABLE_CONSTRUCTORS = {
+    "list": "list",
+    "dict": "dict",
+    "set": "set",
+    "bytearray": "bytearray",
+    "collections.deque": "deque",
+    "collections.defaultdict": "defaultdict",
+    "collections.OrderedDict": "OrderedDict",
+    "collections.Counter": "Counter",
+    "collections.ChainMap": "ChainMap",
+    "typing.OrderedDict": "OrderedDict",
+}
+# Methods that leave a container holding data a later request can see (LAM101 / LAM103);
+# `MUTATING_METHODS` above is any in-place change, `clear()` and reordering included.
+STATE_MUTATING_METHODS = {
+    "append",
+    "extend",
+    "insert",
+    "update",
+    "setdefault",
+    "add",
+    "discard",
+    "pop",
+    "popitem",
+    "remove",
+    "appendleft",
+    "extendleft",
+    "popleft",
+    "rotate",
+    "subtract",
+    "move_to_end",
+    "difference_update",
+    "intersection_update",
+    "symmetric_difference_update",
+    "__setitem__",
+    "__delitem__",
+}
+# `clear()` empties the container: a reset, never a leak.  `sort()` / `reverse()` only
+# reorder what is there: repeating them on every request changes nothing that leaks.
+EVICTING_METHODS = {"pop", "popitem", "popleft", "clear", "remove", "discard"}
+LOOKUP_METHODS = {"get", "setdefault", "__contains__", "__getitem__"}
 
 # -- pure values (invariance) ------------------------------------------------------------
 

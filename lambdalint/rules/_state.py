@@ -25,46 +25,7 @@ from typing import Dict, Iterator, List, Optional, Set
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, ModuleAnalysis, Site, dotted_name, guards, nodes
-
-MUTABLE_CONSTRUCTORS = {
-    "list": "list",
-    "dict": "dict",
-    "set": "set",
-    "bytearray": "bytearray",
-    "collections.deque": "deque",
-    "collections.defaultdict": "defaultdict",
-    "collections.OrderedDict": "OrderedDict",
-    "collections.Counter": "Counter",
-    "collections.ChainMap": "ChainMap",
-    "typing.OrderedDict": "OrderedDict",
-}
-MUTATING_METHODS = {
-    "append",
-    "extend",
-    "insert",
-    "update",
-    "setdefault",
-    "add",
-    "discard",
-    "pop",
-    "popitem",
-    "remove",
-    "appendleft",
-    "extendleft",
-    "popleft",
-    "rotate",
-    "subtract",
-    "move_to_end",
-    "difference_update",
-    "intersection_update",
-    "symmetric_difference_update",
-    "__setitem__",
-    "__delitem__",
-}
-# `clear()` empties the container: a reset, never a leak.  `sort()` / `reverse()` only
-# reorder what is there: repeating them on every request changes nothing that leaks.
-EVICTING_METHODS = {"pop", "popitem", "popleft", "clear", "remove", "discard"}
-LOOKUP_METHODS = {"get", "setdefault", "__contains__", "__getitem__"}
+from lambdalint.catalog import EVICTING_METHODS, LOOKUP_METHODS, MUTABLE_CONSTRUCTORS, STATE_MUTATING_METHODS
 
 
 @dataclass
@@ -362,7 +323,7 @@ def _all_mutations_in(analysis: ModuleAnalysis, fn: Function) -> Iterator[Mutati
         if (
             isinstance(node, cst.Call)
             and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in MUTATING_METHODS
+            and node.func.attr.value in STATE_MUTATING_METHODS
         ):
             name = tracked_root(node.func.value)
             if name is not None:
@@ -411,7 +372,7 @@ def _result_mutated(site: Site) -> bool:
         len(anc) >= 2
         and isinstance(anc[-1], cst.Attribute)
         and anc[-1].value is site.node
-        and anc[-1].attr.value in MUTATING_METHODS
+        and anc[-1].attr.value in STATE_MUTATING_METHODS
         and isinstance(anc[-2], cst.Call)
     )
 
@@ -624,7 +585,7 @@ def _is_load(site: Site) -> bool:
             return False
         if isinstance(anc, cst.AugAssign) and anc.target is child:
             return False
-        if isinstance(anc, cst.Attribute) and anc.value is child and anc.attr.value in MUTATING_METHODS:
+        if isinstance(anc, cst.Attribute) and anc.value is child and anc.attr.value in STATE_MUTATING_METHODS:
             return False
         return True
     return True
