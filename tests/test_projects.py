@@ -289,3 +289,55 @@ def test_standard_library_imports_never_resolve_to_a_vendored_module_of_that_nam
     paths = {f["path"] for f in json.loads(result.stdout)["findings"]}
     assert "vendor/lib/ids/tenantids.py" in paths, result.stdout
     assert "vendor/lib/ids/uuid.py" not in paths
+
+
+def test_an_import_is_looked_up_only_in_the_roots_that_hold_its_name(tmp_path, monkeypatch):
+    """In a monorepo every function's CodeUri is a source root.  Resolving an import must
+    not try each of them (that made set-up quadratic in the project's size): the number of
+    file-system lookups is the same for 10 functions as for 80, and the module found is
+    the one the full search order gives."""
+    from lambdalint.project.layout import SourceLayout
+
+    lookups: list = []
+    real_find = SourceLayout._find
+
+    def counting_find(self, base, dotted):
+        lookups.append((base, dotted))
+        return real_find(self, base, dotted)
+
+    monkeypatch.setattr(SourceLayout, "_find", counting_find)
+
+    def resolve_in_project_of(functions: int):
+        root = tmp_path / f"p{functions}"
+        code_roots = []
+        for i in range(functions):
+            code = root / f"fn_{i:03d}"
+            code.mkdir(parents=True)
+            (code / "app.py").write_text("import shared_name\n")
+            code_roots.append(str(code))
+        # two functions hold `shared_name`; the first in the roots' order wins
+        for i in (3, 7):
+            (root / f"fn_{i:03d}" / "shared_name.py").write_text("")
+        (root / "tools").mkdir()
+        importer = root / "tools" / "build.py"  # outside every function's package
+        importer.write_text("import shared_name, nowhere\n")
+        files = [str(p) for p in root.rglob("*.py")]
+        layout = SourceLayout(str(root), code_roots, (), (), files)
+        lookups.clear()
+        found = layout.resolve("shared_name", str(importer)), layout.resolve("nowhere", str(importer))
+        brute = next(
+            (
+                os.path.realpath(os.path.join(base, "shared_name.py"))
+                for base in layout.roots_for(str(importer))
+                if os.path.isfile(os.path.join(base, "shared_name.py"))
+            ),
+            None,
+        )
+        return found, brute, len(lookups)
+
+    (found_10, nowhere_10), brute_10, lookups_10 = resolve_in_project_of(10)
+    (found_80, nowhere_80), brute_80, lookups_80 = resolve_in_project_of(80)
+    assert found_10 == brute_10 and found_10.endswith(os.path.join("fn_003", "shared_name.py"))
+    assert found_80 == brute_80 and found_80.endswith(os.path.join("fn_003", "shared_name.py"))
+    assert nowhere_10 is None and nowhere_80 is None
+    assert lookups_10 == lookups_80 <= 6

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 # Top-level names of the standard library (3.10+ lists them; before, the common ones).
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
@@ -49,6 +49,7 @@ class SourceLayout:
         self.root = os.path.realpath(root)
         candidates = [self.root, os.path.join(self.root, "src"), *code_roots, *extra_roots]
         self.roots = self._existing(candidates)  # where a file's own modules may live
+        self._root_set = frozenset(self.roots)
         # Each function's package: what one function imports is never in another's.
         self.code_roots = {r for r in self._existing(code_roots) if r != self.root}
         self.layer_roots = self._existing(layer_roots)
@@ -56,34 +57,44 @@ class SourceLayout:
         # build scripts often copy a shared folder into each function's package, so
         # `import lambda_base` means `src/common/lambda_base.py` although no root says so.
         self.by_name: Dict[str, List[str]] = {}
+        indexed: Set[Tuple[str, str]] = set()
         for path in files:
-            self._index(path)
+            self._index(path, indexed)
         self._module_file: Dict[Tuple[str, str], Optional[str]] = {}
         self._vendored: Dict[str, bool] = {}
         # Every import of every module asks these again: remembered per directory.
         self._directory: Dict[str, str] = {}
         self._roots_for: Dict[str, List[str]] = {}
         self._resolved: Dict[Tuple[str, str], Optional[str]] = {}
+        self._heads: Dict[str, Tuple[List[str], FrozenSet[str], bool]] = {}
+        # Top-level name -> the indexes (in `roots`) of the roots holding `name.py` or
+        # `name/`, from one listing of each root; roots that cannot be listed are always
+        # tried.  An import is looked up in those roots only, so resolving costs the same
+        # in a project of five functions as in one of five hundred.
+        self._holders: Optional[Dict[str, List[int]]] = None
+        self._unlisted: List[int] = []
 
-    def _index(self, path: str) -> None:
+    def _index(self, path: str, indexed: Set[Tuple[str, str]]) -> None:
         """`a/b/c.py` can be imported as `c`, `b.c` or `a.b.c` from somewhere: remember the
         directory each of those top-level names would be found in (packages with or without
         `__init__.py`)."""
         directory, name = os.path.split(path)
         name = name[:-3] if name.endswith(".py") else name
         while _inside(directory, self.root) and name.isidentifier():
+            if (name, directory) in indexed:
+                break  # this directory's ancestors were indexed with an earlier file of it
+            indexed.add((name, directory))
             if name != "__init__":
-                homes = self.by_name.setdefault(name, [])
-                if directory not in homes:
-                    homes.append(directory)
+                self.by_name.setdefault(name, []).append(directory)
             if directory == self.root:
                 break
             directory, name = os.path.split(directory)
 
     def __getstate__(self) -> dict:  # sent to worker processes without what is remembered
         state = dict(self.__dict__)
-        for name in ("_module_file", "_vendored", "_directory", "_roots_for", "_resolved"):
+        for name in ("_module_file", "_vendored", "_directory", "_roots_for", "_resolved", "_heads"):
             state[name] = {}
+        state["_holders"], state["_unlisted"] = None, []
         return state
 
     def _dir_of(self, importer: str) -> str:
@@ -111,15 +122,57 @@ class SourceLayout:
         return self._roots_for[directory]
 
     def _ordered_roots(self, directory: str) -> List[str]:
-        own = sorted((r for r in self.roots if _inside(directory, r)), key=len, reverse=True)
-        rest = [r for r in self.roots if r not in own]
-        if any(r in self.code_roots for r in own):  # inside one function's package
-            rest = [r for r in rest if r not in self.code_roots]
-        ordered: List[str] = []
-        for candidate in (directory, *own, *self.layer_roots, *rest):
-            if candidate not in ordered and _inside(candidate, self.root):
-                ordered.append(candidate)
-        return ordered
+        head, in_head, in_function = self._head(directory)
+        rest = [r for r in self.roots if r not in in_head and not (in_function and r in self.code_roots)]
+        return [*head, *rest]
+
+    def _head(self, directory: str) -> Tuple[List[str], FrozenSet[str], bool]:
+        """What an absolute import in `directory` tries before the other roots: the
+        directory itself, the roots that contain it (deepest first), the layers; and
+        whether it is inside one function's package (then the other functions' roots are
+        never tried)."""
+        found = self._heads.get(directory)
+        if found is None:
+            own = []  # the roots among the directory's ancestors, found by walking up
+            current = directory
+            while True:
+                if current in self._root_set:
+                    own.append(current)
+                parent = os.path.dirname(current)
+                if parent == current:
+                    break
+                current = parent
+            head: List[str] = []
+            for candidate in (directory, *own, *self.layer_roots):
+                if candidate not in head and _inside(candidate, self.root):
+                    head.append(candidate)
+            found = self._heads[directory] = (head, frozenset(head), any(r in self.code_roots for r in own))
+        return found
+
+    def _search_path(self, top: str, importer: str) -> Iterator[str]:
+        """`roots_for(importer)`, in its order, without the roots that hold no `top`."""
+        head, in_head, in_function = self._head(self._dir_of(importer))
+        yield from head
+        for index in self._roots_holding(top):
+            root = self.roots[index]
+            if root not in in_head and not (in_function and root in self.code_roots):
+                yield root
+
+    def _roots_holding(self, top: str) -> List[int]:
+        if self._holders is None:
+            self._holders = {}
+            for index, root in enumerate(self.roots):
+                try:
+                    entries = os.listdir(root)
+                except OSError:
+                    self._unlisted.append(index)
+                    continue
+                for entry in entries:
+                    name = entry[:-3] if entry.endswith(".py") else entry
+                    if name.isidentifier():
+                        self._holders.setdefault(name, []).append(index)
+        holding = self._holders.get(top, [])
+        return sorted({*holding, *self._unlisted}) if self._unlisted else holding
 
     def module_file(self, base: str, dotted: str) -> Optional[str]:
         """`base/a/b.py` or `base/a/b/__init__.py` for `a.b`, if it is a project file."""
@@ -175,7 +228,8 @@ class SourceLayout:
                 init = os.path.join(base, "__init__.py")
                 return os.path.realpath(init) if os.path.isfile(init) and self.contains(init) else None
             return self.module_file(base, name)
-        for base in self.roots_for(importer):
+        top = name.partition(".")[0]
+        for base in self._search_path(top, importer):
             found = self.module_file(base, name)
             if found is not None:
                 return found
