@@ -29,7 +29,6 @@ which crosses modules, and each rule reports only what is in its own module.  Th
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 
@@ -169,17 +168,19 @@ def _durable_entries(analysis: ModuleAnalysis) -> list:
     return [e for e in analysis.entry_points if getattr(getattr(e, "settings", None), "durable", False)]
 
 
-_MODELS: weakref.WeakKeyDictionary[ModuleAnalysis, DurableModel] = weakref.WeakKeyDictionary()
-
-
 def durable_model(analysis: ModuleAnalysis) -> DurableModel:
     """The durable model of the project `analysis` belongs to (of the module alone when it
-    has none), built once and shared by the LAM5 rules of every module."""
-    key = getattr(analysis, "project", None) or analysis
-    model = _MODELS.get(key)
+    has none), built once and shared by the LAM5 rules of every module.
+
+    Kept on the project (or the module) itself, never in a table keyed by it: the model
+    holds the project's analyses, so a weak-keyed table would keep every unit's analyses
+    and syntax trees alive until the process ends."""
+    project = getattr(analysis, "project", None)
+    if project is not None and hasattr(project, "remember"):
+        return project.remember("durable_model", lambda: DurableModel(analysis))
+    model = analysis.__dict__.get("_durable_model")
     if model is None:
-        model = DurableModel(analysis)
-        _MODELS[key] = model
+        model = analysis.__dict__["_durable_model"] = DurableModel(analysis)
     return model
 
 

@@ -19,7 +19,6 @@ How LAM101 and LAM103 split one container between them (never both):
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Set
 
@@ -105,13 +104,15 @@ def starts_empty(analysis: ModuleAnalysis, value: cst.BaseExpression) -> bool:
     return False
 
 
-# Per-module results shared by the three state rules (computed once per analysis).
-_GLOBALS: "weakref.WeakKeyDictionary[ModuleAnalysis, Dict[str, MutableGlobal]]" = weakref.WeakKeyDictionary()
-_USAGE: "weakref.WeakKeyDictionary[ModuleAnalysis, Dict[str, Usage]]" = weakref.WeakKeyDictionary()
+# Per-module results shared by the three state rules (computed once per analysis), kept
+# on the analysis itself: a weak-keyed table would never let go of them, since a usage's
+# mutation sites lead back to the analysis through their functions.
+_GLOBALS = "_state_mutable_globals"
+_USAGE = "_state_usage"
 
 
 def mutable_globals(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
-    cached = _GLOBALS.get(analysis)
+    cached = analysis.__dict__.get(_GLOBALS)
     if cached is not None:
         return cached
     found: Dict[str, MutableGlobal] = {}
@@ -124,7 +125,7 @@ def mutable_globals(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
             )
             found[name] = MutableGlobal(name, kinds[0], value, bounded)
     found.update(_instance_attributes(analysis))
-    _GLOBALS[analysis] = found
+    analysis.__dict__[_GLOBALS] = found
     return found
 
 
@@ -529,7 +530,7 @@ def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
 
 def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
     """How the invocation path uses each mutable global (computed once per module)."""
-    cached = _USAGE.get(analysis)
+    cached = analysis.__dict__.get(_USAGE)
     if cached is not None:
         return cached
     tracked = mutable_globals(analysis)
@@ -548,7 +549,7 @@ def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
             u = result[name]
             u.looked_up = u.looked_up or _looked_up(analysis, fn, name)
             u.evicted = u.evicted or _evicted(analysis, fn, name)
-    _USAGE[analysis] = result
+    analysis.__dict__[_USAGE] = result
     return result
 
 
