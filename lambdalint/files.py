@@ -14,10 +14,30 @@ import signal
 import stat
 import tempfile
 import threading
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 from lambdalint.model import FileError
 from lambdalint.source import Source, SourceError, decode
+
+
+class RealPaths:
+    """`os.path.realpath` for many files of few directories: each directory is resolved
+    once, then a file costs one `lstat` (is it a symbolic link?) instead of one per path
+    component.  Short-lived (one set-up): a directory replaced by a link meanwhile is not
+    seen."""
+
+    def __init__(self) -> None:
+        self._directories: Dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        directory, name = os.path.split(path)
+        if not name or name in (".", "..") or ".." in directory.split(os.sep) or not os.path.isabs(path):
+            return os.path.realpath(path)  # the general case: resolved as the system does
+        real = self._directories.get(directory)
+        if real is None:
+            real = self._directories[directory] = os.path.realpath(directory)
+        candidate = os.path.join(real, name)
+        return os.path.realpath(candidate) if os.path.islink(candidate) else candidate
 
 
 def read_source(path: str) -> Tuple[Optional[bytes], Optional[Source], Optional[FileError], str]:

@@ -51,8 +51,12 @@ def _git_ignored(paths: List[str], root: str) -> Optional[Set[str]]:
     if git is None:
         return None
     trees: Dict[str, List[str]] = {}
+    work_trees: Dict[str, Optional[str]] = {}  # by directory: the files of one share it
     for path in paths:
-        tree = _work_tree(os.path.dirname(path))
+        directory = os.path.dirname(path)
+        if directory not in work_trees:
+            work_trees[directory] = _work_tree(directory)
+        tree = work_trees[directory]
         if tree is None:
             return None  # some files are outside any repository: read .gitignore files instead
         trees.setdefault(tree, []).append(path)
@@ -91,25 +95,30 @@ def _spec(directory: str):
 def _pathspec_ignored(paths: List[str], root: str) -> Set[str]:
     top = os.path.abspath(root)
     out: Set[str] = set()
+    directories: Dict[Tuple[str, ...], bool] = {}  # a directory's verdict, asked once per run
     for path in paths:
-        if _ignored_by_files(path, top):
+        if _ignored_by_files(path, top, directories):
             out.add(path)
     return out
 
 
-def _ignored_by_files(path: str, top: str) -> bool:
+def _ignored_by_files(path: str, top: str, directories: Optional[Dict[Tuple[str, ...], bool]] = None) -> bool:
     """git's rule: the deepest .gitignore with a matching pattern decides; a directory
-    that is ignored takes everything under it along."""
+    that is ignored takes everything under it along.  `directories` remembers the
+    verdicts of directories between the files of one run."""
     if not (path + os.sep).startswith(top.rstrip(os.sep) + os.sep):
         return False
     relative = os.path.relpath(path, top).split(os.sep)
+    directories = {} if directories is None else directories
     # every ancestor directory, then the file itself
-    for depth in range(1, len(relative) + 1):
-        target = relative[:depth]
-        is_dir = depth < len(relative)
-        if _decide(top, target, is_dir):
+    for depth in range(1, len(relative)):
+        target = tuple(relative[:depth])
+        verdict = directories.get(target)
+        if verdict is None:
+            verdict = directories[target] = _decide(top, list(target), True)
+        if verdict:
             return True
-    return False
+    return _decide(top, relative, False)
 
 
 def _decide(top: str, parts: List[str], is_dir: bool) -> bool:
@@ -128,7 +137,7 @@ def _decide(top: str, parts: List[str], is_dir: bool) -> bool:
 def drop_ignored(files: List[Tuple[str, str]], root: str, keep: Set[str]) -> List[Tuple[str, str]]:
     """`files` ((real, display) pairs) without those git ignores; paths in `keep` (real
     paths of text given directly, e.g. an editor's buffer) stay."""
-    candidates = [real for real, _ in files if os.path.realpath(real) not in keep]
+    candidates = [real for real, _ in files if not keep or os.path.realpath(real) not in keep]
     skipped = ignored(candidates, root)
     if not skipped:
         return files

@@ -169,15 +169,13 @@ def prepare(request: Request) -> Project:
     missing = [p for p in missing if os.path.realpath(p) not in sources]
     if missing:
         raise PathsNotFound([given[p] for p in missing])
-    if request.respect_gitignore:
-        files = _not_gitignored(files, root, set(sources))
 
     def display(path: str) -> str:
         return display_path(path, cwd)
 
-    tree_python, tree_templates = (
-        _project_tree(root, config, cwd, request.respect_gitignore) if request.whole_project else ([], [])
-    )
+    tree_python, tree_templates = _project_tree(root, config, cwd) if request.whole_project else ([], [])
+    if request.respect_gitignore:  # one question to git (or the .gitignore files) for both lists
+        files, tree_python, tree_templates = _not_gitignored_all(files, tree_python, tree_templates, root, set(sources))
     found = templates.scan(
         list(given),
         [real for real, _ in files],
@@ -218,15 +216,16 @@ def prepare(request: Request) -> Project:
     )
 
 
-def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) -> Tuple[List[str], List[str]]:
-    """Every Python file and template of the project, in one walk (real paths), without
-    what git ignores."""
+def _project_tree(root: str, config: Config, cwd: str) -> Tuple[List[str], List[str]]:
+    """Every Python file and template of the project, in one walk (real paths)."""
     from lambdalint.discovery import walk
+    from lambdalint.files import RealPaths
     from lambdalint.templates import is_template_name
 
     python: List[str] = []
     found: List[str] = []
     inside = os.path.realpath(root).rstrip(os.sep) + os.sep
+    realpath = RealPaths()
     for path in walk(
         root,
         config.exclude,
@@ -235,12 +234,9 @@ def _project_tree(root: str, config: Config, cwd: str, respect_gitignore: bool) 
         root=config.root,
         boundary=os.path.realpath(root),
     ):
-        real = os.path.realpath(path)
+        real = realpath(path)
         if real.startswith(inside):  # a symbolic link out of the project is not followed
             (python if real.endswith(".py") else found).append(real)
-    if respect_gitignore:
-        kept = {real for real, _ in _not_gitignored([(p, p) for p in python + found], root, set())}
-        python, found = [p for p in python if p in kept], [p for p in found if p in kept]
     return python, found
 
 
@@ -295,6 +291,27 @@ def _not_gitignored(files: List[Tuple[str, str]], root: str, keep) -> List[Tuple
     from lambdalint.gitignore import drop_ignored
 
     return drop_ignored(files, root, keep)
+
+
+def _not_gitignored_all(
+    files: List[Tuple[str, str]], tree_python: List[str], tree_templates: List[str], root: str, keep
+) -> Tuple[List[Tuple[str, str]], List[str], List[str]]:
+    """`_not_gitignored` for the linted files and the project tree's lists (real paths),
+    with one question to git for all of them."""
+    from lambdalint.gitignore import ignored
+
+    def kept(real: str) -> bool:
+        return bool(keep) and os.path.realpath(real) in keep
+
+    candidates = [real for real, _ in files if not kept(real)]
+    skipped = ignored(candidates + tree_python + tree_templates, root)
+    if not skipped:
+        return files, tree_python, tree_templates
+    return (
+        [(real, shown) for real, shown in files if os.path.abspath(real) not in skipped or kept(real)],
+        [p for p in tree_python if p not in skipped],
+        [p for p in tree_templates if p not in skipped],
+    )
 
 
 def _with_handlers_of_given_templates(

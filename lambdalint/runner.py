@@ -8,7 +8,7 @@ import os
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from lambdalint.engine import EMPTY_FILE, Options, check_file, check_unit
-from lambdalint.files import read_source
+from lambdalint.files import RealPaths, read_source
 from lambdalint.model import FileReport
 from lambdalint.project import Plan
 
@@ -45,10 +45,11 @@ def run(
     if options.fix or sources:
         cache = None
     sources = sources or {}
+    realpath = RealPaths()
 
     def read(path: str) -> Optional[bytes]:
         """The file's bytes, or None (the engine reads it again and words the error)."""
-        real = os.path.realpath(path)
+        real = realpath(path)
         if real in sources:
             return sources[real].encode("utf-8")
         data, _, error, _ = read_source(path)
@@ -62,7 +63,7 @@ def run(
             signature, facts = cache.facts(real)
             verdict = facts.get("light")
             if verdict in ("", EMPTY_VERDICT):  # unchanged since a run found nothing to check
-                reports[os.path.realpath(real)] = FileReport(shown, notes=[EMPTY_FILE] if verdict else [])
+                reports[realpath(real)] = FileReport(shown, notes=[EMPTY_FILE] if verdict else [])
                 continue
         tasks.append(("light", real, shown, read(real), signature))
     for unit in plan.units:
@@ -109,7 +110,7 @@ def run(
         if task[0] == "light":
             _, real, shown, _, signature = task
             (report,) = task_reports
-            reports[os.path.realpath(real)] = report
+            reports[realpath(real)] = report
             if cache is not None and not report.errors:
                 cache.remember(real, signature, light=EMPTY_VERDICT if report.notes else "")
             continue
@@ -120,7 +121,7 @@ def run(
                 cache.put(cache.member_key(key, real), report)
     if cache is not None:
         cache.save()
-    return [reports.get(os.path.realpath(real)) or FileReport(shown) for real, shown in files]
+    return [reports.get(realpath(real)) or FileReport(shown) for real, shown in files]
 
 
 def _run_task(task: Task, options: Options) -> List[FileReport]:

@@ -6,8 +6,9 @@ import glob
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from lambdalint.files import RealPaths
 from lambdalint.model import FileError, NamedHandler
 from lambdalint.templates.cdk import cdk_refs, cdk_root
 from lambdalint.templates.cloudformation import cloudformation_refs
@@ -150,11 +151,11 @@ def find_templates(
     return _unique(found)
 
 
-def _unique(paths: Iterable[str]) -> List[str]:
+def _unique(paths: Iterable[str], realpath: Callable[[str], str] = os.path.realpath) -> List[str]:
     seen: Set[str] = set()
     out = []
     for p in paths:
-        key = os.path.realpath(p)
+        key = realpath(p)
         if key not in seen:
             seen.add(key)
             out.append(p)
@@ -206,8 +207,9 @@ def _scan(
         else:
             result.refs_only.update(os.path.realpath(r.origin) for r in refs)
     cdk_roots: Dict[str, Optional[str]] = {}
-    linted = {os.path.realpath(f) for f in python_files}
-    for file in _unique([*python_files, *more_python]):
+    realpath = RealPaths()
+    linted = {realpath(f) for f in python_files}
+    for file in _unique([*python_files, *more_python], realpath):
         if cdk_root(file, cdk_roots) is None:
             continue  # only CDK apps (a cdk.json above) are read twice
         try:
