@@ -81,3 +81,39 @@ def test_exclude_globs_are_relative_to_the_settings(tmp_path):
     make_project(tmp_path, '[tool.lambdalint]\nexclude = ["src/app.py"]\n')
     result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path / "src")
     assert json.loads(result.stdout)["summary"]["files"] == 0
+
+
+def test_a_units_analyses_and_trees_are_freed_once_it_is_reported(tmp_path, monkeypatch):
+    """Nothing keeps a linted unit's analyses (and so its syntax trees) alive after its
+    reports are made: a long run holds one unit's trees at a time, not every unit's."""
+    import gc
+    import shutil
+    import weakref
+
+    from lambdalint import pipeline
+    from lambdalint.analysis import ModuleAnalysis
+
+    fixtures = ROOT / "tests" / "fixtures"
+    # the state rules' per-module results, the durable model
+    for code, name in (
+        ("LAM101", "positives"),
+        ("LAM102", "positives"),
+        ("LAM501", "aliases"),
+        ("LAM502", "aws_calls"),
+    ):
+        shutil.copy(fixtures / code / f"{name}.py", tmp_path / f"{code.lower()}.py")
+    (tmp_path / "pyproject.toml").write_text("")
+    made: list = []
+    real_init = ModuleAnalysis.__init__
+
+    def recording_init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(ModuleAnalysis, "__init__", recording_init)
+    project = pipeline.prepare(pipeline.Request(paths=[str(tmp_path)], cache=False, jobs=1))
+    reports = pipeline.check(project)
+    assert {f.code for r in reports for f in r.findings} >= {"LAM101", "LAM102", "LAM501", "LAM502"}
+    gc.collect()
+    assert len(made) == 4
+    assert [ref() for ref in made if ref() is not None] == []
