@@ -94,44 +94,54 @@ def _spec(directory: str):
 
 def _pathspec_ignored(paths: List[str], root: str) -> Set[str]:
     top = os.path.abspath(root)
-    out: Set[str] = set()
-    directories: Dict[Tuple[str, ...], bool] = {}  # a directory's verdict, asked once per run
-    for path in paths:
-        if _ignored_by_files(path, top, directories):
-            out.add(path)
-    return out
+    matcher = _Matcher(top)
+    return {path for path in paths if matcher.ignored(path)}
 
 
-def _ignored_by_files(path: str, top: str, directories: Optional[Dict[Tuple[str, ...], bool]] = None) -> bool:
+class _Matcher:
     """git's rule: the deepest .gitignore with a matching pattern decides; a directory
-    that is ignored takes everything under it along.  `directories` remembers the
-    verdicts of directories between the files of one run."""
-    if not (path + os.sep).startswith(top.rstrip(os.sep) + os.sep):
-        return False
-    relative = os.path.relpath(path, top).split(os.sep)
-    directories = {} if directories is None else directories
-    # every ancestor directory, then the file itself
-    for depth in range(1, len(relative)):
-        target = tuple(relative[:depth])
-        verdict = directories.get(target)
-        if verdict is None:
-            verdict = directories[target] = _decide(top, list(target), True)
-        if verdict:
-            return True
-    return _decide(top, relative, False)
+    that is ignored takes everything under it along.  What a directory's verdict is and
+    which .gitignore files lie above it are worked out once per run, not once per file."""
 
+    def __init__(self, top: str) -> None:
+        self.top = top
+        self.prefix = top.rstrip(os.sep) + os.sep
+        self._verdicts: Dict[Tuple[str, ...], bool] = {}
+        # directory (parts below top) -> [(depth, its .gitignore)] for it and each directory above
+        self._specs: Dict[Tuple[str, ...], List[Tuple[int, object]]] = {}
 
-def _decide(top: str, parts: List[str], is_dir: bool) -> bool:
-    verdict: Optional[bool] = None
-    for level in range(len(parts)):  # .gitignore files from the top down; deeper ones win
-        spec = _spec(os.path.join(top, *parts[:level]) if level else top)
-        if spec is None:
-            continue
-        relative = "/".join(parts[level:]) + ("/" if is_dir else "")
-        result = spec.check_file(relative)
-        if result.include is not None:
-            verdict = result.include
-    return bool(verdict)
+    def ignored(self, path: str) -> bool:
+        if not (path + os.sep).startswith(self.prefix):
+            return False
+        relative = tuple(os.path.relpath(path, self.top).split(os.sep))
+        # every ancestor directory, then the file itself
+        for depth in range(1, len(relative)):
+            target = relative[:depth]
+            verdict = self._verdicts.get(target)
+            if verdict is None:
+                verdict = self._verdicts[target] = self._decide(target, True)
+            if verdict:
+                return True
+        return self._decide(relative, False)
+
+    def _above(self, directory: Tuple[str, ...]) -> List[Tuple[int, object]]:
+        found = self._specs.get(directory)
+        if found is None:
+            found = list(self._above(directory[:-1])) if directory else []
+            spec = _spec(os.path.join(self.top, *directory) if directory else self.top)
+            if spec is not None:
+                found.append((len(directory), spec))
+            self._specs[directory] = found
+        return found
+
+    def _decide(self, parts: Tuple[str, ...], is_dir: bool) -> bool:
+        verdict: Optional[bool] = None
+        for level, spec in self._above(parts[:-1]):  # from the top down; deeper ones win
+            relative = "/".join(parts[level:]) + ("/" if is_dir else "")
+            result = spec.check_file(relative)  # type: ignore[attr-defined]
+            if result.include is not None:
+                verdict = result.include
+        return bool(verdict)
 
 
 def drop_ignored(files: List[Tuple[str, str]], root: str, keep: Set[str]) -> List[Tuple[str, str]]:
