@@ -172,16 +172,10 @@ def durable_model(analysis: ModuleAnalysis) -> DurableModel:
     """The durable model of the project `analysis` belongs to (of the module alone when it
     has none), built once and shared by the LAM5 rules of every module.
 
-    Kept on the project (or the module) itself, never in a table keyed by it: the model
-    holds the project's analyses, so a weak-keyed table would keep every unit's analyses
-    and syntax trees alive until the process ends."""
-    project = getattr(analysis, "project", None)
-    if project is not None and hasattr(project, "remember"):
-        return project.remember("durable_model", lambda: DurableModel(analysis))
-    model = analysis.__dict__.get("_durable_model")
-    if model is None:
-        model = analysis.__dict__["_durable_model"] = DurableModel(analysis)
-    return model
+    Kept on the project itself, never in a table keyed by it: the model holds the
+    project's analyses, so a weak-keyed table would keep every unit's analyses and syntax
+    trees alive until the process ends."""
+    return analysis.project.remember("durable_model", lambda: DurableModel(analysis))
 
 
 class DurableModel:

@@ -19,7 +19,7 @@ No LibCST metadata provider is used: they cost several times the parse.
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, TypeVar, Union
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import entry_points as _entry_points
@@ -51,6 +51,9 @@ __all__ = [
 ]
 
 NamedHandlers = Union[Sequence[str], Mapping[str, NamedHandler]]
+
+
+_T = TypeVar("_T")
 
 
 class ModuleAnalysis:
@@ -87,6 +90,7 @@ class ModuleAnalysis:
         }
         self._by_name: Optional[Dict[str, List[Function]]] = None
         self._guards: guards.GuardCache = {}
+        self._remembered: Dict[str, Any] = {}
         self.calls = CallGraph(self)
         self.values = Values(self)
         self.layout = Layout(self)
@@ -97,6 +101,14 @@ class ModuleAnalysis:
         self.project.add(self)
         if project is None:
             self.project.link()
+
+    def remember(self, key: str, compute: Callable[[], _T]) -> _T:
+        """A per-module answer that several rules ask for: computed once, on first use.
+        Kept here rather than in a table keyed by the analysis, so that it goes when the
+        analysis goes."""
+        if key not in self._remembered:
+            self._remembered[key] = compute()
+        return self._remembered[key]
 
     def functions_by_name(self) -> Dict[str, List[Function]]:
         """Every function of the module by its simple name (methods and nested ones too)."""

@@ -104,17 +104,12 @@ def starts_empty(analysis: ModuleAnalysis, value: cst.BaseExpression) -> bool:
     return False
 
 
-# Per-module results shared by the three state rules (computed once per analysis), kept
-# on the analysis itself: a weak-keyed table would never let go of them, since a usage's
-# mutation sites lead back to the analysis through their functions.
-_GLOBALS = "_state_mutable_globals"
-_USAGE = "_state_usage"
-
-
 def mutable_globals(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
-    cached = analysis.__dict__.get(_GLOBALS)
-    if cached is not None:
-        return cached
+    """The module's mutable globals (computed once per analysis, shared by the state rules)."""
+    return analysis.remember("state_mutable_globals", lambda: _mutable_globals(analysis))
+
+
+def _mutable_globals(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
     found: Dict[str, MutableGlobal] = {}
     for name, values in analysis.module_bindings.items():
         kinds = [container_kind(analysis, v) for v in values]
@@ -125,7 +120,6 @@ def mutable_globals(analysis: ModuleAnalysis) -> Dict[str, MutableGlobal]:
             )
             found[name] = MutableGlobal(name, kinds[0], value, bounded)
     found.update(_instance_attributes(analysis))
-    analysis.__dict__[_GLOBALS] = found
     return found
 
 
@@ -530,9 +524,10 @@ def _names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
 
 def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
     """How the invocation path uses each mutable global (computed once per module)."""
-    cached = analysis.__dict__.get(_USAGE)
-    if cached is not None:
-        return cached
+    return analysis.remember("state_usage", lambda: _usage(analysis))
+
+
+def _usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
     tracked = mutable_globals(analysis)
     result: Dict[str, Usage] = {name: Usage() for name in tracked}
     for fn in analysis.path_functions:
@@ -549,7 +544,6 @@ def usage(analysis: ModuleAnalysis) -> Dict[str, Usage]:
             u = result[name]
             u.looked_up = u.looked_up or _looked_up(analysis, fn, name)
             u.evicted = u.evicted or _evicted(analysis, fn, name)
-    analysis.__dict__[_USAGE] = result
     return result
 
 
