@@ -40,6 +40,9 @@ class PathError(Exception):
 def display_path(path: str, cwd: str) -> str:
     """Relative to the working directory when under it, always with `/`."""
     absolute = os.path.abspath(path)
+    inside = cwd.rstrip(os.sep) + os.sep
+    if absolute.startswith(inside) and os.path.isabs(cwd) and os.path.normpath(cwd) == cwd:
+        return absolute[len(inside) :].replace(os.sep, "/")  # relpath's answer, without its cost
     try:
         rel = os.path.relpath(absolute, cwd)
     except ValueError:  # another drive on Windows
