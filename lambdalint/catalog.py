@@ -200,9 +200,27 @@ PRE_PING_KEYWORDS = frozenset({"pool_pre_ping", "check", "health_check_interval"
 # load balancer idle timeout) closes the connection meanwhile, and a driver that holds it does
 # not notice until the next query fails.
 
+# Clients whose driver has its own documented way back from a dropped connection, so they are
+# not stale connections:
+# - redis-py: the client takes a connection from its `ConnectionPool` for every command, and
+#   `ConnectionPool.get_connection` (redis/connection.py) calls `connection.can_read()` on it
+#   first and on a closed socket disconnects and connects again; a command that fails on a
+#   connection dropped without notice disconnects it, so the next command opens a new one, and
+#   redis-py 6 retries a command on `ConnectionError` by default.  The pool itself, and a bare
+#   `redis.Connection` (it reconnects on the next command after the failed one), are the same.
+# - pymongo: `MongoClient` monitors the servers and pools its connections; "if an operation
+#   fails because of a network error, ConnectionFailure is raised and the client reconnects in
+#   the background" (the `MongoClient` docstring, pymongo/mongo_client.py).
+# Their construction per request is still LAM201's, and a snapshot still carries their sockets
+# (LAM402 decides that on its own list).
+SELF_RECONNECTING_CLIENTS = frozenset(
+    qn for qn in RESTORE_SENSITIVE_CONNECTIONS if qn.split(".")[0] in ("redis", "pymongo")
+)
 # Constructors of connections and pools that do not come back by themselves: every database
-# connection and cache client LAM402 knows, without the raw sockets.
-STALE_CONNECTIONS = frozenset(qn for qn in RESTORE_SENSITIVE_CONNECTIONS if not qn.startswith(("socket.", "ssl.")))
+# connection LAM402 knows, without the raw sockets and the clients above.
+STALE_CONNECTIONS = frozenset(
+    qn for qn in RESTORE_SENSITIVE_CONNECTIONS - SELF_RECONNECTING_CLIENTS if not qn.startswith(("socket.", "ssl."))
+)
 # Exceptions a driver raises when its connection is gone; an `except` of one of them (or of
 # a base class such as `Exception`) that opens the connection again is a way back.
 CONNECTION_ERRORS = frozenset(
@@ -256,7 +274,8 @@ class ConnectionDriver:
     `probe` lines run on the kept connection (`{conn}`) inside `try:`; `error` is the
     exception (under `import {module}`) that says the connection is gone, and then a new one
     is opened.  `keyword` is added to the construction instead when the driver's pool can
-    check its connections itself (SQLAlchemy)."""
+    check its connections itself (SQLAlchemy).  Without `probe` the getter only opens the
+    connection once: the driver replaces a dropped one by itself."""
 
     def __init__(self, module: str, probe: tuple = (), error: str = "", keyword: str = "") -> None:
         self.module, self.probe, self.error, self.keyword = module, probe, error, keyword
@@ -286,14 +305,13 @@ CONNECTION_DRIVERS = {
         qn: ConnectionDriver("psycopg", _SELECT_ONE, "psycopg.Error")
         for qn in ("psycopg.connect", "psycopg.Connection.connect")
     },
+    # The clients that reconnect by themselves (SELF_RECONNECTING_CLIENTS) need no probe: the
+    # getter only opens them once.
     **{
-        qn: ConnectionDriver("redis", ("{conn}.ping()",), "redis.RedisError")
+        qn: ConnectionDriver("redis")
         for qn in ("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url", "redis.client.Redis")
     },
-    **{
-        qn: ConnectionDriver("pymongo", ('{conn}.admin.command("ping")',), "pymongo.errors.PyMongoError")
-        for qn in ("pymongo.MongoClient", "pymongo.mongo_client.MongoClient")
-    },
+    **{qn: ConnectionDriver("pymongo") for qn in ("pymongo.MongoClient", "pymongo.mongo_client.MongoClient")},
     "sqlalchemy.create_engine": ConnectionDriver("sqlalchemy", keyword="pool_pre_ping"),
 }
 # LAM205's own fix: a driver whose connection can reopen itself in place gets that call at the

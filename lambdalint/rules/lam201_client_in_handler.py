@@ -7,7 +7,13 @@ from typing import Dict, Iterator, Optional, Tuple
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names
 from lambdalint.analysis.nodes import argument
-from lambdalint.catalog import CLIENT_CONSTRUCTORS, CLOSING_METHODS, CONNECTION_DRIVERS, client_kind
+from lambdalint.catalog import (
+    CLIENT_CONSTRUCTORS,
+    CLOSING_METHODS,
+    CONNECTION_DRIVERS,
+    SELF_RECONNECTING_CLIENTS,
+    client_kind,
+)
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common, _restore
@@ -367,12 +373,19 @@ class ClientInHandler(Rule):
         snippet = _common.snippet(analysis.module, site.node)
         fix = self._getter_fix(site, fn, qn, name) if name is not None else None
         getter = _getter_names(name or "conn")[1]
-        suggestion = (
-            f"Keep one connection per execution environment: move `{snippet}` out of "
-            f"`{fn.qualname}` into a module-level getter `{getter}()` that opens it on first use, "
-            "checks it on every later call and opens a new one when the database has dropped it "
-            "(a bare module-level connection fails every warm request after the idle timeout, LAM205)."
-        )
+        if qn in SELF_RECONNECTING_CLIENTS:
+            suggestion = (
+                f"Keep one client per execution environment: move `{snippet}` out of "
+                f"`{fn.qualname}` to module level or into a getter `{getter}()` that opens it on "
+                "first use (the driver replaces connections the server dropped by itself)."
+            )
+        else:
+            suggestion = (
+                f"Keep one connection per execution environment: move `{snippet}` out of "
+                f"`{fn.qualname}` into a module-level getter `{getter}()` that opens it on first use, "
+                "checks it on every later call and opens a new one when the database has dropped it "
+                "(a bare module-level connection fails every warm request after the idle timeout, LAM205)."
+            )
         return self.report(site.node, message, suggestion, fn, fix)
 
     def _handed_over(self, fn: Function, name: str) -> Optional[str]:
@@ -439,11 +452,13 @@ class ClientInHandler(Rule):
         imports = [driver.module if "." not in driver.module else f"import {driver.module}"] if driver.error else []
         if driver.keyword:
             what = f"with `{driver.keyword}=True`, so the pool replaces connections the database dropped"
-        else:
+        elif driver.probe:
             what = (
                 "that checks the kept connection on every later call and opens a new one "
                 "when the database has dropped it"
             )
+        else:
+            what = "whose driver replaces connections the server dropped by itself"
         return Fix(
             applicability=UNSAFE,
             description=(

@@ -48,20 +48,26 @@ class StaleConnection(Rule):
         `health_check_interval`). RDS Proxy pools the server side, but the client's
         connection to the proxy still times out.
 
-        redis-py and pymongo are milder: their clients open a new connection for later
-        commands by themselves (redis-py even notices a cleanly closed socket when it takes
-        the connection from its pool), so what fails is a command sent on a connection that
-        was dropped silently (a NAT or firewall idle timeout, a failover), not every request.
-        `health_check_interval` (redis-py) or a retry on `ConnectionFailure` (pymongo)
-        closes that gap.
+        Not findings: clients whose driver has its own way back. redis-py's `Redis`,
+        `StrictRedis`, `Redis.from_url` and `RedisCluster` take a connection from their pool
+        for every command, and `ConnectionPool.get_connection` (redis-py,
+        `redis/connection.py`) tests it with `can_read()` and reconnects a socket the server
+        closed; a command that fails on a connection dropped without notice disconnects it,
+        so the next command opens a new one (and redis-py 6 retries on `ConnectionError` by
+        default). pymongo's `MongoClient` monitors its servers and pools its connections:
+        "if an operation fails because of a network error, `ConnectionFailure` is raised and
+        the client reconnects in the background" (its docstring, `pymongo/mongo_client.py`).
+        Neither leaves every warm request failing after the idle timeout. A connection that
+        is checked, reconnected on the driver's connection error, or replaced (see above) is
+        not a finding either, nor one used only at Init.
     """
     fix_safety = """
         The fix is **unsafe**: it adds work that talks to the database. For PyMySQL and
         mysql-connector it inserts `conn.ping(reconnect=True)` at the start of each function
         on the invocation path that uses the connection (a round trip per call, and a new
         connection when the old one is gone); for SQLAlchemy it adds `pool_pre_ping=True` to
-        `create_engine(...)`. Other drivers (psycopg2, psycopg, pg8000, redis, pymongo) have
-        no in-place reconnect, so there is no automatic fix: the suggestion says what to
+        `create_engine(...)`. Other drivers (psycopg2, psycopg, pg8000) have no in-place
+        reconnect, so there is no automatic fix: the suggestion says what to
         write.
     """
     references = [
@@ -85,7 +91,14 @@ class StaleConnection(Rule):
             "SQLAlchemy: dealing with disconnects (pool_pre_ping, pool_recycle)",
             "https://docs.sqlalchemy.org/en/20/core/pooling.html#dealing-with-disconnects",
         ),
-        ("redis-py: health_check_interval", "https://redis.readthedocs.io/en/stable/connections.html"),
+        (
+            "redis-py: connection pools and retries",
+            "https://redis.readthedocs.io/en/stable/connections.html",
+        ),
+        (
+            "PyMongo: MongoClient (ConnectionFailure and reconnection)",
+            "https://pymongo.readthedocs.io/en/stable/api/pymongo/mongo_client.html",
+        ),
     ]
     valid = [
         Valid(
@@ -156,6 +169,19 @@ class StaleConnection(Rule):
                         cursor.execute("SELECT 1")
                 except pymysql.err.OperationalError:
                     conn = pymysql.connect(host=os.environ["DB_HOST"])
+            """
+        ),
+        Valid(
+            """
+            import os
+
+            import redis
+
+            cache = redis.from_url(os.environ["REDIS_URL"])  # the pool reconnects a dropped socket
+
+
+            def handler(event, context):
+                return {"hits": cache.incr(f"hits:{event['page']}")}
             """
         ),
     ]
@@ -377,16 +403,10 @@ class StaleConnection(Rule):
         if "pool" in qn.lower() or qn.endswith(("create_engine", "create_async_engine")):
             kind = "connection pool"
         where = "opened once" if holder is None else f"opened once in `{holder.qualname}`"
-        if kind == "database client":  # redis-py and pymongo open a new socket for later commands
-            message = (
-                f"{kind} `{snippet}` is {where} and kept in `{name}` with no health check: a command "
-                "sent on a connection that the server or the network dropped while idle fails"
-            )
-        else:
-            message = (
-                f"{kind} `{snippet}` is {where} and kept in `{name}` with no reconnect: after the "
-                "database drops the idle connection, every warm request that uses it fails"
-            )
+        message = (
+            f"{kind} `{snippet}` is {where} and kept in `{name}` with no reconnect: after the "
+            "database drops the idle connection, every warm request that uses it fails"
+        )
         suggestion = f"{_advice(qn, name)}; `{name}` is used by {_user_list(users, self.analysis)}."
         return self.report(node, message, suggestion, holder, self._fix(node, qn, name, users))
 
@@ -492,16 +512,6 @@ def _advice(qn: str, name: str) -> str:
         return (
             f"Pass `pool_pre_ping=True` (or `pool_recycle=` seconds below the database's idle "
             f"timeout) to the constructor of `{name}`"
-        )
-    if top == "redis":
-        return (
-            f"Pass `health_check_interval=30` (below the server's idle timeout) to the "
-            f"constructor of `{name}`, or reconnect on `redis.ConnectionError`"
-        )
-    if top == "pymongo":
-        return (
-            f"Catch `pymongo.errors.ConnectionFailure` around the use of `{name}` and retry, "
-            "or check it with `admin.command(\"ping\")` at the start of the request"
         )
     return (
         f"Get `{name}` through a function that checks it (`if {name} is None or "
