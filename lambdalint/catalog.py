@@ -205,8 +205,8 @@ PRE_PING_KEYWORDS = frozenset({"pool_pre_ping", "check", "health_check_interval"
 # - redis-py: the client takes a connection from its `ConnectionPool` for every command, and
 #   `ConnectionPool.get_connection` (redis/connection.py) calls `connection.can_read()` on it
 #   first and on a closed socket disconnects and connects again; a command that fails on a
-#   connection dropped without notice disconnects it, so the next command opens a new one, and
-#   redis-py 6 retries a command on `ConnectionError` by default.  The pool itself, and a bare
+#   connection dropped without notice disconnects it, so the next command opens a new one.
+#   The pool itself, and a bare
 #   `redis.Connection` (it reconnects on the next command after the failed one), are the same.
 # - pymongo: `MongoClient` monitors the servers and pools its connections; "if an operation
 #   fails because of a network error, ConnectionFailure is raised and the client reconnects in

@@ -53,9 +53,8 @@ class StaleConnection(Rule):
         for every command, and `ConnectionPool.get_connection` (redis-py,
         `redis/connection.py`) tests it with `can_read()` and reconnects a socket the server
         closed; a command that fails on a connection dropped without notice disconnects it,
-        so the next command opens a new one (and redis-py 6 retries on `ConnectionError` by
-        default). pymongo's `MongoClient` monitors its servers and pools its connections:
-        "if an operation fails because of a network error, `ConnectionFailure` is raised and
+        so the next command opens a new one. pymongo's `MongoClient` monitors its servers
+        and pools its connections: "if an operation fails because of a network error, `ConnectionFailure` is raised and
         the client reconnects in the background" (its docstring, `pymongo/mongo_client.py`).
         Neither leaves every warm request failing after the idle timeout. A connection that
         is checked, reconnected on the driver's connection error, or replaced (see above) is
