@@ -666,7 +666,7 @@ BUILTIN_CONSTANTS = frozenset({"None", "True", "False", "__file__", "__name__"})
 
 DEFAULT_HANDLER_NAMES = ("lambda_handler", "handler")
 # `(event, context)` as handlers name them: `event`, `evt`, `sqs_event`, `_event`; `context`,
-# `ctx`, `lambda_context`, `_`.  The entry-point pre-pass (`lambdalint.prepass`) mirrors
+# `ctx`, `lambda_context`, `_`.  The entry-point pre-pass (`lambdalint.parsing`) mirrors
 # EVENT_PARAM on raw text.
 EVENT_PARAM = r"^_*(?:\w+_)?(?:event|evt)$"
 CONTEXT_PARAM = r"^_*(?:\w+_)?(?:context|ctx)$|^_$"

@@ -10,8 +10,9 @@ import ast
 import re
 import sys
 import warnings
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Set
 
+from lambdalint import catalog
 from lambdalint.model import FileError
 
 # A superset of what makes a function an entry point (analysis.entry_points), checked on
@@ -24,23 +25,95 @@ from lambdalint.model import FileError
 # continuation is one of three line ends): with `#[^\r\n]*` free to stop anywhere, a
 # comment block full of `#` after a word like `default` took minutes to fail to match
 # (exponential backtracking; importlib's own `_bootstrap_external.py` is such a file).
+# `def` starts a word: inside a long word such as `defdefdef...` every `def` began a match
+# whose `\w+` ran to the word's end, quadratic in the word's length.
 _GAP = r"(?:\s|\\(?:\r\n|\r(?!\n)|\n)|#[^\r\n]*(?![^\r\n]))*"
-_ENTRY_HINTS = re.compile(
-    rf"def{_GAP}\w+{_GAP}\({_GAP}(?:self{_GAP},{_GAP})?\w*(?:event|evt)\b"
-    r"|__call__"
-    rf"|def{_GAP}(?:lambda_handler|handler)\b"
-    # route functions and decorated handlers of Lambda web frameworks (analysis.entry_points)
-    r"|aws_lambda_powertools|chalice|mangum"
-    # a durable function's handler is the one `@durable_execution` decorates
-    r"|aws_durable_execution_sdk_python"
+_DEF = rf"\bdef{_GAP}"
+_EVENT_AFTER_PAREN = rf"\({_GAP}(?:self{_GAP},{_GAP})?\w*(?:event|evt)\b"
+_ENTRY_HINTS = re.compile(rf"{_DEF}\w+{_GAP}{_EVENT_AFTER_PAREN}|__call__|{_DEF}(?:lambda_handler|handler)\b")
+# Route functions and decorated handlers of Lambda web frameworks, and a durable function's
+# `@durable_execution`, need one of these packages imported (analysis.entry_points).
+_FRAMEWORK_HINTS = re.compile(r"aws_lambda_powertools|chalice|mangum|aws_durable_execution_sdk_python")
+# A `def` at the start of a line that the hints above also match is taken at its word: the
+# handler files the pre-pass is for have one, and confirming them would cost a parse each.
+_TOP_LEVEL_HINT = re.compile(
+    rf"^(?:async[ \t]+)?{_DEF}(?:(?:lambda_handler|handler)\b|\w+{_GAP}{_EVENT_AFTER_PAREN})", re.M
 )
+_EVENT_PARAM = re.compile(catalog.EVENT_PARAM)
+_CONTEXT_PARAM = re.compile(catalog.CONTEXT_PARAM)
 
 
 def might_have_entry_point(text: str, handler_names: Sequence[str] = (), forced: bool = False) -> bool:
-    """False only when `ModuleAnalysis` would find no entry point in `text`."""
-    if forced or _ENTRY_HINTS.search(text):
+    """False only when `ModuleAnalysis` would find no entry point in `text`.
+
+    A hint found only in an indented `def` (a method taking `event`, a nested callback, a
+    `__call__`) is confirmed with CPython's parser: in library code such as moto these are
+    common, and each file let through pulls its imports into the project's units."""
+    if forced or _FRAMEWORK_HINTS.search(text) or _TOP_LEVEL_HINT.search(text):
         return True
-    return any(re.search(rf"def{_GAP}{re.escape(name)}\b", text) for name in handler_names)
+    custom = [re.compile(rf"{_DEF}{re.escape(name)}\b") for name in handler_names]
+    if not _ENTRY_HINTS.search(text) and not any(pattern.search(text) for pattern in custom):
+        return False
+    return _has_entry_point_shape(text, {*catalog.DEFAULT_HANDLER_NAMES, *handler_names})
+
+
+def _has_entry_point_shape(text: str, handler_names: Set[str]) -> bool:
+    """What `analysis.entry_points` finds without frameworks, asked of CPython's syntax tree:
+    a module-level function named like a handler or taking `(event, context)`, or a
+    module-level `name = Cls(...)` of a class whose `__call__` takes two arguments.
+    Text CPython cannot parse is a "maybe": LibCST decides and reports it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    callable_classes: Set[str] = set()
+    instantiated: Set[str] = set()
+    pending: List[ast.AST] = [tree]
+    while pending:  # module-level statements, through `if` / `try` / `with` blocks
+        node = pending.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if child.name in handler_names or _takes_event_and_context(child):
+                    return True
+            elif isinstance(child, ast.ClassDef):
+                if _has_handler_call_method(child):
+                    callable_classes.add(child.name)
+            elif isinstance(child, (ast.Assign, ast.AnnAssign)):
+                if isinstance(child.value, ast.Call) and isinstance(child.value.func, ast.Name):
+                    instantiated.add(child.value.func.id)
+            elif isinstance(child, (ast.stmt, ast.excepthandler)) or (
+                sys.version_info >= (3, 10) and isinstance(child, ast.match_case)
+            ):
+                pending.append(child)
+    return not callable_classes.isdisjoint(instantiated)
+
+
+def _has_handler_call_method(cls: ast.ClassDef) -> bool:
+    pending: List[ast.AST] = [cls]
+    while pending:  # the class body, through `if` / `try` blocks
+        node = pending.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if child.name == "__call__" and len(_positional(child, method=True)) >= 2:
+                    return True
+            elif isinstance(child, ast.stmt) and not isinstance(child, ast.ClassDef):
+                pending.append(child)
+    return False
+
+
+def _takes_event_and_context(fn) -> bool:
+    params = _positional(fn, method=False)
+    return len(params) >= 2 and bool(_EVENT_PARAM.match(params[0])) and bool(_CONTEXT_PARAM.match(params[1]))
+
+
+def _positional(fn, method: bool) -> List[str]:
+    """As `Function.positional_params`: a method's `self` or `cls` does not count."""
+    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+    if method and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    return params
 
 
 # Files that reach LibCST are capped: its parser is slow on very large inputs (minutes

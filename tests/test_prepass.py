@@ -60,6 +60,11 @@ TRICKY_HANDLERS = {
     "decorated": "@wrap\ndef process(event, context):\n    pass\n",
     "__call__": "class App:\n    def __call__(self, event, context):\n        pass\n\napp = App()\n",
     "__call__ with other names": "class App:\n    def __call__(self, payload, runtime):\n        pass\n\napp = App()\n",
+    "__call__, instance inside try": "class App:\n    def __call__(self, e, c):\n        pass\n\n"
+    "try:\n    app = App()\nexcept ImportError:\n    pass\n",
+    "inside try and with": "try:\n    with suppress():\n        def process(event, context):\n            pass\n"
+    "except Exception:\n    pass\n",
+    "configured name inside if": "if True:\n    def lambda_handler(a, b):\n        pass\n",
 }
 
 
@@ -84,6 +89,31 @@ def test_configured_entry_points_force_the_analysis():
     text = "def run_job(payload, runtime):\n    pass\n"
     assert entry_points(text, extra=["run_job"]) == ["run_job"]
     assert might_have_entry_point(text, forced=True)
+
+
+def test_library_code_that_looks_like_handlers_is_skipped():
+    """Hints found only where Lambda never looks (methods, nested functions, a `__call__`
+    with no module-level instance) are confirmed with CPython's parser and rejected."""
+    lookalikes = [
+        "class Backend:\n    def _invoke_lambda(self, event, context):\n        pass\n",
+        "def outer():\n    def filter_func(event, ctx):\n        pass\n",
+        "class App:\n    def __call__(self, environ, start_response):\n        pass\n",
+        "class App:\n    def __call__(self, request):\n        pass\n\napp = App()\n",
+        "class Router:\n    def handler(self, event, context):\n        pass\n",
+    ]
+    for text in lookalikes:
+        assert entry_points(text) == [], text
+        assert not might_have_entry_point(text), text
+
+
+def test_unparsable_text_with_a_hint_is_left_to_libcst():
+    assert might_have_entry_point("class Backend:\n    def _invoke(self, event, context):\n        pass(\n")
+
+
+def test_long_words_full_of_def_are_scanned_in_linear_time():
+    # each `def` inside the word used to start a match running to the word's end
+    assert not might_have_entry_point("def" * 100_000)
+    assert not might_have_entry_point("x = " + "undefined_" * 30_000 + "\n")
 
 
 def test_files_without_entry_points_are_skipped():

@@ -261,6 +261,30 @@ def test_libcst_is_not_imported_without_handlers(tmp_path, args):
     assert result.returncode == 0, result.stderr
 
 
+# Library code written like handlers but never loaded by Lambda (moto's shapes): a method
+# taking `event`, a nested callback, a WSGI app's `__call__` with no module-level instance.
+LIBRARY_LOOKALIKES = {
+    "backend.py": "class Backend:\n    def _invoke_lambda(self, event, context):\n        return event\n",
+    "filters.py": "def make_filter(pattern):\n    def filter_func(event, ctx):\n        return pattern in event\n"
+    "    return filter_func\n",
+    "server.py": "class DomainDispatcherApplication:\n    def __call__(self, environ, start_response):\n"
+    "        return []\n",
+}
+
+
+def test_library_code_that_looks_like_handlers_never_reaches_libcst(tmp_path):
+    (tmp_path / "src").mkdir()
+    for name, text in LIBRARY_LOOKALIKES.items():
+        (tmp_path / "src" / name).write_text(text + "import src.backend\n")
+    result = run_without_libcst(tmp_path, "check", "--no-cache", "src")
+    assert result.returncode == 0, result.stderr
+    # the same shapes as real entry points still are analysed
+    (tmp_path / "src" / "app.py").write_text(
+        "class App:\n    def __call__(self, event, context):\n        return []\n\nhandler = App()\n"
+    )
+    assert run_without_libcst(tmp_path, "check", "--no-cache", "src").returncode == 1  # libcst imported
+
+
 def test_json_after_a_text_run_still_has_fix_diffs(tmp_path):
     """Only the JSON output shows each fix's diff, so other formats skip computing it;
     their cache entries must not serve a JSON run."""
