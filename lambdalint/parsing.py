@@ -25,12 +25,14 @@ from lambdalint.model import FileError
 # continuation is one of three line ends): with `#[^\r\n]*` free to stop anywhere, a
 # comment block full of `#` after a word like `default` took minutes to fail to match
 # (exponential backtracking; importlib's own `_bootstrap_external.py` is such a file).
-# `def` starts a word: inside a long word such as `defdefdef...` every `def` began a match
-# whose `\w+` ran to the word's end, quadratic in the word's length.
+# `def` must start a word: inside a long word such as `defdefdef...` every `def` began a
+# match whose `\w+` ran to the word's end, quadratic in the word's length.  The check is a
+# lookbehind after the literal, not a `\b` before it, so that the scan can jump from one
+# `def` to the next (16x faster on moto's sources); `__call__` is a plain substring test.
 _GAP = r"(?:\s|\\(?:\r\n|\r(?!\n)|\n)|#[^\r\n]*(?![^\r\n]))*"
-_DEF = rf"\bdef{_GAP}"
+_DEF = rf"def(?<!\wdef){_GAP}"
 _EVENT_AFTER_PAREN = rf"\({_GAP}(?:self{_GAP},{_GAP})?\w*(?:event|evt)\b"
-_ENTRY_HINTS = re.compile(rf"{_DEF}\w+{_GAP}{_EVENT_AFTER_PAREN}|__call__|{_DEF}(?:lambda_handler|handler)\b")
+_ENTRY_HINTS = re.compile(rf"{_DEF}(?:\w+{_GAP}{_EVENT_AFTER_PAREN}|(?:lambda_handler|handler)\b)")
 # Route functions and decorated handlers of Lambda web frameworks, and a durable function's
 # `@durable_execution`, need one of these packages imported (analysis.entry_points).
 _FRAMEWORK_HINTS = re.compile(r"aws_lambda_powertools|chalice|mangum|aws_durable_execution_sdk_python")
@@ -52,7 +54,7 @@ def might_have_entry_point(text: str, handler_names: Sequence[str] = (), forced:
     if forced or _FRAMEWORK_HINTS.search(text) or _TOP_LEVEL_HINT.search(text):
         return True
     custom = [re.compile(rf"{_DEF}{re.escape(name)}\b") for name in handler_names]
-    if not _ENTRY_HINTS.search(text) and not any(pattern.search(text) for pattern in custom):
+    if "__call__" not in text and not _ENTRY_HINTS.search(text) and not any(p.search(text) for p in custom):
         return False
     return _has_entry_point_shape(text, {*catalog.DEFAULT_HANDLER_NAMES, *handler_names})
 
