@@ -32,14 +32,17 @@ from lambdalint.model import FileError
 _GAP = r"(?:\s|\\(?:\r\n|\r(?!\n)|\n)|#[^\r\n]*(?![^\r\n]))*"
 _DEF = rf"def(?<!\wdef){_GAP}"
 _EVENT_AFTER_PAREN = rf"\({_GAP}(?:self{_GAP},{_GAP})?\w*(?:event|evt)\b"
-_ENTRY_HINTS = re.compile(rf"{_DEF}(?:\w+{_GAP}{_EVENT_AFTER_PAREN}|(?:lambda_handler|handler)\b)")
 # Route functions and decorated handlers of Lambda web frameworks, and a durable function's
 # `@durable_execution`, need one of these packages imported (analysis.entry_points).
-_FRAMEWORK_HINTS = re.compile(r"aws_lambda_powertools|chalice|mangum|aws_durable_execution_sdk_python")
-# A `def` at the start of a line that the hints above also match is taken at its word: the
-# handler files the pre-pass is for have one, and confirming them would cost a parse each.
-_TOP_LEVEL_HINT = re.compile(
-    rf"^(?:async[ \t]+)?{_DEF}(?:(?:lambda_handler|handler)\b|\w+{_GAP}{_EVENT_AFTER_PAREN})", re.M
+_FRAMEWORK_PACKAGES = ("aws_lambda_powertools", "chalice", "mangum", "aws_durable_execution_sdk_python")
+_HANDLER_DEF = rf"(?:(?:lambda_handler|handler)\b|\w+{_GAP}{_EVENT_AFTER_PAREN})"
+_ENTRY_HINTS = re.compile(rf"{_DEF}{_HANDLER_DEF}")
+# The same `def` at the start of a line is taken at its word: the handler files the
+# pre-pass is for have one, and confirming them would cost a parse each.  (A lookbehind
+# after the literal again: "at the start of a line" as a `^` would try every line.)
+_TOP_LEVEL_HINTS = (
+    re.compile(rf"def(?<![^\n]def){_GAP}{_HANDLER_DEF}"),
+    re.compile(rf"async(?<![^\n]async)[ \t]+def{_GAP}{_HANDLER_DEF}"),
 )
 _EVENT_PARAM = re.compile(catalog.EVENT_PARAM)
 _CONTEXT_PARAM = re.compile(catalog.CONTEXT_PARAM)
@@ -51,7 +54,9 @@ def might_have_entry_point(text: str, handler_names: Sequence[str] = (), forced:
     A hint found only in an indented `def` (a method taking `event`, a nested callback, a
     `__call__`) is confirmed with CPython's parser: in library code such as moto these are
     common, and each file let through pulls its imports into the project's units."""
-    if forced or _FRAMEWORK_HINTS.search(text) or _TOP_LEVEL_HINT.search(text):
+    if forced or any(package in text for package in _FRAMEWORK_PACKAGES):
+        return True
+    if any(pattern.search(text) for pattern in _TOP_LEVEL_HINTS):
         return True
     custom = [re.compile(rf"{_DEF}{re.escape(name)}\b") for name in handler_names]
     if "__call__" not in text and not _ENTRY_HINTS.search(text) and not any(p.search(text) for p in custom):
