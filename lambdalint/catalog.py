@@ -138,6 +138,9 @@ UNIQUE_VALUE_CALLS = {
         )
     },
 }
+# The calls above that draw a random value (not the clocks): a loop that tries a freshly
+# drawn candidate (a name, an id) until one is accepted ends after a few tries (LAM303).
+RANDOM_VALUE_CALLS = frozenset(name for name, made in UNIQUE_VALUE_CALLS.items() if made != "a clock reading")
 # Pseudo-random generators: their state is in the snapshot, so every environment draws the
 # same sequence.  `random.SystemRandom` reads the operating system's entropy on every call
 # and is what AWS recommends instead (not listed).

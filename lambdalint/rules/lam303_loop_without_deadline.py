@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
+from lambdalint import catalog
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, free_names, nodes, target_names
 from lambdalint.model import RawFinding
@@ -211,6 +212,10 @@ class LoopWithoutDeadline(Rule):
                 flow = flow or FunctionFlow(fn)
                 if self._bounded_by_counter_or_clock(site.node, fn, flow):
                     continue
+                if not self._sleeps(site.node, fn) and _bounded_by_size(site.node, flow):
+                    continue  # `while started < limit:`, the size read again on every pass
+                if self._waits_for(site.node, fn) is None and self._tries_random_candidates(site.node, fn, flow):
+                    continue
                 if (
                     self._polls(site.node, fn) is None
                     and not self._waits_and_retries(site.node, fn, flow)
@@ -264,6 +269,43 @@ class LoopWithoutDeadline(Rule):
             if self.analysis.qualified_name(func, fn) in SLEEPS:
                 return "sleep()"
         return None
+
+    def _sleeps(self, loop: cst.CSTNode, fn: Function) -> bool:
+        return any(self.analysis.qualified_name(call.func, fn) in SLEEPS for call in self._calls_in(loop, fn))
+
+    def _tries_random_candidates(self, loop: cst.CSTNode, fn: Function, flow: FunctionFlow) -> bool:
+        """Each pass draws a fresh random value (a name, an id) and sends it; the loop ends
+        when one is accepted.  It does not wait on anything, and a collision is rare: a
+        few tries, not a wait for the outside world.
+
+            while True:
+                name = f"{prefix}-{secrets.token_hex(4)}"
+                try:
+                    return client.create_thing(Name=name)
+                except client.exceptions.AlreadyExists:
+                    pass
+        """
+        nodes = [node for node, _ in flow.nodes_under(loop)]
+        if not any(isinstance(node, (cst.Return, cst.Break)) for node in nodes):
+            return False
+        draws = [
+            node
+            for node in nodes
+            if isinstance(node, cst.Call) and self.analysis.qualified_name(node.func, fn) in catalog.RANDOM_VALUE_CALLS
+        ]
+        if not draws:
+            return False
+        assigned = _assigned_in_loop(nodes)
+        drawn = {name for name, values in assigned.items() if any(_holds(v, draws) for v in values)}
+        fed: Set[str] = set()
+        for name in drawn:
+            fed |= _names_fed_by(name, assigned)
+        return any(
+            isinstance(node, cst.Call)
+            and not _holds(node, draws)
+            and any(set(free_names(a.value)) & fed for a in node.args)
+            for node in nodes
+        )
 
     def _calls_in(self, loop: cst.CSTNode, fn: Function) -> Iterator[cst.Call]:
         for site in fn.iter(cst.Call):
@@ -414,15 +456,10 @@ def _follows_a_token(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
     A polling loop reads a status and waits; nothing it reads goes into the next call.
     """
     nodes = [node for node, _ in flow.nodes_under(loop)]
-    assigned: Dict[str, List[cst.CSTNode]] = {}  # name -> values it gets in the loop
-    for node in nodes:
-        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and node.value is not None:
-            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-            for target in targets:
-                for name in _bound_names(target):
-                    assigned.setdefault(name, []).append(node.value)
+    assigned = _assigned_in_loop(nodes)
     if not assigned:
         return False
+    stepped = _advanced_in_loop(nodes)
     calls = [node for node in nodes if isinstance(node, cst.Call)]
     exits = [
         node
@@ -439,14 +476,161 @@ def _follows_a_token(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
         if not requests:
             continue
         responses = _names_from(requests, assigned)
-        if not any(
+        if any(
             not any(v is r for r in requests) and (set(free_names(v)) & responses or _holds(v, requests))
             for v in assigned[token]
         ):
-            continue  # not read from a response of the request it feeds (`job = poll(job)`)
-        if any(set(free_names(test)) & (responses | {token}) for test in tests):
+            if any(set(free_names(test)) & (responses | {token}) for test in tests):
+                return True
+        elif any(_reads_a_response(v, token, flow.fn) for v in assigned[token]):
+            # read from a response kept in another name (`token = page.get("NextToken")`):
+            # the loop ends when the token itself is absent
+            if any(token in set(free_names(test)) for test in tests):
+                return True
+        if token in stepped and _ends_on_empty(loop, exits, responses):
+            return True  # an offset moved on by a page each pass, the loop ends on an empty page
+    return False
+
+
+def _assigned_in_loop(nodes: List[cst.CSTNode]) -> Dict[str, List[cst.CSTNode]]:
+    """Name -> the values it gets in the loop (`kwargs` for `kwargs["Marker"] = ...`)."""
+    assigned: Dict[str, List[cst.CSTNode]] = {}
+    for node in nodes:
+        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and node.value is not None:
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                for name in _bound_names(target):
+                    assigned.setdefault(name, []).append(node.value)
+    return assigned
+
+
+def _advanced_in_loop(nodes: List[cst.CSTNode]) -> Set[str]:
+    """Names moved forward in the loop: `offset += size`, `page = page + 1`."""
+    names: Set[str] = set()
+    for node in nodes:
+        if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.AddAssign):
+            names.update(target_names(node.target))
+        elif isinstance(node, cst.Assign) and len(node.targets) == 1:
+            value = node.value
+            if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+                names.update(_stepped(node.targets[0].target, value))
+    return names
+
+
+def _reads_a_response(value: cst.CSTNode, token: str, fn: Function) -> bool:
+    """`page.get("NextToken")`, `page["next"]["cursor"]`, `page.marker`: a value read out of
+    a name that holds what a call returned (a response), not out of the token itself."""
+    base: cst.CSTNode = value
+    reads = 0
+    while True:
+        if isinstance(base, cst.Subscript) or (isinstance(base, cst.Attribute) and reads == 0):
+            base = base.value
+        elif (
+            isinstance(base, cst.Call)
+            and isinstance(base.func, cst.Attribute)
+            and base.func.attr.value == "get"
+            and base.args
+        ):
+            base = base.func.value
+        else:
+            break
+        reads += 1
+    if not reads or not isinstance(base, cst.Name) or base.value == token:
+        return False
+    scope: Optional[Function] = fn
+    while scope is not None and base.value not in scope.assigned:
+        scope = scope.parent
+    return scope is not None and any(
+        isinstance(v, cst.CSTNode) and _contains_call(v) for v in scope.assigned[base.value]
+    )
+
+
+def _contains_call(node: cst.CSTNode) -> bool:
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        return False
+    return isinstance(node, cst.Call) or any(_contains_call(child) for child in node.children)
+
+
+def _ends_on_empty(loop: cst.CSTNode, exits: List[cst.If], responses: Set[str]) -> bool:
+    """The loop leaves when a response comes back empty: `if not hits: break`,
+    `if len(rows) == 0: return`, `while rows:` (and `if rows: ... else: break`)."""
+    if isinstance(loop, cst.While) and _non_empty(loop.test, responses):
+        return True
+    for node in exits:
+        if _leaves(node.body) and _empty(node.test, responses):
+            return True
+        if isinstance(node.orelse, cst.Else) and _leaves(node.orelse.body) and _non_empty(node.test, responses):
             return True
     return False
+
+
+def _non_empty(test: cst.BaseExpression, names: Set[str]) -> bool:
+    """`rows`, `len(rows)`, `page["hits"]`: true while the response has something in it."""
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "len" and test.args:
+        test = test.args[0].value
+    while isinstance(test, cst.Subscript):
+        test = test.value
+    return isinstance(test, cst.Name) and test.value in names
+
+
+def _empty(test: cst.BaseExpression, names: Set[str]) -> bool:
+    """`not rows`, `len(rows) == 0`, `rows == []`, `rows is None`, `len(rows) < size`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _non_empty(test.expression, names)
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        return _empty(test.left, names) or _empty(test.right, names)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        left, right, op = test.left, target.comparator, target.operator
+        if isinstance(op, (cst.Equal, cst.Is)):
+            return any(_non_empty(side, names) and _nothing(other) for side, other in ((left, right), (right, left)))
+        if isinstance(op, cst.LessThan):
+            return isinstance(left, cst.Call) and _non_empty(left, names)  # a short page
+    return False
+
+
+def _nothing(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Integer):
+        return expr.evaluated_value == 0
+    if isinstance(expr, cst.Name):
+        return expr.value == "None"
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Dict)):
+        return not expr.elements
+    return False
+
+
+def _bounded_by_size(loop: cst.CSTNode, flow: FunctionFlow) -> bool:
+    """`while started < limit:` (or an exit on `started >= limit`) where the loop sets
+    `started = len(...)` again on every pass: it stops when the slots are used up.  Only
+    for loops that do not sleep: waiting for a count to grow is a poll."""
+    nodes = [node for node, _ in flow.nodes_under(loop)]
+    sizes = {
+        name
+        for node in nodes
+        if isinstance(node, cst.Assign)
+        and isinstance(node.value, cst.Call)
+        and isinstance(node.value.func, cst.Name)
+        and node.value.func.value == "len"
+        for target in node.targets
+        for name in target_names(target.target)
+    }
+    if not sizes:
+        return False
+    tests = [node.test for node in nodes if isinstance(node, cst.If) and _leaves(node.body)]
+    if isinstance(loop, cst.While):
+        tests.append(loop.test)
+    return any(
+        isinstance(test, cst.Comparison)
+        and any(
+            isinstance(c.operator, (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual))
+            for c in test.comparisons
+        )
+        and any(
+            isinstance(operand, cst.Name) and operand.value in sizes
+            for operand in (test.left, *(c.comparator for c in test.comparisons))
+        )
+        for test in tests
+    )
 
 
 def _bound_names(target: cst.CSTNode) -> List[str]:
