@@ -69,11 +69,15 @@ class LoopWithoutDeadline(Rule):
         read from each response, whatever it is called -- `NextToken`, `Marker`,
         `position`, a cursor, an offset -- goes into the next request, and the loop ends
         when a response comes without it), also when they sleep between pages, nor loops
-        that read a stream to its end (`.read()`, `.readline()`) or drain a local list
-        (`.pop()`) without polling: they end with the data. Polling loops (a status read
-        and a `sleep`, `receive_message`, `get_records`) are flagged; queue and stream reads
-        even when they follow a token: an open Kinesis shard always returns a
-        `NextShardIterator`.
+        that move an offset on by a page (`from_ += size`) and end on an empty page, nor
+        loops that read a stream to its end (`.read()`, `.readline()`) or drain a local list
+        (`.pop()`) without polling: they end with the data. A loop that tries a freshly drawn
+        random candidate (a name, an id) until one is accepted, without waiting, and a loop
+        that stops when the free slots are used up (`while running < limit:` with
+        `running = len(...)` read again on every pass, no sleep) are not flagged either.
+        Polling loops (a status read and a `sleep`, `receive_message`, `get_records`) are
+        flagged; queue and stream reads even when they follow a token: an open Kinesis
+        shard always returns a `NextShardIterator`.
     """
     references = [
         (
@@ -136,6 +140,44 @@ class LoopWithoutDeadline(Rule):
                     if attempts >= 3:
                         raise RuntimeError("gave up")
                     time.sleep(2 ** attempts)
+            """
+        ),
+        Valid(
+            """
+            def handler(event, context):
+                client = get_search_client()
+                start, size = 0, 100
+                while True:
+                    found = client.search(index=event["index"], body=event["query"], from_=start, size=size)
+                    hits = found["hits"]["hits"]
+                    if not hits:
+                        break
+                    for hit in hits:
+                        client.delete(index=event["index"], id=hit["_id"])
+                    start += size
+
+
+            def get_search_client():
+                raise NotImplementedError
+            """
+        ),
+        Valid(
+            """
+            import secrets
+
+            import boto3
+
+            s3 = boto3.client("s3")
+
+
+            def handler(event, context):
+                while True:
+                    name = f"{event['prefix']}-{secrets.token_hex(4)}"
+                    try:
+                        s3.create_bucket(Bucket=name)
+                        return name
+                    except s3.exceptions.BucketAlreadyExists:
+                        pass
             """
         ),
     ]
