@@ -590,7 +590,7 @@ def _reads_a_response(value: cst.CSTNode, token: str, fn: Function) -> bool:
 def _contains_call(node: cst.CSTNode) -> bool:
     if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
         return False
-    return isinstance(node, cst.Call) or any(_contains_call(child) for child in node.children)
+    return isinstance(node, cst.Call) or any(_contains_call(child) for child in nodes.children(node))
 
 
 def _ends_on_empty(loop: cst.CSTNode, exits: List[cst.If], responses: Set[str]) -> bool:
@@ -714,7 +714,7 @@ def _names_from(requests: List[cst.Call], assigned: Dict[str, List[cst.CSTNode]]
 def _holds(value: cst.CSTNode, calls: List[cst.Call]) -> bool:
     if any(value is c for c in calls):
         return True
-    return any(_holds(child, calls) for child in value.children)
+    return any(_holds(child, calls) for child in nodes.children(value))
 
 
 def _leaves(block: cst.CSTNode) -> bool:
