@@ -1270,7 +1270,13 @@ DEFAULT_REQUEST_TIMEOUT = 10
 # A template's code directory that is a prebuilt archive, or a build directory that is not in
 # the repository: Lambda gets what a build step writes there, which lambdalint cannot see.
 BUILT_ARCHIVE_SUFFIXES = (".zip", ".jar")
-BUILD_OUTPUT_DIRS = frozenset({".build", "build", "dist", ".aws-sam", "cdk.out", ".serverless", "target"})
+BUILD_OUTPUT_DIRS = frozenset({".build", "build", "dist", ".aws-sam", "cdk.out", ".serverless", "target", "package"})
+# The Lambda Web Adapter runs a web application instead of a Python handler: its layer's
+# `/opt/bootstrap`, set as `AWS_LAMBDA_EXEC_WRAPPER`, starts the `Handler` as a script
+# (`run.sh`). Layer names as AWS publishes them (LambdaAdapterLayerX86, ...Arm64).
+EXEC_WRAPPER_VARIABLE = "AWS_LAMBDA_EXEC_WRAPPER"
+WEB_ADAPTER_WRAPPERS = frozenset({"/opt/bootstrap"})
+WEB_ADAPTER_LAYER_MARKERS = ("LambdaAdapterLayer",)
 # Serverless Framework plugins that generate the handler module at package time.
 SERVERLESS_PLUGIN_HANDLERS = {"serverless-wsgi": "wsgi_handler"}
 

@@ -184,6 +184,106 @@ def test_code_a_build_makes_or_another_provider_runs_is_not_lam304(tmp_path):
     assert found == {("template.yaml", 20, "LAM304"), ("api/serverless.yml", 11, "LAM304")}
 
 
+def test_web_adapter_handlers_are_scripts_not_lam304(tmp_path):
+    """With the Lambda Web Adapter (its exec wrapper or its layer) the handler is a start-up
+    script such as `run.sh`, in SAM, Serverless and CDK alike; without it `run.sh` is still
+    a handler Lambda cannot load."""
+    write(
+        tmp_path,
+        {
+            "template.yaml": """
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Wrapped:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.13
+                  CodeUri: web/
+                  Handler: run.sh
+                  Environment:
+                    Variables:
+                      AWS_LAMBDA_EXEC_WRAPPER: /opt/bootstrap
+                      PORT: 8000
+              Layered:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.13
+                  CodeUri: web/
+                  Handler: start.sh
+                  Layers:
+                    - !Sub arn:aws:lambda:${AWS::Region}:123456789012:layer:LambdaAdapterLayerX86:24
+              Plain:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.13
+                  CodeUri: web/
+                  Handler: run.sh
+                  Environment:
+                    Variables:
+                      AWS_LAMBDA_EXEC_WRAPPER: /opt/otel-instrument
+            """,
+            "web/main.py": "def index():\n    return 'ok'\n",
+            "sls/serverless.yml": """
+            service: web
+            provider:
+              name: aws
+              runtime: python3.12
+              environment:
+                AWS_LAMBDA_EXEC_WRAPPER: /opt/bootstrap
+            functions:
+              site:
+                handler: run.sh
+            """,
+            "infra/cdk.json": "{}",
+            "infra/stack.py": textwrap.dedent(
+                """
+                from aws_cdk import aws_lambda as lambda_
+
+                lambda_.Function(None, "Web", runtime=lambda_.Runtime.PYTHON_3_12, handler="run.sh",
+                                 code=lambda_.Code.from_asset("site"),
+                                 environment={"AWS_LAMBDA_EXEC_WRAPPER": "/opt/bootstrap"})
+                lambda_.Function(None, "Typo", runtime=lambda_.Runtime.PYTHON_3_12, handler="run.sh",
+                                 code=lambda_.Code.from_asset("site"))
+                """
+            ),
+            "infra/site/main.py": "def index():\n    return 'ok'\n",
+        },
+    )
+    result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path)
+    _, found = findings(result)
+    assert found == {("template.yaml", 26, "LAM304"), ("infra/stack.py", 7, "LAM304")}
+    shown = run_cli("check", "--show-handlers", "--no-cache", ".", cwd=tmp_path)
+    assert "start-up script of the Lambda Web Adapter" in shown.stdout
+
+
+def test_missing_package_directory_is_built_from_the_module_beside_it(tmp_path):
+    """`Code.from_asset("fn/package")` that a build fills from `fn/handler.py`: the handler
+    there is the entry point and nothing is reported; a package directory with no source
+    beside it is not checked either."""
+    write(
+        tmp_path,
+        {
+            "infra/cdk.json": "{}",
+            "infra/stack.py": textwrap.dedent(
+                """
+                from aws_cdk import aws_lambda as lambda_
+
+                lambda_.Function(None, "Resource", runtime=lambda_.Runtime.PYTHON_3_12, handler="handler.run",
+                                 code=lambda_.Code.from_asset("../fn/package"))
+                lambda_.Function(None, "Elsewhere", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.main",
+                                 code=lambda_.Code.from_asset("../other/package"))
+                """
+            ),
+            "fn/handler.py": HANDLER,
+            "other/README.md": "built elsewhere\n",
+        },
+    )
+    result = run_cli("check", "--format", "json", "--no-cache", ".", cwd=tmp_path)
+    assert findings(result)[1] == {("fn/handler.py", 5, "LAM201")}
+    shown = run_cli("check", "--show-handlers", "--no-cache", ".", cwd=tmp_path)
+    assert "fn/handler.py:4: run  (template: CDK infra/stack.py:4 (Resource)" in shown.stdout
+
+
 def test_nested_handlers_are_not_entry_points(tmp_path):
     """A decorated `def handler` inside a test or another function is never loaded by
     Lambda: no LAM304 for its signature, and nothing inside it is on the invocation path."""

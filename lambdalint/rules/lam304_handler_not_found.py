@@ -47,10 +47,12 @@ class HandlerNotFound(Rule):
 
         Code that a build makes is not checked, since the source does not hold what Lambda
         loads: a prebuilt archive (`CodeUri: functioncode.zip`), a build directory that is
-        not in the repository (`.build/`, `dist/`, `.aws-sam/`, `cdk.out/`), a handler that a
-        Serverless plugin writes when it packages the service (serverless-wsgi's
-        `wsgi_handler.handler`); nor are Serverless services for another provider (Azure,
-        OpenWhisk).
+        not in the repository (`.build/`, `dist/`, `.aws-sam/`, `cdk.out/`, `package/`; when
+        the module is beside such a directory, as after `pip install -t package`, that module
+        is the entry point), a handler that a Serverless plugin writes when it packages the
+        service (serverless-wsgi's `wsgi_handler.handler`); nor are Serverless services for
+        another provider (Azure, OpenWhisk), nor a `Handler` that the Lambda Web Adapter starts
+        as a script (`run.sh`, with the adapter's `AWS_LAMBDA_EXEC_WRAPPER` or layer).
     """
     options = """
         - `handlers`: `path:function` entry points; each must exist.
@@ -190,7 +192,7 @@ def module_names(path: str) -> Optional[Set[str]]:
 
 def problem_of(ref: HandlerRef, cache: Dict[str, Optional[Set[str]]]) -> Optional[str]:
     """Why the handler a template names does not exist (arity is checked at the `def`)."""
-    if ref.built:
+    if ref.built or ref.web_adapter:
         return None
     if ref.problem is not None:
         return ref.problem if ref.runtime_known or ref.kind in ("config", "--handler") else None

@@ -10,7 +10,7 @@ import os
 from typing import Dict, List, Optional, Set, Tuple
 
 from lambdalint.model import FunctionSettings
-from lambdalint.templates.refs import HandlerRef, resolve
+from lambdalint.templates.refs import HandlerRef, resolve, runs_web_adapter
 from lambdalint.templates.settings import SettingsReader
 
 _CDK_FUNCTION = {"aws_cdk.aws_lambda.Function"}
@@ -95,10 +95,30 @@ def cdk_refs(path: str, text: str) -> List[HandlerRef]:
                     runtime_known=runtime_known,
                     settings=settings,
                     notes=notes,
+                    web_adapter=_runs_web_adapter(kwargs),
                 )
             )
         )
     return refs
+
+
+def _runs_web_adapter(kwargs: Dict[str, ast.expr]) -> bool:
+    """`environment={"AWS_LAMBDA_EXEC_WRAPPER": "/opt/bootstrap"}`, or a layer whose ARN
+    names the Lambda Web Adapter's layer."""
+    environment: Dict[str, str] = {}
+    env = kwargs.get("environment")
+    if isinstance(env, ast.Dict):
+        for key, value in zip(env.keys, env.values):
+            name, text = _ast_str(key), _ast_str(value)
+            if name is not None and text is not None:
+                environment[name] = text
+    layers = kwargs.get("layers")
+    texts = (
+        [n.value for n in ast.walk(layers) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        if layers
+        else []
+    )
+    return runs_web_adapter(environment, texts)
 
 
 def _capacity_provider_functions(tree: ast.Module, aliases: Dict[str, str]) -> Tuple[Dict[int, str], Set[str]]:

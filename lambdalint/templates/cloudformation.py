@@ -17,6 +17,7 @@ from lambdalint.templates.refs import (
     outside_project,
     python_runtime,
     resolve,
+    runs_web_adapter,
 )
 from lambdalint.templates.settings import cloudformation_settings
 
@@ -94,6 +95,8 @@ def cloudformation_refs(
         if not line and text.lstrip().startswith("{"):
             line, column = _json_line(text, logical_id if "Handler" in props else "Globals", "Handler")
         settings, notes = cloudformation_settings(merged, str(logical_id), sam)
+        environment = merged.get("Environment")
+        variables = environment.get("Variables") if isinstance(environment, dict) else None
         refs.append(
             resolve(
                 HandlerRef(
@@ -108,6 +111,7 @@ def cloudformation_refs(
                     runtime_known=runtime is True,
                     settings=settings,
                     notes=notes,
+                    web_adapter=runs_web_adapter(variables, merged.get("Layers")),
                 )
             )
         )

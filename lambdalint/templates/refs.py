@@ -9,8 +9,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional, Tuple
 
-from lambdalint.catalog import BUILD_OUTPUT_DIRS, BUILT_ARCHIVE_SUFFIXES
+from lambdalint.catalog import (
+    BUILD_OUTPUT_DIRS,
+    BUILT_ARCHIVE_SUFFIXES,
+    EXEC_WRAPPER_VARIABLE,
+    WEB_ADAPTER_LAYER_MARKERS,
+    WEB_ADAPTER_WRAPPERS,
+)
 from lambdalint.model import FunctionSettings
+from lambdalint.templates.loading import Intrinsic
 
 
 @dataclass
@@ -30,6 +37,9 @@ class HandlerRef:
     # the code is a build's output (a zip, a build directory not in the repository): what
     # Lambda loads is not in the source, so a missing module is no finding
     built: bool = False
+    # the Lambda Web Adapter starts the handler as a script (`run.sh`) that runs a web
+    # application: there is no Python function to find
+    web_adapter: bool = False
     module_path: Optional[str] = None  # the .py file, when it exists
     function: str = ""
     settings: FunctionSettings = FunctionSettings()  # how Lambda runs it
@@ -83,8 +93,55 @@ def is_build_output(code_dir: str) -> bool:
     )
 
 
+def runs_web_adapter(environment, layers) -> bool:
+    """The function runs the Lambda Web Adapter: its environment sets the adapter's
+    `AWS_LAMBDA_EXEC_WRAPPER`, or one of its layers is the adapter's layer."""
+    wrapper = environment.get(EXEC_WRAPPER_VARIABLE) if isinstance(environment, dict) else None
+    if isinstance(wrapper, str) and wrapper.strip() in WEB_ADAPTER_WRAPPERS:
+        return True
+    return any(marker in text for text in _strings_in(layers) for marker in WEB_ADAPTER_LAYER_MARKERS)
+
+
+def _strings_in(value, depth: int = 0) -> Iterator[str]:
+    """The strings anywhere in a template value, intrinsics (`!Sub arn:...`) included."""
+    if depth > 10:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings_in(item, depth + 1)
+    elif isinstance(value, Intrinsic):
+        yield from _strings_in(value.value, depth + 1)
+
+
+def _built_from(code_dir: str, parts: List[str]) -> Optional[str]:
+    """The source module a missing build directory is made from: `pip install -t package`
+    next to `handler.py` and a copy of it into `package/` makes `package/handler.py` of
+    the `handler.py` beside the directory."""
+    if code_dir.endswith(BUILT_ARCHIVE_SUFFIXES) or os.path.exists(code_dir):
+        return None
+    source = os.path.dirname(code_dir)
+    if not os.path.isdir(source) or outside_project(source):
+        return None
+    base = os.path.join(source, *parts)
+    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(candidate) and not outside_project(candidate):
+            return os.path.realpath(candidate)
+    return None
+
+
 def resolve(ref: HandlerRef) -> HandlerRef:
     """Fill in `module_path` / `function` or `problem` from `handler` and `code_dir`."""
+    if ref.web_adapter:
+        ref.problem = (
+            f"handler `{ref.handler}` is the start-up script of the Lambda Web Adapter, which runs "
+            "a web application instead of a Python function; not checked"
+        )
+        return ref
     module, sep, func = ref.handler.rpartition(".")
     if not sep or not module or not func:
         ref.problem = (
@@ -104,6 +161,11 @@ def resolve(ref: HandlerRef) -> HandlerRef:
     shown = "/".join(parts) + ".py"
     if is_build_output(ref.code_dir):
         ref.built = True
+        # What Lambda loads is copied from the module beside the build directory: that is
+        # the entry point, but a build may add what the source lacks, so nothing is reported.
+        ref.module_path = _built_from(ref.code_dir, parts)
+        if ref.module_path is not None:
+            return ref
         ref.problem = f"handler `{ref.handler}`: {where} is built outside the source; not checked"
         return ref
     if os.path.isfile(ref.code_dir) and ref.code_dir.endswith(".py"):

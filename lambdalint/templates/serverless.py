@@ -6,7 +6,7 @@ import os
 from typing import List
 
 from lambdalint.catalog import SERVERLESS_PLUGIN_HANDLERS
-from lambdalint.templates.refs import HandlerRef, literal, mark, python_runtime, resolve
+from lambdalint.templates.refs import HandlerRef, literal, mark, python_runtime, resolve, runs_web_adapter
 from lambdalint.templates.settings import serverless_settings
 
 
@@ -41,6 +41,10 @@ def serverless_refs(doc, path: str) -> List[HandlerRef]:
             continue  # no handler, or one a plugin writes when it packages the service
         line, column = mark(spec, "handler")
         settings, notes = serverless_settings(provider, spec, str(name))
+        environment = {
+            **(provider.get("environment") if isinstance(provider.get("environment"), dict) else {}),
+            **(spec.get("environment") if isinstance(spec.get("environment"), dict) else {}),
+        }
         refs.append(
             resolve(
                 HandlerRef(
@@ -55,6 +59,7 @@ def serverless_refs(doc, path: str) -> List[HandlerRef]:
                     runtime_known=runtime is True,
                     settings=settings,
                     notes=notes,
+                    web_adapter=runs_web_adapter(environment, spec.get("layers", provider.get("layers"))),
                 )
             )
         )
