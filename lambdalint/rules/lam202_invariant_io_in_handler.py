@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names, nodes, string_value
+from lambdalint.analysis.nodes import argument, param_default
 from lambdalint.catalog import (
     ACTION_URL_MARKERS,
     AWS_READS,
@@ -28,7 +29,7 @@ from lambdalint.catalog import (
 from lambdalint.durable import side_effect
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
-from lambdalint.rules import _common, _state
+from lambdalint.rules import _common, _restore, _state
 
 # Paths whose content changes at run time: files the function itself writes under /tmp,
 # kernel views (/proc/self/status for memory metrics...) and EFS mounts shared with writers.
@@ -66,6 +67,15 @@ _WHAT = {
 class _Io:
     kind: str  # a key of _WHAT
     target: str  # what is read, for messages
+
+
+@dataclass
+class _Shared:
+    """The I/O of a helper that reads what its parameters name."""
+
+    io: _Io  # the first, for messages
+    sites: List[cst.Call]
+    params: Set[str]  # the parameters the reads depend on
 
 
 class InvariantIoInHandler(Rule):
@@ -357,13 +367,127 @@ class InvariantIoInHandler(Rule):
         for fn in analysis.path_functions:
             for site in fn.iter(cst.Call):
                 io = self._classify(site.node, fn)
-                if io is None or self._reported_by_outer(site, fn):
+                if io is None:
+                    found = self._shared_helper_call(site, fn)
+                    if found is not None:
+                        yield found
+                    continue
+                if self._reported_by_outer(site, fn) or self._moved_to_callers(site):
                     continue
                 if analysis.is_lazily_initialised(site) or self._disk_cached(site, fn) or _or_default(site):
                     continue
                 if io.kind == "http" and isinstance(site.parent, cst.Expr):
                     continue  # the response is not used: a ping or webhook, not a read
                 yield self._finding(site, fn, io)
+
+    # -- a helper that Init code or other callers also use ---------------------------------
+    def _shared_helper_call(self, site: Site, fn: Function) -> Optional[RawFinding]:
+        """A call on the invocation path, with invariant arguments, of a helper whose I/O
+        reads what its parameters name and that Init code or callers with other arguments
+        also use (`file_reader(path)`): the finding belongs at this call, since the helper
+        is right for those other callers."""
+        func = site.node.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return None
+        helper = self.analysis.resolve_call(func, fn)
+        shared = self._shared_io(helper) if helper is not None and helper is not fn else None
+        if shared is None or helper is None:
+            return None
+        for name in shared.params:
+            passed = argument(site.node, _positional_index(helper, name), name)
+            if passed is None:
+                passed = param_default(helper.node, name)
+                if passed is None or not self.analysis.is_invariant(passed, None):
+                    return None
+            elif not self._invariant(passed, fn):
+                return None
+        if self.analysis.is_lazily_initialised(site) or self._disk_cached(site, fn) or _or_default(site):
+            return None
+        return self._helper_call_finding(site, fn, helper, shared.io)
+
+    def _moved_to_callers(self, site: Site) -> bool:
+        """The I/O of a shared helper, reported at its callers' calls instead."""
+        shared = self._shared_io(site.function)
+        return shared is not None and site.node in shared.sites
+
+    def _shared_io(self, helper: Function) -> Optional["_Shared"]:
+        memo: Dict[Function, Optional[_Shared]] = self.analysis.project.remember("lam202_shared_io", dict)
+        if helper not in memo:
+            memo[helper] = None  # also cuts recursion through the helper's own calls
+            memo[helper] = self._find_shared_io(helper)
+        return memo[helper]
+
+    def _find_shared_io(self, helper: Function) -> Optional["_Shared"]:
+        project = self.analysis.project
+        params = [p for p in helper.params if not (helper.is_method and p in ("self", "cls"))]
+        if (
+            helper.module is None
+            or helper not in project.path
+            or not params
+            or helper.cached
+            or any(e.function is helper for e in project.entry_points)
+        ):
+            return None
+        rule = self if helper.module is self.analysis else type(self)(helper.module)
+        found: Optional[_Shared] = None
+        for site in helper.iter(cst.Call):
+            if site.function is not helper:
+                continue
+            io = rule._classify(site.node, helper)
+            if io is None or rule._reported_by_outer(site, helper):
+                continue
+            used = _parameters_read(site.node, helper) & set(params)
+            if used:
+                found = found or _Shared(io, [], set())
+                found.sites.append(site.node)
+                found.params |= used
+        if found is None or not self._used_otherwise(helper, found.params):
+            return None
+        return found
+
+    def _used_otherwise(self, helper: Function, params: Set[str]) -> bool:
+        """Init code calls `helper`, or a call anywhere in the project (off the invocation
+        path too: another handler's module, a script) passes for one of `params` a value
+        that is not invariant."""
+        if helper in _restore.called_at_init(self.analysis):
+            return True
+        for module, caller, call in _calls_named(self.analysis).get(helper.name, ()):
+            if module.resolve_call(call.func, caller) is not helper:
+                continue
+            for name in params:
+                passed = argument(call, _positional_index(helper, name), name)
+                if passed is not None and not module.is_invariant(passed, caller):
+                    return True
+        return False
+
+    def _helper_call_finding(self, site: Site, fn: Function, helper: Function, io: _Io) -> RawFinding:
+        call = site.node
+        snippet = _common.snippet(self.analysis.module, call, 70)
+        what = f"calls the configured I/O function `{io.target}`" if io.kind == "custom" else _WHAT[io.kind]
+        message = (
+            f"`{snippet}` {what} through `{helper.qualname}` on every invocation although nothing "
+            "it passes depends on the event, so every warm request waits for the same result again"
+        )
+        stmt_code = self._label(site, snippet)
+        if io.kind in ("parameter", "secret", "configuration"):
+            how = (
+                "read it through a per-environment TTL cache (e.g. Powertools "
+                f"`parameters.get_{_powertools_getter(io.kind)}(..., max_age=300)`) or move "
+                f"`{stmt_code}` to module level"
+            )
+        else:
+            how = (
+                f"move `{stmt_code}` to module level (Init), or into a `@functools.cache` loader "
+                f"that `{fn.qualname}` calls"
+            )
+        suggestion = (
+            f"In `{fn.qualname}`, {how}, so warm invocations reuse the result; "
+            f"`{helper.qualname}` itself stays as it is, since Init code or callers with other "
+            "arguments also use it."
+        )
+        raw = self.report(call, message, suggestion, fn)
+        raw.via = helper
+        return raw
 
     def _classify(self, call: cst.Call, fn: Function) -> Optional[_Io]:
         """What invariant I/O the call does, or None (not I/O, or not invariant)."""
@@ -739,11 +863,13 @@ class InvariantIoInHandler(Rule):
             return len(values) == 1 and self._is_path(values[0][1], values[0][0], depth + 1)
         return False
 
-    def _strings(self, expr, fn: Optional[Function], depth: int = 0) -> List[str]:
+    def _strings(self, expr, fn: Optional[Function], depth: int = 0, callers: bool = False) -> List[str]:
         """The string pieces an expression is built from (following names), and the names of
-        environment variables it reads."""
+        environment variables it reads. With `callers`, a parameter brings in what the
+        calls on the invocation path pass for it, and a call of a project function what
+        that function returns (`open(path)` of a `path` a caller got from `download()`)."""
         out: List[str] = []
-        if depth > 6 or not isinstance(expr, cst.CSTNode):
+        if depth > (9 if callers else 6) or not isinstance(expr, cst.CSTNode):
             return out
         if isinstance(expr, cst.SimpleString):
             value = string_value(expr)
@@ -751,18 +877,43 @@ class InvariantIoInHandler(Rule):
         if isinstance(expr, cst.FormattedStringText):
             return [expr.value]
         if isinstance(expr, cst.Name):
+            owner = _parameter_owner(expr.value, fn) if callers else None
+            if owner is not None:
+                out.extend(self._passed_strings(owner, expr.value, depth + 1))
             for scope, value in self._values_of(expr.value, fn):
-                out.extend(self._strings(value, scope, depth + 1))
+                out.extend(self._strings(value, scope, depth + 1, callers))
             return out
-        if isinstance(expr, cst.Call) and self.analysis.qualified_name(expr.func, fn) in _TEMPDIR_CALLS:
-            return ["/tmp"]
+        if isinstance(expr, cst.Call):
+            if self.analysis.qualified_name(expr.func, fn) in _TEMPDIR_CALLS:
+                return ["/tmp"]
+            if callers and isinstance(expr.func, (cst.Name, cst.Attribute)):
+                callee = self.analysis.resolve_call(expr.func, fn)
+                for ret in callee.iter(cst.Return) if callee is not None and callee is not fn else ():
+                    if ret.function is callee and ret.node.value is not None:
+                        out.extend(self._strings(ret.node.value, callee, depth + 1, callers))
         for child in nodes.children(expr):
-            out.extend(self._strings(child, fn, depth + 1))
+            out.extend(self._strings(child, fn, depth + 1, callers))
+        return out
+
+    def _passed_strings(self, fn: Function, name: str, depth: int) -> List[str]:
+        """The string pieces of what each call of `fn` on the invocation path passes for its
+        parameter `name` (or its default)."""
+        out: List[str] = []
+        index = fn.params.index(name)
+        if fn.is_method and fn.params[0] in ("self", "cls"):
+            index -= 1
+        for caller, call in self.analysis.call_sites(fn):
+            passed = argument(call, index, name) if call is not None else None
+            if passed is None:
+                out.extend(self._strings(param_default(fn.node, name), None, depth, callers=True))
+            else:
+                out.extend(self._strings(passed, caller, depth, callers=True))
         return out
 
     def _runtime_path(self, path, fn: Function) -> bool:
-        """The path is under /tmp (written by the function) or a kernel view like /proc."""
-        pieces = self._strings(path, fn)
+        """The path is under /tmp (written by the function) or a kernel view like /proc, also
+        when a caller passes it, or a helper returns it, as such a path."""
+        pieces = self._strings(path, fn, callers=True)
         return any(p.startswith(_RUNTIME_PATH_PREFIXES) for p in pieces) or (
             bool(pieces)
             and pieces[0] in ("tmp", "/")
@@ -1233,6 +1384,61 @@ def _names_document(url: str) -> bool:
         return True
     path = url.split("#", 1)[0].split("?", 1)[0].rstrip("/").lower()
     return path.endswith(DOCUMENT_URL_EXTENSIONS)
+
+
+def _positional_index(fn: Function, name: str) -> int:
+    index = fn.params.index(name)
+    if fn.is_method and fn.params and fn.params[0] in ("self", "cls"):
+        index -= 1
+    return index
+
+
+def _parameters_read(call: cst.Call, fn: Function) -> Set[str]:
+    """The parameters of `fn` that the call reads, directly or through `fn`'s locals."""
+    seen: Set[str] = set()
+    todo = list(free_names(call))
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in fn.params:
+            continue
+        for value in fn.assigned.get(name, ()):
+            value = getattr(value, "iterable", value)  # `for x in xs`: what `xs` is
+            if isinstance(value, cst.BaseExpression):
+                todo.extend(free_names(value))
+    return seen & set(fn.params)
+
+
+def _calls_named(analysis) -> Dict[str, List[Tuple[object, Function, cst.Call]]]:
+    """Every call made inside a function of the project, by the name it calls (`f(...)`,
+    `x.f(...)`): (module, caller, call). Built once per project, on first use."""
+
+    def compute() -> Dict[str, List[Tuple[object, Function, cst.Call]]]:
+        index: Dict[str, List[Tuple[object, Function, cst.Call]]] = {}
+        for module in analysis.project.modules.values():
+            for fn in module.functions.values():
+                for site in fn.iter(cst.Call):
+                    func = site.node.func
+                    name = (
+                        func.value
+                        if isinstance(func, cst.Name)
+                        else getattr(getattr(func, "attr", None), "value", None)
+                    )
+                    if site.function is fn and isinstance(name, str):
+                        index.setdefault(name, []).append((module, fn, site.node))
+        return index
+
+    return analysis.project.remember("lam202_calls_named", compute)
+
+
+def _parameter_owner(name: str, fn: Optional[Function]) -> Optional[Function]:
+    """The function whose parameter `name` is, where `fn` reads it; None for other names."""
+    scope = fn
+    while scope is not None and not scope.is_local(name):
+        scope = scope.parent
+    return scope if scope is not None and name in scope.params else None
 
 
 def _powertools_getter(kind: str) -> str:

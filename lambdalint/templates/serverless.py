@@ -41,10 +41,10 @@ def serverless_refs(doc, path: str) -> List[HandlerRef]:
             continue  # no handler, or one a plugin writes when it packages the service
         line, column = mark(spec, "handler")
         settings, notes = serverless_settings(provider, spec, str(name))
-        environment = {
-            **(provider.get("environment") if isinstance(provider.get("environment"), dict) else {}),
-            **(spec.get("environment") if isinstance(spec.get("environment"), dict) else {}),
-        }
+        environment: dict = {}
+        for scope in (provider, spec):
+            if isinstance(scope.get("environment"), dict):
+                environment.update(scope["environment"])
         refs.append(
             resolve(
                 HandlerRef(
