@@ -371,6 +371,30 @@ AWS_READS = {
     ("s3", "download_file"): "object",
     ("s3", "download_fileobj"): "object",
 }
+# A parameter, secret or object that the project itself writes holds state that changes
+# while the function runs (a channel map kept in SSM, a checkpoint in S3): reads of it are
+# not invariant. Per read: the arguments that name the resource, and the calls that write
+# the same resource with theirs, as (keyword, position); client calls take keywords only,
+# the S3 transfer methods also positions.
+_SSM_NAME = (("Name", None),)
+_SECRET_ID = (("SecretId", None),)
+_S3_KEY = (("Bucket", None), ("Key", None))
+_S3_WRITES = {
+    "put_object": _S3_KEY,
+    "copy_object": _S3_KEY,
+    "upload_file": (("Bucket", 1), ("Key", 2)),
+    "upload_fileobj": (("Bucket", 1), ("Key", 2)),
+}
+AWS_WRITABLE_READS = {
+    ("ssm", "get_parameter"): (_SSM_NAME, {"put_parameter": _SSM_NAME}),
+    ("secretsmanager", "get_secret_value"): (
+        _SECRET_ID,
+        {"put_secret_value": _SECRET_ID, "update_secret": _SECRET_ID},
+    ),
+    ("s3", "get_object"): (_S3_KEY, _S3_WRITES),
+    ("s3", "download_file"): ((("Bucket", 0), ("Key", 1)), _S3_WRITES),
+    ("s3", "download_fileobj"): ((("Bucket", 0), ("Key", 1)), _S3_WRITES),
+}
 # Reads whose result is as invariant as their inputs: a fixed parameter, secret,
 # configuration or object gives the same value on every request (until it is rotated or
 # edited), so a client built from a secret with a fixed name is built from invariant

@@ -52,6 +52,17 @@ def test_flake8_reports_the_same_python_findings(root):
     assert reported(result.stdout) == found(check(root, ".")), result.stderr
 
 
+def test_shared_reader_is_reported_at_the_invariant_call_with_the_helper_in_the_chain():
+    """`read_file(path)` is right for the batch code that passes its own paths: the bundled
+    file the handler reads through it is reported at the handler's call."""
+    doc = check(PROJECTS / "shared_reader", ".")
+    (finding,) = doc["findings"]
+    assert (finding["path"], finding["line"], finding["code"]) == ("app.py", 9, "LAM202")
+    assert finding["call_chain"] == ["app.py:lambda_handler", "textfiles/files.py:read_file"]
+    assert "through `read_file`" in finding["message"]
+    assert "`read_file` itself stays as it is" in finding["suggestion"]
+
+
 def test_call_chain_runs_from_the_entry_point_to_the_construct():
     doc = check(PROJECTS / "src_layout", ".")
     (finding,) = doc["findings"]

@@ -13,6 +13,7 @@ from lambdalint.catalog import (
     ACTION_URL_MARKERS,
     AWS_READS,
     AWS_RESOURCE_READS,
+    AWS_WRITABLE_READS,
     CLIENT_CONSTRUCTORS,
     CLOCK_READS_WITHOUT_TIME,
     DOCUMENT_URL_EXTENSIONS,
@@ -106,9 +107,15 @@ class InvariantIoInHandler(Rule):
         `parameters` (`max_age=`), not in a constant.
 
         The finding is reported at the I/O call; for `json.load(open(path))` it is reported
-        once, at the outer `json.load(...)`. Not flagged: paths, keys and URLs derived from
-        the event; writes (`open(p, "w")`, `put_object`); files under `/tmp` (written by the
-        function itself), `/proc` and `/sys`; reads guarded by `if x is None:` or
+        once, at the outer `json.load(...)`. A helper that reads what its parameters name
+        and that Init code or callers with other arguments also use (`read_file(path)`) is
+        right for them: the finding then sits at each invariant call of the helper on the
+        invocation path, with the helper at the end of the call chain. Not flagged: paths,
+        keys and URLs derived from the event; writes (`open(p, "w")`, `put_object`); a
+        parameter, secret or object that the project also writes (`put_parameter`,
+        `put_object` of the same name: it holds state, not configuration); files under
+        `/tmp` (written by the function itself, also when a caller passes the path or a
+        download helper returns it), `/proc` and `/sys`; reads guarded by `if x is None:` or
         `if not os.path.exists(...)`, and reads inside `functools.cache` / `lru_cache`
         functions; Powertools `parameters.get_*` and the local AppConfig / Parameters and
         Secrets extension endpoints (they cache); GETs whose result is discarded (pings);
@@ -227,6 +234,46 @@ class InvariantIoInHandler(Rule):
                         _config = json.load(f)
                 with open(f"/tmp/{event['name']}", "w") as out:
                     out.write(json.dumps(_config))
+            """
+        ),
+        Valid(
+            """
+            import json
+            import os
+
+            import boto3
+
+            ssm = boto3.client("ssm")
+            SEEN_PARAM = os.environ["SEEN_PARAM"]
+
+
+            def handler(event, context):
+                # state the function keeps in the parameter, rewritten below
+                seen = json.loads(ssm.get_parameter(Name=SEEN_PARAM)["Parameter"]["Value"])
+                seen.append(event["id"])
+                ssm.put_parameter(Name=SEEN_PARAM, Value=json.dumps(seen), Overwrite=True)
+                return {"count": len(seen)}
+            """
+        ),
+        Valid(
+            """
+            import csv
+            import os
+
+            import boto3
+
+            s3 = boto3.client("s3")
+            LOCAL = "/tmp/input.csv"
+
+
+            def count_rows(path):
+                with open(path) as f:
+                    return sum(1 for _ in csv.reader(f))
+
+
+            def handler(event, context):
+                s3.download_file(os.environ["BUCKET"], event["key"], LOCAL)
+                return {"rows": count_rows(LOCAL)}
             """
         ),
     ]
@@ -705,7 +752,52 @@ class InvariantIoInHandler(Rule):
             if f"{name}.{method}" in self.analysis.config.io_functions:
                 return _Io("custom", f"{name}.{method}")
             return None
+        if resource is None and self._written_by_project(name, method, call, fn):
+            return None  # state the project keeps there, not configuration
         return _Io(kind, f"{name} {method}")
+
+    def _written_by_project(self, service: str, method: str, call: cst.Call, fn: Function) -> bool:
+        """The parameter, secret or object the call reads is one that a call of the project
+        also writes (`put_parameter(Name=MAP_PARAM)` beside `get_parameter(Name=MAP_PARAM)`),
+        named by the same strings and environment variables."""
+        spec = AWS_WRITABLE_READS.get((service, method))
+        if spec is None:
+            return False
+        keys, writes = spec
+        read = self._resource_identity(call, keys, fn)
+        return read is not None and read in self._project_writes().get((service, method), set())
+
+    def _project_writes(self) -> Dict[Tuple[str, str], Set[Tuple[Tuple[str, ...], ...]]]:
+        """For each read of `AWS_WRITABLE_READS`, the resources the project's calls write
+        (once per project)."""
+
+        def compute() -> Dict[Tuple[str, str], Set[Tuple[Tuple[str, ...], ...]]]:
+            calls = _calls_named(self.analysis)
+            out: Dict[Tuple[str, str], Set[Tuple[Tuple[str, ...], ...]]] = {}
+            for read, (_, writes) in AWS_WRITABLE_READS.items():
+                found = out.setdefault(read, set())
+                for write, keys in writes.items():
+                    for _, caller, call in calls.get(write, ()):
+                        identity = self._resource_identity(call, keys, caller)
+                        if identity is not None:
+                            found.add(identity)
+            return out
+
+        return self.analysis.project.remember("lam202_project_writes", compute)
+
+    def _resource_identity(self, call: cst.Call, keys, fn: Function) -> Optional[Tuple[Tuple[str, ...], ...]]:
+        """The strings (and environment variable names) that the naming arguments of the
+        call are built from, through the values callers pass for parameters; None when
+        one of them is missing or has none."""
+        identity = []
+        for keyword, position in keys:
+            value = _arg(call, -1 if position is None else position, keyword)
+            # each piece once: every caller passing the same constant names one resource
+            pieces = tuple(dict.fromkeys(self._strings(value, fn, callers=True))) if value is not None else ()
+            if not pieces:
+                return None
+            identity.append(pieces)
+        return tuple(identity)
 
     def _service(self, receiver, fn: Optional[Function], depth: int) -> Optional[Tuple[str, Optional[str]]]:
         """(service, resource class or None) of an AWS client or resource object, when it
