@@ -434,8 +434,11 @@ class InvariantIoInHandler(Rule):
         also use (`file_reader(path)`): the finding belongs at this call, since the helper
         is right for those other callers."""
         func = site.node.func
-        if not isinstance(func, (cst.Name, cst.Attribute)):
-            return None
+        name = (
+            func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        )
+        if name is None or name not in self._helper_names():
+            return None  # not a helper with parameters: decided before resolving the call
         helper = self.analysis.resolve_call(func, fn)
         shared = self._shared_io(helper) if helper is not None and helper is not fn else None
         if shared is None or helper is None:
@@ -451,6 +454,11 @@ class InvariantIoInHandler(Rule):
         if self.analysis.is_lazily_initialised(site) or self._disk_cached(site, fn) or _or_default(site):
             return None
         return self._helper_call_finding(site, fn, helper, shared.io)
+
+    def _helper_names(self) -> Set[str]:
+        """Names of the functions on the invocation path that take parameters."""
+        project = self.analysis.project
+        return project.remember("lam202_helper_names", lambda: {fn.name for fn in project.path if fn.params})
 
     def _moved_to_callers(self, site: Site) -> bool:
         """The I/O of a shared helper, reported at its callers' calls instead."""
@@ -537,7 +545,16 @@ class InvariantIoInHandler(Rule):
         return raw
 
     def _classify(self, call: cst.Call, fn: Function) -> Optional[_Io]:
-        """What invariant I/O the call does, or None (not I/O, or not invariant)."""
+        """What invariant I/O the call does, or None (not I/O, or not invariant); asked
+        once per call and function (a helper's calls are also asked about from its
+        callers' modules)."""
+        memo: Dict[Tuple[int, int], Optional[_Io]] = self.analysis.project.remember("lam202_classified", dict)
+        key = (id(call), id(fn))
+        if key not in memo:
+            memo[key] = self._classify_call(call, fn)
+        return memo[key]
+
+    def _classify_call(self, call: cst.Call, fn: Function) -> Optional[_Io]:
         analysis = self.analysis
         qn = analysis.qualified_name(call.func, fn)
         if qn in STREAM_LOADERS:
