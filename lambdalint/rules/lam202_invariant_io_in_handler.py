@@ -447,7 +447,7 @@ class InvariantIoInHandler(Rule):
             passed = argument(site.node, _positional_index(helper, name), name)
             if passed is None:
                 passed = param_default(helper.node, name)
-                if passed is None or not self.analysis.is_invariant(passed, None):
+                if passed is None or not self.analysis.owner(helper).is_invariant(passed, None):
                     return None
             elif not self._invariant(passed, fn):
                 return None
@@ -548,8 +548,8 @@ class InvariantIoInHandler(Rule):
         """What invariant I/O the call does, or None (not I/O, or not invariant); asked
         once per call and function (a helper's calls are also asked about from its
         callers' modules)."""
-        memo: Dict[Tuple[int, int], Optional[_Io]] = self.analysis.project.remember("lam202_classified", dict)
-        key = (id(call), id(fn))
+        memo: Dict[Tuple[int, int, int], Optional[_Io]] = self.analysis.project.remember("lam202_classified", dict)
+        key = (id(call), id(fn), id(self.analysis))  # asked from another module, names mean other things
         if key not in memo:
             memo[key] = self._classify_call(call, fn)
         return memo[key]
