@@ -430,20 +430,26 @@ def _add_noqa(args: argparse.Namespace, project, reports) -> int:
 
 
 def _show_handlers(project) -> int:
-    """`check --show-handlers`: every entry point, what made it one and how it runs."""
+    """`check --show-handlers`: every entry point, what made it one and how it runs.
+    Paths, names and template values come from the code: written as the text output
+    writes them (no control characters, no workflow command for a CI log)."""
+    from lambdalint.escaping import terminal_path, terminal_text
     from lambdalint.pipeline import handler_listing
+
+    def line(path: str, rest: str) -> None:
+        sys.stdout.write(f"{terminal_path(path)}{terminal_text(rest)}\n")
 
     for item in handler_listing(project):
         if item.problem is not None:
-            sys.stdout.write(f"{item.path}: {item.function}  (not found: {item.problem})\n")
+            line(item.path, f": {item.function}  (not found: {item.problem})")
             continue
         settings = f"; {item.settings}" if item.settings else ""
-        sys.stdout.write(f"{item.path}:{item.line}: {item.function}  ({item.origin}{settings})\n")
+        line(item.path, f":{item.line}: {item.function}  ({item.origin}{settings})")
         for label in item.reaches:
-            sys.stdout.write(f"    reaches {label}\n")
+            sys.stdout.write(f"    reaches {terminal_text(label)}\n")
     for error in project.templates.errors:
-        sys.stdout.write(f"{project.display(error.path)}: error: {error.message}\n")
+        line(project.display(error.path), f": error: {error.message}")
     for note in project.templates.notes:
-        where = f"{project.display(note.path)}:{note.line}" if note.line else project.display(note.path)
-        sys.stdout.write(f"{where}: note: {note.message}\n")
+        where = f":{note.line}" if note.line else ""
+        line(project.display(note.path), f"{where}: note: {note.message}")
     return EXIT_OK

@@ -13,6 +13,14 @@ UTF-8 stream can carry).  Each output format escapes what its syntax requires, h
 - terminals (text and concise): control characters, shown as `\\xNN`, and no line that a
   GitHub Actions log would take for a workflow command.
 
+A GitHub Actions log is read for commands whatever the format: besides `::command::` at the
+start of a line, the runner still honours the legacy `##[command]` anywhere in a line
+(`ActionCommand.TryParse` in actions/runner: `message.IndexOf("##[")`), so `##[add-mask]x`
+inside a quoted string literal would mask text in the log.  Every format writes `##[` in a
+form that reads back the same and that the runner does not match: `#\\x23[` on a terminal,
+`#\\u0023[` in JSON and SARIF, `#&#35;[` in XML (where text keeps its line breaks, so a `::`
+starting a line is written `&#58;:` too).
+
 What cannot be carried is replaced by U+FFFD (or shown escaped on a terminal), never dropped
 silently and never allowed to end a line or a command early.
 """
@@ -70,13 +78,42 @@ def xml_text(value: object) -> str:
     return _NOT_XML.sub(REPLACEMENT, str(value))
 
 
+LEGACY_COMMAND = "##["  # the GitHub runner's legacy workflow-command prefix
+
+
 def terminal_text(value: str, keep_lines: bool = False) -> str:
     """Control characters (and with `keep_lines` false, line breaks) and undecodable bytes
-    shown as `\\xNN` / `\\udcNN` instead of being sent to the terminal."""
+    shown as `\\xNN` / `\\udcNN` instead of being sent to the terminal; no workflow command
+    (`##[` anywhere, `::` starting a kept line)."""
     pattern = _TERMINAL_KEEP_LINES if keep_lines else _TERMINAL
-    if not pattern.search(value):
-        return value
-    return pattern.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+    if pattern.search(value):
+        value = pattern.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+    if LEGACY_COMMAND in value:
+        value = value.replace(LEGACY_COMMAND, "#\\x23[")
+    if keep_lines and "\n" in value and "::" in value:
+        value = _COMMAND_LINE.sub(lambda m: m.group(1) + "\\x3a", value)
+    return value
+
+
+_COMMAND_LINE = re.compile(r"(\n[ \t]*):(?=:)")
+
+
+def json_text(document: str) -> str:
+    """Serialised JSON with `##[` written `#\\u0023[` (it only occurs inside strings)."""
+    return document.replace(LEGACY_COMMAND, "#\\u0023[")
+
+
+def xml_document(document: str) -> str:
+    """Serialised XML with `##[` written `#&#35;[`, and a `::` that starts a line (text
+    content keeps its line breaks) written `&#58;:`: both occur only in text and attribute
+    values, where a character reference reads back the same."""
+    document = document.replace(LEGACY_COMMAND, "#&#35;[")
+    if "::" in document:
+        document = _XML_COMMAND_LINE.sub(lambda m: m.group(1) + "&#58;", document)
+    return document
+
+
+_XML_COMMAND_LINE = re.compile(r"((?:^|[\r\n])[ \t]*):(?=:)")
 
 
 def terminal_path(path: str) -> str:

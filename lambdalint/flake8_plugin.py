@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Iterator, List, Optional, Tuple
 
 from lambdalint import __version__
+from lambdalint.escaping import terminal_text
 
 
 @lru_cache(maxsize=None)
@@ -95,6 +96,7 @@ class LambdaLintChecker:
         result = lint_file(_project(self.config_file, self.paths), self.filename, "".join(self.lines))
         for error in result.errors:
             # flake8 reports syntax errors itself (E999); these are LibCST-only failures.
-            sys.stderr.write(f"lambdalint: {error.path}: {error.message}\n")
+            sys.stderr.write(terminal_text(f"lambdalint: {error.path}: {error.message}") + "\n")
         for finding in result.findings:
-            yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)
+            # flake8 prints the message as is: no control character or workflow command
+            yield finding.line, finding.column - 1, terminal_text(f"{finding.code} {finding.message}"), type(self)

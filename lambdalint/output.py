@@ -19,8 +19,10 @@ from lambdalint.escaping import (
     github_data,
     github_property,
     json_safe,
+    json_text,
     terminal_path,
     terminal_text,
+    xml_document,
     xml_text,
 )
 from lambdalint.model import SAFE, FileError, FileReport, Finding
@@ -267,7 +269,8 @@ def wrap(text, width: Optional[int], indent: int) -> list:
     used = cell_len(plain[: words[0].start()]) if words else 0
     for word in words:
         length = cell_len(word.group().rstrip())
-        if used > indent and used + length > width and word.start() > 0:
+        # a word starting with `::` never starts a line: a GitHub log would run it as a command
+        if used > indent and used + length > width and word.start() > 0 and not word.group().startswith("::"):
             breaks.append(word.start())
             used = indent
         used += cell_len(word.group())
@@ -346,7 +349,7 @@ def write_json(result: RunResult, out: TextIO) -> None:
     }
     if result.statistics:
         document["statistics"] = rule_counts(result)
-    json.dump(json_safe(document), out, indent=2)
+    out.write(json_text(json.dumps(json_safe(document), indent=2)))
     out.write("\n")
 
 
@@ -596,7 +599,7 @@ def write_sarif(result: RunResult, out: TextIO) -> None:
     }
     if result.statistics:
         run["properties"] = {"statistics": rule_counts(result)}
-    json.dump(json_safe({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}), out, indent=2)
+    out.write(json_text(json.dumps(json_safe({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}), indent=2)))
     out.write("\n")
 
 
@@ -666,7 +669,7 @@ def write_junit(result: RunResult, out: TextIO) -> None:
         suites.set(key, str(value))
     ET.indent(suites)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.write(ET.tostring(suites, encoding="unicode"))
+    out.write(xml_document(ET.tostring(suites, encoding="unicode")))
     out.write("\n")
 
 

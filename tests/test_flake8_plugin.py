@@ -59,6 +59,18 @@ def test_columns_are_the_cli_columns(tmp_path):
     assert result.returncode == 1
 
 
+def test_messages_carry_no_workflow_command(tmp_path):
+    """flake8 prints the message as given; code quoted in it must not run as a GitHub
+    Actions command in a CI log (the runner honours `##[command]` anywhere in a line)."""
+    (tmp_path / "app.py").write_text(
+        'import boto3\n\n\ndef lambda_handler(event, context):\n    return boto3.client("##[add-mask]s3")\n'
+    )
+    result = flake8("--select", "LAM", "app.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "LAM201" in result.stdout and "#\\x23[add-mask]s3" in result.stdout
+    assert "##[" not in result.stdout + result.stderr
+
+
 def test_noqa_silences_in_both(tmp_path):
     line = 'boto3.client("s3")'
     (tmp_path / "coded.py").write_text(BAD.replace(line, line + "  # noqa: LAM201"))

@@ -32,6 +32,7 @@ NAMES = [
     "100%25,a:b.py",
     "ctl\x01\x1b[31m.py",
     "[red]rich.py",
+    "##[add-mask]legacy.py",
     "space name.py",
     "ünïcode.py",
     "<tag & 'quote'>.py",
@@ -171,3 +172,40 @@ def test_fix_show_fixes_lists_odd_names(tmp_path):
     )
     assert "Traceback" not in result.stderr, result.stderr
     assert f"- {name}:" in result.stdout
+
+
+def runner_lines(stream):
+    """Lines as the GitHub runner reads a step's output (a bare CR ends one too)."""
+    return re.split(r"\r\n|\r|\n", stream)
+
+
+@pytest.mark.parametrize("fmt", ["concise", "text", "json", "sarif", "junit", "github", "show-handlers"])
+def test_no_format_carries_a_legacy_workflow_command(hostile, expected, fmt):
+    """actions/runner still runs `##[command]` found anywhere in a line of the log
+    (`ActionCommand.TryParse`), so `##[add-mask]` in a file name or a string literal must
+    not reach a CI log as is, in any format; the structured formats still read it back."""
+    if fmt == "show-handlers":
+        result = subprocess.run(
+            [lambdalint_command(), "check", "--no-cache", "--show-handlers", "."],
+            cwd=hostile,
+            capture_output=True,
+            timeout=300,
+        )
+        out, err = result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
+        assert "legacy.py" in out
+    else:
+        out, err = run(hostile, fmt)
+    for stream in (out, err):
+        for line in runner_lines(stream):
+            if fmt == "github" and stream is out:
+                # each line is a `::` command, which the runner takes before it looks for `##[`
+                assert re.match(r"::(warning|error) ", line) or not line, line
+                continue
+            assert "##[" not in line, line
+            assert not line.lstrip().startswith("::"), line
+    if fmt in ("json", "sarif"):
+        assert "##[add-mask]legacy.py" in json.dumps(json.loads(out), ensure_ascii=False)
+    if fmt == "junit":
+        names = {case.get("file") for case in ET.fromstring(out.encode("utf-8")).iter("testcase")}
+        assert "##[add-mask]legacy.py" in names
+    assert "##[add-mask]legacy.py" in {f["path"] for f in expected["findings"]}
