@@ -9,6 +9,7 @@ import os
 import textwrap
 
 import pytest
+from conftest import fixture_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -313,3 +314,85 @@ def test_form_feeds_and_other_unicode_line_breaks_do_not_shift_lines(tmp_path):
     assert [(f.line, f.code) for f in result.findings] == [(8, "LAM201")]
     diff = unified_diff(source, source.replace("sqs", "sns"), "app.py")
     assert all(line[:1] in " +-@" for line in diff.split("\n")[:-1]), diff
+
+
+# -- mutated real handlers, linted as one project ---------------------------------------
+#
+# Handlers half-typed in an editor or broken by a bad merge: lines and characters of the
+# fixture handlers deleted or repeated, three such modules importing one another in a
+# cycle and a module that does not exist, linted together through the whole pipeline
+# (project model, import graph, units), with and without `--fix --unsafe-fixes`.
+
+HANDLER_TEXTS = [text for text in (p.read_text(encoding="utf-8") for p in fixture_files()) if "def " in text]
+
+
+@st.composite
+def _mutated(draw):
+    lines = draw(st.sampled_from(HANDLER_TEXTS)).splitlines(keepends=True)
+    for _ in range(draw(st.integers(0, 4))):
+        if not lines:
+            break
+        index = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["delete line", "repeat line", "delete characters", "cut here"]))
+        if action == "delete line":
+            del lines[index]
+        elif action == "repeat line":
+            lines.insert(index, lines[index])
+        elif action == "cut here":
+            lines = lines[: index + 1]
+        else:
+            line = lines[index]
+            start = draw(st.integers(0, len(line)))
+            lines[index] = line[:start] + line[start + draw(st.integers(1, 8)) :]
+    return "".join(lines)
+
+
+def assert_project_sound(modules, fix):
+    import tempfile
+
+    from lambdalint import pipeline
+    from lambdalint.pipeline import Request
+
+    with tempfile.TemporaryDirectory() as root:
+        os.makedirs(os.path.join(root, "pkg"))
+        files = {
+            "pyproject.toml": '[project]\nname = "fuzzed"\n',
+            "pkg/__init__.py": "from pkg.a import *\n",
+            "pkg/a.py": "from pkg import b\nfrom . import handler_helpers\n" + modules[0],
+            "pkg/b.py": "import pkg.a as a\nfrom pkg.missing import nothing\n" + modules[1],
+            "handler.py": "from pkg import a, b\nimport not_installed_anywhere\n" + modules[2],
+        }
+        for name, text in files.items():
+            with open(os.path.join(root, name), "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        request = Request(paths=["."], cwd=root, cache=False, jobs=1, fix="unsafe" if fix else None)
+        reports = pipeline.check(pipeline.prepare(request))
+        for report in reports:
+            for error in report.errors:
+                assert "internal error" not in error.message, (report.path, error.message)
+            if report.path.endswith(".py") and not fix:
+                with open(os.path.join(root, report.path), encoding="utf-8", newline="") as f:
+                    count = len(source_lines(f.read()))
+                for finding in report.findings:
+                    assert 1 <= finding.line <= max(count, 1) + 1, (report.path, finding)
+        if fix:  # every fixed module still parses where the original did
+            for name, text in files.items():
+                if name.endswith(".py"):
+                    with open(os.path.join(root, name), encoding="utf-8", newline="") as f:
+                        fixed = f.read()
+                    if fixed != text and _parses(text):
+                        assert _parses(fixed), (name, fixed)
+
+
+def _parses(text):
+    try:
+        ast.parse(text)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+
+
+@fuzz_settings(ci_examples=25)
+@given(modules=st.lists(_mutated(), min_size=3, max_size=3), fix=st.booleans())
+def test_mutated_handlers_linted_as_one_project(modules, fix):
+    assert_project_sound(modules, fix)
