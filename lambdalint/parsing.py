@@ -82,7 +82,7 @@ def _has_entry_point_shape(text: str, handler_names: Set[str]) -> bool:
         node = pending.pop()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if child.name in handler_names or _takes_event_and_context(child):
+                if child.name in handler_names or takes_event_and_context(_positional(child, method=False)):
                     return True
             elif isinstance(child, ast.ClassDef):
                 if _has_handler_call_method(child):
@@ -110,8 +110,9 @@ def _has_handler_call_method(cls: ast.ClassDef) -> bool:
     return False
 
 
-def _takes_event_and_context(fn) -> bool:
-    params = _positional(fn, method=False)
+def takes_event_and_context(params: Sequence[str]) -> bool:
+    """The first two positional parameters are named like `(event, context)`; shared with
+    `analysis.entry_points`, which asks it of LibCST's functions."""
     return len(params) >= 2 and bool(_EVENT_PARAM.match(params[0])) and bool(_CONTEXT_PARAM.match(params[1]))
 
 

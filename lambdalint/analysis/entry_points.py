@@ -12,12 +12,11 @@ from lambdalint._lazy import cst
 from lambdalint.analysis import names
 from lambdalint.analysis.model import EntryPoint, Function
 from lambdalint.model import FunctionSettings, NamedHandler
+from lambdalint.parsing import takes_event_and_context
 
 if TYPE_CHECKING:  # pragma: no cover
     from lambdalint.analysis import ModuleAnalysis
 
-EVENT_PARAM = re.compile(catalog.EVENT_PARAM)
-CONTEXT_PARAM = re.compile(catalog.CONTEXT_PARAM)
 _POWERTOOLS_ROUTE = re.compile(catalog.POWERTOOLS_ROUTE)
 _CHALICE_ROUTE = re.compile(catalog.CHALICE_ROUTE)
 _ASGI_ROUTE = re.compile(catalog.ASGI_ROUTE)
@@ -36,8 +35,7 @@ def powertools_calls_with_event_and_context(decorator: str) -> bool:
 
 def looks_like_handler(fn: Function) -> bool:
     """Its first two parameters are named like `(event, context)`."""
-    params = fn.positional_params()
-    return len(params) >= 2 and bool(EVENT_PARAM.match(params[0])) and bool(CONTEXT_PARAM.match(params[1]))
+    return takes_event_and_context(fn.positional_params())
 
 
 def find_entry_points(analysis: "ModuleAnalysis", named: Mapping[str, NamedHandler]) -> List[EntryPoint]:

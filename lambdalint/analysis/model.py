@@ -82,6 +82,13 @@ class Function:
             params = params[1:]
         return params
 
+    def positional_index(self, name: str) -> int:
+        """Where a call passes parameter `name` positionally (a method's `self` not counted)."""
+        index = self.params.index(name)
+        if self.is_method and self.params and self.params[0] in ("self", "cls"):
+            index -= 1
+        return index
+
     def iter(self, *types: Type[NodeT]) -> Iterator[Site[NodeT]]:
         for site in self.sites:
             if isinstance(site.node, types):

@@ -208,6 +208,15 @@ def target_keys(target: cst.CSTNode) -> Set[str]:
     return set()
 
 
+def called_name(func: cst.BaseExpression) -> Optional[str]:
+    """The last name of what a call calls: `f` for `f(...)` and for `x.f(...)`."""
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
 def argument(call: cst.Call, index: int, name: str) -> Optional[cst.BaseExpression]:
     positional = [a for a in call.args if a.keyword is None and not a.star]
     for a in call.args:

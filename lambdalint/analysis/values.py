@@ -24,13 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
 Active = Set[Tuple[int, str]]  # (function, name) pairs being evaluated: cuts cycles
 
 
-def _positional_index(fn: Function, name: str) -> int:
-    index = fn.params.index(name)
-    if fn.is_method and fn.params and fn.params[0] in ("self", "cls"):
-        index -= 1
-    return index
-
-
 def _values_of(fn: Function, default: "Values") -> "Values":
     """The values of `fn`'s own module: a caller in another module is judged there."""
     return fn.module.values if fn.module is not None else default
@@ -181,7 +174,7 @@ class Values:
         return result
 
     def _every_caller_passes_invariant(self, fn: Function, name: str, active: Active) -> bool:
-        index = _positional_index(fn, name)
+        index = fn.positional_index(name)
         calls = list(self.analysis.call_sites(fn))
         if not calls:
             return False
@@ -267,7 +260,7 @@ class Values:
         key = (id(fn), "taint:" + name)
         if key in active or name not in fn.params:
             return False
-        index = _positional_index(fn, name)
+        index = fn.positional_index(name)
         memo = (id(fn), name, request_only)
         if memo in self._param_taint:
             return self._param_taint[memo]

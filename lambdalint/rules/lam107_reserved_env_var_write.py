@@ -6,6 +6,7 @@ from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, string_value
+from lambdalint.analysis.nodes import called_name
 from lambdalint.catalog import (
     CREDENTIAL_ENV_VARS,
     ENV_FUNCTIONS,
@@ -199,9 +200,7 @@ class ReservedEnvVarWrite(Rule):
 
     def _call_writes(self, call: cst.Call, fn: Optional[Function]) -> Iterator[_Write]:
         func = call.func
-        last = (
-            func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-        )
+        last = called_name(func)
         if last not in ENVIRON_WRITERS and last not in _ENV_FUNCTION_NAMES:
             return  # decided on the name alone: most calls are not about the environment
         qn = self.analysis.qualified_name(func, fn)

@@ -8,7 +8,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names, nodes, string_value
-from lambdalint.analysis.nodes import argument, param_default
+from lambdalint.analysis.nodes import argument, called_name, param_default
 from lambdalint.catalog import (
     ACTION_URL_MARKERS,
     AWS_READS,
@@ -434,9 +434,7 @@ class InvariantIoInHandler(Rule):
         also use (`file_reader(path)`): the finding belongs at this call, since the helper
         is right for those other callers."""
         func = site.node.func
-        name = (
-            func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
-        )
+        name = called_name(func)
         if name is None or name not in self._helper_names():
             return None  # not a helper with parameters: decided before resolving the call
         helper = self.analysis.resolve_call(func, fn)
@@ -444,7 +442,7 @@ class InvariantIoInHandler(Rule):
         if shared is None or helper is None:
             return None
         for name in shared.params:
-            passed = argument(site.node, _positional_index(helper, name), name)
+            passed = argument(site.node, helper.positional_index(name), name)
             if passed is None:
                 passed = param_default(helper.node, name)
                 if passed is None or not self.analysis.owner(helper).is_invariant(passed, None):
@@ -510,7 +508,7 @@ class InvariantIoInHandler(Rule):
             if module.resolve_call(call.func, caller) is not helper:
                 continue
             for name in params:
-                passed = argument(call, _positional_index(helper, name), name)
+                passed = argument(call, helper.positional_index(name), name)
                 if passed is not None and not module.is_invariant(passed, caller):
                     return True
         return False
@@ -1008,9 +1006,7 @@ class InvariantIoInHandler(Rule):
         """The string pieces of what each call of `fn` on the invocation path passes for its
         parameter `name` (or its default)."""
         out: List[str] = []
-        index = fn.params.index(name)
-        if fn.is_method and fn.params[0] in ("self", "cls"):
-            index -= 1
+        index = fn.positional_index(name)
         for caller, call in self.analysis.call_sites(fn):
             passed = argument(call, index, name) if call is not None else None
             if passed is None:
@@ -1495,13 +1491,6 @@ def _names_document(url: str) -> bool:
     return path.endswith(DOCUMENT_URL_EXTENSIONS)
 
 
-def _positional_index(fn: Function, name: str) -> int:
-    index = fn.params.index(name)
-    if fn.is_method and fn.params and fn.params[0] in ("self", "cls"):
-        index -= 1
-    return index
-
-
 def _parameters_read(call: cst.Call, fn: Function) -> Set[str]:
     """The parameters of `fn` that the call reads, directly or through `fn`'s locals."""
     seen: Set[str] = set()
@@ -1529,13 +1518,8 @@ def _calls_named(analysis) -> Dict[str, List[Tuple[object, Function, cst.Call]]]
         for module in analysis.project.modules.values():
             for fn in module.functions.values():
                 for site in fn.iter(cst.Call):
-                    func = site.node.func
-                    name = (
-                        func.value
-                        if isinstance(func, cst.Name)
-                        else getattr(getattr(func, "attr", None), "value", None)
-                    )
-                    if site.function is fn and isinstance(name, str):
+                    name = called_name(site.node.func)
+                    if site.function is fn and name is not None:
                         index.setdefault(name, []).append((module, fn, site.node))
         return index
 
