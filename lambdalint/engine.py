@@ -405,11 +405,24 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
         return unit.lint(wanted)
 
     wanted = [real for real in linted if real in sources]
+    # Lints cost the whole unit, so they are shared: one for every member, and one more
+    # only after a fix changes a module the others see (cost grows with fixes, not members).
+    results: Dict[str, LintResult] = {}
     if options.fix:
         for real in wanted:
+            if real not in results:
+                results = lint(wanted)
+            current = results[real]
+            if not any(_applicable(finding, options.fix) for _, finding in current.raw):
+                continue
             shown, original = unit.members[real]
+            unlinted = [current]  # the unit is as it was when `current` was linted
 
-            def relint(text: str, module: object, real: str = real, shown: str = shown) -> LintResult:
+            def relint(
+                text: str, module: object, real: str = real, shown: str = shown, unlinted: list = unlinted
+            ) -> LintResult:
+                if unlinted:
+                    return unlinted.pop()
                 unit.set(real, shown, text, module)
                 return lint([real])[real]
 
@@ -417,6 +430,7 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
             unit.set(real, shown, original)
             report = reports[real]
             report.errors.extend(last.fix_errors)
+            results.pop(real)  # fix_text may have added its errors to it
             if not applied or new_text == original:
                 continue
             if options.diff:
@@ -425,6 +439,7 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
                 report.fixed = applied
                 report.fixed_codes = _counts(last.fixed_codes)
                 unit.set(real, shown, new_text)
+                results = {}  # every member sees the fixed module
                 continue
             if not options.may_write(real):
                 report.notes.append(NOT_WRITTEN)
@@ -437,7 +452,10 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
                 report.fixed = applied
                 report.fixed_codes = _counts(last.fixed_codes)
                 unit.set(real, shown, new_text)  # the other members see the fixed module
-    results = lint(wanted)
+                results = {}
+    stale = [real for real in wanted if real not in results]
+    if stale:
+        results.update(lint(stale))
     for real in wanted:
         result, report = results[real], reports[real]
         known: dict = {}

@@ -156,3 +156,40 @@ def test_a_fixer_failure_keeps_the_findings_and_writes_nothing(tmp_path, monkeyp
     assert error.message.startswith("internal error in the fixer: RuntimeError: fixer bug;")
     assert error.message.endswith("; not fixed")
     assert path.read_text() == BAD and report.fixed == 0
+
+
+def test_fixing_a_unit_lints_it_as_often_as_it_has_fixes_not_members(tmp_path, monkeypatch):
+    """Each lint of a unit analyses every member, so `--fix` shares one lint among the
+    members and lints again only after a fix changes a module the others see: on a unit of
+    41 modules with fixes in two, a handful of lints, not one or more per member."""
+    from lambdalint import cli
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "lib").mkdir()
+    names = [f"m{number}" for number in range(40)]
+    for name in names:
+        (tmp_path / "lib" / f"{name}.py").write_text(f"def {name}():\n    return {name!r}\n")
+    (tmp_path / "lib" / "m7.py").write_text(
+        "import boto3\n\n\ndef m7():\n    queues = boto3.client('sqs')\n    return queues.list_queues()\n"
+    )
+    imports = "".join(f"from lib.{name} import {name}\n" for name in names)
+    calls = " + ".join(f"{name}()" for name in names[:3]) + " + str(m7())"
+    (tmp_path / "handler.py").write_text(
+        f"import boto3\n{imports}\n\ndef handler(event, context):\n"
+        f"    client = boto3.client('s3')\n    return client, {calls}\n"
+    )
+    analyses = Counter()
+    analyse = engine.Unit.analyse
+
+    def counted(self):
+        analyses["unit"] += 1
+        return analyse(self)
+
+    monkeypatch.setattr(engine.Unit, "analyse", counted)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "--no-cache", "--fix", "--quiet", "."]) == 0
+    assert "client = boto3.client('s3')\n\n\ndef handler" in (tmp_path / "handler.py").read_text()
+    assert "queues = boto3.client('sqs')\n\n\ndef m7" in (tmp_path / "lib" / "m7.py").read_text()
+    # One lint for all, then for each fixed module: its fix pass, a check that it is
+    # stable, a lint for the others; and one at the end for the reports.
+    assert analyses["unit"] <= 8, analyses
