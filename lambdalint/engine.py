@@ -93,11 +93,12 @@ def needs_analysis(text: str, path: str, options: Options) -> bool:
     return might_have_entry_point(text, options.config.handler_names, bool(options.entry_points_for(path)))
 
 
-def lint_text(text: str, path: str, options: Options, module=None) -> LintResult:
-    """Lint one module's text on its own.  `path` is the display path used in findings."""
+def lint_text(text: str, path: str, options: Options, module=None, light: bool = False) -> LintResult:
+    """Lint one module's text on its own.  `path` is the display path used in findings.
+    `light`: the project's pre-pass already found no entry point in it (syntax check only)."""
     if noqa.file_exemption(text) is noqa.ALL:  # `# lambdalint: noqa` at the top of the file
         return LintResult([], [])
-    if module is None and not needs_analysis(text, path, options):
+    if module is None and (light or not needs_analysis(text, path, options)):
         error = syntax_error(text, path)
         return LintResult([], [error] if error else [])
     real = os.path.realpath(os.path.join(options.cwd or "", path))
@@ -359,17 +360,22 @@ def unified_diff(old: str, new: str, path: str) -> str:
 Member = Tuple[str, str, Optional[bytes]]  # (real path, display path, content if already read)
 
 
-def check_file(real_path: str, display_path: str, options: Options, data: Optional[bytes] = None) -> FileReport:
+def check_file(
+    real_path: str, display_path: str, options: Options, data: Optional[bytes] = None, light: bool = False
+) -> FileReport:
     """Lint (and fix) one file on its own.  Never raises: any failure is an error for this
-    file.  `data` is its content when the caller has read it already."""
-    return check_unit([(real_path, display_path, data)], [real_path], options)[0]
+    file.  `data` is its content when the caller has read it already; `light` as for
+    `lint_text`."""
+    return check_unit([(real_path, display_path, data)], [real_path], options, light=light)[0]
 
 
-def check_unit(members: Sequence[Member], linted: Sequence[str], options: Options, layout=None) -> List[FileReport]:
+def check_unit(
+    members: Sequence[Member], linted: Sequence[str], options: Options, layout=None, light: bool = False
+) -> List[FileReport]:
     """Lint (and fix) the `linted` members of a unit (real paths), with every member in
     view; one report per linted member, in order.  Never raises."""
     try:
-        return _check_unit(members, linted, options, layout)
+        return _check_unit(members, linted, options, layout, light)
     except RecursionError:
         message = "too deeply nested to analyse (recursion limit)"
     except Exception as exc:
@@ -378,7 +384,9 @@ def check_unit(members: Sequence[Member], linted: Sequence[str], options: Option
     return [FileReport(shown[real], errors=[FileError(shown[real], message)]) for real in linted]
 
 
-def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Options, layout) -> List[FileReport]:
+def _check_unit(
+    members: Sequence[Member], linted: Sequence[str], options: Options, layout, light: bool
+) -> List[FileReport]:
     reports: Dict[str, FileReport] = {}
     sources: Dict[str, Tuple[bytes, Source]] = {}
     alone = len(members) == 1 and layout is None
@@ -401,7 +409,9 @@ def _check_unit(members: Sequence[Member], linted: Sequence[str], options: Optio
 
     def lint(wanted: Sequence[str]) -> Dict[str, LintResult]:
         if alone:  # a lone file keeps the pre-pass: no entry point, no LibCST
-            return {real: lint_text(unit.members[real][1], unit.members[real][0], options) for real in wanted}
+            return {
+                real: lint_text(unit.members[real][1], unit.members[real][0], options, light=light) for real in wanted
+            }
         return unit.lint(wanted)
 
     wanted = [real for real in linted if real in sources]

@@ -127,7 +127,7 @@ def run(
 def _run_task(task: Task, options: Options) -> List[FileReport]:
     if task[0] == "light":
         _, real, shown, data, _ = task
-        return [check_file(real, shown, options, data=data)]
+        return [check_file(real, shown, options, data=data, light=True)]  # the plan found no entry point
     _, unit, datas, _, _ = task
     members = [(real, shown, data) for (real, shown), data in zip(unit.members, datas)]
     return check_unit(members, unit.linted, options, options.layout)

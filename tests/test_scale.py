@@ -342,3 +342,24 @@ def test_one_file_reuses_a_whole_project_run_without_lambdalint_settings(tmp_pat
     alone = run_without_libcst(root, "check", "--exit-zero", "--format", "concise", "svc/handler.py", env=env)
     assert alone.returncode == 0, alone.stderr  # 1 if libcst was imported
     assert alone.stdout == whole.stdout
+
+
+def test_files_the_plan_found_no_entry_point_in_get_only_the_syntax_check(tmp_path, monkeypatch):
+    """The plan's pre-pass has already looked at every linted file: a light file is not
+    scanned again before its syntax check, and keeps its syntax error."""
+    root = make_project(tmp_path, handlers=2, plain=4)
+    (root / "src" / "broken.py").write_text("def f(:\n")
+    project = prepared(root)
+    assert len(project.plan.light) >= 5
+    scanned = []
+    needs_analysis = engine.needs_analysis
+
+    def counting(text, path, options):
+        scanned.append(path)
+        return needs_analysis(text, path, options)
+
+    monkeypatch.setattr(engine, "needs_analysis", counting)
+    reports = run_prepared(project)
+    assert scanned == []
+    errors = {Path(r.path).name: [e.message for e in r.errors] for r in reports if r.errors}
+    assert list(errors) == ["broken.py"] and "syntax error at line 1" in errors["broken.py"][0]
