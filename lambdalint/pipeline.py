@@ -256,25 +256,46 @@ def _plan(files, tree_python, options: Options, sources: Dict[str, str], display
     from lambdalint.project import build_plan
     from lambdalint.project.imports import imported_modules
 
-    def scan(real: str) -> Optional[Tuple[bool, List[str]]]:
-        signature, facts = cache.facts(real) if cache is not None and real not in sources else (None, {})
-        if "entry" in facts and "imports" in facts:
-            return facts["entry"], facts["imports"]
+    entry_texts: Dict[str, str] = {}  # entry files' text, until their imports are read
+
+    def text_of(real: str) -> Optional[Tuple[Optional[bytes], str]]:
         if real in sources:
-            data, text = None, sources[real]
-        else:
-            data, source, error, _ = read_source(real)
-            if error is not None or source is None:
-                return None
-            text = source.text
+            return None, sources[real]
+        data, source, error, _ = read_source(real)
+        return None if error is not None or source is None else (data, source.text)
+
+    def may_hold_entry_point(real: str) -> Optional[bool]:
+        signature, facts = cache.facts(real) if cache is not None and real not in sources else (None, {})
+        if "entry" in facts:
+            return facts["entry"]
+        read = text_of(real)
+        if read is None:
+            return None
+        data, text = read
         entry = might_have_entry_point(text, options.config.handler_names, bool(options.entry_points_for(real)))
-        imports = imported_modules(text) if entry or "import" in text else []
+        if entry:
+            entry_texts[real] = text
         if cache is not None and data is not None:
-            cache.remember(real, signature, entry=entry, imports=imports, digest=cache.content_digest(data))
-        return entry, imports
+            cache.remember(real, signature, entry=entry, digest=cache.content_digest(data))
+        return entry
+
+    def imports_of(real: str) -> List[str]:
+        signature, facts = cache.facts(real) if cache is not None and real not in sources else (None, {})
+        if "imports" in facts:
+            return facts["imports"]
+        text = entry_texts.pop(real, None)
+        if text is None:
+            read = text_of(real)
+            if read is None:
+                return []
+            text = read[1]
+        imports = imported_modules(text) if "import" in text else []
+        if cache is not None and signature is not None and real not in sources:
+            cache.remember(real, signature, imports=imports)
+        return imports
 
     assert options.layout is not None  # prepare always gives a project its layout
-    return build_plan(files, tree_python, options.layout, scan, display)
+    return build_plan(files, tree_python, options.layout, may_hold_entry_point, imports_of, display)
 
 
 def _cache(request: Request, options: Options, root: str):

@@ -363,3 +363,30 @@ def test_files_the_plan_found_no_entry_point_in_get_only_the_syntax_check(tmp_pa
     assert scanned == []
     errors = {Path(r.path).name: [e.message for e in r.errors] for r in reports if r.errors}
     assert list(errors) == ["broken.py"] and "syntax error at line 1" in errors["broken.py"][0]
+
+
+def test_imports_are_read_only_from_files_an_entry_file_reaches(tmp_path, monkeypatch):
+    """The plan follows imports out of entry files; a module nothing reaches (most of a
+    large tree) has its imports left unread."""
+    from lambdalint.project import imports
+
+    root = make_project(tmp_path, handlers=2, plain=0)
+    library = root / "src" / "library"
+    library.mkdir()
+    for n in range(30):  # mod_0 ... mod_9 reached from the handler, the others from nothing
+        (library / f"mod_{n}.py").write_text(f"import os\nfrom library import mod_{min(n + 1, 9) if n < 9 else n}\n")
+    (root / "src" / "handler_00.py").write_text("from library import mod_0\n" + HANDLER.format(n=0))
+    read = []
+    imported_modules = imports.imported_modules
+
+    def counting(text):
+        read.append(text)
+        return imported_modules(text)
+
+    monkeypatch.setattr(imports, "imported_modules", counting)
+    project = prepared(root)
+    reached = {real for unit in project.plan.units for real, _ in unit.members}
+    names = {os.path.basename(real) for real in reached}
+    assert {"handler_00.py", "mod_0.py", "mod_9.py"} <= names and "mod_10.py" not in names
+    unreached = {(library / f"mod_{n}.py").read_text() for n in range(10, 30)}
+    assert read and not unreached & set(read)

@@ -73,33 +73,31 @@ def build_plan(
     linted: Sequence[FileRef],
     others: Iterable[str],
     layout: SourceLayout,
-    scan: Callable[[str], Optional[Tuple[bool, List[str]]]],
+    may_hold_entry_point: Callable[[str], Optional[bool]],
+    imports_of: Callable[[str], List[str]],
     display: Callable[[str], str],
 ) -> Plan:
     """Group `linted` files and the project's `others` (real paths) into units.
 
-    `scan(real)` gives (whether the file may hold an entry point, the dotted names it
-    imports), or None when the file cannot be read (the lint reports that)."""
+    `may_hold_entry_point(real)` is the text pre-pass (None when the file cannot be read:
+    the lint reports that); `imports_of(real)` the dotted names a file imports, asked only
+    of the files an entry file reaches (most of a large tree never is)."""
     plan = Plan(layout)
     shown: Dict[str, str] = {}
+    linted_real = []
     for path, display_path in linted:
-        shown.setdefault(os.path.realpath(path), display_path)
-    scanned: Dict[str, List[str]] = {}
+        real = os.path.realpath(path)
+        linted_real.append(real)
+        shown.setdefault(real, display_path)
     for real in dict.fromkeys([*shown, *others]):
-        facts = scan(real)
-        if facts is not None:
-            scanned[real] = facts[1]
-            if facts[0]:
-                plan.entry_files.add(real)
+        if may_hold_entry_point(real):
+            plan.entry_files.add(real)
     reached: Set[str] = set(plan.entry_files)
     todo = sorted(plan.entry_files)
     while todo:
         real = todo.pop()
-        if real not in scanned:
-            facts = scan(real)
-            scanned[real] = facts[1] if facts is not None else []
         found = []
-        for dotted in scanned[real]:
+        for dotted in imports_of(real):
             target = layout.resolve(dotted, real)
             if target is not None and target != real and target not in found:
                 found.append(target)
@@ -113,7 +111,7 @@ def build_plan(
         if linted_here:
             members = [(real, shown.get(real) or display(real)) for real in component]
             plan.units.append(Unit(members, linted_here))
-    plan.light = [(path, shown_path) for path, shown_path in linted if os.path.realpath(path) not in reached]
+    plan.light = [ref for ref, real in zip(linted, linted_real) if real not in reached]
     return plan
 
 
