@@ -176,6 +176,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--run-timeout", type=float, default=900, help="seconds one project's run may take")
     parser.add_argument("--keep", action="store_true", help="keep the temporary corpus")
     parser.add_argument("--only", action="store_true", help="only the --tree directories")
+    parser.add_argument("--check-only", action="store_true", help="stop after step 1 (check each project)")
     args = parser.parse_args(argv)
     trees = ([] if args.only else default_trees()) + [Path(t).resolve() for t in args.tree]
     work = Path(tempfile.mkdtemp(prefix="lambdalint-scale-"))
@@ -224,6 +225,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             f"{len(internal)} internal errors; slowest runs: "
             + ", ".join(f"{n} {s:.1f} s" for s, n in sorted(run_times, reverse=True)[:5])
         )
+        for error in doc["errors"][:20]:
+            print(f"  {error['path']}: {error['message'][:120]}")
+        if args.check_only:
+            return verdict(failures)
 
         # 2. every file on its own, timed
         files = sorted(str(p) for p in corpus.rglob("*.py"))
@@ -298,6 +303,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"corpus kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    return verdict(failures)
+
+
+def verdict(failures: List[str]) -> int:
     for failure in failures:
         print(f"FAIL {failure}")
     print("all checks passed" if not failures else f"{len(failures)} failures")
