@@ -168,20 +168,41 @@ def _run_chunk(chunk: List[Task]) -> List[List[FileReport]]:
     return [portable(_run_task(task, _worker_options)) for task in chunk]
 
 
+# LibCST's parse and the analysis cost about this many times CPython's syntax check
+LIBCST_COST = 10
+
+
+def _cost(task: Task) -> int:
+    if task[0] == "light":
+        return len(task[3] or b"") + 1
+    return LIBCST_COST * sum(len(data or b"") + 1 for data in task[2])
+
+
+def _balanced_chunks(tasks: List[Task], count: int) -> List[List[int]]:
+    """Task indexes dealt into `count` chunks of about equal cost, heaviest task first
+    (light files and units are far apart in cost, and in the plan the units come last,
+    so equal-length slices left one worker with every unit)."""
+    totals = [0] * min(count, len(tasks))
+    chunks: List[List[int]] = [[] for _ in totals]
+    for index in sorted(range(len(tasks)), key=lambda i: -_cost(tasks[i])):
+        lightest = min(range(len(totals)), key=totals.__getitem__)
+        chunks[lightest].append(index)
+        totals[lightest] += _cost(tasks[index])
+    return [chunk for _, chunk in sorted(zip(totals, chunks), key=lambda pair: -pair[0]) if chunk]
+
+
 def _in_pool(tasks: List[Task], options: Options, jobs: int, tick: Callable[[int], None]) -> List[List[FileReport]]:
     from concurrent.futures import ProcessPoolExecutor
 
-    # A few chunks per worker: big enough to amortise pickling, small enough to balance
-    # files of very different sizes.
-    size = max(1, len(tasks) // (jobs * 4))
-    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    chunks = _balanced_chunks(tasks, jobs * 4)
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,))
     try:
-        results: List[List[FileReport]] = []
-        for chunk, done in zip(chunks, pool.map(_run_chunk, chunks)):
-            results.extend(done)
-            tick(sum(_linted(task) for task in chunk))
-        return results
+        results: List[Optional[List[FileReport]]] = [None] * len(tasks)
+        for chunk, done in zip(chunks, pool.map(_run_chunk, [[tasks[i] for i in chunk] for chunk in chunks])):
+            for index, reports in zip(chunk, done):
+                results[index] = reports
+            tick(sum(_linted(tasks[index]) for index in chunk))
+        return [reports or [] for reports in results]
     except KeyboardInterrupt:
         # Check mode only (nothing is written): stop the workers now rather than wait.
         for process in list((getattr(pool, "_processes", None) or {}).values()):

@@ -390,3 +390,16 @@ def test_imports_are_read_only_from_files_an_entry_file_reaches(tmp_path, monkey
     assert {"handler_00.py", "mod_0.py", "mod_9.py"} <= names and "mod_10.py" not in names
     unreached = {(library / f"mod_{n}.py").read_text() for n in range(10, 30)}
     assert read and not unreached & set(read)
+
+
+def test_pool_chunks_are_balanced_by_cost_not_by_count():
+    """Units (LibCST) cost far more than light files (a syntax check) and come last in a
+    plan: each chunk gets about the same cost, every task exactly once."""
+    light = [("light", f"l{n}.py", f"l{n}.py", b"x" * 1000, None) for n in range(200)]
+    units = [("unit", None, [b"y" * 1000] * 3, None, None) for _ in range(16)]
+    tasks = light + units
+    chunks = runner._balanced_chunks(tasks, 8)
+    assert sorted(index for chunk in chunks for index in chunk) == list(range(len(tasks)))
+    costs = [sum(runner._cost(tasks[index]) for index in chunk) for chunk in chunks]
+    assert max(costs) - min(costs) <= max(runner._cost(task) for task in tasks)
+    assert all(any(tasks[index][0] == "unit" for index in chunk) for chunk in chunks)
