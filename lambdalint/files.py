@@ -28,10 +28,13 @@ class RealPaths:
 
     def __init__(self) -> None:
         self._directories: Dict[str, str] = {}
+        self._cwd = os.getcwd()
 
     def __call__(self, path: str) -> str:
+        if not os.path.isabs(path):
+            path = os.path.join(self._cwd, path)  # as realpath would (paths given on the command line)
         directory, name = os.path.split(path)
-        if not name or name in (".", "..") or ".." in directory.split(os.sep) or not os.path.isabs(path):
+        if not name or name in (".", "..") or ".." in directory.split(os.sep):
             return os.path.realpath(path)  # the general case: resolved as the system does
         real = self._directories.get(directory)
         if real is None:

@@ -111,9 +111,9 @@ class _Matcher:
         self._specs: Dict[Tuple[str, ...], List[Tuple[int, object]]] = {}
 
     def ignored(self, path: str) -> bool:
-        if not (path + os.sep).startswith(self.prefix):
-            return False
-        relative = tuple(os.path.relpath(path, self.top).split(os.sep))
+        if not path.startswith(self.prefix):
+            return False  # outside the project, or the project root itself
+        relative = tuple(path[len(self.prefix) :].split(os.sep))  # `path` is absolute (normalised)
         # every ancestor directory, then the file itself
         for depth in range(1, len(relative)):
             target = relative[:depth]

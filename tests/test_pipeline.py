@@ -1,6 +1,7 @@
 """Settings and templates come from the linted paths, never from the working directory."""
 
 import json
+import os
 import textwrap
 
 from conftest import ROOT, run_cli
@@ -117,3 +118,37 @@ def test_a_units_analyses_and_trees_are_freed_once_it_is_reported(tmp_path, monk
     gc.collect()
     assert len(made) == 4
     assert [ref() for ref in made if ref() is not None] == []
+
+
+def test_real_paths_agree_with_realpath_on_links_and_relative_paths(tmp_path, monkeypatch):
+    """`files.RealPaths` resolves each directory once; every answer must still be what
+    `os.path.realpath` says: relative paths, `.` and `..`, links to files and directories,
+    a link that points back up the tree, a dangling link."""
+    from lambdalint.files import RealPaths
+
+    (tmp_path / "real" / "pkg").mkdir(parents=True)
+    (tmp_path / "real" / "pkg" / "mod.py").write_text("")
+    (tmp_path / "real" / "top.py").write_text("")
+    (tmp_path / "linked_dir").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "pkg" / "up").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "alias.py").symlink_to(tmp_path / "real" / "pkg" / "mod.py")
+    (tmp_path / "real" / "dangling.py").symlink_to(tmp_path / "missing.py")
+    names = [
+        "real/top.py",
+        "./real/top.py",
+        "real/pkg/../top.py",
+        "linked_dir/pkg/mod.py",
+        "linked_dir/pkg/up/pkg/mod.py",
+        "linked_dir/pkg/up/../top.py",
+        "real/alias.py",
+        "real/dangling.py",
+        "real/missing_file.py",
+        "real/pkg",
+        "real/pkg/.",
+        ".",
+    ]
+    monkeypatch.chdir(tmp_path)
+    real_paths = RealPaths()
+    for name in names:
+        for path in (name, os.path.join(str(tmp_path), name)):
+            assert real_paths(path) == os.path.realpath(path), path

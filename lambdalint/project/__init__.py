@@ -82,11 +82,14 @@ def build_plan(
     `may_hold_entry_point(real)` is the text pre-pass (None when the file cannot be read:
     the lint reports that); `imports_of(real)` the dotted names a file imports, asked only
     of the files an entry file reaches (most of a large tree never is)."""
+    from lambdalint.files import RealPaths
+
     plan = Plan(layout)
     shown: Dict[str, str] = {}
     linted_real = []
+    realpath = RealPaths()
     for path, display_path in linted:
-        real = os.path.realpath(path)
+        real = realpath(path)
         linted_real.append(real)
         shown.setdefault(real, display_path)
     for real in dict.fromkeys([*shown, *others]):
