@@ -54,9 +54,13 @@ def default_trees() -> List[Path]:
     return [t for t in trees if t.is_dir()]
 
 
-def copy_corpus(trees: List[Path], corpus: Path) -> int:
-    """Copy the `.py` files of each tree under `corpus/<n>_<name>/`; symbolic links and
-    `__pycache__` are left out.  Returns the number of files copied."""
+def copy_corpus(trees: List[Path], corpus: Path, templates: bool = False) -> int:
+    """Copy the `.py` files of each tree under `corpus/<n>_<name>/` (and, with `templates`,
+    the SAM / CloudFormation / Serverless templates and `cdk.json` files that name their
+    handlers); symbolic links and `__pycache__` are left out.  Returns the number of `.py`
+    files copied."""
+    from lambdalint.templates import is_template_name
+
     count = 0
     seen = set()
     for index, tree in enumerate(trees):
@@ -76,12 +80,14 @@ def copy_corpus(trees: List[Path], corpus: Path) -> int:
                 continue
             for name in files:
                 source = os.path.join(directory, name)
-                if not name.endswith(".py") or os.path.islink(source) or not os.path.isfile(source):
+                python = name.endswith(".py")
+                wanted = python or (templates and (is_template_name(name) or name == "cdk.json"))
+                if not wanted or os.path.islink(source) or not os.path.isfile(source):
                     continue
                 destination = target_root / rel / name
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, destination)
-                count += 1
+                count += python
     for tree_root in corpus.iterdir():
         loose = [p for p in tree_root.iterdir() if p.is_file()]
         if loose:
@@ -177,13 +183,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary corpus")
     parser.add_argument("--only", action="store_true", help="only the --tree directories")
     parser.add_argument("--check-only", action="store_true", help="stop after step 1 (check each project)")
+    parser.add_argument(
+        "--with-templates",
+        action="store_true",
+        help="copy templates too (for Lambda projects, e.g. the real-world corpus)",
+    )
     args = parser.parse_args(argv)
     trees = ([] if args.only else default_trees()) + [Path(t).resolve() for t in args.tree]
     work = Path(tempfile.mkdtemp(prefix="lambdalint-scale-"))
     failures: List[str] = []
     try:
         corpus = work / "corpus"
-        copied = copy_corpus(trees, corpus)
+        copied = copy_corpus(trees, corpus, templates=args.with_templates)
         print(f"trees: {', '.join(map(str, trees))}")
         print(
             f"copied {copied} .py files"
@@ -250,6 +261,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         # 3. fix a copy
         fixable = {f["path"] for f in doc["findings"] if f.get("fix")}
         before = digests(corpus)
+        # newer syntax than this interpreter's (a 3.12 f-string): such a file must still
+        # parse with LibCST after its fix, as it did before
+        uncompilable = {rel for rel in fixable if compile_error((corpus / rel).read_bytes(), rel)}
         start = time.perf_counter()
         for project, result, _ in each_project(
             projects,
@@ -270,16 +284,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         not_compiling = []
         for rel in changed:
             data = (corpus / rel).read_bytes()
-            try:
-                compile(data, rel, "exec", dont_inherit=True)
-            except SyntaxError as exc:
-                not_compiling.append(f"{rel}: {exc}")
-            except ValueError:
-                pass  # e.g. a NUL byte: it did not compile before either
+            error = libcst_error(data) if rel in uncompilable else compile_error(data, rel)
+            if error:
+                not_compiling.append(f"{rel}: {error}")
         failures.extend(f"fix: {m} no longer compiles" for m in not_compiling[:20])
         print(
             f"--fix --unsafe-fixes: {len(changed)} files changed in {seconds:.1f} s "
-            f"({len(fixable)} had a fixable finding); {len(not_compiling)} changed files do not compile; "
+            f"({len(fixable)} had a fixable finding); {len(not_compiling)} changed files do not compile "
+            f"({len(uncompilable)} fixable files need a newer Python than this one: checked with LibCST); "
             f"{len(unexpected)} files changed without a fixable finding"
         )
 
@@ -304,6 +316,24 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     return verdict(failures)
+
+
+def compile_error(data: bytes, name: str) -> Optional[str]:
+    try:
+        compile(data, name, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:  # ValueError: a NUL byte
+        return str(exc)
+    return None
+
+
+def libcst_error(data: bytes) -> Optional[str]:
+    import libcst
+
+    try:
+        libcst.parse_module(data)
+    except Exception as exc:
+        return f"LibCST: {exc}"
+    return None
 
 
 def verdict(failures: List[str]) -> int:
