@@ -306,3 +306,72 @@ def test_import_fix_keeps_submodules_and_optional_module_level_imports():
     fixed, applied, _ = fix_text(source, "handler.py", Options(Config()), "safe")
     assert applied == 1
     assert fixed.startswith("import xml\nimport xml.etree.ElementTree\n")
+
+
+TWO_FUNCTIONS = {
+    "common/helpers.py": """
+        def helper():
+            return 1
+    """,
+    "handlers/indexer.py": """
+        from opensearchpy import OpenSearch
+
+        from common.helpers import helper
+
+
+        def handler(event, context):
+            return OpenSearch(), helper()
+    """,
+    "handlers/search.py": """
+        from common.helpers import helper
+
+
+        def handler(event, context):
+            from opensearchpy import OpenSearch
+
+            return OpenSearch(), helper()
+    """,
+    "api/app.py": """
+        import requests
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+        app = APIGatewayRestResolver()
+
+        from api import routes  # registers the routes
+
+
+        def lambda_handler(event, context):
+            return app.resolve(event, context)
+    """,
+    "api/routes.py": """
+        from api.app import app
+
+
+        @app.get("/status")
+        def status():
+            import requests
+
+            return requests.get("https://status.example.com/api", timeout=3).json()
+    """,
+}
+
+
+def test_an_import_is_loaded_only_by_the_init_of_the_function_that_runs_it(tmp_path):
+    """Two functions of one project: the indexer's module-level import does not load the
+    module in the search function's environment, so the search handler's import is still
+    a request's cost (and fixing one no longer silences the other). A route's module is
+    loaded by the app module that imports it, and that app's imports are loaded for it."""
+    (tmp_path / "pyproject.toml").write_text("")
+    for name, text in TWO_FUNCTIONS.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    result = run_cli("check", "--no-cache", "--select", "LAM203", "--format", "json", ".", cwd=tmp_path)
+    findings = [(f["path"], f["line"], f["handler"]) for f in json.loads(result.stdout)["findings"]]
+    assert findings == [("handlers/search.py", 5, "handlers/search.py:handler")]
+    # without the app's own `import requests`, the route's import is a request's cost
+    app = tmp_path / "api" / "app.py"
+    app.write_text(app.read_text().replace("import requests\n", ""))
+    result = run_cli("check", "--no-cache", "--select", "LAM203", "--format", "json", ".", cwd=tmp_path)
+    findings = [(f["path"], f["line"], f["handler"]) for f in json.loads(result.stdout)["findings"]]
+    assert ("api/routes.py", 6, "api/routes.py:status") in findings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, bound_by, dotted_name, free_names
@@ -45,11 +45,14 @@ class ImportInHandler(Rule):
         `try/except ImportError`, a module only some routes need) is still reported, because
         the cost still lands on a request; its fix is marked unsafe. Imports under
         `if TYPE_CHECKING:` never run and are not reported, and neither are imports of a
-        module that is already loaded before the handler runs: imported at module level by a
-        module of the project (not inside a `try`, which may have failed), loaded by the
-        interpreter itself, or loaded by a library imported at Init (`import logging` loads
-        `traceback`, `import boto3` loads `botocore.exceptions`; the catalogue holds what was
-        measured). Such a statement is a dictionary lookup and moves no cost onto a request.
+        module that is already loaded before the handler runs: imported at module level (not
+        inside a `try`, which may have failed) by a module that this function's Init loads
+        (the handler's module, a module that imports it, such as the app module of a route,
+        and what those import at module level; another function of the project loads its
+        own modules in its own environment), loaded by the interpreter itself, or loaded by
+        a library imported at Init (`import logging` loads `traceback`, `import boto3` loads
+        `botocore.exceptions`; the catalogue holds what was measured). Such a statement is a
+        dictionary lookup and moves no cost onto a request.
     """
     fix_safety = """
         Moving a plain `import x` / `from x import y` that sits at the top level of the
@@ -202,22 +205,36 @@ class ImportInHandler(Rule):
         analysis = self.analysis
         for fn in analysis.path_functions:
             for site in fn.iter(cst.Import, cst.ImportFrom):
-                if _under_type_checking(site) or self._already_loaded(site.node):
+                if _under_type_checking(site) or self._already_loaded(site.node, fn):
                     continue
                 yield self._finding(site, fn)
 
-    def _already_loaded(self, node) -> bool:
-        """Every module the statement names is in `sys.modules` before the handler runs
-        (imported at module level by a module of the project, or by what those import):
-        the statement is a dictionary lookup and moves no cost onto the request."""
+    def _already_loaded(self, node, fn: Function) -> bool:
+        """Every module the statement names is in `sys.modules` before the handler runs, in
+        every function whose invocation path holds `fn`: the statement is a dictionary
+        lookup and moves no cost onto the request."""
         if isinstance(node, cst.ImportFrom):
             if node.relative or node.module is None:
                 return False
             wanted = [dotted_name(node.module)]
         else:
             wanted = [dotted_name(alias.name) for alias in node.names]
-        loaded = _loaded_at_init(self.analysis)
-        return all(name is not None and name in loaded for name in wanted)
+        if any(name is None for name in wanted):
+            return False
+        project = self.analysis.project
+        layout = project.layout
+        # a module of the project is loaded when Init imports its file; a library, when an
+        # import at Init names it (or loads it, as the catalogue measured)
+        files = {name: layout.resolve(name, self.analysis.real_path) if layout is not None else None for name in wanted}
+        if any(files[name] is None and name not in _loaded_by_any_init(project) for name in wanted):
+            return False  # no Init of the project loads it (the usual case: nothing more to ask)
+        entries = _entry_modules_reaching(project).get(fn) or [self.analysis]
+        for module in entries:
+            init_files = _init_files_of(project, module)
+            names = _loaded_at_init_of(project, module)
+            if not all(files[name] in init_files if files[name] else name in names for name in wanted):
+                return False
+        return True
 
     def _finding(self, site: Site, fn: Function) -> RawFinding:
         code = _common.snippet(self.analysis.module, site.node.with_changes(semicolon=cst.MaybeSentinel.DEFAULT))
@@ -369,17 +386,116 @@ def _changes_environment(analysis, node, fn: Optional[Function]) -> bool:
     return False
 
 
-def _loaded_at_init(analysis) -> Set[str]:
-    """The modules in `sys.modules` once Init has run: the interpreter's own, what the
-    module-level imports of the project's analysed modules name (with their parent
-    packages), and what the catalogue measured those libraries to load. Once per project."""
-    project = analysis.project
-    return project.remember("loaded_at_init", lambda: _modules_loaded_by(project))
+def _loaded_by_any_init(project) -> Set[str]:
+    """What the Init of any entry point of the project may load (a superset of each one's)."""
+    return project.remember("loaded_by_any_init", lambda: _modules_loaded_by(project.modules.values()))
 
 
-def _modules_loaded_by(project) -> Set[str]:
+def _loaded_at_init_of(project, entry_module) -> Set[str]:
+    """The modules in `sys.modules` once Init has run for a function whose entry point is in
+    `entry_module`: the interpreter's own, what the module-level imports name (with their
+    parent packages) in the modules that Init imports, and what the catalogue measured
+    those libraries to load.  Init imports the handler's module and, at module level, what
+    it imports; the handler's module is any module that imports `entry_module` (a route's
+    module is imported by the app's), or that module itself.  Another function of the same
+    project loads its own modules in its own environment."""
+
+    def compute() -> Set[str]:
+        files = _init_files_of(project, entry_module)
+        return _modules_loaded_by(project.modules[real] for real in files if real in project.modules)
+
+    return project.remember(f"loaded_at_init:{entry_module.real_path}", compute)
+
+
+def _init_files_of(project, entry_module) -> Set[str]:
+    """The project modules (real paths) that Init imports for a function whose entry point
+    is in `entry_module`."""
+
+    def compute() -> Set[str]:
+        imports = project.remember("init_imports", lambda: _init_import_graph(project))
+        importers: Dict[str, Set[str]] = {}
+        for source, targets in imports.items():
+            for target in targets:
+                importers.setdefault(target, set()).add(source)
+        roots = _closure({entry_module.real_path}, importers)
+        return _closure(roots, imports)
+
+    return project.remember(f"init_files:{entry_module.real_path}", compute)
+
+
+def _closure(start: Set[str], edges: Dict[str, Set[str]]) -> Set[str]:
+    seen = set(start)
+    todo = list(start)
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _init_import_graph(project) -> Dict[str, Set[str]]:
+    """Real path -> the project modules it imports at module level (inside a `try` too:
+    a module of the project is in the deployment package, so the import succeeds unless
+    what that module imports is missing, and then its libraries are not loaded anyway)."""
+    graph: Dict[str, Set[str]] = {}
+    layout = project.layout
+    for real, module in project.modules.items():
+        targets = graph.setdefault(real, set())
+        if layout is None:
+            continue  # a module linted alone imports no project module
+        for node, _ in init_nodes(module.module):
+            for dotted in _imported_names(node):
+                found = layout.resolve(dotted, real)
+                if found is not None and found != real:
+                    targets.add(found)
+    return graph
+
+
+def _imported_names(node) -> List[str]:
+    """The dotted names an import statement may load, relative ones with their dots."""
+    out: List[str] = []
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            parts = (dotted_name(alias.name) or "").split(".")
+            out.extend(".".join(parts[:i]) for i in range(1, len(parts) + 1) if parts[0])
+        return out
+    if not isinstance(node, cst.ImportFrom):
+        return []
+    module = (dotted_name(node.module) or "") if node.module is not None else ""
+    base = "." * len(node.relative) + module
+    if node.relative:
+        out.append(base)
+    elif module:
+        parts = module.split(".")  # `from a.b import c` runs the packages `a` and `a.b` first
+        out.extend(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    if not isinstance(node.names, cst.ImportStar):
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            out.append(base + name if base.endswith(".") else f"{base}.{name}")  # may be a submodule
+    return out
+
+
+def _entry_modules_reaching(project) -> Dict[Function, List]:
+    """For each function on the invocation path, the modules of the entry points whose path
+    holds it."""
+
+    def compute() -> Dict[Function, List]:
+        found: Dict[Function, List] = {}
+        for entry in project.entry_points:
+            module = entry.function.module
+            for fn in module.calls.reachable_from(entry.function):
+                modules = found.setdefault(fn, [])
+                if module not in modules:
+                    modules.append(module)
+        return found
+
+    return project.remember("entry_modules_reaching", compute)
+
+
+def _modules_loaded_by(modules: Iterable) -> Set[str]:
     loaded = set(STARTUP)
-    for module in project.modules.values():
+    for module in modules:
         for node, ancestors in init_nodes(module.module):
             if any(isinstance(a, cst.Try) for a in ancestors):
                 continue  # an optional import that may have failed: tried again later
