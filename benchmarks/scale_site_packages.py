@@ -19,7 +19,8 @@ repository would be.  The script checks, through the installed CLI:
 2. every file on its own through the engine, timed: none takes over 60 s (a file that does
    is stopped and reported);
 3. `lambdalint check --fix --unsafe-fixes` over a copy: no traceback; every changed file
-   still compiles; no file without a fixable finding differs by a byte;
+   still compiles; no file without a fixable finding differs by a byte; pyflakes reports no
+   name warning (undefined, redefined or unused names) that it did not report before;
 4. a second `--fix --unsafe-fixes` changes nothing.
 
 It prints the numbers and exits 1 when a check fails.
@@ -264,6 +265,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         # newer syntax than this interpreter's (a 3.12 f-string): such a file must still
         # parse with LibCST after its fix, as it did before
         uncompilable = {rel for rel in fixable if compile_error((corpus / rel).read_bytes(), rel)}
+        # what pyflakes says of names before the fixes: a fix that leaves a name undefined,
+        # or defined twice, shows up as a new warning
+        names_before = name_warnings(corpus, sorted(fixable - uncompilable))
         start = time.perf_counter()
         for project, result, _ in each_project(
             projects,
@@ -288,11 +292,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             if error:
                 not_compiling.append(f"{rel}: {error}")
         failures.extend(f"fix: {m} no longer compiles" for m in not_compiling[:20])
+        names_after = name_warnings(corpus, [rel for rel in changed if rel not in uncompilable])
+        new_warnings = sorted(key for key, count in names_after.items() if count > names_before.get(key, 0))
+        failures.extend(f"fix: {path}: a new pyflakes {code} after the fix" for path, code in new_warnings[:20])
         print(
             f"--fix --unsafe-fixes: {len(changed)} files changed in {seconds:.1f} s "
             f"({len(fixable)} had a fixable finding); {len(not_compiling)} changed files do not compile "
             f"({len(uncompilable)} fixable files need a newer Python than this one: checked with LibCST); "
-            f"{len(unexpected)} files changed without a fixable finding"
+            f"{len(unexpected)} files changed without a fixable finding; "
+            f"{len(new_warnings)} new pyflakes name warnings ({', '.join(NAME_WARNINGS)})"
         )
 
         # 4. a second fix changes nothing
@@ -316,6 +324,26 @@ def main(argv: Optional[List[str]] = None) -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     return verdict(failures)
+
+
+NAME_WARNINGS = ("F821", "F822", "F823", "F811", "F841", "F401")  # undefined, redefined, unused
+
+
+def name_warnings(root: Path, files: List[str]) -> Dict[Tuple[str, str], int]:
+    """(file, code) -> how many of the NAME_WARNINGS pyflakes (through flake8) reports."""
+    counts: Dict[Tuple[str, str], int] = {}
+    for start in range(0, len(files), 200):
+        done = subprocess.run(
+            [sys.executable, "-m", "flake8", "--isolated", "--select", ",".join(NAME_WARNINGS)]
+            + ["--format", "%(path)s|%(code)s", *files[start : start + 200]],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+        for line in done.stdout.splitlines():
+            path, _, code = line.rpartition("|")
+            counts[(path, code)] = counts.get((path, code), 0) + 1
+    return counts
 
 
 def compile_error(data: bytes, name: str) -> Optional[str]:
