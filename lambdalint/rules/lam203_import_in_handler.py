@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, bound_by, dotted_name, free_names
@@ -444,12 +444,39 @@ def _init_import_graph(project) -> Dict[str, Set[str]]:
         targets = graph.setdefault(real, set())
         if layout is None:
             continue  # a module linted alone imports no project module
-        for node, _ in init_nodes(module.module):
-            for dotted in _imported_names(node):
-                found = layout.resolve(dotted, real)
-                if found is not None and found != real:
-                    targets.add(found)
+        for dotted in _init_imports(module)[1]:
+            found = layout.resolve(dotted, real)
+            if found is not None and found != real:
+                targets.add(found)
     return graph
+
+
+def _init_imports(module) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+    """What `module`'s Init code imports, walked once per module: (the absolute names
+    imported outside any `try`, with their parent packages; every name an import may load,
+    relative ones with their dots, for finding the project modules it imports)."""
+
+    def compute() -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+        certain: Set[str] = set()
+        candidates: List[str] = []
+        for node, ancestors in init_nodes(module.module):
+            if not isinstance(node, (cst.Import, cst.ImportFrom)):
+                continue
+            candidates.extend(_imported_names(node))
+            if any(isinstance(a, cst.Try) for a in ancestors):
+                continue  # an optional import that may have failed: tried again later
+            if isinstance(node, cst.Import):
+                names = [dotted_name(alias.name) for alias in node.names]
+            elif not node.relative and node.module is not None:
+                names = [dotted_name(node.module)]
+            else:
+                continue
+            for name in names:
+                parts = (name or "").split(".")
+                certain.update(".".join(parts[:i]) for i in range(1, len(parts) + 1) if parts[0])
+        return frozenset(certain), tuple(dict.fromkeys(candidates))
+
+    return module.remember("lam203_init_imports", compute)
 
 
 def _imported_names(node) -> List[str]:
@@ -496,18 +523,7 @@ def _entry_modules_reaching(project) -> Dict[Function, List]:
 def _modules_loaded_by(modules: Iterable) -> Set[str]:
     loaded = set(STARTUP)
     for module in modules:
-        for node, ancestors in init_nodes(module.module):
-            if any(isinstance(a, cst.Try) for a in ancestors):
-                continue  # an optional import that may have failed: tried again later
-            if isinstance(node, cst.Import):
-                names = [dotted_name(alias.name) for alias in node.names]
-            elif isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None:
-                names = [dotted_name(node.module)]
-            else:
-                continue
-            for name in names:
-                parts = (name or "").split(".")
-                loaded.update(".".join(parts[:i]) for i in range(1, len(parts) + 1) if parts[0])
+        loaded |= _init_imports(module)[0]
     for library in [name for name in loaded if name in LOADED_WITH]:
         loaded |= LOADED_WITH[library]
     return loaded
