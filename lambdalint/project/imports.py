@@ -37,9 +37,14 @@ def imported_modules(text: str) -> List[str]:
                     found.append(module + name if module.endswith(".") else f"{module}.{name}")
         else:
             for name in _names(match["modules"]):
-                parts = name.split(".")
-                found.extend(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+                found.extend(dotted_prefixes(name))
     return list(dict.fromkeys(n for n in found if n.strip(".") or n.startswith(".")))
+
+
+def dotted_prefixes(name: str) -> List[str]:
+    """`a`, `a.b`, `a.b.c` for `a.b.c`: importing a module runs its packages first."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)] if name else []
 
 
 def _without_triple_quoted(text: str) -> str:

@@ -8,6 +8,7 @@ from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, bound_by, dotted_name, free_names
 from lambdalint.catalog import LOADED_WITH, STARTUP
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
+from lambdalint.project.imports import dotted_prefixes
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common
 from lambdalint.rules._restore import init_nodes
@@ -412,11 +413,7 @@ def _init_files_of(project, entry_module) -> Set[str]:
     is in `entry_module`."""
 
     def compute() -> Set[str]:
-        imports = project.remember("init_imports", lambda: _init_import_graph(project))
-        importers: Dict[str, Set[str]] = {}
-        for source, targets in imports.items():
-            for target in targets:
-                importers.setdefault(target, set()).add(source)
+        imports, importers = project.remember("init_imports", lambda: _init_import_graph(project))
         roots = _closure({entry_module.real_path}, importers)
         return _closure(roots, imports)
 
@@ -434,11 +431,13 @@ def _closure(start: Set[str], edges: Dict[str, Set[str]]) -> Set[str]:
     return seen
 
 
-def _init_import_graph(project) -> Dict[str, Set[str]]:
-    """Real path -> the project modules it imports at module level (inside a `try` too:
-    a module of the project is in the deployment package, so the import succeeds unless
-    what that module imports is missing, and then its libraries are not loaded anyway)."""
+def _init_import_graph(project) -> Tuple[Dict[str, Set[str]], Dict[str, Set[str]]]:
+    """(real path -> the project modules it imports at module level, and the reverse).
+    Imports inside a `try` count: a module of the project is in the deployment package, so
+    the import succeeds unless what that module imports is missing, and then its libraries
+    are not loaded anyway."""
     graph: Dict[str, Set[str]] = {}
+    importers: Dict[str, Set[str]] = {}
     layout = project.layout
     for real, module in project.modules.items():
         targets = graph.setdefault(real, set())
@@ -448,7 +447,8 @@ def _init_import_graph(project) -> Dict[str, Set[str]]:
             found = layout.resolve(dotted, real)
             if found is not None and found != real:
                 targets.add(found)
-    return graph
+                importers.setdefault(found, set()).add(real)
+    return graph, importers
 
 
 def _init_imports(module) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
@@ -472,8 +472,7 @@ def _init_imports(module) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
             else:
                 continue
             for name in names:
-                parts = (name or "").split(".")
-                certain.update(".".join(parts[:i]) for i in range(1, len(parts) + 1) if parts[0])
+                certain.update(dotted_prefixes(name or ""))
         return frozenset(certain), tuple(dict.fromkeys(candidates))
 
     return module.remember("lam203_init_imports", compute)
@@ -484,8 +483,7 @@ def _imported_names(node) -> List[str]:
     out: List[str] = []
     if isinstance(node, cst.Import):
         for alias in node.names:
-            parts = (dotted_name(alias.name) or "").split(".")
-            out.extend(".".join(parts[:i]) for i in range(1, len(parts) + 1) if parts[0])
+            out.extend(dotted_prefixes(dotted_name(alias.name) or ""))
         return out
     if not isinstance(node, cst.ImportFrom):
         return []
@@ -493,9 +491,8 @@ def _imported_names(node) -> List[str]:
     base = "." * len(node.relative) + module
     if node.relative:
         out.append(base)
-    elif module:
-        parts = module.split(".")  # `from a.b import c` runs the packages `a` and `a.b` first
-        out.extend(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    else:
+        out.extend(dotted_prefixes(module))  # `from a.b import c` runs `a` and `a.b` first
     if not isinstance(node.names, cst.ImportStar):
         for alias in node.names:
             name = dotted_name(alias.name) or ""
