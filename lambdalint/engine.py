@@ -269,10 +269,16 @@ def _applicable(finding: Finding, level: str) -> bool:
 
 
 def fix_text(
-    text: str, path: str, options: Options, level: str, relint: Optional[Callable[[str, object], LintResult]] = None
+    text: str,
+    path: str,
+    options: Options,
+    level: str,
+    relint: Optional[Callable[[str, object], LintResult]] = None,
+    linted: Optional[LintResult] = None,
 ) -> Tuple[str, int, LintResult]:
     """Apply fixes up to `level` until stable.  Returns (new text, fixes applied, last lint).
-    `relint(text, module)` lints the new text (default: as a module on its own)."""
+    `relint(text, module)` lints the new text (default: as a module on its own); `linted`
+    is the lint of `text` when the caller has it already."""
     from lambdalint import fixer
 
     if relint is None:
@@ -282,7 +288,7 @@ def fix_text(
 
     applied = 0
     fixed_codes: List[str] = []
-    result = relint(text, None)
+    result = linted if linted is not None else relint(text, None)
     for _ in range(MAX_FIX_PASSES):
         chosen: List[Fix] = []
         anchors: List[cst.CSTNode] = []
@@ -426,17 +432,13 @@ def _check_unit(
             if not any(_applicable(finding, options.fix) for _, finding in current.raw):
                 continue
             shown, original = unit.members[real]
-            unlinted = [current]  # the unit is as it was when `current` was linted
 
-            def relint(
-                text: str, module: object, real: str = real, shown: str = shown, unlinted: list = unlinted
-            ) -> LintResult:
-                if unlinted:
-                    return unlinted.pop()
+            def relint(text: str, module: object, real: str = real, shown: str = shown) -> LintResult:
                 unit.set(real, shown, text, module)
                 return lint([real])[real]
 
-            new_text, applied, last = fix_text(original, shown, options, options.fix, relint)
+            # `current` is still the lint of `original`: nothing changed since it was made
+            new_text, applied, last = fix_text(original, shown, options, options.fix, relint, linted=current)
             unit.set(real, shown, original)
             report = reports[real]
             report.errors.extend(last.fix_errors)

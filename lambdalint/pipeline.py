@@ -264,8 +264,12 @@ def _plan(files, tree_python, options: Options, sources: Dict[str, str], display
         data, source, error, _ = read_source(real)
         return None if error is not None or source is None else (data, source.text)
 
+    def facts_of(real: str) -> Tuple[Optional[list], dict]:
+        """The stat index's facts (none for text standing in for the file)."""
+        return cache.facts(real) if cache is not None and real not in sources else (None, {})
+
     def may_hold_entry_point(real: str) -> Optional[bool]:
-        signature, facts = cache.facts(real) if cache is not None and real not in sources else (None, {})
+        signature, facts = facts_of(real)
         if "entry" in facts:
             return facts["entry"]
         read = text_of(real)
@@ -280,7 +284,7 @@ def _plan(files, tree_python, options: Options, sources: Dict[str, str], display
         return entry
 
     def imports_of(real: str) -> List[str]:
-        signature, facts = cache.facts(real) if cache is not None and real not in sources else (None, {})
+        signature, facts = facts_of(real)
         if "imports" in facts:
             return facts["imports"]
         text = entry_texts.pop(real, None)
@@ -290,7 +294,7 @@ def _plan(files, tree_python, options: Options, sources: Dict[str, str], display
                 return []
             text = read[1]
         imports = imported_modules(text) if "import" in text else []
-        if cache is not None and signature is not None and real not in sources:
+        if cache is not None and signature is not None:
             cache.remember(real, signature, imports=imports)
         return imports
 

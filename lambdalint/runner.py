@@ -182,12 +182,13 @@ def _balanced_chunks(tasks: List[Task], count: int) -> List[List[int]]:
     """Task indexes dealt into `count` chunks of about equal cost, heaviest task first
     (light files and units are far apart in cost, and in the plan the units come last,
     so equal-length slices left one worker with every unit)."""
+    costs = [_cost(task) for task in tasks]
     totals = [0] * min(count, len(tasks))
     chunks: List[List[int]] = [[] for _ in totals]
-    for index in sorted(range(len(tasks)), key=lambda i: -_cost(tasks[i])):
+    for index in sorted(range(len(tasks)), key=lambda i: -costs[i]):
         lightest = min(range(len(totals)), key=totals.__getitem__)
         chunks[lightest].append(index)
-        totals[lightest] += _cost(tasks[index])
+        totals[lightest] += costs[index]
     return [chunk for _, chunk in sorted(zip(totals, chunks), key=lambda pair: -pair[0]) if chunk]
 
 
