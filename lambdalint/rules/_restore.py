@@ -22,10 +22,22 @@ def init_settings(analysis: ModuleAnalysis) -> FunctionSettings:
     return analysis.init_settings()
 
 
-def init_nodes(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Ancestors]]:
+def init_nodes(analysis: ModuleAnalysis) -> List[Tuple[cst.CSTNode, Ancestors]]:
     """Every node of the code that runs at import (Init): module-level statements, class
     bodies, decorators and default values, with its ancestors; not function and lambda
-    bodies, and not the `if __name__ == "__main__":` block (it never runs under Lambda)."""
+    bodies, and not the `if __name__ == "__main__":` block (it never runs under Lambda).
+    Walked once per module: half the rules ask."""
+    return analysis.remember("init_nodes", lambda: list(_walk_init(analysis.module)))
+
+
+def init_calls(analysis: ModuleAnalysis) -> List[Tuple[cst.Call, Ancestors]]:
+    """The calls among `init_nodes`, with their ancestors."""
+    return analysis.remember(
+        "init_calls", lambda: [(node, up) for node, up in init_nodes(analysis) if isinstance(node, cst.Call)]
+    )
+
+
+def _walk_init(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Ancestors]]:
     from lambdalint._cstfast import children  # imports libcst: only when a module is linted
 
     stack: List[Tuple[cst.CSTNode, Ancestors]] = [(stmt, ()) for stmt in reversed(module.body)]
@@ -46,6 +58,16 @@ def init_nodes(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Ancestors]]:
         stack.extend((child, inner) for child in reversed(parts))
 
 
+def closed_at_init(analysis: ModuleAnalysis, name: str) -> bool:
+    """Init code calls `<name>.close()` (the connection is not kept open across requests)."""
+    return any(
+        isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "close"
+        and dotted_name(node.func.value) == name
+        for node, _ in init_calls(analysis)
+    )
+
+
 def called_at_init(analysis: ModuleAnalysis) -> Set[Function]:
     """The functions that module-level code of any module of the project calls (once per
     project: every module's rules ask the same question)."""
@@ -54,11 +76,10 @@ def called_at_init(analysis: ModuleAnalysis) -> Set[Function]:
     def compute() -> Set[Function]:
         found: Set[Function] = set()
         for module in project.modules.values():
-            for node, _ in init_nodes(module.module):
-                if isinstance(node, cst.Call):
-                    target = module.resolve_call(node.func, None)
-                    if target is not None:
-                        found.add(target)
+            for node, _ in init_calls(module):
+                target = module.resolve_call(node.func, None)
+                if target is not None:
+                    found.add(target)
         return found
 
     return project.remember("called_at_init", compute)
@@ -90,8 +111,8 @@ def registered_hooks(analysis: ModuleAnalysis, kinds=AFTER_RESTORE_HOOKS) -> Lis
     for fn in analysis.functions.values():
         if fn.parent is None and any(d in kinds for d in fn.decorators):
             found.append(fn)
-    for node, _ancestors in init_nodes(analysis.module):
-        if isinstance(node, cst.Call) and node.args and analysis.qualified_name(node.func, None) in kinds:
+    for node, _ancestors in init_calls(analysis):
+        if node.args and analysis.qualified_name(node.func, None) in kinds:
             target = node.args[0].value
             name = dotted_name(target)
             hook = analysis.function_named(name, None) if name and "." not in name else None

@@ -201,10 +201,10 @@ class SharedTmpPath(Rule):
                     yield self._finding(site.node, fn, path, at_init=False)
         if not _restore.init_settings(analysis).managed_instances:
             return
-        init = list(_restore.init_nodes(analysis.module))
-        calls = [node for node, _ in init if isinstance(node, cst.Call)]
+        init = _restore.init_calls(analysis)
+        calls = [node for node, _ in init]
         for node, ancestors in init:
-            if not isinstance(node, cst.Call) or _restore.in_default(ancestors):
+            if _restore.in_default(ancestors):
                 continue
             init_site = SimpleNamespace(node=node, ancestors=ancestors)
             path = self._fixed_tmp_write(files, init_site, None)

@@ -459,7 +459,7 @@ def _init_imports(module) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
     def compute() -> Tuple[FrozenSet[str], Tuple[str, ...]]:
         certain: Set[str] = set()
         candidates: List[str] = []
-        for node, ancestors in init_nodes(module.module):
+        for node, ancestors in init_nodes(module):
             if not isinstance(node, (cst.Import, cst.ImportFrom)):
                 continue
             candidates.extend(_imported_names(node))

@@ -267,15 +267,13 @@ class StaleConnection(Rule):
         analysis = self.analysis
         if not analysis.project.path:
             return  # nothing runs per invocation: no entry point in the unit
-        for node, ancestors in _restore.init_nodes(analysis.module):
-            if not isinstance(node, cst.Call):
-                continue
+        for node, ancestors in _restore.init_calls(analysis):
             qn = analysis.qualified_name(node.func, None)
             if qn not in STALE_CONNECTIONS or _checks_itself(node):
                 continue
             target = _restore.bound_target(ancestors, node)
             name = target.value if isinstance(target, cst.Name) else None
-            if name is None or self._closed_at_init(name):
+            if name is None or _restore.closed_at_init(analysis, name):
                 continue
             finding = self._judge(node, qn, name, None)
             if finding is not None:
@@ -334,17 +332,6 @@ class StaleConnection(Rule):
                         found.append((fn, dotted_name(expr)))
                         break
         return found
-
-    def _closed_at_init(self, name: str) -> bool:
-        for node, _ in _restore.init_nodes(self.analysis.module):
-            if (
-                isinstance(node, cst.Call)
-                and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value == "close"
-                and dotted_name(node.func.value) == name
-            ):
-                return True
-        return False
 
     def _way_back(self, fn: Function, name: str, expr: bool = False) -> bool:
         """`fn` checks the global connection `name`, reconnects it, or opens a new one: a

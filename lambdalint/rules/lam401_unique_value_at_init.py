@@ -233,9 +233,7 @@ class UniqueValueAtInit(Rule):
         remade_code = self._assigned_in_hooks(hooks)
         reseeded, seeders = self._seeded_in_hooks(hooks)
         self._hook_names: Set[str] = set()
-        for node, ancestors in _restore.init_nodes(analysis.module):
-            if not isinstance(node, cst.Call):
-                continue
+        for node, ancestors in _restore.init_calls(analysis):
             qn = analysis.qualified_name(node.func, None)
             if qn in RANDOM_SEEDERS:
                 if _constant_seed(node) or qn in seeders:

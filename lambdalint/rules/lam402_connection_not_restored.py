@@ -158,9 +158,7 @@ class ConnectionNotRestored(Rule):
         if not _restore.init_settings(analysis).snapstart:
             return
         hooks = _restore.hook_code(analysis, AFTER_RESTORE_HOOKS)
-        for node, ancestors in _restore.init_nodes(analysis.module):
-            if not isinstance(node, cst.Call):
-                continue
+        for node, ancestors in _restore.init_calls(analysis):
             qn = analysis.qualified_name(node.func, None)
             if qn not in RESTORE_SENSITIVE_CONNECTIONS or _pre_pings(node):
                 continue
@@ -168,23 +166,12 @@ class ConnectionNotRestored(Rule):
             name = dotted_name(target) if isinstance(target, cst.Name) else None
             if name is None:
                 continue  # not kept in a module-level name (an attribute, a call's argument)
-            if _restore.mentioned(hooks, name) or self._closed_at_init(name):
+            if _restore.mentioned(hooks, name) or _restore.closed_at_init(analysis, name):
                 continue
             uses = [fn for fn in analysis.path_functions if _restore.mentioned({fn}, name)]
             if not uses or any(self._reconnects(fn, name) for fn in analysis.path_functions):
                 continue
             yield self._finding(node, qn, name)
-
-    def _closed_at_init(self, name: str) -> bool:
-        for node, _ in _restore.init_nodes(self.analysis.module):
-            if (
-                isinstance(node, cst.Call)
-                and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value == "close"
-                and dotted_name(node.func.value) == name
-            ):
-                return True
-        return False
 
     def _reconnects(self, fn, name: str) -> bool:
         """`fn` checks the connection or opens it again: a reconnecting method, a liveness
