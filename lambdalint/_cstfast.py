@@ -7,7 +7,8 @@ they never hold code.
 
 `positions` gives exactly what `libcst.metadata.PositionProvider` gives, but only for the
 nodes asked for: one code generation pass that records token counts instead of building
-a position for every node, and that stops after the last node needed.
+a position for every node, and that stops after the last node needed.  With the line a
+module-level statement starts on, `statement_positions` does the same for one statement.
 """
 
 from __future__ import annotations
@@ -181,24 +182,38 @@ _NEWLINE = re.compile(r"\r\n?|\n")
 
 def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Dict[cst.CSTNode, CodeRange]:
     """`PositionProvider` ranges (1-based lines, 0-based columns) of `nodes` in `module`."""
+    return _positions_in(module, module, nodes, 1)[0]
+
+
+def statement_positions(
+    module: cst.Module, statement: cst.CSTNode, nodes: Iterable[cst.CSTNode], first_line: int
+) -> Tuple[Dict[cst.CSTNode, CodeRange], str]:
+    """As `positions`, for nodes inside one module-level `statement` whose code (leading
+    blank lines and comments included) starts at column 0 of `first_line`; with the code
+    generated, up to the last of `nodes`, for the caller to check against the source."""
+    return _positions_in(module, statement, nodes, first_line)
+
+
+def _positions_in(module: cst.Module, root: cst.CSTNode, nodes: Iterable[cst.CSTNode], first_line: int):
     state = _PositionState(module, nodes)
     if state.wanted:
         try:
-            module._codegen(state)
+            root._codegen(state)
         except _Done:
             pass
-    token_positions = _token_positions(state.tokens, {i for span in state.spans.values() for i in span})
-    return {
+    token_positions = _token_positions(state.tokens, {i for span in state.spans.values() for i in span}, first_line)
+    found = {
         node: CodeRange(token_positions[start], token_positions[end])
         for node, (start, end) in state.spans.items()
         if node in state.wanted
     }
+    return found, "".join(state.tokens)
 
 
-def _token_positions(tokens: list, wanted: set) -> Dict[int, CodePosition]:
+def _token_positions(tokens: list, wanted: set, first_line: int = 1) -> Dict[int, CodePosition]:
     """Line and column before token `i`, for each wanted `i` (libcst's own arithmetic)."""
     out: Dict[int, CodePosition] = {}
-    line, column = 1, 0
+    line, column = first_line, 0
     last = max(wanted, default=-1)
     for index, token in enumerate(tokens):
         if index > last:

@@ -16,7 +16,7 @@ from lambdalint import noqa
 from lambdalint.config import Config
 from lambdalint.files import decoded, read_source, write_fixed
 from lambdalint.model import SAFE, FileError, FileReport, Finding, Fix, NamedHandler, RawFinding
-from lambdalint.parsing import might_have_entry_point, parse, syntax_error
+from lambdalint.parsing import might_have_entry_point, parse, parse_with_lines, syntax_error
 from lambdalint.registry import selected_rules
 from lambdalint.rule import Rule
 from lambdalint.source import Source, source_lines
@@ -116,20 +116,21 @@ class Unit:
         self.options = options
         self.layout = layout  # lambdalint.project.layout.SourceLayout, None for a lone module
         self.members: Dict[str, Tuple[str, str]] = {}  # real path -> (display path, text)
-        self._parsed: Dict[str, Tuple[str, object, Optional[FileError]]] = {}
+        # real path -> (text, module, its statement lines, error)
+        self._parsed: Dict[str, Tuple[str, object, Optional[Tuple[int, ...]], Optional[FileError]]] = {}
 
     def set(self, real: str, shown: str, text: str, module=None) -> None:
         self.members[real] = (shown, text)
         if module is not None:
-            self._parsed[real] = (text, module, None)
+            self._parsed[real] = (text, module, None, None)
 
     def _parse(self, real: str):
+        """(module, parsing.statement_lines or None, error) of a member's current text."""
         shown, text = self.members[real]
         cached = self._parsed.get(real)
         if cached is None or cached[0] != text:
-            module, error = parse(text, shown)
-            cached = self._parsed[real] = (text, module, error)
-        return cached[1], cached[2]
+            cached = self._parsed[real] = (text, *parse_with_lines(text, shown))
+        return cached[1:]
 
     def analyse(self) -> Tuple[ProjectAnalysis, Dict[str, ModuleAnalysis], Dict[str, LintResult]]:
         """(the linked ProjectAnalysis, each member's ModuleAnalysis, results for the members
@@ -140,14 +141,20 @@ class Unit:
         failed: Dict[str, LintResult] = {}
         project = ProjectAnalysis(self.layout)
         analyses = {}
-        for real, (shown, _text) in self.members.items():
-            module, error = self._parse(real)
+        for real, (shown, text) in self.members.items():
+            module, lines, error = self._parse(real)
             if error is not None:
                 failed[real] = LintResult([], [error])
                 continue
             try:
                 analyses[real] = ModuleAnalysis(
-                    module, shown, config, self.options.entry_points_for(real), project=project, real_path=real
+                    module,
+                    shown,
+                    config,
+                    self.options.entry_points_for(real),
+                    project=project,
+                    real_path=real,
+                    source=(text, lines),
                 )
             except RecursionError:
                 failed[real] = LintResult(

@@ -10,7 +10,7 @@ import ast
 import re
 import sys
 import warnings
-from typing import List, Optional, Sequence, Set
+from typing import List, Optional, Sequence, Set, Tuple
 
 from lambdalint import catalog
 from lambdalint.model import FileError
@@ -135,7 +135,21 @@ MAX_AST_DEPTH = 1000
 
 
 def parse(text: str, path: str):
+    """(LibCST module or None, FileError or None): `parse_with_lines` without the lines."""
+    module, _lines, error = parse_with_lines(text, path)
+    return module, error
+
+
+def statement_lines(tree: ast.Module) -> Tuple[int, ...]:
+    """The line of the first token of each module-level statement, as CPython's parser
+    saw it (a decorated definition starts at its first decorator): where the positions of
+    reported nodes start counting (analysis.layout)."""
+    return tuple(min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]) for stmt in tree.body)
+
+
+def parse_with_lines(text: str, path: str):
     """Parse with LibCST; a FileError (with line and column) instead of an exception.
+    Returns (module or None, `statement_lines` or None, error or None).
 
     CPython's parser runs first, for its nesting limits: LibCST's native parser overflows
     the C stack (a segfault that would end the whole run) or takes minutes on nesting that
@@ -144,10 +158,14 @@ def parse(text: str, path: str):
     import libcst as cst
 
     if len(text) > MAX_PARSE_CHARS:
-        return None, FileError(
-            path,
-            f"too large to analyse ({len(text):,} characters; lambdalint parses files "
-            f"of up to {MAX_PARSE_CHARS:,}); exclude it with `--exclude` or `exclude`",
+        return (
+            None,
+            None,
+            FileError(
+                path,
+                f"too large to analyse ({len(text):,} characters; lambdalint parses files "
+                f"of up to {MAX_PARSE_CHARS:,}); exclude it with `--exclude` or `exclude`",
+            ),
         )
     try:
         with warnings.catch_warnings():
@@ -155,17 +173,19 @@ def parse(text: str, path: str):
             tree = ast.parse(text)
         python_error = None
         if _UNGUARDED_AST and _deeper_than(tree, MAX_AST_DEPTH):
-            return None, FileError(path, DEEP_NESTING)
+            return None, None, FileError(path, DEEP_NESTING)
+        lines: Optional[Tuple[int, ...]] = statement_lines(tree)
     except (RecursionError, MemoryError):
-        return None, FileError(path, DEEP_NESTING)
+        return None, None, FileError(path, DEEP_NESTING)
     except SyntaxError as exc:
         if re.search(r"too many nested|too many levels|too complex|too deeply", str(exc.msg)):
-            return None, FileError(path, f"{DEEP_NESTING}: line {exc.lineno}: {exc.msg}", exc.lineno, exc.offset)
-        python_error = exc
+            error = FileError(path, f"{DEEP_NESTING}: line {exc.lineno}: {exc.msg}", exc.lineno, exc.offset)
+            return None, None, error
+        python_error, lines = exc, None
     except ValueError:  # "source code string cannot contain null bytes"
-        python_error = None
+        python_error, lines = None, None
     try:
-        return cst.parse_module(text), None
+        return cst.parse_module(text), lines, None
     except cst.ParserSyntaxError as exc:
         if python_error is not None and python_error.lineno:
             # CPython's message and position are the more precise, and match what the
@@ -174,11 +194,11 @@ def parse(text: str, path: str):
             message = python_error.msg
         else:
             line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
-        return None, FileError(path, f"syntax error at line {line}, column {column}: {message}", line, column)
+        return None, None, FileError(path, f"syntax error at line {line}, column {column}: {message}", line, column)
     except RecursionError:
-        return None, FileError(path, DEEP_NESTING)
+        return None, None, FileError(path, DEEP_NESTING)
     except Exception as exc:  # LibCST raises assorted errors on odd input
-        return None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
+        return None, None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
 
 
 def _deeper_than(tree: ast.AST, limit: int) -> bool:

@@ -151,3 +151,50 @@ def test_children_are_libcst_children_without_trivia(name, text):
     _cstfast.walk(cst.parse_module(text), walked)
     for _, node in walked.events:
         assert _cstfast.children(node) == [c for c in node.children if not isinstance(c, TRIVIA)]
+
+
+def _by_statement_cases():
+    out = list(corpus())
+    out.append(("no_final_newline.py", TRICKY.rstrip("\n")))
+    out.append(("comments_around_decorators.py", "\n# top\n\n@a\n\n# between\n@b\ndef f():\n    pass\n\n# end\n"))
+    out.append(("semicolons.py", "import os; x = 1\ny = 2; z = (\n3)\nif x: pass\n"))
+    return out
+
+
+@pytest.mark.parametrize("name,text", _by_statement_cases(), ids=[n for n, _ in _by_statement_cases()])
+def test_positions_by_statement_match_position_provider(name, text):
+    """Layout generates only the module-level statements that hold the nodes asked for,
+    starting at the lines CPython's parser gave them; the ranges are PositionProvider's."""
+    from lambdalint.analysis import ModuleAnalysis
+    from lambdalint.config import Config
+    from lambdalint.parsing import parse_with_lines
+
+    module, lines, error = parse_with_lines(text, name)
+    assert error is None
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    for source in ((text, lines), (text, None)):  # lines from the parse, or found again
+        analysis = ModuleAnalysis(module, name, Config(), source=source)
+        nodes = [node for node in expected if id(node) in analysis.statement_of and node is not module]
+        layout = analysis.layout
+        assert layout._resolve_by_statement(nodes[::7]) == []  # no whole-module pass needed
+        layout.resolve_positions(nodes)
+        assert {node: layout.position(node) for node in nodes} == {node: expected[node] for node in nodes}
+
+
+def test_positions_by_statement_fall_back_where_libcst_code_differs_from_the_source():
+    """libcst regenerates `except OSError :` without the space: that statement's code is
+    not the source, so its nodes are placed by the whole-module pass (libcst's view)."""
+    from lambdalint.analysis import ModuleAnalysis
+    from lambdalint.config import Config
+    from lambdalint.parsing import parse_with_lines
+
+    text = "x = 1\ntry:\n    pass\nexcept OSError :\n    y = 2\nz = 3\n"
+    module, lines, _ = parse_with_lines(text, "quirk.py")
+    assert module.code != text
+    analysis = ModuleAnalysis(module, "quirk.py", Config(), source=(text, lines))
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    first, in_try, last = module.body
+    assert analysis.layout._resolve_by_statement([first, in_try, last]) == [in_try]
+    analysis.resolve_positions([in_try.handlers[0].body])
+    assert analysis.position(in_try.handlers[0].body) == expected[in_try.handlers[0].body]
+    assert analysis.position(last) == expected[last]

@@ -19,7 +19,21 @@ No LibCST metadata provider is used: they cost several times the parse.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, TypeVar, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import entry_points as _entry_points
@@ -67,9 +81,12 @@ class ModuleAnalysis:
         named: NamedHandlers = (),
         project: Optional[ProjectAnalysis] = None,
         real_path: Optional[str] = None,
+        source: Optional[Tuple[str, Optional[Tuple[int, ...]]]] = None,
     ) -> None:
         """Analyse `module` (shown as `path`).  Alone, unless `project` is given: then it is
-        only collected, and `project.link()` (after every module is added) does the rest."""
+        only collected, and `project.link()` (after every module is added) does the rest.
+        `source`: the text `module` was parsed from and its `parsing.statement_lines`
+        (None if unknown), which make positions cheaper (`Layout`); optional."""
         from lambdalint._cstfast import walk
         from lambdalint.analysis.collector import Collector
 
@@ -84,6 +101,8 @@ class ModuleAnalysis:
         self.module_functions: Dict[str, Function] = {}
         self.functions: Dict[str, Function] = {}  # by qualname, methods and nested defs included
         self.classes: Dict[str, cst.ClassDef] = {}
+        self.statement_of: Dict[int, int] = {}  # id(node) -> index of its module-level statement
+        self.source = source
         walk(module, Collector(self))
         self.rebound_globals: Set[str] = {
             name for fn in self.functions.values() for name in fn.globals_declared if name in fn.assigned

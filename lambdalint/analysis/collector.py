@@ -52,6 +52,8 @@ class Collector:
         self.function_binders = frozenset(_function_binder_types())
         self.module_binders = frozenset(_module_binder_types())
         self.stack: List[cst.CSTNode] = []
+        self.statement = -1  # index of the module-level statement being walked
+        self.statement_of = analysis.statement_of
         self.functions: List[Function] = []  # enclosing function chain
         self.frames: List[int] = []  # index into stack where each function body starts
         self.classes: List[str] = []
@@ -60,6 +62,9 @@ class Collector:
     # -- generic bookkeeping -------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
         kind = type(node)
+        if len(self.stack) == 1:  # a module-level statement (the module is stack[0])
+            self.statement += 1
+        self.statement_of[id(node)] = self.statement
         if kind is cst.FunctionDef:
             self._enter_function(node)
         elif kind is cst.ClassDef:

@@ -1,15 +1,22 @@
 """Where things are in the module: statement order, free module-level names, positions.
 
 Fixes that move code to module level ask these; positions are computed only for the nodes
-that findings report (libcst's PositionProvider would cost several times the parse).
+that findings report (libcst's PositionProvider would cost several times the parse), and
+only the module-level statements that hold them are generated again when the source and
+the lines CPython's parser gave its statements are known.
 """
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Optional
+import ast
+import re
+import warnings
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis.nodes import bound_by, walk_defs
+
+_NEWLINE = re.compile(r"\r\n?|\n")  # line ends as libcst counts them
 
 
 class Layout:
@@ -18,6 +25,7 @@ class Layout:
         self._positions: Dict[cst.CSTNode, object] = {}
         self._top_index: Optional[Dict[int, int]] = None
         self._binding_index: Optional[Dict[str, int]] = None
+        self._starts: Optional[Tuple[List[int], List[int]]] = None  # see _statement_starts
 
     def top_level_index(self, node: cst.CSTNode) -> int:
         """Index of the module-level statement holding `node` (a def found by identity)."""
@@ -64,4 +72,91 @@ class Layout:
 
         missing = [n for n in nodes if n not in self._positions]
         if missing:
+            missing = self._resolve_by_statement(missing)
+        if missing:
             self._positions.update(positions(self.analysis.module, missing))
+
+    def _resolve_by_statement(self, nodes: List[cst.CSTNode]) -> List[cst.CSTNode]:
+        """Positions of `nodes` from their own module-level statements' code only; returns
+        the nodes left for a pass over the whole module.  A statement's code is compared
+        with the source at the line it should start on, so a wrong line is never used."""
+        from lambdalint._cstfast import statement_positions
+
+        starts = self._statement_starts()
+        if starts is None:
+            return nodes
+        line_starts, offsets = starts
+        analysis = self.analysis
+        body = analysis.module.body
+        text = analysis.source[0]
+        groups: Dict[int, List[cst.CSTNode]] = {}
+        left: List[cst.CSTNode] = []
+        for node in nodes:
+            index = analysis.statement_of.get(id(node), -1)
+            (groups.setdefault(index, []) if 0 <= index < len(body) else left).append(node)
+        for index in sorted(groups):
+            line = line_starts[index]
+            found, code = statement_positions(analysis.module, body[index], groups[index], line)
+            if 1 <= line <= len(offsets) and _same_code(text, offsets[line - 1], code, analysis.module):
+                self._positions.update(found)
+                left.extend(node for node in groups[index] if node not in found)
+            else:
+                left.extend(groups[index])
+        return left
+
+    def _statement_starts(self) -> Optional[Tuple[List[int], List[int]]]:
+        """(the line each module-level statement's code starts on, its leading blank lines
+        and comments included; the offset in the source of each line), or None when the
+        source or CPython's view of it is unknown."""
+        if self._starts is not None:
+            return self._starts
+        source = self.analysis.source
+        if source is None:
+            return None
+        text, lines = source
+        if lines is None:
+            lines = _statement_lines(text)
+            if lines is None:
+                return None
+        starts: List[int] = []
+        count = 0  # CPython's statements so far: `a = 1; b = 2` is one line, two statements
+        for stmt in self.analysis.module.body:
+            if count >= len(lines):
+                return None
+            lead = len(stmt.leading_lines)
+            decorators = getattr(stmt, "decorators", ())
+            if decorators:  # the def's own leading lines come first, then the decorator's
+                lead += len(decorators[0].leading_lines)
+            starts.append(lines[count] - lead)
+            count += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+        if count != len(lines):
+            return None
+        offsets = [0]
+        offsets.extend(match.end() for match in _NEWLINE.finditer(text))
+        self._starts = (starts, offsets)
+        return self._starts
+
+
+def _same_code(text: str, offset: int, code: str, module: cst.Module) -> bool:
+    """`code` is the source at `offset`: where a file has no newline at its end, the code of
+    its last statement has one more (libcst drops it from the module's code)."""
+    if text.startswith(code, offset):
+        return True
+    newline = module.default_newline
+    return (
+        not module.has_trailing_newline
+        and code.endswith(newline)
+        and len(text) - offset == len(code) - len(newline)
+        and text.startswith(code[: -len(newline)], offset)
+    )
+
+
+def _statement_lines(text: str) -> Optional[Tuple[int, ...]]:
+    from lambdalint.parsing import statement_lines
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return statement_lines(ast.parse(text))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
