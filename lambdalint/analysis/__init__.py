@@ -110,6 +110,8 @@ class ModuleAnalysis:
         self._by_name: Optional[Dict[str, List[Function]]] = None
         self._guards: guards.GuardCache = {}
         self._remembered: Dict[str, Any] = {}
+        # (id(node), id(scope)) -> (node, qualified_name's answer)
+        self._qualified: Dict[Tuple[int, int], Tuple[cst.CSTNode, Optional[str]]] = {}
         self.calls = CallGraph(self)
         self.values = Values(self)
         self.layout = Layout(self)
@@ -144,8 +146,15 @@ class ModuleAnalysis:
 
     # -- names ---------------------------------------------------------------------------
     def qualified_name(self, expr: cst.CSTNode, fn: Optional[Function]) -> Optional[str]:
-        """`boto3.client` for `b.client` after `import boto3 as b`; calls become `...()`."""
-        return names.qualified_name(self.owner(fn), expr, fn)
+        """`boto3.client` for `b.client` after `import boto3 as b`; calls become `...()`.
+        Remembered per node: most rules ask it of every call."""
+        owner = self.owner(fn)
+        key = (id(expr), id(fn))
+        known = owner._qualified.get(key)
+        if known is None:
+            # the node is kept with its answer: its id is never reused while the entry lives
+            known = owner._qualified[key] = (expr, names.qualified_name(owner, expr, fn))
+        return known[1]
 
     def binding_call(self, expr: cst.CSTNode, fn: Optional[Function]) -> Optional[cst.Call]:
         """The call a name was bound to (locally or at module level), if exactly one."""

@@ -23,6 +23,8 @@ class CallGraph:
         self.analysis = analysis
         self._module_value_functions: Dict[str, List[Function]] = {}
         self._reach: Dict[int, Set[Function]] = {}
+        # (id(callee expression), id(caller)) -> (the expression, what `resolve` found)
+        self._resolved: Dict[Tuple[int, int], Tuple[cst.BaseExpression, Optional[Function]]] = {}
 
     def _of(self, fn: Optional[Function]) -> "CallGraph":
         """The call graph of `fn`'s own module (local names are looked up there); this one
@@ -38,6 +40,13 @@ class CallGraph:
         own = self._of(fn)
         if own is not self:
             return own.resolve(func, fn)
+        key = (id(func), id(fn))
+        known = self._resolved.get(key)
+        if known is None:  # the node is kept with its answer, so its id is not reused
+            known = self._resolved[key] = (func, self._resolve(func, fn))
+        return known[1]
+
+    def _resolve(self, func: cst.BaseExpression, fn: Optional[Function]) -> Optional[Function]:
         if isinstance(func, cst.Name):
             return names.function_named(self.analysis, func.value, fn)
         return self._resolve_attribute(func, fn) or self._resolve_in_project(func, fn)
