@@ -16,7 +16,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from contextlib import contextmanager
-from typing import Dict, Iterable, Iterator, Optional, Tuple
+from operator import attrgetter
+from typing import Callable, Dict, Iterable, Iterator, Optional, Tuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -66,10 +67,10 @@ _LEXICAL_ORDER = {
     "TypeAlias": ("name", "type_parameters", "value"),
 }
 
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
+_FIELDS: Dict[type, Callable[[cst.CSTNode], tuple]] = {}  # type -> getter of its fields' values
 
 
-def _fields_of(node_type: type) -> Tuple[str, ...]:
+def _fields_of(node_type: type) -> Callable[[cst.CSTNode], tuple]:
     names = _LEXICAL_ORDER.get(node_type.__name__)
     if names is None:
         names = tuple(
@@ -77,8 +78,12 @@ def _fields_of(node_type: type) -> Tuple[str, ...]:
             for f in dataclasses.fields(node_type)
             if not f.name.startswith("whitespace") and f.name not in _TRIVIA_FIELDS
         )
-    _FIELDS[node_type] = names
-    return names
+    if names:
+        getter = attrgetter(*names)
+        _FIELDS[node_type] = getter if len(names) > 1 else lambda node: (getter(node),)
+    else:
+        _FIELDS[node_type] = lambda node: ()
+    return _FIELDS[node_type]
 
 
 def walk(root: cst.CSTNode, visitor) -> None:
@@ -98,8 +103,7 @@ def children(node: cst.CSTNode) -> list:
     """`node.children` without whitespace and punctuation, in the same order, without
     rebuilding `node` (libcst's `children` property does)."""
     out = []
-    for name in _FIELDS.get(type(node)) or _fields_of(type(node)):
-        value = getattr(node, name)
+    for value in (_FIELDS.get(type(node)) or _fields_of(type(node)))(node):
         kind = type(value)
         if kind is tuple or kind is list:
             for item in value:
