@@ -54,9 +54,15 @@ def constant_string(analysis: ModuleAnalysis, expr, fn: Optional[Function], dept
     return constant_string(analysis, values[0], owner, depth + 1)
 
 
-def module_level_nodes(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]]:
-    """Every node that runs at import time outside any function body (class bodies
-    included), with its ancestors, in source order."""
+def module_level_nodes(analysis: ModuleAnalysis) -> List[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]]:
+    """Every node outside any function body (class bodies, decorators and the `__main__`
+    block included; parameter defaults not), with its ancestors (the module first), in
+    source order.  `_restore.init_nodes` is what runs at Init: defaults in, `__main__` out.
+    Walked once per module for the rules that ask."""
+    return analysis.remember("module_level_nodes", lambda: list(_walk_module_level(analysis.module)))
+
+
+def _walk_module_level(module: cst.Module) -> Iterator[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]]:
     from lambdalint._cstfast import children
 
     stack: List[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]] = [(stmt, (module,)) for stmt in reversed(module.body)]

@@ -167,7 +167,7 @@ class ReservedEnvVarWrite(Rule):
     def check(self) -> Iterator[RawFinding]:
         analysis = self.analysis
         main_blocks, main_only = self._main_only()
-        for node, ancestors in _hygiene.module_level_nodes(analysis.module):
+        for node, ancestors in _hygiene.module_level_nodes(analysis):
             if any(a in main_blocks for a in ancestors) or node in main_blocks:
                 continue
             for write in self._writes(node, None):
@@ -269,7 +269,7 @@ class ReservedEnvVarWrite(Rule):
             return blocks, set()
         called_from_main: Set[str] = set()
         referenced_elsewhere: Set[str] = set()
-        for node, ancestors in _hygiene.module_level_nodes(analysis.module):
+        for node, ancestors in _hygiene.module_level_nodes(analysis):
             if isinstance(node, cst.Name):
                 inside = node in blocks or any(a in blocks for a in ancestors)
                 (called_from_main if inside else referenced_elsewhere).add(node.value)

@@ -226,7 +226,7 @@ class AsyncHandler(Rule):
             if other is not fn and not any(scope is fn for scope in other.scopes())
         ):
             return True
-        for node, ancestors in _hygiene.module_level_nodes(analysis.module):
+        for node, ancestors in _hygiene.module_level_nodes(analysis):
             if not isinstance(node, cst.Name) or node.value != fn.name:
                 continue
             if any(isinstance(a, cst.If) and _is_main_test(a.test) for a in ancestors) or any(

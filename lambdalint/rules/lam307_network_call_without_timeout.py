@@ -345,7 +345,7 @@ class NetworkCallWithoutTimeout(Rule):
         return bool(bases & HTTP_ADAPTERS) and "timeout" in self.analysis.module.code_for_node(cls)
 
     def _all_calls(self) -> Iterator[Tuple[cst.Call, Optional[Function]]]:
-        for node, _ in _hygiene.module_level_nodes(self.analysis.module):
+        for node, _ in _hygiene.module_level_nodes(self.analysis):
             if isinstance(node, cst.Call):
                 yield node, None
         for fn in self.analysis.functions.values():
@@ -353,7 +353,7 @@ class NetworkCallWithoutTimeout(Rule):
                 yield site.node, fn
 
     def _all_assignments(self) -> Iterator[Tuple[cst.Assign, Optional[Function]]]:
-        for node, _ in _hygiene.module_level_nodes(self.analysis.module):
+        for node, _ in _hygiene.module_level_nodes(self.analysis):
             if isinstance(node, cst.Assign):
                 yield node, None
         for fn in self.analysis.functions.values():
