@@ -118,7 +118,7 @@ class ResultCache:
 
     def unit_key(self, members: Sequence[Tuple[str, str]], digests: Sequence[str]) -> str:
         """The key of a unit's results: the settings, the source layout, and each member's
-        path, named entry points and content.  Editing any member (a helper module) changes
+        path (real, as the plan gives it), named entry points and content.  Editing any member (a helper module) changes
         the results of every linted file of the unit."""
         digest = hashlib.sha256(self._settings)
         layout = self._options.layout
@@ -127,9 +127,9 @@ class ResultCache:
         for (real, shown), content in zip(members, digests):
             extra = {
                 "path": shown,
-                "real": os.path.realpath(real),
+                "real": real,
                 "content": content,
-                "entry_points": _stable(self._options.entry_points_for(real)),
+                "entry_points": _stable(self._options.entry_points_at(real)),
             }
             digest.update(json.dumps(extra, sort_keys=True).encode())
         return digest.hexdigest()
@@ -140,7 +140,7 @@ class ResultCache:
 
     @staticmethod
     def member_key(unit_key: str, real_path: str) -> str:
-        return hashlib.sha256(f"{unit_key}\0{os.path.realpath(real_path)}".encode()).hexdigest()
+        return hashlib.sha256(f"{unit_key}\0{real_path}".encode()).hexdigest()
 
     # -- the stat index --------------------------------------------------------------------
     def facts(self, path: str) -> Tuple[Optional[list], dict]:

@@ -72,7 +72,11 @@ class Options:
 
     def entry_points_for(self, path: str) -> Dict[str, NamedHandler]:
         """Entry points named for the file at `path` (relative to `cwd`, or absolute)."""
-        return self.entry_points.get(os.path.realpath(os.path.join(self.cwd or "", path)), {})
+        return self.entry_points_at(os.path.realpath(os.path.join(self.cwd or "", path)))
+
+    def entry_points_at(self, real_path: str) -> Dict[str, NamedHandler]:
+        """`entry_points_for` a path already resolved (a project's members are)."""
+        return self.entry_points.get(real_path, {})
 
 
 # -- linting text -----------------------------------------------------------------------
@@ -151,7 +155,7 @@ class Unit:
                     module,
                     shown,
                     config,
-                    self.options.entry_points_for(real),
+                    self.options.entry_points_at(real),
                     project=project,
                     real_path=real,
                     source=(text, lines),

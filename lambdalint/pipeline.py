@@ -276,7 +276,7 @@ def _plan(files, tree_python, options: Options, sources: Dict[str, str], display
         if read is None:
             return None
         data, text = read
-        entry = might_have_entry_point(text, options.config.handler_names, bool(options.entry_points_for(real)))
+        entry = might_have_entry_point(text, options.config.handler_names, bool(options.entry_points_at(real)))
         if entry:
             entry_texts[real] = text
         if cache is not None and data is not None:
