@@ -5,6 +5,7 @@ import dataclasses
 import inspect
 import json
 import os
+import sys
 
 import libcst as cst
 import pytest
@@ -198,3 +199,22 @@ def test_positions_by_statement_fall_back_where_libcst_code_differs_from_the_sou
     analysis.resolve_positions([in_try.handlers[0].body])
     assert analysis.position(in_try.handlers[0].body) == expected[in_try.handlers[0].body]
     assert analysis.position(last) == expected[last]
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="needs grammar this interpreter lacks")
+def test_positions_without_cpython_lines_use_the_whole_module_pass():
+    """A `type` statement (Python 3.12) parses with LibCST but not with an older CPython:
+    no statement lines, so positions come from the whole-module pass, asked once."""
+    from lambdalint.analysis import ModuleAnalysis
+    from lambdalint.config import Config
+    from lambdalint.parsing import parse_with_lines
+
+    text = "type Alias = int\nx = make()\n"
+    module, lines, error = parse_with_lines(text, "newer.py")
+    assert error is None and lines is None
+    analysis = ModuleAnalysis(module, "newer.py", Config(), source=(text, lines))
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    call = module.body[1].body[0].value
+    assert analysis.layout._resolve_by_statement([call]) == [call]
+    assert analysis.layout._starts_known and analysis.layout._starts is None
+    assert analysis.position(call) == expected[call]

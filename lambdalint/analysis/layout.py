@@ -26,6 +26,7 @@ class Layout:
         self._top_index: Optional[Dict[int, int]] = None
         self._binding_index: Optional[Dict[str, int]] = None
         self._starts: Optional[Tuple[List[int], List[int]]] = None  # see _statement_starts
+        self._starts_known = False  # _statement_starts was computed (its answer may be None)
 
     def top_level_index(self, node: cst.CSTNode) -> int:
         """Index of the module-level statement holding `node` (a def found by identity)."""
@@ -108,8 +109,12 @@ class Layout:
         """(the line each module-level statement's code starts on, its leading blank lines
         and comments included; the offset in the source of each line), or None when the
         source or CPython's view of it is unknown."""
-        if self._starts is not None:
-            return self._starts
+        if not self._starts_known:
+            self._starts_known = True
+            self._starts = self._find_statement_starts()
+        return self._starts
+
+    def _find_statement_starts(self) -> Optional[Tuple[List[int], List[int]]]:
         source = self.analysis.source
         if source is None:
             return None
@@ -133,8 +138,7 @@ class Layout:
             return None
         offsets = [0]
         offsets.extend(match.end() for match in _NEWLINE.finditer(text))
-        self._starts = (starts, offsets)
-        return self._starts
+        return starts, offsets
 
 
 def _same_code(text: str, offset: int, code: str, module: cst.Module) -> bool:
