@@ -69,11 +69,8 @@ def _has_entry_point_shape(text: str, handler_names: Set[str]) -> bool:
     a module-level function named like a handler or taking `(event, context)`, or a
     module-level `name = Cls(...)` of a class whose `__call__` takes two arguments.
     Text CPython cannot parse is a "maybe": LibCST decides and reports it."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = python_ast(text)
+    if tree is None:
         return True
     callable_classes: Set[str] = set()
     instantiated: Set[str] = set()
@@ -168,9 +165,7 @@ def parse_with_lines(text: str, path: str):
             ),
         )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes and the like are not our business
-            tree = ast.parse(text)
+        tree = _cpython_parse(text)
         python_error = None
         if _UNGUARDED_AST and _deeper_than(tree, MAX_AST_DEPTH):
             return None, None, FileError(path, DEEP_NESTING)
@@ -217,10 +212,21 @@ def syntax_error(text: str, path: str) -> Optional[FileError]:
     Such files skip LibCST, but every unparsable file is reported all the same.  CPython's
     parser is a tenth of LibCST's cost; only when it refuses the file does LibCST decide
     (it may know newer grammar than the running interpreter) and word the message."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
+    if python_ast(text) is not None:
         return None
+    return parse(text, path)[1]
+
+
+def python_ast(text: str) -> Optional[ast.Module]:
+    """CPython's own AST of `text`, or None where CPython refuses it (syntax, null bytes,
+    nesting beyond its limits)."""
+    try:
+        return _cpython_parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return parse(text, path)[1]
+        return None
+
+
+def _cpython_parse(text: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escapes and the like are not our business
+        return ast.parse(text)

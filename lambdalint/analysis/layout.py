@@ -8,9 +8,7 @@ the lines CPython's parser gave its statements are known.
 
 from __future__ import annotations
 
-import ast
 import re
-import warnings
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from lambdalint._lazy import cst
@@ -119,10 +117,13 @@ class Layout:
         if source is None:
             return None
         text, lines = source
-        if lines is None:
-            lines = _statement_lines(text)
-            if lines is None:
+        if lines is None:  # not kept from the parse (a module given with its text): parse again
+            from lambdalint.parsing import python_ast, statement_lines
+
+            tree = python_ast(text)
+            if tree is None:
                 return None
+            lines = statement_lines(tree)
         starts: List[int] = []
         count = 0  # CPython's statements so far: `a = 1; b = 2` is one line, two statements
         for stmt in self.analysis.module.body:
@@ -153,14 +154,3 @@ def _same_code(text: str, offset: int, code: str, module: cst.Module) -> bool:
         and len(text) - offset == len(code) - len(newline)
         and text.startswith(code[: -len(newline)], offset)
     )
-
-
-def _statement_lines(text: str) -> Optional[Tuple[int, ...]]:
-    from lambdalint.parsing import statement_lines
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return statement_lines(ast.parse(text))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
