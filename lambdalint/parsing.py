@@ -10,6 +10,7 @@ import ast
 import re
 import sys
 import warnings
+from threading import get_ident
 from typing import List, Optional, Sequence, Set, Tuple
 
 from lambdalint import catalog
@@ -180,7 +181,7 @@ def parse_with_lines(text: str, path: str):
     except ValueError:  # "source code string cannot contain null bytes"
         python_error, lines = None, None
     try:
-        return cst.parse_module(text), lines, None
+        return parse_unvalidated(text), lines, None
     except cst.ParserSyntaxError as exc:
         if python_error is not None and python_error.lineno:
             # CPython's message and position are the more precise, and match what the
@@ -194,6 +195,41 @@ def parse_with_lines(text: str, path: str):
         return None, None, FileError(path, DEEP_NESTING)
     except Exception as exc:  # LibCST raises assorted errors on odd input
         return None, None, FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
+
+
+# Threads now inside `parse_unvalidated`: nodes built there skip LibCST's validation.
+_UNVALIDATED: Set[int] = set()
+
+
+def parse_unvalidated(text: str):
+    """`libcst.parse_module(text)` without validating each node as it is built.
+
+    LibCST checks every new node (`CSTNode.__post_init__` calls `_validate`: whitespace
+    patterns, parentheses, operators), about a sixth of a parse, yet nodes its own parser
+    builds from source are valid by construction (LibCST's base.py says as much in a PERF
+    note).  Only this thread's nodes, only during the parse, skip the check: nodes that
+    fixes build, in this thread or any other, are still validated."""
+    import libcst as cst
+
+    _skip_validation_when_parsing()
+    thread = get_ident()
+    _UNVALIDATED.add(thread)
+    try:
+        return cst.parse_module(text)
+    finally:
+        _UNVALIDATED.discard(thread)
+
+
+def _skip_validation_when_parsing() -> None:
+    from libcst._nodes.base import CSTNode
+
+    if CSTNode.__post_init__ is not _validate_unless_parsing:
+        CSTNode.__post_init__ = _validate_unless_parsing  # type: ignore[method-assign]
+
+
+def _validate_unless_parsing(node) -> None:
+    if get_ident() not in _UNVALIDATED:
+        node._validate()
 
 
 def _deeper_than(tree: ast.AST, limit: int) -> bool:

@@ -6,13 +6,14 @@ import inspect
 import json
 import os
 import sys
+import threading
 
 import libcst as cst
 import pytest
 from conftest import FIXTURES, fixture_files
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from lambdalint import _cstfast
+from lambdalint import _cstfast, parsing
 
 TRICKY = '''\
 import os, sys as system
@@ -218,3 +219,40 @@ def test_positions_without_cpython_lines_use_the_whole_module_pass():
     assert analysis.layout._resolve_by_statement([call]) == [call]
     assert analysis.layout._starts_known and analysis.layout._starts is None
     assert analysis.position(call) == expected[call]
+
+
+@pytest.mark.parametrize("name,text", corpus(), ids=[n for n, _ in corpus()])
+def test_unvalidated_parse_builds_the_same_tree_as_libcst(name, text):
+    module = parsing.parse_unvalidated(text)
+    assert module.deep_equals(cst.parse_module(text))
+    assert module.code == text
+
+
+def test_nodes_built_outside_the_parse_are_still_validated():
+    parsing.parse_unvalidated("x = 1\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+    errors = []
+
+    def build_in_another_thread():
+        try:
+            cst.Name("not a name")
+        except cst.CSTValidationError as exc:
+            errors.append(exc)
+
+    parsing._UNVALIDATED.add(threading.get_ident())  # this thread "parsing"; another builds
+    try:
+        worker = threading.Thread(target=build_in_another_thread)
+        worker.start()
+        worker.join()
+    finally:
+        parsing._UNVALIDATED.discard(threading.get_ident())
+    assert len(errors) == 1
+
+
+def test_a_failed_unvalidated_parse_turns_validation_back_on():
+    with pytest.raises(cst.ParserSyntaxError):
+        parsing.parse_unvalidated("def (:\n")
+    assert not parsing._UNVALIDATED
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
