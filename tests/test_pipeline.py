@@ -152,3 +152,29 @@ def test_real_paths_agree_with_realpath_on_links_and_relative_paths(tmp_path, mo
     for name in names:
         for path in (name, os.path.join(str(tmp_path), name)):
             assert real_paths(path) == os.path.realpath(path), path
+
+
+def test_linting_collects_garbage_less_often_and_gives_the_callers_thresholds_back(tmp_path, monkeypatch):
+    import gc
+
+    from lambdalint import pipeline, runner
+
+    make_project(tmp_path)
+    during = []
+    real_run_task = runner._run_task
+
+    def recording_run_task(task, options):
+        during.append(gc.get_threshold())
+        return real_run_task(task, options)
+
+    monkeypatch.setattr(runner, "_run_task", recording_run_task)
+    before = gc.get_threshold()
+    gc.set_threshold(123, 4, 5)
+    try:
+        reports = pipeline.check(pipeline.prepare(pipeline.Request(paths=[str(tmp_path)], cache=False, jobs=1)))
+        after = gc.get_threshold()
+    finally:
+        gc.set_threshold(*before)
+    assert [f.code for r in reports for f in r.findings] == ["LAM201"]
+    assert during == [runner.LINT_GC_THRESHOLDS]
+    assert after == (123, 4, 5)
