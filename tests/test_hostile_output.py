@@ -209,3 +209,17 @@ def test_no_format_carries_a_legacy_workflow_command(hostile, expected, fmt):
         names = {case.get("file") for case in ET.fromstring(out.encode("utf-8")).iter("testcase")}
         assert "##[add-mask]legacy.py" in names
     assert "##[add-mask]legacy.py" in {f["path"] for f in expected["findings"]}
+
+
+def test_xml_text_keeps_exactly_the_characters_xml_1_0_allows():
+    """Every code point against the XML 1.0 `Char` production (section 2.2)."""
+    import sys
+
+    from lambdalint.escaping import REPLACEMENT, xml_text
+
+    def allowed(c: int) -> bool:
+        return c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or 0x10000 <= c <= 0x10FFFF
+
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    expected = "".join(ch if allowed(ord(ch)) else REPLACEMENT for ch in everything)
+    assert xml_text(everything) == expected
