@@ -150,6 +150,28 @@ def make_console(out: TextIO, color: str = "auto"):
     return Console(file=out, highlight=False, soft_wrap=True)
 
 
+class PlainConsole:
+    """What the text format asks of rich's Console where rich would neither colour nor
+    wrap (a pipe or a file: pre-commit, CI): the plain text of each line, a `rich.text.Text`
+    or a string (never markup).  It saves importing rich.console, about 20 ms: a tenth of
+    linting one handler file."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.file = out
+
+    def print(self, line=None, **_layout) -> None:
+        text = "" if line is None else line if isinstance(line, str) else line.plain
+        self.file.write(text + "\n")
+
+
+def _plain(out: TextIO, color: str) -> bool:
+    """Neither colour nor a terminal's width: not a tty, and (with `auto`) nothing in the
+    environment that makes rich take any stream for a terminal."""
+    if _isatty(out) or color == "always":
+        return False
+    return color == "never" or not ("FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ)
+
+
 def _isatty(out: TextIO) -> bool:
     try:
         return out.isatty()
@@ -164,9 +186,12 @@ def write_text(result: RunResult, out: TextIO) -> None:
         if result.statistics:
             write_statistics(result, out)
         return
-    console = make_console(out, result.color)
     # Wrapped to the width of a real terminal; piped output keeps one line per message.
-    width = console.width if _isatty(out) else None
+    if _plain(out, result.color):
+        console, width = PlainConsole(out), None
+    else:
+        console = make_console(out, result.color)
+        width = console.width if _isatty(out) else None
     render_text(result, console, width)
 
     def summary(line: str) -> None:

@@ -2,6 +2,7 @@
 boundaries at the terminal's width, the whole reported range underlined.  Rendered through
 rich at 80 and 160 columns, and in a real terminal (tmux)."""
 
+import dataclasses
 import io
 import re
 import shutil
@@ -14,7 +15,7 @@ from conftest import ROOT, lambdalint_command
 
 from lambdalint.config import Config
 from lambdalint.engine import Options, lint_text
-from lambdalint.model import FileReport
+from lambdalint.model import FileError, FileReport
 from lambdalint.output import RunResult, make_console, render_text, summary_line
 
 EXAMPLES = ["examples/config_loader.py", "examples/orders_bad.py", "examples/state_leak.py"]
@@ -121,3 +122,46 @@ def test_in_a_real_terminal(tmp_path, width):
                 assert word in words, word  # whole, never cut across two lines
     carets = [line for line in lines if re.match(r"^\s+\| +\^", line)]
     assert any(line.count("^") == len('boto3.resource("dynamodb")') for line in carets)
+
+
+def _everything_the_text_format_writes():
+    reports = _reports()
+    first = reports[0].findings[0]
+    reports[0].findings[0] = dataclasses.replace(
+        first, call_chain=["handler.py:run", "services/db.py:get_table"], message=first.message + " [bold]x[/bold]"
+    )
+    reports.append(FileReport("broken.py", [], [FileError("broken.py", "syntax error at line 1, column 5: x")]))
+    reports.append(FileReport("fixed.py", fixed=2, fixed_codes={"LAM201": 1, "LAM203": 1}))
+    return RunResult(reports, fix_mode=True, show_fixes=True, statistics=True)
+
+
+@pytest.mark.parametrize("color", ["auto", "never"])
+def test_piped_text_is_byte_for_byte_what_rich_writes_to_a_pipe(monkeypatch, color):
+    """Piped text skips rich's Console (its import is a tenth of linting one file)."""
+    from lambdalint import output
+
+    result = _everything_the_text_format_writes()
+    result.color = color
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    plain = io.StringIO()
+    output.write_text(result, plain)
+    monkeypatch.setattr(output, "_plain", lambda out, color: False)
+    through_rich = io.StringIO()
+    output.write_text(result, through_rich)
+    assert "via handler.py:run → services/db.py:get_table" in plain.getvalue()
+    assert "[bold]x[/bold]" in plain.getvalue() and "Fixed 2 findings:" in plain.getvalue()
+    assert plain.getvalue() == through_rich.getvalue()
+
+
+def test_forced_colour_still_goes_through_rich(monkeypatch):
+    from lambdalint import output
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    colored = io.StringIO()
+    output.write_text(RunResult(_reports()), colored)
+    assert "\x1b[" in colored.getvalue()
+    monkeypatch.delenv("FORCE_COLOR")
+    piped = io.StringIO()
+    output.write_text(RunResult(_reports()), piped)
+    assert "\x1b[" not in piped.getvalue()
