@@ -323,3 +323,29 @@ def test_phase_settings_reject_bad_values(value):
 
     with pytest.raises(ConfigError, match="snapstart"):
         parse_table({"snapstart": value}, ".")
+
+
+def test_sites_by_type_are_every_site_of_that_type_in_order():
+    """`Function.iter` matches node types exactly: every type the rules ask for is a leaf
+    class, so it finds what `isinstance` finds."""
+    from conftest import fixture_files
+
+    asked = (cst.Call, cst.Return, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.With, cst.Yield)
+    asked += (cst.Import, cst.ImportFrom, cst.Del, cst.While, cst.For, cst.Subscript)
+    assert all(not kind.__subclasses__() for kind in asked)
+    checked = 0
+    for path in fixture_files()[:60]:
+        try:
+            analysis = ModuleAnalysis(cst.parse_module(path.read_text()), str(path), Config())
+        except cst.ParserSyntaxError:
+            continue
+        for fn in analysis.functions.values():
+            for kind in asked:
+                assert list(fn.iter(kind)) == [s for s in fn.sites if isinstance(s.node, kind)]
+                checked += len(list(fn.iter(kind)))
+            pair = (cst.Call, cst.Assign)
+            assert list(fn.iter(*pair)) == [s for s in fn.sites if isinstance(s.node, pair)]
+            if fn.sites:  # a site added after a first question is seen by the next
+                fn.sites.append(fn.sites[0])
+                assert list(fn.iter(type(fn.sites[0].node)))[-1] is fn.sites[0]
+    assert checked > 500

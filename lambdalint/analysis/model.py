@@ -67,6 +67,8 @@ class Function:
     referenced: Set[str] = field(default_factory=set)  # Names loaded in the body
     children: List["Function"] = field(default_factory=list)
     module: Optional["ModuleAnalysis"] = field(default=None, repr=False)  # the module it is in
+    # `sites` by node type, and how many sites there were when it was made
+    _by_kind: Optional[Tuple[int, Dict[type, List[Site]]]] = field(default=None, repr=False)
 
     @property
     def cached(self) -> bool:
@@ -90,9 +92,18 @@ class Function:
         return index
 
     def iter(self, *types: Type[NodeT]) -> Iterator[Site[NodeT]]:
-        for site in self.sites:
-            if isinstance(site.node, types):
-                yield site
+        """The sites whose node is one of `types`, in source order.  The types are concrete
+        node classes (`cst.Call`, `cst.Assign`: none has subclasses), matched exactly: rules
+        ask for calls of every function, and LibCST's abstract-class `isinstance` was a
+        tenth of the rules' time."""
+        if self._by_kind is None or self._by_kind[0] != len(self.sites):
+            by_kind: Dict[type, List[Site]] = {}
+            for site in self.sites:
+                by_kind.setdefault(type(site.node), []).append(site)
+            self._by_kind = (len(self.sites), by_kind)
+        if len(types) == 1:
+            return iter(self._by_kind[1].get(types[0], ()))
+        return (site for site in self.sites if type(site.node) in types)
 
     def is_local(self, name: str) -> bool:
         if name in self.globals_declared:
