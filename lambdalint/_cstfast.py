@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from operator import attrgetter
-from typing import Callable, Dict, Iterable, Iterator, Optional, Tuple
+from typing import Callable, ContextManager, Dict, Iterable, Iterator, Optional, Tuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -130,6 +130,9 @@ def _is_node(kind: type) -> bool:
     return result
 
 
+_NOTHING_TO_RECORD = nullcontext()
+
+
 class _Done(Exception):
     """Every requested position is known: stop generating code."""
 
@@ -161,13 +164,17 @@ class _PositionState(CodegenState):
                 if self.pending <= 0:
                     raise _Done  # every record for a node happens inside its own codegen
 
-    @contextmanager
     def record_syntactic_position(
         self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None, end_node: Optional[cst.CSTNode] = None
-    ) -> Iterator[None]:
+    ) -> ContextManager[None]:
         if node not in self.wanted and node not in self.helpers:
-            yield
-            return
+            return _NOTHING_TO_RECORD  # most nodes: no generator-based context manager to make
+        return self._recording(node, start_node, end_node)
+
+    @contextmanager
+    def _recording(
+        self, node: cst.CSTNode, start_node: Optional[cst.CSTNode], end_node: Optional[cst.CSTNode]
+    ) -> Iterator[None]:
         for helper in (start_node, end_node):
             if helper is not None:
                 self.helpers.add(helper)
