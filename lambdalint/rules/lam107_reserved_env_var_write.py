@@ -167,15 +167,16 @@ class ReservedEnvVarWrite(Rule):
     def check(self) -> Iterator[RawFinding]:
         analysis = self.analysis
         main_blocks, main_only = self._main_only()
+        kinds = (cst.Call, cst.Assign, cst.AugAssign, cst.Del)  # what can write (see _writes)
         for node, ancestors in _hygiene.module_level_nodes(analysis):
-            if any(a in main_blocks for a in ancestors) or node in main_blocks:
+            if type(node) not in kinds or node in main_blocks or any(a in main_blocks for a in ancestors):
                 continue
             for write in self._writes(node, None):
                 yield self._finding(write, None)
         for fn in analysis.functions.values():
             if fn in main_only:
                 continue
-            for site in fn.sites:
+            for site in fn.iter(*kinds):
                 for write in self._writes(site.node, fn):
                     yield self._finding(write, fn)
 
