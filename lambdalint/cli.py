@@ -196,11 +196,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             problem = _conflicts(args)
             if problem:
                 parser.check_parser.error(problem)  # type: ignore[attr-defined]
-            if args.watch:
-                from lambdalint.watch import watch
+            from lambdalint._gc import collecting_less_often
 
-                return watch(args)
-            return _check(args)
+            with collecting_less_often():  # from the imports on: libcst's allocate as much as a parse
+                if args.watch:
+                    from lambdalint.watch import watch
+
+                    return watch(args)
+                return _check(args)
         if args.command == "rules":
             from lambdalint.docs import print_rules
 

@@ -4,11 +4,11 @@ enough of it.  Reports come back in the order of the linted files."""
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from lambdalint._gc import LINT_GC_THRESHOLDS, collecting_less_often
 from lambdalint.engine import EMPTY_FILE, Options, check_file, check_unit
 from lambdalint.files import RealPaths, read_source
 from lambdalint.model import FileReport
@@ -18,11 +18,6 @@ from lambdalint.project import Plan
 # imports libcst (~0.3 s) before doing anything.
 MIN_FILES_PER_PROCESS = 8
 EMPTY_VERDICT = "empty"  # the stat index's verdict for an empty file (no cache entry)
-# A LibCST parse allocates hundreds of thousands of nodes that live until their file is
-# done; with CPython's default thresholds (700, 10, 10) the collector ran about 500 times
-# on 430 handler files and took a tenth of the run.  These thresholds cut that to 30
-# collections and half the time (as mypy raises its own); cycles are still collected.
-LINT_GC_THRESHOLDS = (10_000, 50, 100)
 
 # A task: ("light", real, shown, data, signature) or ("unit", unit, datas, key, signatures)
 Task = Tuple
@@ -130,17 +125,6 @@ def run(
     if cache is not None:
         cache.save()
     return [reports.get(realpath(real)) or FileReport(shown) for real, shown in files]
-
-
-@contextlib.contextmanager
-def collecting_less_often():
-    """`LINT_GC_THRESHOLDS` for the duration; the caller's own thresholds after."""
-    previous = gc.get_threshold()
-    gc.set_threshold(*LINT_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 def _run_task(task: Task, options: Options) -> List[FileReport]:

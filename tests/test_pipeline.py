@@ -178,3 +178,26 @@ def test_linting_collects_garbage_less_often_and_gives_the_callers_thresholds_ba
     assert [f.code for r in reports for f in r.findings] == ["LAM201"]
     assert during == [runner.LINT_GC_THRESHOLDS]
     assert after == (123, 4, 5)
+
+
+def test_the_command_line_collects_less_often_from_its_set_up_on(tmp_path, monkeypatch, capsys):
+    """Set-up (imports, the tree walk, templates) allocates as much as linting does."""
+    import gc
+
+    from lambdalint import cli, pipeline
+    from lambdalint._gc import LINT_GC_THRESHOLDS
+
+    make_project(tmp_path)
+    seen = []
+    real_prepare = pipeline.prepare
+
+    def recording_prepare(request):
+        seen.append(gc.get_threshold())
+        return real_prepare(request)
+
+    monkeypatch.setattr(pipeline, "prepare", recording_prepare)
+    before = gc.get_threshold()
+    assert cli.main(["check", "--no-cache", str(tmp_path)]) == 1
+    assert seen == [LINT_GC_THRESHOLDS]
+    assert gc.get_threshold() == before
+    assert "LAM201" in capsys.readouterr().out
