@@ -164,7 +164,7 @@ class _PositionState(CodegenState):
                 if self.pending <= 0:
                     raise _Done  # every record for a node happens inside its own codegen
 
-    def record_syntactic_position(
+    def record_syntactic_position(  # type: ignore[override]  # libcst's codegen only enters it
         self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None, end_node: Optional[cst.CSTNode] = None
     ) -> ContextManager[None]:
         if node not in self.wanted and node not in self.helpers:

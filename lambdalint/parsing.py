@@ -11,10 +11,13 @@ import re
 import sys
 import warnings
 from threading import get_ident
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Set, Tuple
 
 from lambdalint import catalog
 from lambdalint.model import FileError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from libcst import CSTNode
 
 # A superset of what makes a function an entry point (analysis.entry_points), checked on
 # the raw text so that files without one never reach LibCST.  Exactness matters
@@ -224,10 +227,10 @@ def _skip_validation_when_parsing() -> None:
     from libcst._nodes.base import CSTNode
 
     if CSTNode.__post_init__ is not _validate_unless_parsing:
-        CSTNode.__post_init__ = _validate_unless_parsing  # type: ignore[method-assign]
+        CSTNode.__post_init__ = _validate_unless_parsing  # type: ignore[assignment]
 
 
-def _validate_unless_parsing(node) -> None:
+def _validate_unless_parsing(node: "CSTNode") -> None:
     if get_ident() not in _UNVALIDATED:
         node._validate()
 
