@@ -26,6 +26,13 @@ class FunctionFlow:
         self._order: Dict[int, int] = {}
         self._walk(fn.node.body, ())
 
+    @classmethod
+    def of(cls, fn: Function) -> "FunctionFlow":
+        """The flow of `fn`, walked once whichever rules ask (a flow is never changed)."""
+        if fn.module is None:
+            return cls(fn)
+        return fn.module.remember(f"function flow {fn.qualname}", lambda: cls(fn))
+
     def _walk(self, node: cst.CSTNode, ancestors: Ancestors) -> None:
         self._order[id(node)] = len(self.nodes)
         self.nodes.append((node, ancestors))

@@ -216,7 +216,7 @@ class TmpFileLeak(Rule):
                 what, path = created
                 if path is not None and (not self._under_tmp(path, fn, 0) or self.analysis.is_invariant(path, fn)):
                     continue  # elsewhere, or a fixed name reused across invocations
-                flow = flow or FunctionFlow(fn)
+                flow = flow or FunctionFlow.of(fn)
                 handles = self._handles(site, fn, path)
                 if self._escapes(fn, flow, handles):
                     removals = list(self._removals(fn, flow, handles, path))
@@ -367,7 +367,7 @@ class TmpFileLeak(Rule):
                 if arg is None:
                     continue
                 caller_handles = self._path_handles(arg, caller)
-                flow = FunctionFlow(caller)
+                flow = FunctionFlow.of(caller)
                 if any(
                     self._on_every_path(flow, call, removal, caller_handles, wipe)
                     for removal, wipe in self._removals(caller, flow, caller_handles, arg)
@@ -390,7 +390,7 @@ class TmpFileLeak(Rule):
         return None
 
     def _caller_leaks(self, caller: Function, call: cst.Call, depth: int) -> Optional[Function]:
-        flow = FunctionFlow(caller)
+        flow = FunctionFlow.of(caller)
         ancestors = flow.ancestors(call)
         if not ancestors:
             return None  # not a call this function's body makes (a decorator, a default)

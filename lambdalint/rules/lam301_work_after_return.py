@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, target_names
@@ -236,16 +236,13 @@ class WorkAfterReturn(Rule):
     ]
 
     def check(self) -> Iterator[RawFinding]:
-        flows: Dict[int, FunctionFlow] = {}
         for fn in self.analysis.path_functions:
             for site in fn.iter(cst.Call):
                 started = self._started_work(site, fn)
                 if started is None:
                     continue
                 kind, handles, value = started
-                flow = flows.get(id(fn))
-                if flow is None:
-                    flow = flows[id(fn)] = FunctionFlow(fn)
+                flow = FunctionFlow.of(fn)
                 if not self._left_running(site, fn, flow, handles, value, kind):
                     continue
                 yield self._finding(site, fn, kind)

@@ -251,7 +251,7 @@ class LoopWithoutDeadline(Rule):
                 shape = self._unbounded(site.node, fn)
                 if shape is None:
                     continue
-                flow = flow or FunctionFlow(fn)
+                flow = flow or FunctionFlow.of(fn)
                 if self._bounded_by_counter_or_clock(site.node, fn, flow):
                     continue
                 if not self._sleeps(site.node, fn) and _bounded_by_size(site.node, flow):
