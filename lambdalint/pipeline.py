@@ -466,7 +466,6 @@ def run(request: Request) -> Tuple[Project, List[FileReport]]:
 
 def handler_ref_reports(project: Project) -> List[FileReport]:
     """LAM304 at template and configuration lines, and the templates' own errors."""
-    from lambdalint.rules.lam304_handler_not_found import HandlerNotFound, handler_ref_findings
     from lambdalint.templates import config_refs
     from lambdalint.templates.refs import within
 
@@ -477,6 +476,10 @@ def handler_ref_reports(project: Project) -> List[FileReport]:
         *named,
         *(r for r in project.templates.refs if os.path.realpath(r.origin) not in project.templates.refs_only),
     ]
+    if not refs and not project.templates.errors and not getattr(project.templates, "notes", ()):
+        return []  # no template, no `handlers`: nor the rule's imports (the analysis) either
+    from lambdalint.rules.lam304_handler_not_found import HandlerNotFound, handler_ref_findings
+
     findings, errors = handler_ref_findings(refs, project.display)
     by_path: Dict[str, FileReport] = {}
     silenced: Dict[str, Dict[int, frozenset]] = {}

@@ -403,3 +403,24 @@ def test_pool_chunks_are_balanced_by_cost_not_by_count():
     costs = [sum(runner._cost(tasks[index]) for index in chunk) for chunk in chunks]
     assert max(costs) - min(costs) <= max(runner._cost(task) for task in tasks)
     assert all(any(tasks[index][0] == "unit" for index in chunk) for chunk in chunks)
+
+
+def test_a_file_without_handlers_imports_neither_libcst_nor_the_analysis(tmp_path):
+    """`lambdalint check util.py` (pre-commit on a helper): a syntax check, nothing more."""
+    (tmp_path / "util.py").write_text("import os\n\n\ndef join(a, b):\n    return os.path.join(a, b)\n")
+    script = (
+        "import sys\n"
+        "from lambdalint.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "loaded = [m for m in ('libcst', 'lambdalint.analysis', 'lambdalint.rules') if m in sys.modules]\n"
+        "print(code, loaded)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "check", "--no-cache", "util.py"],
+        cwd=tmp_path,
+        env=default_cache_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.stdout.splitlines()[-1] == "0 []", result.stdout + result.stderr
