@@ -198,7 +198,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 parser.check_parser.error(problem)  # type: ignore[attr-defined]
             from lambdalint._gc import collecting_less_often
 
-            with collecting_less_often():  # from the imports on: libcst's allocate as much as a parse
+            with collecting_less_often():  # imports, the tree walk and templates allocate too
                 if args.watch:
                     from lambdalint.watch import watch
 
