@@ -120,6 +120,19 @@ def measure(command: List[str], env: Optional[Dict[str, str]] = None, repeat: in
     return best
 
 
+def measure_in_turns(commands: List[List[str]], rounds: int) -> List[Run]:
+    """`measure` for several commands, one run of each per round: the best of each, taken
+    in the same minutes (a ratio of lone runs moved by ±30% on a shared machine)."""
+    best: List[Optional[Run]] = [None] * len(commands)
+    for _ in range(rounds):
+        for index, command in enumerate(commands):
+            run = measure(command)
+            current = best[index]
+            if current is None or run.wall < current.wall:
+                best[index] = run
+    return [run for run in best if run is not None]
+
+
 def tool(name: str) -> Optional[str]:
     found = BIN / name
     return str(found) if found.exists() else shutil.which(name)
@@ -464,7 +477,13 @@ def bench_corpus(name: str, root: Path, jobs: int, args, rows: list) -> Dict[str
             out[label] = run
         rows.append((name, label, len(files), run, note))
 
-    add("lambdalint cold, 1 job", measure([*check, "--no-cache", "--jobs", "1", str(root)], repeat=args.repeat))
+    # The goal's ratio (one job ÷ LibCST's parse): the two in turns, at least three rounds
+    # on the handler-dense corpus.
+    rounds = max(3, args.repeat) if name == "handler-dense" else args.repeat
+    cold_one_job, parse_only = measure_in_turns(
+        [[*check, "--no-cache", "--jobs", "1", str(root)], [sys.executable, "-c", _PARSE_ONLY, *files]], rounds
+    )
+    add("lambdalint cold, 1 job", cold_one_job, f"best of {rounds}, in turns with LibCST's parse" if rounds > 1 else "")
     add(
         f"lambdalint cold, {jobs} jobs",
         measure([*check, "--no-cache", "--jobs", str(jobs), str(root)], repeat=args.repeat),
@@ -472,7 +491,11 @@ def bench_corpus(name: str, root: Path, jobs: int, args, rows: list) -> Dict[str
     measure([*check, "--jobs", str(jobs), str(root)], env=env)  # fill the cache
     add("lambdalint warm cache", measure([*check, "--jobs", str(jobs), str(root)], env=env, repeat=args.repeat))
     shutil.rmtree(cache_dir, ignore_errors=True)
-    add("LibCST parse only, 1 core", measure([sys.executable, "-c", _PARSE_ONLY, *files], repeat=args.repeat))
+    add(
+        "LibCST parse only, 1 core",
+        parse_only,
+        f"best of {rounds}, in turns with lambdalint's 1 job" if rounds > 1 else "",
+    )
     add("ast.parse only, 1 core", measure([sys.executable, "-c", _AST_ONLY, *files], repeat=args.repeat))
 
     fixit = tool("fixit")
