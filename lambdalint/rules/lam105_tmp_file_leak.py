@@ -208,7 +208,6 @@ class TmpFileLeak(Rule):
 
     def check(self) -> Iterator[RawFinding]:
         for fn in self.analysis.path_functions:
-            flow: Optional[FunctionFlow] = None
             for site in fn.iter(cst.Call):
                 created = self._creates(site, fn)
                 if created is None:
@@ -216,7 +215,7 @@ class TmpFileLeak(Rule):
                 what, path = created
                 if path is not None and (not self._under_tmp(path, fn, 0) or self.analysis.is_invariant(path, fn)):
                     continue  # elsewhere, or a fixed name reused across invocations
-                flow = flow or FunctionFlow.of(fn)
+                flow = FunctionFlow.of(fn)
                 handles = self._handles(site, fn, path)
                 if self._escapes(fn, flow, handles):
                     removals = list(self._removals(fn, flow, handles, path))

@@ -246,12 +246,11 @@ class LoopWithoutDeadline(Rule):
 
     def check(self) -> Iterator[RawFinding]:
         for fn in self.analysis.path_functions:
-            flow: Optional[FunctionFlow] = None
             for site in fn.iter(cst.While, cst.For):
                 shape = self._unbounded(site.node, fn)
                 if shape is None:
                     continue
-                flow = flow or FunctionFlow.of(fn)
+                flow = FunctionFlow.of(fn)
                 if self._bounded_by_counter_or_clock(site.node, fn, flow):
                     continue
                 if not self._sleeps(site.node, fn) and _bounded_by_size(site.node, flow):
