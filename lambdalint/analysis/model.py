@@ -96,14 +96,14 @@ class Function:
         node classes (`cst.Call`, `cst.Assign`: none has subclasses), matched exactly: rules
         ask for the calls of every function, and `isinstance` against LibCST's classes
         (which derive from an ABC) costs many times a dictionary lookup."""
+        if len(types) != 1:
+            return (site for site in self.sites if type(site.node) in types)
         if self._by_kind is None or self._by_kind[0] != len(self.sites):
             by_kind: Dict[type, List[Site]] = {}
             for site in self.sites:
                 by_kind.setdefault(type(site.node), []).append(site)
             self._by_kind = (len(self.sites), by_kind)
-        if len(types) == 1:
-            return iter(self._by_kind[1].get(types[0], ()))
-        return (site for site in self.sites if type(site.node) in types)
+        return iter(self._by_kind[1].get(types[0], ()))
 
     def is_local(self, name: str) -> bool:
         if name in self.globals_declared:
