@@ -22,7 +22,6 @@ project.  Every run starts in an empty temporary directory.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+import run  # noqa: E402 - benchmarks/run.py: its corpora and tool environment
 
 
 def checkout(revision: Optional[str], into: Path) -> Path:
@@ -46,8 +47,7 @@ def checkout(revision: Optional[str], into: Path) -> Path:
 
 
 def _env(source: Path) -> Dict[str, str]:
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as after a normal install
+    env = run.tool_env()  # as every benchmark runs its tools: bytecode caching on
     env["PYTHONPATH"] = str(source)
     return env
 
@@ -119,9 +119,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         scratch = Path(tmp)
         corpus = args.corpus.resolve() if args.corpus else scratch / "handler-dense"
         if args.corpus is None:
-            sys.path.insert(0, str(REPO / "benchmarks"))
-            import run  # benchmarks/run.py
-
             run.build_handler_dense(corpus, 300)
         (scratch / "cwd").mkdir()
         made = []
