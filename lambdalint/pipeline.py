@@ -100,15 +100,16 @@ def start_directory(paths: Sequence[str], cwd: str) -> str:
         return directories[0]
 
 
-def project_root(start: str, cwd: str) -> str:
+def project_root(start: str) -> str:
     """The directory of the nearest pyproject.toml, else of the nearest .git, else `start`
-    (or the working directory when `start` is inside it: `lambdalint check src/app.py`
-    from an app's directory still sees the app's template)."""
+    (the common parent of the linted paths).  Never the working directory: a run from `~`
+    would then walk the whole home directory, and the findings would depend on where the
+    command was typed."""
     for marker in ("pyproject.toml", ".git"):
         for directory in (Path(start), *Path(start).parents):
             if os.path.exists(os.path.join(directory, marker)):
                 return str(directory)
-    return cwd if (start + os.sep).startswith(cwd.rstrip(os.sep) + os.sep) else start
+    return start
 
 
 def load_config(request: Request, start: str) -> Config:
@@ -156,7 +157,7 @@ def prepare(request: Request) -> Project:
     paths = list(request.paths) or ["."]
     start = start_directory(paths, cwd)
     config = load_config(request, start)
-    root = project_root(start, cwd) if request.whole_project else start
+    root = project_root(start) if request.whole_project else start
     given = {os.path.join(cwd, p): p for p in paths}
     sources = {os.path.realpath(os.path.join(cwd, p)): text for p, text in request.sources.items()}
     outside: List[str] = []

@@ -205,7 +205,9 @@ Resources:
 
 def test_template_handlers_apply(tmp_path):
     """A handler named only by a SAM template, as `lambdalint check` finds it: when flake8
-    gets the directory, one file (pre-commit style) or the file on stdin (editors)."""
+    gets the directory, one file (pre-commit style, in a git checkout) or the file on stdin
+    (editors)."""
+    (tmp_path / ".git").mkdir()
     (tmp_path / "template.yaml").write_text(TEMPLATE)
     (tmp_path / "src").mkdir()
     source = BAD.replace("def lambda_handler(event, context)", "def run(payload, ctx_obj)")

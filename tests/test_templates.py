@@ -526,7 +526,8 @@ def test_nested_stacks_and_template_globs_from_config(tmp_path):
 
 
 def test_templates_above_files_given_one_by_one(tmp_path):
-    """pre-commit passes files, not directories: the app's template is still found."""
+    """pre-commit passes files, not directories, in a git checkout: the app's template at
+    the checkout's root is still found."""
     write(
         tmp_path,
         {
@@ -535,8 +536,37 @@ def test_templates_above_files_given_one_by_one(tmp_path):
             "src/app.py": HANDLER,
         },
     )
+    (tmp_path / ".git").mkdir()
     result = run_cli("check", "--format", "json", "src/app.py", cwd=tmp_path)
     assert findings(result)[1] == {("src/app.py", 5, "LAM201")}
+
+
+def test_no_project_marker_means_the_linted_paths_not_the_working_directory(tmp_path):
+    """Without pyproject.toml or .git the project is the common parent of the linted paths:
+    a run from a parent directory neither walks that directory (a run from `~` would walk
+    the whole home directory) nor reads its templates, and it finds what a run from the
+    app's own directory finds."""
+    template = (
+        "Resources:\n  F:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {Runtime: python3.12, CodeUri: src, Handler: app.run}\n"
+    )
+    write(
+        tmp_path,
+        {
+            "app/template.yaml": template,
+            "app/src/app.py": HANDLER,
+            # a note if read: SnapStart on a runtime that does not support it
+            "elsewhere/template.yaml": "Resources:\n  Elsewhere:\n    Type: AWS::Serverless::Function\n"
+            "    Properties: {Runtime: python3.11, CodeUri: src, Handler: other.run,"
+            " SnapStart: {ApplyOn: PublishedVersions}}\n",
+            "elsewhere/src/other.py": HANDLER,
+        },
+    )
+    from_parent = run_cli("check", "--format", "json", "app", cwd=tmp_path)
+    from_app = run_cli("check", "--format", "json", ".", cwd=tmp_path / "app")
+    assert findings(from_parent)[1] == {("app/src/app.py", 5, "LAM201")}
+    assert findings(from_app)[1] == {("src/app.py", 5, "LAM201")}
+    assert "Elsewhere" not in from_parent.stderr
 
 
 def test_config_handlers_pointing_nowhere(tmp_path):
