@@ -3,7 +3,7 @@ environment, with nothing that notices when the database has dropped it."""
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, function_label
@@ -313,25 +313,8 @@ class StaleConnection(Rule):
         """Functions on the invocation path in the project's other modules that use `name`
         of this module (`from db import conn`, `db.conn`), each with how it is written there."""
         project = self.analysis.project
-        layout = project.layout
-        if layout is None:
-            return []
-        found = []
-        for other in sorted(project.modules.values(), key=lambda m: m.real_path):
-            if other is self.analysis:
-                continue
-            for fn in sorted(other.path_functions, key=lambda f: other.top_level_index(f.node)):
-                for expr in _name_expressions(fn):
-                    written = dotted_name(expr) or ""
-                    head, _, rest = written.partition(".")
-                    if head not in other.aliases or any(scope.is_local(head) for scope in fn.scopes()):
-                        continue  # not a name this module imports
-                    qualified = other.aliases[head] + ("." + rest if rest else "")
-                    where = layout.resolve_prefix(qualified, other.real_path)
-                    if where is not None and where[0] == self.analysis.real_path and where[1] == name:
-                        found.append((fn, dotted_name(expr)))
-                        break
-        return found
+        index = project.remember("lam205_imported_globals", lambda: _imported_globals(project))
+        return index.get((self.analysis.real_path, name), [])
 
     def _way_back(self, fn: Function, name: str, expr: bool = False) -> bool:
         """`fn` checks the global connection `name`, reconnects it, or opens a new one: a
@@ -424,6 +407,32 @@ class StaleConnection(Rule):
             "per call, and a new connection when the server has closed the old one",
             edits=edits,
         )
+
+
+def _imported_globals(project) -> Dict[Tuple[str, str], List[tuple]]:
+    """(module real path, global name) -> the invocation-path functions of the project's
+    other modules that use that global through an import, each with how it is written
+    there (first use per function), in module and source order.  Built once per project:
+    asked per candidate connection, the scan was quadratic in a large unit."""
+    layout = project.layout
+    found: Dict[Tuple[str, str], List[tuple]] = {}
+    if layout is None:
+        return found
+    for other in sorted(project.modules.values(), key=lambda m: m.real_path):
+        for fn in sorted(other.path_functions, key=lambda f: other.top_level_index(f.node)):
+            seen = set()
+            for expr in _name_expressions(fn):
+                written = dotted_name(expr) or ""
+                head, _, rest = written.partition(".")
+                if head not in other.aliases or any(scope.is_local(head) for scope in fn.scopes()):
+                    continue  # not a name this module imports
+                qualified = other.aliases[head] + ("." + rest if rest else "")
+                where = layout.resolve_prefix(qualified, other.real_path)
+                if where is None or where[0] == other.real_path or where in seen:
+                    continue
+                seen.add(where)
+                found.setdefault(where, []).append((fn, dotted_name(expr)))
+    return found
 
 
 def _name_expressions(fn: Function):
