@@ -67,6 +67,7 @@ class SourceLayout:
         self._roots_for: Dict[str, List[str]] = {}
         self._resolved: Dict[Tuple[str, str], Optional[str]] = {}
         self._heads: Dict[str, Tuple[List[str], FrozenSet[str], bool]] = {}
+        self._holding: Dict[str, FrozenSet[str]] = {}
         # Top-level name -> the indexes (in `roots`) of the roots holding `name.py` or
         # `name/`, from one listing of each root; roots that cannot be listed are always
         # tried.  An import is looked up in those roots only, so resolving costs the same
@@ -104,12 +105,12 @@ class SourceLayout:
         return found
 
     def _existing(self, directories: Iterable[str]) -> List[str]:
-        out: List[str] = []
+        out: Dict[str, None] = {}  # ordered, and membership without a scan
         for directory in directories:
             real = os.path.realpath(directory)
-            if os.path.isdir(real) and _inside(real, self.root) and real not in out:
-                out.append(real)
-        return out
+            if real not in out and os.path.isdir(real) and _inside(real, self.root):
+                out[real] = None
+        return list(out)
 
     def contains(self, path: str) -> bool:
         return _inside(os.path.realpath(path), self.root)
@@ -248,9 +249,20 @@ class SourceLayout:
     def _in_another_package(self, directory: str, importer: str) -> bool:
         """`directory` is in one function's package and `importer` in another's: Lambda
         deploys them apart, so one never imports the other's modules."""
-        mine = {r for r in self.code_roots if _inside(importer, r)}
-        theirs = {r for r in self.code_roots if _inside(directory, r)}
+        mine = self._code_roots_holding(os.path.dirname(importer))
+        theirs = self._code_roots_holding(directory)
         return bool(mine) and bool(theirs) and not (mine & theirs)
+
+    def _code_roots_holding(self, directory: str) -> FrozenSet[str]:
+        """The code roots `directory` is in (itself included): found by walking up from it,
+        not by testing every code root, since a monorepo has hundreds."""
+        found = self._holding.get(directory)
+        if found is None:
+            parent = os.path.dirname(directory)
+            above = self._code_roots_holding(parent) if parent != directory else frozenset()
+            found = above | {directory} if directory in self.code_roots else above
+            self._holding[directory] = found
+        return found
 
     def resolve_prefix(self, dotted: str, importer: str) -> Optional[Tuple[str, str]]:
         """The longest leading part of `dotted` that is a project module, as (file, the
