@@ -111,6 +111,34 @@ def test_alias_bombs_are_bounded_and_reported(tmp_path, fixture):
     assert result.returncode == 1
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Resources: " + "[" * 100_000 + "]" * 100_000 + "\n",  # flow style
+        "".join(" " * i + "k:\n" for i in range(1_500)) + " " * 1_500 + "v\n",  # block style
+    ],
+    ids=["flow", "block"],
+)
+def test_deeply_nested_yaml_is_reported_not_crashed_on(tmp_path, body):
+    """libyaml's parser (used when PyYAML has it) recurses in C: the depth must be refused
+    with a message, never overflow the stack, and the rest of the project still be checked."""
+    root = project(tmp_path, files={"template.yaml": body})
+    result, doc = check(root, timeout=60)
+    assert "nesting depth" in errors(doc)["template.yaml"]
+    assert doc["summary"]["files"] == 2 and result.returncode == 1
+
+
+def test_templates_are_read_with_a_safe_loader():
+    from lambdalint.templates import loading
+
+    yaml = pytest.importorskip("yaml")
+    loader = loading._loader()
+    assert issubclass(loader, yaml.constructor.SafeConstructor)
+    assert not issubclass(loader, yaml.constructor.FullConstructor)
+    if yaml.__with_libyaml__:  # the fast parser: hundreds of templates in a monorepo
+        assert issubclass(loader, yaml.CSafeLoader)
+
+
 def test_a_few_aliases_still_load(tmp_path):
     root = project(
         tmp_path,
