@@ -20,6 +20,8 @@ import os
 import sys
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from lambdalint.files import RealPaths
+
 # Top-level names of the standard library (3.10+ lists them; before, the common ones).
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
     "abc argparse array asyncio base64 binascii bisect calendar collections concurrent "
@@ -68,6 +70,9 @@ class SourceLayout:
         self._resolved: Dict[Tuple[str, str], Optional[str]] = {}
         self._heads: Dict[str, Tuple[List[str], FrozenSet[str], bool]] = {}
         self._holding: Dict[str, FrozenSet[str]] = {}
+        # Each directory resolved once: a module probe then costs one lstat, not one per
+        # path component (a warm run in a 5,000-file checkout makes 17,000 probes).
+        self._realpath = RealPaths()
         # Top-level name -> the indexes (in `roots`) of the roots holding `name.py` or
         # `name/`, from one listing of each root; roots that cannot be listed are always
         # tried.  An import is looked up in those roots only, so resolving costs the same
@@ -101,7 +106,7 @@ class SourceLayout:
     def _dir_of(self, importer: str) -> str:
         found = self._directory.get(importer)
         if found is None:
-            found = self._directory[importer] = os.path.dirname(os.path.realpath(importer))
+            found = self._directory[importer] = os.path.dirname(self._realpath(importer))
         return found
 
     def _existing(self, directories: Iterable[str]) -> List[str]:
@@ -189,7 +194,7 @@ class SourceLayout:
         stem = os.path.join(base, *parts)
         for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
             if os.path.isfile(candidate):
-                real = os.path.realpath(candidate)
+                real = self._realpath(candidate)
                 if _inside(real, self.root) and not self._is_vendored(os.path.join(base, parts[0])):
                     return real
         return None
