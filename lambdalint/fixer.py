@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -11,9 +11,15 @@ from lambdalint.model import Fix
 
 
 class _Replace(cst.CSTTransformer):
-    def __init__(self, edits: Dict[cst.CSTNode, object]) -> None:
+    def __init__(self, edits: Dict[cst.CSTNode, object], on_path: Optional[Set[int]] = None) -> None:
         super().__init__()
         self.edits = edits
+        # ids of the edited nodes and their ancestors, when known: the only nodes whose
+        # children can change, so the rest of a function is never descended into
+        self.on_path = on_path
+
+    def on_visit(self, node) -> bool:
+        return self.on_path is None or id(node) in self.on_path
 
     def on_leave(self, original_node, updated_node):
         if isinstance(original_node, cst.IndentedBlock):
@@ -88,7 +94,7 @@ def has_import(module: cst.Module, name: str) -> bool:
 
 def top_level_index(module: cst.Module, node: cst.CSTNode) -> int:
     """Index of the module-level statement that contains `node` (by identity)."""
-    index = _statement_of(module).get(id(node))
+    index = _statement_of(module)[0].get(id(node))
     if index is not None:
         return index
     for index, stmt in enumerate(module.body):  # punctuation and whitespace are not indexed
@@ -129,49 +135,63 @@ def apply(module: cst.Module, fixes: Sequence[Fix], anchors: Sequence[cst.CSTNod
     return result
 
 
-# The module-level statement index of every node of the last module seen: a fix diff per
-# finding asks for it again and again.  Modules are immutable, so it never goes
-# stale; only one is kept (the file being checked).
-_STATEMENT_OF: Dict[int, Tuple[cst.Module, Dict[int, int]]] = {}
+# The module-level statement index and the parent of every node of the last module seen:
+# a fix diff per finding asks for them again and again.  Modules are immutable, so they
+# never go stale; only one is kept (the file being checked).
+_STATEMENT_OF: Dict[int, Tuple[cst.Module, Dict[int, int], Dict[int, int]]] = {}
 
 
-def _statement_of(module: cst.Module) -> Dict[int, int]:
+def _statement_of(module: cst.Module) -> Tuple[Dict[int, int], Dict[int, int]]:
+    """(node id -> index of the module-level statement holding it, node id -> its parent's
+    id), for the nodes `_cstfast.children` reaches (no whitespace or punctuation)."""
     cached = _STATEMENT_OF.get(id(module))
     if cached is not None and cached[0] is module:
-        return cached[1]
+        return cached[1], cached[2]
     from lambdalint._cstfast import walk
 
     index_of: Dict[int, int] = {}
+    parent_of: Dict[int, int] = {}
 
     class _Index:
         current = 0
+        stack: List[int] = []
 
         def on_visit(self, node: cst.CSTNode) -> bool:
-            index_of[id(node)] = self.current
+            key = id(node)
+            index_of[key] = self.current
+            if self.stack:
+                parent_of[key] = self.stack[-1]
+            self.stack.append(key)
             return True
 
         def on_leave(self, node: cst.CSTNode) -> None:
-            pass
+            self.stack.pop()
 
     indexer = _Index()
     for index, stmt in enumerate(module.body):
         indexer.current = index
         walk(stmt, indexer)
     _STATEMENT_OF.clear()
-    _STATEMENT_OF[id(module)] = (module, index_of)
-    return index_of
+    _STATEMENT_OF[id(module)] = (module, index_of, parent_of)
+    return index_of, parent_of
 
 
 def _replace(module: cst.Module, edits: Dict[cst.CSTNode, object]) -> cst.Module:
-    """`module.visit(_Replace(edits))`, visiting only the statements that hold an edit."""
-    statement_of = _statement_of(module)
+    """`module.visit(_Replace(edits))`, visiting only the statements that hold an edit and,
+    in them, only the edited nodes and their ancestors."""
+    statement_of, parent_of = _statement_of(module)
     touched: Set[int] = set()
+    on_path: Set[int] = set()
     for node in edits:
         index = statement_of.get(id(node))
         if index is None:  # the module itself, or punctuation: do it the long way
             return module.visit(_Replace(edits))
         touched.add(index)
-    replacer = _Replace(edits)
+        key: Optional[int] = id(node)
+        while key is not None and key not in on_path:
+            on_path.add(key)
+            key = parent_of.get(key)
+    replacer = _Replace(edits, on_path)
     body: List[cst.CSTNode] = []
     for index, stmt in enumerate(module.body):
         if index not in touched:
