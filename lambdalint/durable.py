@@ -823,6 +823,8 @@ def environment_matters(variable: str, site: Site, fn: Function, analysis: Modul
     chain = (*site.ancestors, site.node)
     for index, anc in enumerate(chain[:-1]):
         below = chain[index + 1]
+        if isinstance(anc, cst.If) and anc.test is below and _fails_when_unset(anc):
+            return False
         if isinstance(anc, (cst.If, cst.While, cst.IfExp)) and anc.test is below:
             return True
         if isinstance(anc, cst.For) and anc.iter is below:
@@ -1061,7 +1063,9 @@ def _names_deciding_path(fn: Function) -> Set[str]:
         def on_visit(self, node) -> bool:
             if node is not fn.node and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
                 return False
-            if isinstance(node, (cst.If, cst.While, cst.IfExp)):
+            if isinstance(node, cst.If) and _fails_when_unset(node):
+                pass  # a missing-setting guard: it fails every execution alike
+            elif isinstance(node, (cst.If, cst.While, cst.IfExp)):
                 names.update(_read_names(node.test))
             elif isinstance(node, cst.For):
                 names.update(_read_names(node.iter))
@@ -1074,6 +1078,33 @@ def _names_deciding_path(fn: Function) -> Set[str]:
 
     walk(fn.node.body, _Tests())
     return names
+
+
+def _fails_when_unset(node: cst.If) -> bool:
+    """`if not table: raise ValueError(...)`: a test for a missing value (`not x`,
+    `x is None`, `x == ""`, joined with `or`) whose only branch, after any logging, raises.
+    A setting tested this way decides no durable operation: its branch fails the execution,
+    as it fails every execution that starts without the setting."""
+    if node.orelse is not None or not _tests_missing(node.test):
+        return False
+    body = node.body.body
+    statements = [small for line in body for small in getattr(line, "body", (None,))]
+    if not statements or not isinstance(statements[-1], cst.Raise):
+        return False
+    return all(isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) for small in statements[:-1])
+
+
+def _tests_missing(test: cst.BaseExpression) -> bool:
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        return _tests_missing(test.left) and _tests_missing(test.right)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return True
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        empty = isinstance(target.comparator, cst.Name) and target.comparator.value == "None"
+        empty = empty or (isinstance(target.comparator, cst.SimpleString) and target.comparator.evaluated_value == "")
+        return empty and isinstance(target.operator, (cst.Is, cst.Equal))
+    return False
 
 
 def _read_names(expr: cst.CSTNode) -> Set[str]:

@@ -52,7 +52,9 @@ class NondeterminismOutsideStep(Rule):
         in another order. An environment variable that decides the path can differ when the
         replay runs on a newer deployment (`$LATEST`); the variables Lambda sets per
         invocation or per environment (`_X_AMZN_TRACE_ID`, `AWS_LAMBDA_LOG_STREAM_NAME`,
-        credentials) always differ.
+        credentials) always differ. A guard that only raises when a setting is missing
+        (`if not table: raise ValueError(...)`) is not reported: its branch runs no durable
+        operation and fails every execution that lacks the setting alike.
 
         Make the value inside a step, so that the replay gets the checkpointed one:
         `now = context.step(lambda _: time.time(), name="now")`. A helper that reads the
@@ -123,6 +125,21 @@ class NondeterminismOutsideStep(Rule):
             def handler(event, context):
                 # not a durable function: nothing replays
                 return {"now": time.time()}
+            """
+        ),
+        Valid(
+            """
+            import os
+
+            from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+            @durable_execution
+            def handler(event, context: DurableContext):
+                table = os.environ.get("TABLE_NAME")
+                if not table:  # a missing setting fails every execution alike
+                    raise ValueError("TABLE_NAME is not set")
+                return context.step(lambda _: table.upper(), name="table")
             """
         ),
     ]
