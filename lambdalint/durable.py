@@ -380,6 +380,47 @@ class DurableModel:
                 return True
         return False
 
+    def in_final_branch(self, site: Site, scope: Scope) -> bool:
+        """In a branch (`if`, `else`, `except`) of the durable handler's own body that ends the
+        execution (its last statement returns or raises, outside any `try` body) and holds no
+        durable operation:
+        such a branch never suspends, so a run that enters it is the execution's last, and
+        its code runs once however often the code before it replays."""
+        if scope.kind != "handler" or site.function is not scope.function:
+            return False
+        chain = (*site.ancestors, site.node)
+        for index, anc in enumerate(chain[:-1]):
+            if isinstance(anc, (cst.Try, cst.TryStar)) and chain[index + 1] is anc.body:
+                return False  # a `raise` there may be caught, a `return` may run a `finally`
+        for index, anc in enumerate(chain[1:], start=1):
+            branch = (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler)
+            if not isinstance(anc, cst.IndentedBlock) or not isinstance(chain[index - 1], branch):
+                continue
+            last = anc.body[-1] if anc.body else None
+            if not isinstance(last, cst.SimpleStatementLine) or not isinstance(last.body[-1], (cst.Return, cst.Raise)):
+                continue
+            if not self._holds_operation(anc):
+                return True
+        return False
+
+    def _holds_operation(self, block: cst.CSTNode) -> bool:
+        from lambdalint._cstfast import walk
+
+        found = []
+        model = self
+
+        class _Operations:
+            def on_visit(self, node) -> bool:
+                if isinstance(node, cst.Call) and model.operation(node) is not None:
+                    found.append(node)
+                return not found
+
+            def on_leave(self, node) -> None:
+                pass
+
+        walk(block, _Operations())
+        return bool(found)
+
     # -- building -------------------------------------------------------------------------
     def _sdk(self, qualified: Optional[str], module: ModuleAnalysis) -> Optional[str]:
         name = sdk_name(qualified)

@@ -288,3 +288,47 @@ def test_print_and_logging_outside_a_step_are_written_again(capsys, caplog, fixe
     assert "processing order o-3" not in capsys.readouterr().out
     assert messages.count("processing order o-3") == 1  # the replay-aware context.logger
     assert messages.count("reserving stock for o-3") == 1
+
+
+FINAL_BRANCHES = '''
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    if not event.get("items"):
+        print("rejected before the wait")
+        return {"status": "rejected"}
+    print("checking the order")
+    context.wait(Duration.from_seconds(30), name="cool-down")
+    if event.get("cancel"):
+        print("cancelled after the wait")
+        return {"status": "cancelled"}
+    if event.get("fail"):
+        print("failing after the wait")
+        raise ValueError("failed")
+    return {"status": "ok"}
+'''
+
+
+def test_output_in_a_branch_that_ends_the_execution_is_written_once(tmp_path, capsys):
+    """Why LAM505 leaves such branches alone: the runner replays the handler after the wait,
+    and only the code that ran before it is written twice."""
+    path = tmp_path / "final_branches.py"
+    path.write_text(FINAL_BRANCHES)
+    done = run_cli("check", "--select", "LAM505", "--format", "json", "--no-cache", path)
+    assert [f["line"] for f in json.loads(done.stdout)["findings"]] == [11], done.stdout
+
+    handler = load_module(path, "replay_final_branches").handler
+    outcome = run_durable(handler, {"items": [1], "cancel": True})
+    assert (outcome.status, outcome.value) == (SUCCEEDED, {"status": "cancelled"})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed.count("checking the order") == 2  # reported: replayed after the wait
+    assert printed.count("cancelled after the wait") == 1
+    outcome = run_durable(handler, {"items": []})
+    assert outcome.value == {"status": "rejected"}
+    assert capsys.readouterr().out.splitlines().count("rejected before the wait") == 1
+    outcome = run_durable(handler, {"items": [1], "fail": True})
+    assert outcome.status == FAILED  # a raise out of the handler ends the execution
+    assert capsys.readouterr().out.splitlines().count("failing after the wait") == 1

@@ -38,7 +38,9 @@ class ReplayUnsafeLogging(Rule):
         (`step_context.logger`). Powertools' `Logger` can be plugged in with
         `context.set_logger(logger)`. A helper called outside a step that prints or logs is
         reported at the call; output guarded by `if not context.is_replaying():` is not
-        reported.
+        reported, nor output in a branch of the handler that ends the execution (it returns
+        or raises, outside a `try` body) and holds no durable operation: such a branch never
+        suspends, so the run that enters it is the execution's last.
     """
         + _replay.LIMITS
     )
@@ -58,6 +60,21 @@ class ReplayUnsafeLogging(Rule):
         _replay.SDK_PACKAGE,
     ]
     valid = [
+        Valid(
+            """
+            from aws_durable_execution_sdk_python import DurableContext, durable_execution
+            from aws_durable_execution_sdk_python.config import Duration
+
+
+            @durable_execution
+            def handler(event, context: DurableContext):
+                if not event.get("items"):
+                    print("rejected: no items")  # the execution ends here: written once
+                    return {"status": "rejected"}
+                context.wait(Duration.from_minutes(5), name="cool-down")
+                return context.step(lambda _: len(event["items"]), name="count")
+            """
+        ),
         Valid(
             """
             from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution, durable_step
@@ -135,6 +152,7 @@ class ReplayUnsafeLogging(Rule):
             model.operation(call) is not None
             or model.is_context_call(call, site)
             or model.guarded_by_not_replaying(site)
+            or model.in_final_branch(site, scope)
         ):
             return None
         analysis = model.owner(fn)
