@@ -380,6 +380,27 @@ class DurableModel:
                 return True
         return False
 
+    def checkpointed_by_one_step(self, site: Site) -> bool:
+        """`site`'s value is bound to a local name (`token = uuid.uuid4()`) that, directly
+        or through other local names, is read only inside the body of one step run once,
+        outside loops, whose body has no side effect.  That step's checkpoint then fixes
+        what every replay sees: the value a replay makes anew is read by nothing
+        (`summary = parse(event)`, then `context.step(lambda _: summary)`)."""
+        fn = site.function
+        target = None
+        for anc in reversed(site.ancestors):
+            if isinstance(anc, (cst.For, cst.While, cst.Lambda, cst.FunctionDef)):
+                return False
+            if isinstance(anc, cst.Assign):
+                if len(anc.targets) == 1 and isinstance(anc.targets[0].target, cst.Name):
+                    target = anc.targets[0].target.value
+                break
+            if isinstance(anc, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return False
+        if target is None or any(isinstance(a, (cst.For, cst.While)) for a in site.ancestors):
+            return False
+        return _reads_only_in_one_step(self, fn, target)
+
     def in_final_branch(self, site: Site, scope: Scope) -> bool:
         """In a branch (`if`, `else`, `except`) of the durable handler's own body that ends the
         execution (its last statement returns or raises, outside any `try` body) and holds no
@@ -1119,6 +1140,140 @@ def _names_deciding_path(fn: Function) -> Set[str]:
 
     walk(fn.node.body, _Tests())
     return names
+
+
+def _reads_only_in_one_step(model: "DurableModel", fn: Function, name: str) -> bool:
+    """Every read of `name` in `fn` (and of the local names assigned from it) is inside
+    the body of one step, whose operation runs once per execution."""
+    from lambdalint._cstfast import children
+
+    step_defs = {id(f.node): body for f, body in model.step_functions.items()}
+    tainted = {name}
+    carriers: Set[int] = set()  # `other = f(name)`: reads that only pass the value on
+    changed = True
+    while changed:
+        changed = False
+        for site in fn.iter(cst.Assign):
+            assign = site.node
+            if site.function is not fn or id(assign) in carriers:
+                continue
+            if tainted & _reads_outside_step_lambdas(model, assign.value):
+                if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+                    return False  # stored into an attribute, a container or a tuple
+                carriers.add(id(assign))
+                tainted.add(assign.targets[0].target.value)
+                changed = True
+    bodies: Set[int] = set()
+    body_of: Dict[int, StepBody] = {}
+
+    def visit(node, body: Optional[StepBody], in_carrier: bool) -> bool:
+        if isinstance(node, cst.Lambda) and id(node) in model.step_lambdas:
+            body = model.step_lambdas[id(node)]
+        elif isinstance(node, cst.FunctionDef):
+            body = step_defs.get(id(node), body)
+            params = node.params
+            if any(p.name.value in tainted for p in (*params.posonly_params, *params.params, *params.kwonly_params)):
+                return False  # a parameter shadows the name: not followed
+        if isinstance(node, cst.Assign) and id(node) in carriers:
+            in_carrier = True
+        if isinstance(node, cst.Name) and node.value in tainted:
+            if body is None:
+                return in_carrier
+            bodies.add(id(body.node))
+            body_of[id(body.node)] = body
+            return True
+        for child in children(node):
+            if isinstance(node, cst.Attribute) and child is node.attr:
+                continue
+            if isinstance(node, cst.Arg) and child is node.keyword:
+                continue
+            if isinstance(node, cst.AssignTarget) and isinstance(child, cst.Name):
+                continue  # the binding itself
+            if isinstance(node, (cst.Param, cst.FunctionDef, cst.ClassDef)) and child is node.name:
+                continue
+            if not visit(child, body, in_carrier):
+                return False
+        return True
+
+    if not all(visit(stmt, None, False) for stmt in fn.node.body.body) or len(bodies) != 1:
+        return False
+    body = body_of[bodies.pop()]
+    operation = body.operation
+    if operation is None or any(isinstance(a, (cst.For, cst.While)) for a in operation.site.ancestors):
+        return False
+    if body.function is not None and _name_count(fn.node.body, body.function.name) != 1:
+        return False  # a def handed to more than one operation
+    # A failed attempt is retried after a replay, with the replay's new value: harmless
+    # only if the attempt left nothing behind.
+    return not _step_has_side_effect(model, fn, body)
+
+
+def _reads_outside_step_lambdas(model: "DurableModel", expr: cst.CSTNode) -> Set[str]:
+    """The names `expr` reads, leaving out step bodies written in it: `saved =
+    context.step(lambda _: record)` binds the checkpointed result, not `record`."""
+    from lambdalint._cstfast import children
+
+    names: Set[str] = set()
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, cst.Lambda) and id(node) in model.step_lambdas:
+            continue
+        if isinstance(node, cst.Name):
+            names.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            todo.append(node.value)
+            continue
+        elif isinstance(node, cst.Arg):
+            todo.append(node.value)
+            continue
+        todo.extend(children(node))
+    return names
+
+
+def _step_has_side_effect(model: "DurableModel", fn: Function, body: StepBody) -> bool:
+    if body.function is not None:
+        return model.effect(body.function, SIDE_EFFECT) is not None
+    analysis = model.owner(fn)
+    for site in fn.iter(cst.Call):
+        if not any(anc is body.node for anc in site.ancestors):
+            continue
+        if side_effect(site.node, fn, analysis) is not None:
+            return True
+        target = model.resolve(site.node.func, fn)
+        if target is not None and target is not fn and model.effect(target, SIDE_EFFECT) is not None:
+            return True
+    return False
+
+
+def _name_count(root: cst.CSTNode, name: str) -> int:
+    """How often `name` is written as a name under `root` (its `def` line not counted)."""
+    from lambdalint._cstfast import walk
+
+    count = [0]
+
+    class _Count:
+        def on_visit(self, node) -> bool:
+            if isinstance(node, cst.Name) and node.value == name:
+                count[0] += 1
+            return True
+
+        def on_leave(self, node) -> None:
+            pass
+
+    walk(root, _Count())
+    return count[0] - sum(1 for _ in _defs_named(root, name))
+
+
+def _defs_named(root: cst.CSTNode, name: str) -> Iterator[cst.FunctionDef]:
+    from lambdalint._cstfast import children
+
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, cst.FunctionDef) and node.name.value == name:
+            yield node
+        todo.extend(children(node))
 
 
 def _fails_when_unset(node: cst.If) -> bool:

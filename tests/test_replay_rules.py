@@ -204,7 +204,7 @@ PROJECT = {
         def process(ctx, event):
             print("processing", event["id"])
             deadline = time.time() + 60
-            return ctx.step(lambda _: deadline, name="deadline")
+            return ctx.step(lambda _: event["id"], name="check"), deadline
     """,
 }
 

@@ -54,7 +54,11 @@ class NondeterminismOutsideStep(Rule):
         invocation or per environment (`_X_AMZN_TRACE_ID`, `AWS_LAMBDA_LOG_STREAM_NAME`,
         credentials) always differ. A guard that only raises when a setting is missing
         (`if not table: raise ValueError(...)`) is not reported: its branch runs no durable
-        operation and fails every execution that lacks the setting alike.
+        operation and fails every execution that lacks the setting alike. Nor is a value
+        bound to a name that only one step reads, a step without side effects run once
+        outside loops (`summary = parse(event)`, then `context.step(lambda _: summary)`):
+        the step's checkpoint fixes what every replay sees. A step that writes somewhere
+        does not count: a failed attempt is retried after a replay, with the new value.
 
         Make the value inside a step, so that the replay gets the checkpointed one:
         `now = context.step(lambda _: time.time(), name="now")`. A helper that reads the
@@ -125,6 +129,22 @@ class NondeterminismOutsideStep(Rule):
             def handler(event, context):
                 # not a durable function: nothing replays
                 return {"now": time.time()}
+            """
+        ),
+        Valid(
+            """
+            import uuid
+
+            from aws_durable_execution_sdk_python import DurableContext, durable_execution
+            from aws_durable_execution_sdk_python.config import Duration
+
+
+            @durable_execution
+            def handler(event, context: DurableContext):
+                summary = {"incident": str(uuid.uuid4()), "source": event["source"]}
+                gathered = context.step(lambda _: summary, name="gather")  # checkpointed once
+                context.wait(Duration.from_minutes(5), name="cool-down")
+                return gathered["incident"]
             """
         ),
         Valid(
@@ -228,6 +248,8 @@ class NondeterminismOutsideStep(Rule):
         if model.operation(node) is not None or model.is_context_call(node, site):
             return None
         what = nondeterministic(node, fn, analysis)
+        if what is not None and model.checkpointed_by_one_step(site):
+            return None
         if what is not None:
             qualified = analysis.qualified_name(node.func, fn)
             fix = None
@@ -247,7 +269,7 @@ class NondeterminismOutsideStep(Rule):
         if environment is not None:
             return environment
         called = model.callee_effect(site, NONDETERMINISM)
-        if called is None:
+        if called is None or model.checkpointed_by_one_step(site):
             return None
         target, witness = called
         fix = None
