@@ -68,7 +68,8 @@ class LogContextLeak(Rule):
 
         Not flagged: keys that do not depend on the request (the function name, a version),
         keys added at import time, and a key set unconditionally at the top of the handler
-        before anything is logged, which every invocation overwrites.
+        before anything is logged (by the handler itself or by a helper it calls first),
+        which every invocation overwrites.
     """
     fix_safety = """
         When the handler already has `@logger.inject_lambda_context` (with or without
@@ -357,6 +358,8 @@ class LogContextLeak(Rule):
             return True
         if handler is not fn and self._only_route_sets_first(added, site, fn, handler):
             return True
+        if handler is not fn and self._helper_sets_first(added, site, fn, handler):
+            return True
         for other in [handler, fn] + sorted(self.analysis.reachable_from(handler), key=lambda f: f.qualname):
             for clear in other.iter(cst.Call, cst.Del, cst.Assign):
                 if clear.node is site.node or not self._clears(clear, other, added):
@@ -479,6 +482,25 @@ class LogContextLeak(Rule):
                 return True
             if self._may_log(stmt, handler):
                 return False
+        return False
+
+    def _helper_sets_first(self, added: _Added, site: Site, fn: Function, handler: Function) -> bool:
+        """A helper that sets the keys at its top, called unconditionally by the handler
+        before anything is logged (`inject_payment_id(event)` as its first statement): every
+        invocation overwrites them first, as if the handler set them itself."""
+        if not self._set_before_any_log(added, site, fn):
+            return False
+        if self._inject_decorator(handler, None, "log_event") is True:
+            return False
+        body = handler.node.body.body if isinstance(handler.node.body, cst.IndentedBlock) else ()
+        for call in handler.iter(cst.Call):
+            if self.analysis.resolve_call(call.node.func, handler) is not fn:
+                continue
+            if _hygiene.is_conditional(call.ancestors):
+                continue
+            index = _hygiene.body_index(handler, _hygiene.top_statement(call))
+            if index >= 0 and not any(self._may_log(stmt, handler) for stmt in body[:index]):
+                return True
         return False
 
     def _may_log(self, stmt: cst.CSTNode, fn: Function) -> bool:
