@@ -280,10 +280,19 @@ class UnboundedModuleCache(Rule):
     def _caches_client(self, mutation: _state.Mutation) -> bool:
         """`clients[region] = boto3.client(..., region_name=region)`: one client per region
         or tenant is a small, deliberate pool (and LAM201's recommended shape)."""
-        node = mutation.site.node
-        if not isinstance(node, cst.Assign) or not isinstance(node.value, cst.Call):
+        node, fn = mutation.site.node, mutation.site.function
+        if not isinstance(node, cst.Assign):
             return False
-        qn = self.analysis.qualified_name(node.value.func, mutation.site.function)
+        values: list = [node.value]
+        if isinstance(node.value, cst.Name) and fn.is_local(node.value.value):
+            # `client = boto3.client(...)` first, then `clients[region] = client`
+            values = fn.assigned.get(node.value.value, [])
+        return bool(values) and all(self._is_client_construction(v, fn) for v in values)
+
+    def _is_client_construction(self, value, fn: Function) -> bool:
+        if not isinstance(value, cst.Call):
+            return False
+        qn = self.analysis.qualified_name(value.func, fn)
         return qn in CLIENT_CONSTRUCTORS or qn in self.analysis.config.client_factories
 
     def _finding(self, mutation: _state.Mutation, glob: _state.MutableGlobal) -> RawFinding:
