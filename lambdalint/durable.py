@@ -40,6 +40,7 @@ from lambdalint.analysis import (
     dotted_name,
     string_value,
 )
+from lambdalint.analysis.nodes import walk_nodes
 from lambdalint.catalog import (
     CLIENT_CONSTRUCTORS,
     CLIENT_LOCAL_METHODS,
@@ -389,7 +390,7 @@ class DurableModel:
         fn = site.function
         target = None
         for anc in reversed(site.ancestors):
-            if isinstance(anc, (cst.For, cst.While, cst.Lambda, cst.FunctionDef)):
+            if isinstance(anc, (cst.Lambda, cst.FunctionDef)):
                 return False
             if isinstance(anc, cst.Assign):
                 if len(anc.targets) == 1 and isinstance(anc.targets[0].target, cst.Name):
@@ -402,11 +403,11 @@ class DurableModel:
         return _reads_only_in_one_step(self, fn, target)
 
     def in_final_branch(self, site: Site, scope: Scope) -> bool:
-        """In a branch (`if`, `else`, `except`) of the durable handler's own body that ends the
-        execution (its last statement returns or raises, outside any `try` body) and holds no
-        durable operation:
-        such a branch never suspends, so a run that enters it is the execution's last, and
-        its code runs once however often the code before it replays."""
+        """In a branch (`if`, `else`, `except`) of the durable handler's own body that ends
+        the execution (its last statement returns or raises, outside any `try` body) and
+        holds no durable operation: such a branch never suspends, so a run that enters it
+        is the execution's last, and its code runs once however often the code before it
+        replays."""
         if scope.kind != "handler" or site.function is not scope.function:
             return False
         chain = (*site.ancestors, site.node)
@@ -425,22 +426,7 @@ class DurableModel:
         return False
 
     def _holds_operation(self, block: cst.CSTNode) -> bool:
-        from lambdalint._cstfast import walk
-
-        found = []
-        model = self
-
-        class _Operations:
-            def on_visit(self, node) -> bool:
-                if isinstance(node, cst.Call) and model.operation(node) is not None:
-                    found.append(node)
-                return not found
-
-            def on_leave(self, node) -> None:
-                pass
-
-        walk(block, _Operations())
-        return bool(found)
+        return any(isinstance(node, cst.Call) and self.operation(node) is not None for node in walk_nodes(block))
 
     # -- building -------------------------------------------------------------------------
     def _sdk(self, qualified: Optional[str], module: ModuleAnalysis) -> Optional[str]:
@@ -1247,33 +1233,14 @@ def _step_has_side_effect(model: "DurableModel", fn: Function, body: StepBody) -
 
 
 def _name_count(root: cst.CSTNode, name: str) -> int:
-    """How often `name` is written as a name under `root` (its `def` line not counted)."""
-    from lambdalint._cstfast import walk
-
-    count = [0]
-
-    class _Count:
-        def on_visit(self, node) -> bool:
-            if isinstance(node, cst.Name) and node.value == name:
-                count[0] += 1
-            return True
-
-        def on_leave(self, node) -> None:
-            pass
-
-    walk(root, _Count())
-    return count[0] - sum(1 for _ in _defs_named(root, name))
-
-
-def _defs_named(root: cst.CSTNode, name: str) -> Iterator[cst.FunctionDef]:
-    from lambdalint._cstfast import children
-
-    todo = [root]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, cst.FunctionDef) and node.name.value == name:
-            yield node
-        todo.extend(children(node))
+    """How often `name` is written as a name under `root` (its `def` lines not counted)."""
+    count = 0
+    for node in walk_nodes(root):
+        if isinstance(node, cst.Name) and node.value == name:
+            count += 1
+        elif isinstance(node, cst.FunctionDef) and node.name.value == name:
+            count -= 1
+    return count
 
 
 def _fails_when_unset(node: cst.If) -> bool:

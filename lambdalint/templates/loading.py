@@ -2,8 +2,8 @@
 
 Templates come from strangers' pull requests, so:
 
-- YAML is read with a safe loader subclass (libyaml's when installed): nothing is ever constructed from the document
-  but plain data, and a document with a Python tag (`!!python/object/apply:os.system`) is
+- YAML is read with a safe loader subclass (libyaml's when installed): nothing is ever
+  constructed from the document but plain data, and a document with a Python tag (`!!python/object/apply:os.system`) is
   refused before anything is constructed;
 - aliases are bounded: a document whose aliases would expand to more than
   `ALIAS_BUDGET` nodes ("billion laughs") or that holds an alias inside its own anchor is
