@@ -8,11 +8,20 @@ from lambdalint._lazy import cst
 from lambdalint.analysis import names
 from lambdalint.analysis.model import Function
 from lambdalint.analysis.nodes import callable_references
+from lambdalint.analysis.project import ClassRef, InstanceRef, Symbol
 
 if TYPE_CHECKING:  # pragma: no cover
     from lambdalint.analysis import ModuleAnalysis
 
 CallSite = Tuple[Function, Optional["cst.Call"]]  # (caller, call); None: handed on as a callback
+Receiver = Optional[ClassRef]  # the class of the object a method runs on, where known
+
+
+def _class_of(symbol: Optional[Symbol]) -> Receiver:
+    """The class an object is an instance of (or is, for a class called or named)."""
+    if isinstance(symbol, InstanceRef):
+        return symbol.cls
+    return symbol if isinstance(symbol, ClassRef) else None
 
 
 class CallGraph:
@@ -122,37 +131,87 @@ class CallGraph:
 
     # -- what a function runs --------------------------------------------------------------
     def callees(self, fn: Function) -> Iterator[Function]:
-        """Functions that `fn` calls or hands on as a callback, in any module of the project."""
+        """Functions that `fn` calls or hands on as a callback, in any module of the project,
+        whatever object a method of `fn` runs on."""
+        for callee, _ in self.callees_on(fn, None):
+            yield callee
+
+    def callees_on(self, fn: Function, receiver: Receiver) -> Iterator[Tuple[Function, Receiver]]:
+        """(callee, the class of the object it runs on where known) for each function `fn`
+        calls or hands on, when `fn` runs on an instance of `receiver` (None: unknown).
+        Knowing the receiver, `self.step()` in a base class's template method runs the
+        receiver's own `step`, not every subclass's."""
         own = self._of(fn)
         if own is not self:
-            yield from own.callees(fn)
+            yield from own.callees_on(fn, receiver)
             return
         analysis = self.analysis
         for child in fn.children:
             if child.name in fn.referenced:
-                yield child
+                yield child, receiver  # a closure's `self` is the method's
         for site in fn.iter(cst.Call):
             func = site.node.func
-            target = self.resolve(func, fn)
-            if target is not None:
-                yield target
             if (
                 isinstance(func, cst.Attribute)
                 and isinstance(func.value, cst.Name)
                 and func.value.value in ("self", "cls")
             ):
-                # A base class's template method: `self.step()` runs the subclasses' `step`.
-                cls = analysis.project.class_of(fn)
-                if cls is not None:
-                    yield from analysis.project.overrides(cls, func.attr.value)
+                yield from self._self_dispatch(func, fn, receiver)
+                continue
+            target = self.resolve(func, fn)
+            if target is not None:
+                yield target, self._receiver_of(func, fn, target, receiver)
         for name in fn.referenced:
             if name in analysis.classes or names.imports_a_class(analysis, name, fn):
                 continue  # `Cls.method` / `isinstance(x, Cls)` do not run `Cls.__init__`
             target = names.function_named(analysis, name, fn)
             if target is not None:
-                yield target
+                yield target, None
             elif names.is_module_level_name(analysis, name, fn):
-                yield from self._functions_in_module_value(name)
+                for handed_on in self._functions_in_module_value(name):
+                    yield handed_on, None
+
+    def _self_dispatch(
+        self, func: cst.Attribute, fn: Function, receiver: Receiver
+    ) -> Iterator[Tuple[Function, Receiver]]:
+        """`self.step()`: the receiver's `step` when the receiver is known; else the
+        class's own (or inherited) `step` and every subclass's override, since a base
+        class's template method may run any of them."""
+        project = self.analysis.project
+        if receiver is not None:
+            target = project.method(receiver, func.attr.value)
+            if target is not None:
+                yield target, receiver
+                return
+        target = self.resolve(func, fn)
+        if target is not None:
+            yield target, None
+        cls = project.class_of(fn)
+        if cls is not None:
+            for override in project.overrides(cls, func.attr.value):
+                yield override, None
+
+    def _receiver_of(
+        self, func: cst.BaseExpression, fn: Function, target: Function, receiver: Receiver
+    ) -> Receiver:
+        """The class of the object `target` (a method, or a class's `__init__`) runs on,
+        called as `func` inside `fn`: `Service()`, `Service().run()`, `svc.run()` for
+        `svc = Service()`, a module-level instance, `super().run()` (the same object)."""
+        if target.cls is None or target.module is None:
+            return None
+        project = self.analysis.project
+        if isinstance(func, cst.Attribute):
+            value = func.value
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "super":
+                candidate = receiver
+            else:
+                candidate = _class_of(project.called(value, fn, self.analysis))
+        else:
+            candidate = _class_of(project.called(func, fn, self.analysis))
+        if candidate is None:
+            return None
+        defining = ClassRef(target.module, target.cls)
+        return candidate if any(c == defining for c in project.mro(candidate)) else None
 
     def _functions_in_module_value(self, name: str) -> Iterator[Function]:
         """Functions a module-level value hands on: a dispatch table `{"a": on_a}`, an
@@ -179,13 +238,15 @@ class CallGraph:
         key = id(fn)
         if key not in self._reach:
             reached: Set[Function] = set()
-            todo = [fn]
+            seen: Set[Tuple[Function, Receiver]] = set()
+            todo: List[Tuple[Function, Receiver]] = [(fn, None)]
             while todo:
-                current = todo.pop()
-                if current in reached or (current.cached and current is not fn):
+                current, receiver = todo.pop()
+                if (current, receiver) in seen or (current.cached and current is not fn):
                     continue
+                seen.add((current, receiver))
                 reached.add(current)
-                todo.extend(self._of(current).callees(current))
+                todo.extend(self._of(current).callees_on(current, receiver))
             self._reach[key] = reached
         return self._reach[key]
 

@@ -46,6 +46,7 @@ class InstanceRef:
 
 
 Symbol = Union[Function, ModuleRef, ClassRef, InstanceRef]
+_State = Tuple[Function, Optional[ClassRef]]  # a function, and the class of the object it runs on
 
 
 _T = TypeVar("_T")
@@ -65,6 +66,8 @@ class ProjectAnalysis:
         self._expanded: Dict[Tuple[int, str], str] = {}
         self._settings: Optional[Dict[Function, FunctionSettings]] = None
         self._remembered: Dict[str, Any] = {}
+        self._reached_as: Dict[Function, _State] = {}  # the first (function, receiver) on the path
+        self._parents: Dict[_State, Optional[_State]] = {}  # the state each was reached from
         self.has_mangum = False
 
     def remember(self, key: str, compute: Callable[[], _T]) -> _T:
@@ -96,18 +99,27 @@ class ProjectAnalysis:
 
     # -- the invocation path -------------------------------------------------------------
     def _invocation_path(self) -> Dict[Function, Tuple[EntryPoint, Optional[Function]]]:
-        """Breadth first from every entry point, so each chain is a shortest one."""
+        """Breadth first from every entry point, so each chain is a shortest one.  A
+        method is visited once per class of object it is known to run on (a base class's
+        template method, once for each subclass that calls it), so `self.step()` leads to
+        that subclass's `step` and the chain names the handler that made the object."""
         reached: Dict[Function, Tuple[EntryPoint, Optional[Function]]] = {}
+        parents: Dict[_State, Optional[_State]] = {}
         for entry in self.entry_points:
-            todo: List[Tuple[Function, Optional[Function]]] = [(entry.function, None)]
+            todo: List[Tuple[_State, Optional[_State]]] = [((entry.function, None), None)]
             while todo:
-                following: List[Tuple[Function, Optional[Function]]] = []
-                for fn, caller in todo:
-                    if fn in reached or (fn.cached and fn is not entry.function):
+                following: List[Tuple[_State, Optional[_State]]] = []
+                for state, parent in todo:
+                    fn, receiver = state
+                    if state in parents or (fn.cached and fn is not entry.function):
                         continue
-                    reached[fn] = (entry, caller)
-                    following.extend((callee, fn) for callee in fn.module.calls.callees(fn))
+                    parents[state] = parent
+                    if fn not in reached:
+                        reached[fn] = (entry, parent[0] if parent else None)
+                        self._reached_as[fn] = state
+                    following.extend((callee, state) for callee in fn.module.calls.callees_on(fn, receiver))
                 todo = following
+        self._parents = parents
         return reached
 
     def settings_for(self, fn: Function) -> "FunctionSettings":
@@ -147,11 +159,11 @@ class ProjectAnalysis:
     def call_chain(self, fn: Function) -> List[Function]:
         """The functions from the entry point that reaches `fn` down to `fn`."""
         chain: List[Function] = []
-        current: Optional[Function] = fn
-        while current is not None and current not in chain:
-            chain.append(current)
-            current = self.path[current][1] if current in self.path else None
-        return list(reversed(chain))
+        state = self._reached_as.get(fn)
+        while state is not None:
+            chain.append(state[0])
+            state = self._parents.get(state)
+        return list(reversed(chain)) if chain else [fn]
 
     # -- symbols -----------------------------------------------------------------------------
     def lookup(self, qualified: str, importer: "ModuleAnalysis", depth: int = 0) -> Optional[Symbol]:
