@@ -192,7 +192,7 @@ def _run_rules(analysis, text: str, options: Options) -> LintResult:
     """Every selected rule over one module of a linked project."""
     path, config, module = analysis.path, options.config, analysis.module
     exempt = noqa.file_exemption(text)  # `# lambdalint: noqa` at the top of the file
-    if not analysis.project.entry_points or exempt is noqa.ALL:
+    if not analysis.project.loaded_by_lambda or exempt is noqa.ALL:
         return LintResult([], [], module)  # no Lambda loads it, or the file opts out
     rules = [
         r

@@ -530,6 +530,8 @@ def handler_listing(project: Project) -> Iterator[HandlerListing]:
     """Every entry point of the linted files, what made it one, how it runs and the
     functions in other files its invocation path reaches; then named handlers that point
     nowhere."""
+    from lambdalint._lazy import cst
+    from lambdalint.analysis import entry_points as _entry_points
     from lambdalint.analysis import function_label
     from lambdalint.engine import Unit
     from lambdalint.files import read_source
@@ -556,6 +558,18 @@ def handler_listing(project: Project) -> Iterator[HandlerListing]:
                     entry.describe(),
                     entry.settings.describe(),
                     reaches=reached,
+                )
+            for name, how in analysis.opaque_handlers.items():
+                value = analysis.module_bindings[name][-1]
+                made_by = _entry_points.made_by(analysis, name)
+                named_by = f"{how.source}: {how.detail}" if how.detail else how.source
+                yield HandlerListing(
+                    analysis.path,
+                    analysis.position(value).start.line if isinstance(value, cst.CSTNode) else 0,
+                    name,
+                    f"{named_by}; made by `{made_by or 'an expression'}(...)`, not a function of the"
+                    " project: its settings apply to the module's Init code",
+                    how.settings.describe(),
                 )
     for ref in project.templates.refs:
         if ref.module_path is None and ref.runtime_known:

@@ -224,6 +224,69 @@ def test_configuration_turns_the_phases_on_without_a_template(tmp_path):
     assert shown.stdout.splitlines() == ["app.py:6: handler  (convention; SnapStart, Managed Instances)"]
 
 
+MANGUM_HANDLER = textwrap.dedent(
+    """
+    import uuid
+
+    from mangum import Mangum
+    from stac_fastapi.pgstac.app import app
+
+    INSTANCE_ID = uuid.uuid4()
+    handler = Mangum(app)
+    """
+).lstrip()
+
+
+@pytest.mark.parametrize("snapstart", [True, False])
+def test_a_handler_made_by_code_not_followed_still_gives_its_module_init_the_settings(tmp_path, snapstart):
+    """`handler = Mangum(app)` with the app from an installed package: no function of the
+    project is an entry point, but the template's SnapStart applies to the module's Init."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "api.py").write_text(MANGUM_HANDLER)
+    snap = "      SnapStart:\n        ApplyOn: PublishedVersions\n" if snapstart else ""
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Function\n"
+        f"    Properties:\n      Handler: api.handler\n      CodeUri: src/\n      Runtime: python3.12\n{snap}"
+    )
+    result, doc = check_json(tmp_path)
+    found = [(f["path"], f["line"], f["column"], f["code"]) for f in doc["findings"]]
+    assert found == ([("src/api.py", 6, 15, "LAM401")] if snapstart else []), result.stderr
+    shown = run_cli("check", "--show-handlers", ".", cwd=tmp_path).stdout.splitlines()
+    settings = "python3.12, SnapStart" if snapstart else "python3.12"
+    assert shown == [
+        "src/api.py:7: handler  (template: SAM template template.yaml:6 (Api); made by `mangum.Mangum(...)`, "
+        f"not a function of the project: its settings apply to the module's Init code; {settings})"
+    ]
+    flake8 = subprocess.run(
+        [str(FLAKE8), "--select", "LAM", "src/api.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert [line.split(" ")[0:2] for line in flake8.stdout.splitlines()] == (
+        [["src/api.py:6:15:", "LAM401"]] if snapstart else []
+    )
+
+
+def test_the_routes_of_a_mangum_app_run_with_its_handlers_settings(tmp_path):
+    """The template names `handler = Mangum(app)`; the app and its routes are in the
+    project: the routes are the entry points, and they run on SnapStart too."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "lambda_handler.py").write_text("from mangum import Mangum\n\nfrom main import app\n\nhandler = Mangum(app)\n")
+    (tmp_path / "src" / "main.py").write_text(
+        "import uuid\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\nREQUEST_SALT = uuid.uuid4().hex\n\n\n"
+        '@app.get("/items")\ndef items():\n    return {"salt": REQUEST_SALT}\n'
+    )
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Handler: lambda_handler.handler\n      CodeUri: src/\n      Runtime: python3.12\n"
+        "      SnapStart:\n        ApplyOn: PublishedVersions\n"
+    )
+    result, doc = check_json(tmp_path)
+    assert [(f["path"], f["line"], f["code"]) for f in doc["findings"]] == [("src/main.py", 6, "LAM401")], result.stderr
+    shown = run_cli("check", "--show-handlers", ".", cwd=tmp_path).stdout.splitlines()
+    assert "src/main.py:10: items  (framework: Mangum FastAPI @get; python3.12, SnapStart)" in shown
+
+
 def test_lam106_fix_names_the_file_after_the_request(tmp_path):
     app = tmp_path / "src" / "reports.py"
     app.parent.mkdir()

@@ -117,6 +117,9 @@ class ModuleAnalysis:
         self.layout = Layout(self)
         # Filled in by ProjectAnalysis.link:
         self.entry_points: List[EntryPoint] = []
+        # Handlers named by configuration or a template that are module-level values made
+        # by code lambdalint does not follow (`handler = Mangum(app)`), by name
+        self.opaque_handlers: Dict[str, NamedHandler] = {}
         self.path_functions: Dict[Function, EntryPoint] = {}  # this module's functions on the path
         self.project = project if project is not None else ProjectAnalysis()
         self.project.add(self)
@@ -201,11 +204,13 @@ class ModuleAnalysis:
         return self.project.settings_for(fn)
 
     def init_settings(self) -> FunctionSettings:
-        """How Lambda runs this module's Init code: for each of its entry points, or — for a
-        module without any, imported by others — for the project's."""
+        """How Lambda runs this module's Init code: for each of its entry points (and each
+        handler it binds to a value whose code is not followed, such as `Mangum(app)`), or
+        — for a module without any, imported by others — for the project's."""
+        own = [entry.settings for entry in self.entry_points] + [h.settings for h in self.opaque_handlers.values()]
         combined = FunctionSettings()
-        for entry in self.entry_points or self.project.entry_points:
-            combined = combined.combined(entry.settings)
+        for settings in own or [entry.settings for entry in self.project.entry_points]:
+            combined = combined.combined(settings)
         return combined
 
     # -- calls -------------------------------------------------------------------------------

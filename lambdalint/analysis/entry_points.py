@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
 from lambdalint import catalog
 from lambdalint._lazy import cst
@@ -40,19 +40,26 @@ def looks_like_handler(fn: Function) -> bool:
 
 def find_entry_points(analysis: "ModuleAnalysis", named: Mapping[str, NamedHandler]) -> List[EntryPoint]:
     """Entry points named from outside (`named`: configuration and templates), then those
-    found by convention, signature, handler instances and frameworks, each once."""
+    found by convention, signature, handler instances and frameworks, each once.  A named
+    handler bound to a value made by code that is not followed (`handler = Mangum(app)`)
+    is no entry point, but its settings still apply to the module's Init code: it is kept
+    in `analysis.opaque_handlers`."""
     handler_names = {*catalog.DEFAULT_HANDLER_NAMES, *analysis.config.handler_names}
     found: Dict[str, EntryPoint] = {}
 
     def add(fn: Function, source: str, detail: str = "", how: Optional[NamedHandler] = None) -> None:
         if fn.qualname not in found:
-            settings = _configured_phases(analysis, fn, how.settings if how else FunctionSettings())
+            settings = _configured_phases(analysis, fn.qualname, how.settings if how else FunctionSettings())
             found[fn.qualname] = EntryPoint(fn, source, detail, settings)
 
+    analysis.opaque_handlers = {}
     for name, how in named.items():
         fn = analysis.functions.get(name)
         if fn is None and name in analysis.module_bindings:
             fn = _instance_call(analysis, name)
+            if fn is None:  # `handler = Mangum(app)`: a callable made by code not followed
+                settings = _configured_phases(analysis, name, how.settings)
+                analysis.opaque_handlers[name] = dataclasses.replace(how, settings=settings)
         if fn is not None:
             add(fn, how.source, how.detail, how)
     for fn in analysis.module_functions.values():
@@ -82,10 +89,10 @@ def _loadable(fn: Function, source: str) -> bool:
     return source != "decorator" or fn.parent is None
 
 
-def _configured_phases(analysis: "ModuleAnalysis", fn: Function, settings: FunctionSettings) -> FunctionSettings:
+def _configured_phases(analysis: "ModuleAnalysis", qualname: str, settings: FunctionSettings) -> FunctionSettings:
     """`snapstart` / `managed-instances` from configuration, on top of what templates say."""
     config = analysis.config
-    here = f"{os.path.realpath(analysis.path)}:{fn.qualname}"
+    here = f"{os.path.realpath(analysis.path)}:{qualname}"
 
     def applies(value) -> bool:
         return value is True or (
@@ -99,6 +106,31 @@ def _configured_phases(analysis: "ModuleAnalysis", fn: Function, settings: Funct
     if applies(config.managed_instances):
         changes["managed_instances"] = True
     return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def give_routes_their_adapters_settings(modules: Iterable["ModuleAnalysis"], entries: List[EntryPoint]) -> None:
+    """The routes of a Mangum app run in the function whose handler is `Mangum(app)`: a
+    template's settings for that handler (SnapStart, timeout...) apply to them too."""
+    adapters = [
+        how.settings
+        for analysis in modules
+        for name, how in analysis.opaque_handlers.items()
+        if made_by(analysis, name) in catalog.MANGUM
+    ]
+    if not adapters:
+        return
+    settings = adapters[0]
+    for other in adapters[1:]:
+        settings = settings.combined(other)
+    for entry in entries:
+        if entry.source == "framework" and entry.detail.startswith("Mangum "):
+            entry.settings = entry.settings.combined(settings)
+
+
+def made_by(analysis: "ModuleAnalysis", name: str) -> Optional[str]:
+    """The qualified name of the callable a module-level `name = f(...)` was made by."""
+    value = analysis.module_bindings.get(name, [None])[-1]
+    return analysis.qualified_name(value.func, None) if isinstance(value, cst.Call) else None
 
 
 def has_mangum(analysis: "ModuleAnalysis") -> bool:

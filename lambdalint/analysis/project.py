@@ -69,6 +69,7 @@ class ProjectAnalysis:
         self._reached_as: Dict[Function, _State] = {}  # the first (function, receiver) on the path
         self._parents: Dict[_State, Optional[_State]] = {}  # the state each was reached from
         self.has_mangum = False
+        self.loaded_by_lambda = False
 
     def remember(self, key: str, compute: Callable[[], _T]) -> _T:
         """A project-wide answer that the rules of every module ask for (what Init calls,
@@ -91,6 +92,10 @@ class ProjectAnalysis:
         for analysis in self.modules.values():
             analysis.entry_points = entry_points.find_entry_points(analysis, analysis.named)
             self.entry_points.extend(analysis.entry_points)
+        entry_points.give_routes_their_adapters_settings(self.modules.values(), self.entry_points)
+        # Lambda loads some module of the group: an entry point, or a handler made by
+        # code that is not followed (`handler = Mangum(app)`), whose module's Init runs
+        self.loaded_by_lambda = bool(self.entry_points) or any(a.opaque_handlers for a in self.modules.values())
         self.path = self._invocation_path()
         for analysis in self.modules.values():
             analysis.path_functions = {}
