@@ -4,6 +4,7 @@
     python benchmarks/realworld/run.py CORPUS_DIR [--lambdalint PATH] [--out findings.json]
                                        [--compare BASELINE.json] [--show-handlers]
                                        [--repo OWNER__NAME ...] [--list-changes]
+                                       [--manifest MANIFEST.json]
 
 CORPUS_DIR is what `rebuild.py` wrote: one directory per repository.  Each repository is
 linted by its own `lambdalint check --format json --no-cache --exit-zero .` started inside
@@ -11,6 +12,12 @@ its directory, so each is its own project, and a second `--show-handlers` run co
 entry points.  The findings file keeps only where each finding is and what it is (path
 relative to CORPUS_DIR, line, column, code, handler, call chain, fix applicability): never a
 message, a suggestion or a snippet, so no code of the corpus ends up in it.
+
+With `--manifest`, a repository whose entry has `settings` (`snapstart` / `managed-instances`:
+true, or a list of `path:function` relative to the repository) is linted with those settings:
+they are written to a `[tool.lambdalint]` file in a temporary directory outside the corpus and
+passed with `--config`.  `--config` replaces a `pyproject.toml` of the repository's own, so a
+repository that configures lambdalint itself is reported and left without the settings.
 
 Unknown fields of lambdalint's JSON are ignored, so newer versions can be compared with
 older baselines.  Findings are matched by (path, line, column, code); the corpus is pinned,
@@ -26,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -54,7 +62,42 @@ def repo_dirs(corpus: Path, only: Sequence[str]) -> list[Path]:
     return dirs
 
 
-def run_check(lambdalint: str, repo: Path, timeout: float) -> tuple[dict | None, str]:
+def manifest_settings(manifest: Path | None) -> dict[str, dict]:
+    """The `settings` of each manifest entry, by corpus folder name (OWNER__NAME)."""
+    if manifest is None:
+        return {}
+    entries = json.loads(manifest.read_text(encoding="utf-8"))["repositories"]
+    return {e["repo"].replace("/", "__"): e["settings"] for e in entries if e.get("settings")}
+
+
+def toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(json.dumps(str(v)) for v in value) + "]"
+    raise ValueError(f"unsupported setting value {value!r}")
+
+
+def write_config(repo: Path, settings: dict, directory: Path) -> list[str]:
+    """`--config FILE` arguments for a repository's settings, the file written outside the
+    corpus; list entries (`path:function`, relative to the repository) are made absolute."""
+    if not settings:
+        return []
+    own = [p for p in repo.rglob("pyproject.toml") if "tool.lambdalint" in p.read_text("utf-8", "replace")]
+    if own:
+        print(f"warning: {repo.name}: configures lambdalint itself ({own[0]}); settings not applied", file=sys.stderr)
+        return []
+    lines = ["[tool.lambdalint]"]
+    for name, value in sorted(settings.items()):
+        if isinstance(value, list):
+            value = [str((repo / v).resolve()) for v in value]
+        lines.append(f"{name} = {toml_value(value)}")
+    path = directory / f"{repo.name}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return ["--config", str(path)]
+
+
+def run_check(lambdalint: str, repo: Path, timeout: float, config: Sequence[str] = ()) -> tuple[dict | None, str]:
     """lambdalint's JSON report for one repository, or None and why not."""
     command = [
         lambdalint,
@@ -63,6 +106,7 @@ def run_check(lambdalint: str, repo: Path, timeout: float) -> tuple[dict | None,
         "json",
         "--no-cache",
         "--exit-zero",
+        *config,
         ".",
     ]
     try:
@@ -79,8 +123,8 @@ def run_check(lambdalint: str, repo: Path, timeout: float) -> tuple[dict | None,
         return None, f"output is not JSON ({error})"
 
 
-def run_show_handlers(lambdalint: str, repo: Path, timeout: float) -> list[dict]:
-    command = [lambdalint, "check", "--show-handlers", "--no-cache", "."]
+def run_show_handlers(lambdalint: str, repo: Path, timeout: float, config: Sequence[str] = ()) -> list[dict]:
+    command = [lambdalint, "check", "--show-handlers", "--no-cache", *config, "."]
     try:
         result = subprocess.run(
             command,
@@ -128,11 +172,15 @@ def key(finding: dict) -> Key:
     return (finding["path"], finding["line"], finding["column"], finding["code"])
 
 
-def lint_corpus(corpus: Path, lambdalint: str, only: Sequence[str], timeout: float, handlers: bool) -> dict:
+def lint_corpus(
+    corpus: Path, lambdalint: str, only: Sequence[str], timeout: float, handlers: bool, settings: dict | None = None
+) -> dict:
     repos, findings, entry_points = {}, [], []
+    config_dir = Path(tempfile.mkdtemp(prefix="lambdalint-corpus-config-"))
     for repo in repo_dirs(corpus, only):
+        config = write_config(repo, (settings or {}).get(repo.name, {}), config_dir)
         start = time.perf_counter()
-        report, note = run_check(lambdalint, repo, timeout)
+        report, note = run_check(lambdalint, repo, timeout, config)
         seconds = time.perf_counter() - start
         stats = {"seconds": round(seconds, 2)}
         if report is None:
@@ -149,14 +197,17 @@ def lint_corpus(corpus: Path, lambdalint: str, only: Sequence[str], timeout: flo
                 error_paths=sorted(f"{repo.name}/{e.get('path')}" for e in errors),
             )
         if handlers:
-            points = run_show_handlers(lambdalint, repo, timeout)
+            points = run_show_handlers(lambdalint, repo, timeout, config)
             for point in points:
                 point["path"] = f"{repo.name}/{point['path']}"
             entry_points.extend(points)
             stats["entry_points"] = len(points)
             stats["handler_files"] = len({p["path"] for p in points})
+        if config:
+            stats["settings"] = (settings or {})[repo.name]
         repos[repo.name] = stats
         print(f"  {repo.name:<72} {seconds:6.1f} s", file=sys.stderr)
+    shutil.rmtree(config_dir, ignore_errors=True)
     findings.sort(key=key)
     return {"repositories": repos, "findings": findings, "entry_points": entry_points}
 
@@ -326,6 +377,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only this repository (OWNER/NAME or OWNER__NAME; repeatable)",
     )
     parser.add_argument(
+        "--manifest",
+        type=Path,
+        help="apply the `settings` of this manifest's entries (snapstart, managed-instances)",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
         default=900.0,
@@ -342,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.repo,
         args.timeout,
         handlers=not args.no_handlers or args.show_handlers,
+        settings=manifest_settings(args.manifest),
     )
     result = {
         "lambdalint": version(lambdalint),
