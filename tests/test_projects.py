@@ -112,7 +112,11 @@ def test_chain_through_a_base_class_template_method():
     subclass that no handler instantiates is on no path."""
     chains = {f["path"]: f["call_chain"] for f in check(PROJECTS / "template_method", ".")["findings"]}
     assert chains == {
-        "jobs/export.py": ["jobs/export.py:lambda_handler", "jobs/base.py:Job.main", "jobs/export.py:ExportJob.exec_main_proc"],
+        "jobs/export.py": [
+            "jobs/export.py:lambda_handler",
+            "jobs/base.py:Job.main",
+            "jobs/export.py:ExportJob.exec_main_proc",
+        ],
         "jobs/cleanup.py": [
             "jobs/cleanup.py:cleanup_handler",
             "jobs/base.py:Job.main",

@@ -271,7 +271,9 @@ def test_the_routes_of_a_mangum_app_run_with_its_handlers_settings(tmp_path):
     project: the routes are the entry points, and they run on SnapStart too."""
     (tmp_path / ".git").mkdir()
     (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "lambda_handler.py").write_text("from mangum import Mangum\n\nfrom main import app\n\nhandler = Mangum(app)\n")
+    (tmp_path / "src" / "lambda_handler.py").write_text(
+        "from mangum import Mangum\n\nfrom main import app\n\nhandler = Mangum(app)\n"
+    )
     (tmp_path / "src" / "main.py").write_text(
         "import uuid\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\nREQUEST_SALT = uuid.uuid4().hex\n\n\n"
         '@app.get("/items")\ndef items():\n    return {"salt": REQUEST_SALT}\n'

@@ -191,9 +191,7 @@ class CallGraph:
             for override in project.overrides(cls, func.attr.value):
                 yield override, None
 
-    def _receiver_of(
-        self, func: cst.BaseExpression, fn: Function, target: Function, receiver: Receiver
-    ) -> Receiver:
+    def _receiver_of(self, func: cst.BaseExpression, fn: Function, target: Function, receiver: Receiver) -> Receiver:
         """The class of the object `target` (a method, or a class's `__init__`) runs on,
         called as `func` inside `fn`: `Service()`, `Service().run()`, `svc.run()` for
         `svc = Service()`, a module-level instance, `super().run()` (the same object)."""
