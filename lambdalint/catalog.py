@@ -203,6 +203,16 @@ PRE_PING_KEYWORDS = frozenset({"pool_pre_ping", "check", "health_check_interval"
 # load balancer idle timeout) closes the connection meanwhile, and a driver that holds it does
 # not notice until the next query fails.
 
+# Helpers of web apps' database layers that open a connection pool and keep it on the app
+# (`app.state`), as each package's source does: opened at Init, the pool is in the snapshot
+# like any other (LAM402).
+APP_POOL_OPENERS = frozenset(
+    {
+        "stac_fastapi.pgstac.db.connect_to_db",  # asyncpg pools: app.state.readpool, .writepool
+        "titiler.pgstac.db.connect_to_db",  # psycopg_pool.ConnectionPool: app.state.dbpool
+        "tipg.database.connect_to_db",  # asyncpg pool: app.state.pool
+    }
+)
 # Clients whose driver has its own documented way back from a dropped connection, so they are
 # not stale connections:
 # - redis-py: the client takes a connection from its `ConnectionPool` for every command, and

@@ -3,12 +3,13 @@ SnapStart function, with no after-restore hook and no reconnect path in the hand
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator, Optional
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import dotted_name
+from lambdalint.analysis import Function, dotted_name
 from lambdalint.catalog import (
     AFTER_RESTORE_HOOKS,
+    APP_POOL_OPENERS,
     LIVENESS_ATTRIBUTES,
     PRE_PING_KEYWORDS,
     RECONNECT_METHODS,
@@ -39,7 +40,10 @@ class ConnectionNotRestored(Rule):
         AWS's guidance is to re-establish connections after restore: open them in a runtime
         hook (`@register_after_restore` from `snapshot_restore_py`), or check them in the
         handler (`conn.ping(reconnect=True)`, reconnecting on the driver's connection error,
-        SQLAlchemy's `pool_pre_ping=True`). AWS SDK clients and HTTP connection pools
+        SQLAlchemy's `pool_pre_ping=True`). The same holds for a pool that a web app's
+        database helper opens at Init and keeps on the app (`connect_to_db(app)` of
+        stac-fastapi-pgstac, titiler-pgstac and tipg): close it in a before-snapshot hook and
+        open it again in an after-restore hook. AWS SDK clients and HTTP connection pools
         (`requests`, `urllib3`, `httpx`) notice a dropped connection and open a new one by
         themselves, so they are not reported.
     """
@@ -151,6 +155,24 @@ class ConnectionNotRestored(Rule):
             """,
             lines=(4, 5),
         ),
+        Invalid(
+            """
+            import asyncio
+
+            from mangum import Mangum
+            from titiler.pgstac.db import connect_to_db
+            from titiler.pgstac.main import app
+
+            # the helper opens a psycopg pool and keeps it on the app (`app.state.dbpool`)
+            asyncio.get_event_loop().run_until_complete(connect_to_db(app))
+            mangum = Mangum(app, lifespan="off")
+
+
+            def handler(event, context):
+                return mangum(event, context)
+            """,
+            lines=(8,),
+        ),
     ]
 
     def check(self) -> Iterator[RawFinding]:
@@ -172,6 +194,42 @@ class ConnectionNotRestored(Rule):
             if not uses or any(self._reconnects(fn, name) for fn in analysis.path_functions):
                 continue
             yield self._finding(node, qn, name)
+        yield from self._app_pools(hooks)
+
+    def _app_pools(self, hooks: Iterable[Function]) -> Iterator[RawFinding]:
+        """A pool that a web app's database helper (`connect_to_db(app, ...)`) opens at Init,
+        directly or through a function of the project, when no after-restore hook and no
+        function on the invocation path opens it again."""
+        analysis = self.analysis
+        if any(_opens_app_pool(fn) for fn in hooks) or any(_opens_app_pool(fn) for fn in analysis.project.path):
+            return
+        for node, _ in _restore.init_calls(analysis):
+            qn = analysis.qualified_name(node.func, None)
+            if qn in APP_POOL_OPENERS:
+                yield self._app_pool_finding(node, qn, None)
+                continue
+            helper = analysis.resolve_call(node.func, None)
+            if helper is None:
+                continue
+            opener = next(filter(None, (_opens_app_pool(fn) for fn in analysis.reachable_from(helper))), None)
+            if opener is not None:
+                yield self._app_pool_finding(node, opener, helper)
+
+    def _app_pool_finding(self, node: cst.Call, opener: str, helper: Optional[Function]) -> RawFinding:
+        snippet = _common.snippet(self.analysis.module, node)
+        short = opener.rsplit(".", 1)[-1]
+        how = f"`{snippet}`" if helper is None else f"`{snippet}`, which calls `{opener}`,"
+        message = (
+            f"{how} opens a database connection pool at Init and keeps it on the app; with "
+            "SnapStart every execution environment resumes from the snapshot with it, and after "
+            "a restore its connections are likely dead"
+        )
+        suggestion = (
+            "Close the pool in a function decorated with `@register_before_snapshot` and open it "
+            f"again with `{short}(...)` in one decorated with `@register_after_restore` (both from "
+            "snapshot_restore_py, registered at module level)."
+        )
+        return self.report(node, message, suggestion)
 
     def _reconnects(self, fn, name: str) -> bool:
         """`fn` checks the connection or opens it again: a reconnecting method, a liveness
@@ -222,3 +280,15 @@ def _pre_pings(call: cst.Call) -> bool:
         if arg.keyword is not None and arg.keyword.value in PRE_PING_KEYWORDS:
             return not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None"))
     return False
+
+
+def _opens_app_pool(fn: Function) -> Optional[str]:
+    """The app pool helper (`APP_POOL_OPENERS`) that `fn` calls, if any."""
+    module = fn.module
+    if module is None:
+        return None
+    for site in fn.iter(cst.Call):
+        qn = module.qualified_name(site.node.func, fn)
+        if qn in APP_POOL_OPENERS:
+            return qn
+    return None
