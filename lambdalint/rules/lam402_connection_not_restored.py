@@ -201,7 +201,11 @@ class ConnectionNotRestored(Rule):
         directly or through a function of the project, when no after-restore hook and no
         function on the invocation path opens it again."""
         analysis = self.analysis
-        if any(_opens_app_pool(fn) for fn in hooks) or any(_opens_app_pool(fn) for fn in analysis.project.path):
+        project = analysis.project
+        handler_reopens = project.remember(
+            "lam402_path_opens_app_pool", lambda: any(_opens_app_pool(fn) for fn in project.path)
+        )
+        if handler_reopens or any(_opens_app_pool(fn) for fn in hooks):
             return
         for node, _ in _restore.init_calls(analysis):
             qn = analysis.qualified_name(node.func, None)
