@@ -187,8 +187,8 @@ class ModuleAnalysis:
 
     def handler_label(self, fn: Function) -> Optional[str]:
         """`path:function` of the entry point whose invocation path reaches `fn`."""
-        reached = self.project.path.get(fn)
-        return None if reached is None else function_label(reached[0].function)
+        entry = self.project.path.get(fn)
+        return None if entry is None else function_label(entry.function)
 
     def call_chain(self, fn: Function) -> List[str]:
         """`path:function` labels from the entry point that reaches `fn` down to `fn`."""

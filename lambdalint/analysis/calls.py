@@ -209,7 +209,7 @@ class CallGraph:
         if candidate is None:
             return None
         defining = ClassRef(target.module, target.cls)
-        return candidate if any(c == defining for c in project.mro(candidate)) else None
+        return candidate if defining in project.mro(candidate) else None
 
     def _functions_in_module_value(self, name: str) -> Iterator[Function]:
         """Functions a module-level value hands on: a dispatch table `{"a": on_a}`, an

@@ -57,17 +57,18 @@ class ProjectAnalysis:
         self.layout = layout
         self.modules: Dict[str, "ModuleAnalysis"] = {}  # real path -> analysis
         self.entry_points: List[EntryPoint] = []
-        # Every function on some entry point's path -> (the first entry point reaching it,
-        # the function it was reached from): the call chain, walked back.
-        self.path: Dict[Function, Tuple[EntryPoint, Optional[Function]]] = {}
+        # Every function on some entry point's path -> the first entry point reaching it
+        self.path: Dict[Function, EntryPoint] = {}
         self._subclasses: Optional[Dict[ClassRef, List[ClassRef]]] = None
         self._bases: Dict[ClassRef, List[ClassRef]] = {}
         self._call_index: Optional[Dict[Function, List[Tuple[Function, Optional[cst.Call]]]]] = None
         self._expanded: Dict[Tuple[int, str], str] = {}
         self._settings: Optional[Dict[Function, FunctionSettings]] = None
         self._remembered: Dict[str, Any] = {}
-        self._reached_as: Dict[Function, _State] = {}  # the first (function, receiver) on the path
-        self._parents: Dict[_State, Optional[_State]] = {}  # the state each was reached from
+        # The call chains, walked back: the first (function, receiver) of each function on
+        # the path, and the state each state was reached from
+        self._reached_as: Dict[Function, _State] = {}
+        self._parents: Dict[_State, Optional[_State]] = {}
         self.has_mangum = False
         self.loaded_by_lambda = False
 
@@ -96,20 +97,20 @@ class ProjectAnalysis:
         # Lambda loads some module of the group: an entry point, or a handler made by
         # code that is not followed (`handler = Mangum(app)`), whose module's Init runs
         self.loaded_by_lambda = bool(self.entry_points) or any(a.opaque_handlers for a in self.modules.values())
-        self.path = self._invocation_path()
+        self._follow_invocation_paths()
         for analysis in self.modules.values():
             analysis.path_functions = {}
-        for fn, (entry, _) in self.path.items():
+        for fn, entry in self.path.items():
             fn.module.path_functions[fn] = entry
 
     # -- the invocation path -------------------------------------------------------------
-    def _invocation_path(self) -> Dict[Function, Tuple[EntryPoint, Optional[Function]]]:
-        """Breadth first from every entry point, so each chain is a shortest one.  A
-        method is visited once per class of object it is known to run on (a base class's
-        template method, once for each subclass that calls it), so `self.step()` leads to
-        that subclass's `step` and the chain names the handler that made the object."""
-        reached: Dict[Function, Tuple[EntryPoint, Optional[Function]]] = {}
-        parents: Dict[_State, Optional[_State]] = {}
+    def _follow_invocation_paths(self) -> None:
+        """`path` and the call chains, breadth first from every entry point, so each chain
+        is a shortest one.  A method is visited once per class of object it is known to run
+        on (a base class's template method, once for each subclass that calls it), so
+        `self.step()` leads to that subclass's `step` and the chain names the handler that
+        made the object."""
+        parents = self._parents
         for entry in self.entry_points:
             todo: List[Tuple[_State, Optional[_State]]] = [((entry.function, None), None)]
             while todo:
@@ -119,13 +120,11 @@ class ProjectAnalysis:
                     if state in parents or (fn.cached and fn is not entry.function):
                         continue
                     parents[state] = parent
-                    if fn not in reached:
-                        reached[fn] = (entry, parent[0] if parent else None)
+                    if fn not in self.path:
+                        self.path[fn] = entry
                         self._reached_as[fn] = state
                     following.extend((callee, state) for callee in fn.module.calls.callees_on(fn, receiver))
                 todo = following
-        self._parents = parents
-        return reached
 
     def settings_for(self, fn: Function) -> "FunctionSettings":
         """How Lambda runs `fn`: the settings of every entry point that reaches it, combined
