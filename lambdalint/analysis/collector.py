@@ -178,7 +178,8 @@ class Collector:
                 local = name
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                     local = alias.asname.name.value
-                aliases[local] = f"{module}.{name}" if module else name
+                # `from . import service` is `.service`, `from .db import conn` is `.db.conn`
+                aliases[local] = module + name if module.endswith(".") else f"{module}.{name}" if module else name
 
     # -- bindings --------------------------------------------------------------------
     # _record_binding / _record_module_binding only look at these node types (keep in sync).

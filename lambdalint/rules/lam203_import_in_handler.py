@@ -215,9 +215,15 @@ class ImportInHandler(Rule):
         every function whose invocation path holds `fn`: the statement is a dictionary
         lookup and moves no cost onto the request."""
         if isinstance(node, cst.ImportFrom):
-            if node.relative or node.module is None:
+            dots = "." * len(node.relative)
+            if node.module is not None:
+                wanted = [dots + (dotted_name(node.module) or "")]
+            elif isinstance(node.names, cst.ImportStar):
                 return False
-            wanted = [dotted_name(node.module)]
+            else:  # `from . import service`: each name is a submodule (or the package's)
+                wanted = [dots + (dotted_name(alias.name) or "") for alias in node.names]
+            if dots and any(w == dots for w in wanted):
+                return False
         else:
             wanted = [dotted_name(alias.name) for alias in node.names]
         if any(name is None for name in wanted):
@@ -227,6 +233,10 @@ class ImportInHandler(Rule):
         # a module of the project is loaded when Init imports its file; a library, when an
         # import at Init names it (or loads it, as the catalogue measured)
         files = {name: layout.resolve(name, self.analysis.real_path) if layout is not None else None for name in wanted}
+        if isinstance(node, cst.ImportFrom) and node.module is None and layout is not None:
+            # a name that is no submodule is an attribute of the package, loaded with it
+            package = layout.resolve("." * len(node.relative), self.analysis.real_path)
+            files = {name: found or package for name, found in files.items()}
         if any(files[name] is None and name not in _loaded_by_any_init(project) for name in wanted):
             return False  # no Init of the project loads it (the usual case: nothing more to ask)
         entries = _entry_modules_reaching(project).get(fn) or [self.analysis]
