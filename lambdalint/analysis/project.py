@@ -245,11 +245,30 @@ class ProjectAnalysis:
             return self.module_attribute(module, name, depth + 1)
         if isinstance(func, cst.Attribute):
             base = self.called(func.value, fn, module, depth + 1)
-            return self.attribute(base, func.attr.value, depth + 1) if base is not None else None
+            found = self.attribute(base, func.attr.value, depth + 1) if base is not None else None
+            if found is None and (base is None or isinstance(base, ModuleRef)):
+                return self._through_namespace_packages(func, fn, module, depth)
+            return found
         if isinstance(func, cst.Call):
             made = self.called(func.func, fn, module, depth + 1)
             return InstanceRef(made) if isinstance(made, ClassRef) else None
         return None
+
+    def _through_namespace_packages(
+        self, func: cst.Attribute, fn: Optional[Function], module: "ModuleAnalysis", depth: int
+    ) -> Optional[Symbol]:
+        """`core.utils.files.delete` after `import core.utils.files`, where `core/utils/` has
+        no `__init__.py`: the walk from `core` stops at that namespace package (no module
+        to take `files` from); the whole dotted name, resolved as an import, does not."""
+        from lambdalint.analysis.nodes import dotted_name
+
+        dotted = dotted_name(func)
+        head = dotted.partition(".")[0] if dotted else ""
+        local = fn.local_aliases if fn is not None else {}
+        if head not in module.aliases and head not in local:
+            return None  # only an imported name can start a module path
+        qualified = module.qualified_name(func, fn)
+        return self.lookup(qualified, module, depth + 1) if qualified else None
 
     # -- classes -------------------------------------------------------------------------------
     def bases(self, cls: ClassRef) -> List[ClassRef]:
