@@ -58,6 +58,13 @@ CLIENT_CONSTRUCTORS = frozenset(
         "redis.client.Redis",
         "redis.RedisCluster",
         "redis.cluster.RedisCluster",
+        # search clients (each holds an HTTP connection pool)
+        "opensearchpy.OpenSearch",
+        "opensearchpy.AsyncOpenSearch",
+        "opensearchpy.client.OpenSearch",
+        "elasticsearch.Elasticsearch",
+        "elasticsearch.AsyncElasticsearch",
+        "elasticsearch.client.Elasticsearch",
         # HTTP connection pools
         "requests.Session",
         "requests.session",
@@ -90,6 +97,8 @@ def client_kind(qualified_name: str) -> str:
         return "database client"
     if top in ("requests", "httpx", "urllib3"):
         return "HTTP connection pool"
+    if top in ("opensearchpy", "elasticsearch"):
+        return "search client"
     return "client"
 
 

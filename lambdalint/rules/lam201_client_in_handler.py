@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names
@@ -339,6 +339,21 @@ class ClientInHandler(Rule):
             return self.report(call, message, suggestion, fn)
         if database:
             return self._connection_finding(site, fn, qn, name, message)
+        fed_by = _parameters_used(site, fn)
+        if fed_by and not any(e.function is fn for e in analysis.entry_points):
+            # Its callers decide the arguments: module level has no `name` to build it from.
+            keep = (
+                f"`@functools.cache` on `{fn.name}` when every argument is hashable"
+                if fn.cls is None and fn.parent is None
+                else "a module-level dict keyed by those arguments"
+            )
+            shown = ", ".join(f"`{p}`" for p in fed_by)
+            suggestion = (
+                f"{where} builds a new one from its parameters ({shown}) on every call: create the "
+                f"ones its callers need once at module level and use those, or keep one per "
+                f"argument value ({keep})."
+            )
+            return self.report(call, message, suggestion, fn)
         if name is not None and statement is not None:
             stmt_code = _common.snippet(analysis.module, statement)
             suggestion = (
@@ -605,6 +620,15 @@ def _from_parameters(module, site: Site, fn: Function) -> bool:
         if set(free_names(value)) & set(fn.params) or not module.is_invariant(value, fn):
             return False
     return True
+
+
+def _parameters_used(site: Site, fn: Function) -> List[str]:
+    """The parameters of `fn` (not `self` / `cls`) that the construction's arguments use."""
+    params = [p for p in [*fn.params, *fn.extra_params] if p not in ("self", "cls")]
+    used: Set[str] = set()
+    for arg in site.node.args:
+        used.update(free_names(arg.value))
+    return [p for p in params if p in used]
 
 
 def _returned(site: Site) -> bool:
