@@ -6,6 +6,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names
+from lambdalint.analysis.model import IterOf
 from lambdalint.analysis.nodes import argument
 from lambdalint.catalog import (
     CLIENT_CONSTRUCTORS,
@@ -45,7 +46,11 @@ class ClientInHandler(Rule):
         in a `functools.cache` / `lru_cache` factory. A helper that builds and returns a
         client for Init code or for callers with per-request arguments as well is right for
         them: the finding then sits at each per-request call of the helper whose arguments do
-        not depend on the event, with the helper at the end of the call chain.
+        not depend on the event, with the helper at the end of the call chain. A helper that,
+        on some path, returns a client made on a session or credentials it builds itself
+        (AssumeRole credentials expire) rebuilds it on purpose: neither its calls nor the
+        clients it returns are reported, only what it builds from fixed arguments along the
+        way (the STS client it assumes the role with).
     """
     fix_safety = """
         Hoisting `name = <client>(...)` from the top level of a function body to module level
@@ -221,50 +226,59 @@ class ClientInHandler(Rule):
                     if factory is not None and self._invariant_call(site, fn):
                         yield self._factory_call_finding(site, fn, *factory)
                     continue
-                if fn in shared or self._inner_of_chain(site, fn, factories):
+                if self._inner_of_chain(site, fn, factories):
                     continue
+                if fn in shared and _hands_back(site, fn):
+                    continue  # what the shared factory makes: reported at its invariant calls, if any
                 if not analysis.is_invariant(call, fn) or analysis.is_lazily_initialised(site):
                     continue
                 if _always_injected(analysis, site, fn) or _reopened_after_error(site, fn):
                     continue
                 yield self._finding(site, fn, qn)
 
-    def _shared_factories(self, factories) -> Dict[Function, Tuple[Site, str]]:
-        """Helpers on the invocation path that build and return a client for their callers
-        and that Init code or event-dependent callers also use: the finding belongs at each
-        invariant call of the helper on the invocation path, not in the helper, which is
-        right for its other callers. Computed once per project (its modules share the
-        configuration, so `factories` too)."""
+    def _shared_factories(self, factories) -> Dict[Function, Optional[Tuple[Site, str]]]:
+        """Helpers on the invocation path that build and return a client for their callers,
+        with what each makes (None: a helper whose client cannot be kept, see below).
+
+        A helper that Init code or event-dependent callers also use is right for them: the
+        finding belongs at each invariant call of the helper on the invocation path, not in
+        the helper.  A helper that returns, on some path, a client made on a session or
+        credentials it builds itself (AssumeRole credentials expire) gets no finding at its
+        calls, and the clients it returns none inside it.  Computed once per project (its
+        modules share the configuration, so `factories` too)."""
         return self.analysis.project.remember("lam201_shared_factories", lambda: self._find_shared_factories(factories))
 
-    def _find_shared_factories(self, factories) -> Dict[Function, Tuple[Site, str]]:
+    def _find_shared_factories(self, factories) -> Dict[Function, Optional[Tuple[Site, str]]]:
         project = self.analysis.project
         at_init = _restore.called_at_init(self.analysis)
-        shared: Dict[Function, Tuple[Site, str]] = {}
+        shared: Dict[Function, Optional[Tuple[Site, str]]] = {}
         for fn in project.path:
             if not fn.params or any(entry.function is fn for entry in project.entry_points):
                 continue
             module = fn.module
+            products = []
             for site in fn.iter(cst.Call):
                 qn = module.qualified_name(site.node.func, fn)
-                if (
-                    qn in factories
-                    and _returned(site)
-                    and not self._inner_of_chain(site, fn, factories)
-                    and _from_parameters(module, site, fn)
-                    and (fn in at_init or not module.is_invariant(site.node, fn))
-                ):
-                    shared[fn] = (site, str(qn))
-                    break
+                if qn in factories and _hands_back(site, fn) and not self._inner_of_chain(site, fn, factories):
+                    products.append((site, str(qn)))
+            fed = [(site, qn) for site, qn in products if _from_parameters(module, site, fn)]
+            if not fed:
+                continue
+            if len(fed) < len(products):
+                shared[fn] = None
+            elif fn in at_init or any(not module.is_invariant(site.node, fn) for site, _ in fed):
+                shared[fn] = fed[0]
         return shared
 
     def _invariant_call(self, site: Site, fn: Function) -> bool:
         """A call of a shared factory whose arguments do not depend on the event, made
         where nothing keeps its result (no `if x is None` guard)."""
         analysis = self.analysis
-        return all(
-            analysis.is_invariant(arg.value, fn) for arg in site.node.args
-        ) and not analysis.is_lazily_initialised(site)
+        return (
+            all(analysis.is_invariant(arg.value, fn) for arg in site.node.args)
+            and not analysis.is_lazily_initialised(site)
+            and not _loop_variables_used(site, fn)  # one per item: no single call to hoist
+        )
 
     def _factory_call_finding(self, site: Site, fn: Function, built: Site, qn: str) -> RawFinding:
         analysis = self.analysis
@@ -339,6 +353,15 @@ class ClientInHandler(Rule):
             return self.report(call, message, suggestion, fn)
         if database:
             return self._connection_finding(site, fn, qn, name, message)
+        looped = _loop_variables_used(site, fn)
+        if looped:
+            # One per item of the loop: module level has no `region` to build it from.
+            shown = ", ".join(f"`{n}`" for n in looped)
+            suggestion = (
+                f"{where} builds one for each {shown} it loops over, on every call: keep one per "
+                f"value in a module-level dict filled on first use, or create them once at module level."
+            )
+            return self.report(call, message, suggestion, fn)
         fed_by = _parameters_used(site, fn)
         if fed_by and not any(e.function is fn for e in analysis.entry_points):
             # Its callers decide the arguments: module level has no `name` to build it from.
@@ -613,8 +636,11 @@ def _from_parameters(module, site: Site, fn: Function) -> bool:
     """Every argument of the construction is a parameter of `fn` or an invariant value that
     uses none: then its callers' arguments decide (not, say, AssumeRole credentials that
     expire, read inside the factory)."""
-    for arg in site.node.args:
-        value = arg.value
+    values = [arg.value for arg in site.node.args]
+    func = site.node.func
+    if isinstance(func, cst.Attribute):
+        values.append(func.value)  # `session.resource(name)`: the session counts too
+    for value in values:
         if isinstance(value, cst.Name) and value.value in fn.params:
             continue
         if set(free_names(value)) & set(fn.params) or not module.is_invariant(value, fn):
@@ -629,6 +655,26 @@ def _parameters_used(site: Site, fn: Function) -> List[str]:
     for arg in site.node.args:
         used.update(free_names(arg.value))
     return [p for p in params if p in used]
+
+
+def _loop_variables_used(site: Site, fn: Function) -> List[str]:
+    """Names bound by a `for` of `fn` that the construction's arguments use: it is built
+    once per item, so there is no one value to build at module level."""
+    used: Set[str] = set()
+    for arg in site.node.args:
+        used.update(free_names(arg.value))
+    return sorted(n for n in used if any(isinstance(v, IterOf) for v in fn.assigned.get(n, ())))
+
+
+def _hands_back(site: Site, fn: Function) -> bool:
+    """The function returns what the construction makes: `return boto3.client(...)`, or
+    `client = boto3.client(...)` and later `return client`."""
+    if _returned(site):
+        return True
+    name = _common.assigned_name(site)
+    return name is not None and any(
+        isinstance(ret.node.value, cst.Name) and ret.node.value.value == name for ret in fn.iter(cst.Return)
+    )
 
 
 def _returned(site: Site) -> bool:
