@@ -76,6 +76,23 @@ CLIENT_CONSTRUCTORS = frozenset(
     }
 )
 
+# Keyword arguments that give a client or session its credentials.
+CREDENTIAL_KEYWORDS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token"})
+
+# STS calls that return temporary credentials (they expire: a client made on them is
+# rebuilt on purpose).
+TEMPORARY_CREDENTIAL_CALLS = frozenset(
+    {
+        "assume_role",
+        "assume_role_with_saml",
+        "assume_role_with_web_identity",
+        "assume_root",
+        "get_session_token",
+        "get_federation_token",
+        "get_credentials_for_identity",
+    }
+)
+
 # Methods that release a client or connection: a handler that calls them on the object
 # owns its lifetime, so hoisting it would hand a closed object to the next request.
 CLOSING_METHODS = frozenset({"close", "dispose", "disconnect", "shutdown", "aclose", "terminate"})

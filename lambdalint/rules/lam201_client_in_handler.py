@@ -12,7 +12,9 @@ from lambdalint.catalog import (
     CLIENT_CONSTRUCTORS,
     CLOSING_METHODS,
     CONNECTION_DRIVERS,
+    CREDENTIAL_KEYWORDS,
     SELF_RECONNECTING_CLIENTS,
+    TEMPORARY_CREDENTIAL_CALLS,
     client_kind,
 )
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
@@ -261,12 +263,11 @@ class ClientInHandler(Rule):
                 qn = module.qualified_name(site.node.func, fn)
                 if qn in factories and _hands_back(site, fn) and not self._inner_of_chain(site, fn, factories):
                     products.append((site, str(qn)))
-            fed = [(site, qn) for site, qn in products if _from_parameters(module, site, fn)]
-            if not fed:
-                continue
-            if len(fed) < len(products):
+            if any(_on_credentials_made_here(site, fn) for site, _ in products):
                 shared[fn] = None
-            elif fn in at_init or any(not module.is_invariant(site.node, fn) for site, _ in fed):
+                continue
+            fed = [(site, qn) for site, qn in products if _from_parameters(module, site, fn)]
+            if fed and (fn in at_init or any(not module.is_invariant(site.node, fn) for site, _ in fed)):
                 shared[fn] = fed[0]
         return shared
 
@@ -636,16 +637,50 @@ def _from_parameters(module, site: Site, fn: Function) -> bool:
     """Every argument of the construction is a parameter of `fn` or an invariant value that
     uses none: then its callers' arguments decide (not, say, AssumeRole credentials that
     expire, read inside the factory)."""
-    values = [arg.value for arg in site.node.args]
-    func = site.node.func
-    if isinstance(func, cst.Attribute):
-        values.append(func.value)  # `session.resource(name)`: the session counts too
-    for value in values:
+    for arg in site.node.args:
+        value = arg.value
         if isinstance(value, cst.Name) and value.value in fn.params:
             continue
         if set(free_names(value)) & set(fn.params) or not module.is_invariant(value, fn):
             return False
     return True
+
+
+def _on_credentials_made_here(site: Site, fn: Function) -> bool:
+    """The client is made with temporary credentials that `fn` obtains itself
+    (`creds = sts.assume_role(...)["Credentials"]`, then `aws_session_token=creds[...]`),
+    directly or through the session it is made on: they expire, so the function rebuilds
+    the client on purpose."""
+    calls = [site.node]
+    func = site.node.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        calls += [v for v in fn.assigned.get(func.value.value, ()) if isinstance(v, cst.Call)]
+    return any(
+        arg.keyword is not None
+        and arg.keyword.value in CREDENTIAL_KEYWORDS
+        and _from_temporary_credentials(arg.value, fn, depth=0)
+        for call in calls
+        for arg in call.args
+    )
+
+
+def _from_temporary_credentials(value, fn: Function, depth: int) -> bool:
+    """`value` is read from the result of an STS call made in `fn` (through local names)."""
+    if depth > 4:
+        return False
+    todo = [value]
+    while todo:  # `sts.assume_role(...)["Credentials"]`: the call may sit inside
+        node = todo.pop()
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in TEMPORARY_CREDENTIAL_CALLS:
+                return True
+        todo.extend(node.children)
+    for name in free_names(value):
+        for bound in fn.assigned.get(name, ()):
+            if isinstance(bound, cst.BaseExpression) and _from_temporary_credentials(bound, fn, depth + 1):
+                return True
+    return False
 
 
 def _parameters_used(site: Site, fn: Function) -> List[str]:
