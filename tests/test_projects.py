@@ -314,6 +314,26 @@ def test_standard_library_imports_never_resolve_to_a_vendored_module_of_that_nam
     assert "vendor/lib/ids/uuid.py" not in paths
 
 
+def test_a_layer_folder_named_like_its_module_does_not_make_the_name_ambiguous(tmp_path):
+    """`lambda_layers/boto_utils/python/boto_utils.py` (no template names the layer): the
+    folder `boto_utils/` also puts that name in `lambda_layers/`, but holds no such module,
+    so `from boto_utils import get_config` still means the one file that is."""
+    (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\n")
+    layer = tmp_path / "lambda_layers" / "boto_utils" / "python"
+    layer.mkdir(parents=True)
+    (layer / "boto_utils.py").write_text(
+        "import boto3\n\nssm = boto3.client('ssm')\n\n\ndef get_config():\n"
+        "    return ssm.get_parameter(Name='/app/config')['Parameter']['Value']\n"
+    )
+    handler = tmp_path / "lambdas" / "settings"
+    handler.mkdir(parents=True)
+    (handler / "handlers.py").write_text(
+        "from boto_utils import get_config\n\n\ndef handler(event, context):\n    return get_config()\n"
+    )
+    doc = check(tmp_path, ".")
+    assert found(doc) == {("lambda_layers/boto_utils/python/boto_utils.py", 7, "LAM202")}
+
+
 def test_an_import_is_looked_up_only_in_the_roots_that_hold_its_name(tmp_path, monkeypatch):
     """In a monorepo every function's CodeUri is a source root.  Resolving an import must
     not try each of them (that made set-up quadratic in the project's size): the number of

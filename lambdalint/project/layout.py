@@ -35,6 +35,10 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
 )
 
 
+# More folders than this holding a top-level name: the name is too common to guess from.
+_MAX_HOMES = 8
+
+
 def _inside(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
@@ -247,9 +251,14 @@ class SourceLayout:
         if top in _STDLIB:
             return None
         homes = self.by_name.get(top, ())
-        if len(homes) != 1 or self._in_another_package(homes[0], importer):
+        if len(homes) > _MAX_HOMES:
+            return None  # a name many folders share (`utils`): whichever it is, not guessed
+        # Only the folders that hold the module itself count: `layers/boto_utils/python/
+        # boto_utils.py` puts `boto_utils` in `layers/` too, as a folder without the module.
+        holding = [(home, found) for home in homes for found in [self.module_file(home, name)] if found is not None]
+        if len({found for _, found in holding}) != 1 or self._in_another_package(holding[0][0], importer):
             return None
-        return self.module_file(homes[0], name)
+        return holding[0][1]
 
     def _in_another_package(self, directory: str, importer: str) -> bool:
         """`directory` is in one function's package and `importer` in another's: Lambda
