@@ -247,6 +247,11 @@ class ModuleAnalysis:
         """The site sits under `if x is None:` (or a similar guard) filling in what it reads."""
         return guards.is_lazily_initialised(site, self._guards)
 
+    def runs_once_per_environment(self, site: Site) -> bool:
+        """The site is lazily initialised, or its function is reached only through calls
+        that are (`if _repo is None: _repo = Repository()` runs `Repository.__init__` once)."""
+        return self.is_lazily_initialised(site) or self.project.reached_only_lazily(site.function)
+
     # -- layout ----------------------------------------------------------------------------------
     def top_level_index(self, node: cst.CSTNode) -> int:
         return self.layout.top_level_index(node)

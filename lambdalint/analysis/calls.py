@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import names
-from lambdalint.analysis.model import Function
-from lambdalint.analysis.nodes import callable_references
+from lambdalint.analysis import guards, names
+from lambdalint.analysis.model import Function, Site
+from lambdalint.analysis.nodes import assigned_bases, assigned_in, callable_references, names_in
 from lambdalint.analysis.project import ClassRef, InstanceRef, Symbol
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -15,6 +15,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CallSite = Tuple[Function, Optional["cst.Call"]]  # (caller, call); None: handed on as a callback
 Receiver = Optional[ClassRef]  # the class of the object a method runs on, where known
+
+
+def _made_lazily(analysis: "ModuleAnalysis", site: Site, fn: Function) -> bool:
+    """A call behind a lazy-initialisation guard whose state outlives the call: it fills in
+    a global (`if _repo is None: _repo = Repository()` with `global _repo`), or a flag or
+    memo that is one.  A local tested and set again (`if resp.ok: resp = notify()`,
+    `if not started: started = True; start()`) guards nothing beyond this call; nor, here,
+    does an attribute, whose object may itself be made per request."""
+    if not analysis.is_lazily_initialised(site):
+        return False
+    if guards.memo_guards(site):
+        return True
+    keys = assigned_bases(site)
+    if not keys:  # a call whose result is not kept: the guard's own flags decide
+        for anc in site.ancestors:
+            if isinstance(anc, cst.If):
+                keys |= {n.value for n in names_in(anc.test)} & assigned_in(anc.body)
+    return bool(keys) and all(key in fn.globals_declared for key in keys)
 
 
 def _class_of(symbol: Optional[Symbol]) -> Receiver:
@@ -136,21 +154,31 @@ class CallGraph:
         for callee, _ in self.callees_on(fn, None):
             yield callee
 
-    def callees_on(self, fn: Function, receiver: Receiver) -> Iterator[Tuple[Function, Receiver]]:
+    def callees_on(
+        self, fn: Function, receiver: Receiver, eagerly: bool = False
+    ) -> Iterator[Tuple[Function, Receiver]]:
         """(callee, the class of the object it runs on where known) for each function `fn`
         calls or hands on, when `fn` runs on an instance of `receiver` (None: unknown).
         Knowing the receiver, `self.step()` in a base class's template method runs the
-        receiver's own `step`, not every subclass's."""
+        receiver's own `step`, not every subclass's.  `eagerly`: without the calls made
+        behind a lazy-initialisation guard (`if _repo is None: _repo = Repository()`),
+        which run once per environment."""
         own = self._of(fn)
         if own is not self:
-            yield from own.callees_on(fn, receiver)
+            yield from own.callees_on(fn, receiver, eagerly)
             return
         analysis = self.analysis
         for child in fn.children:
             if child.name in fn.referenced:
                 yield child, receiver  # a closure's `self` is the method's
+        lazily_called: Set[Function] = set()
         for site in fn.iter(cst.Call):
             func = site.node.func
+            if eagerly and _made_lazily(analysis, site, fn):
+                target = self.resolve(func, fn)
+                if target is not None:
+                    lazily_called.add(target)
+                continue
             if (
                 isinstance(func, cst.Attribute)
                 and isinstance(func.value, cst.Name)
@@ -166,7 +194,8 @@ class CallGraph:
                 continue  # `Cls.method` / `isinstance(x, Cls)` do not run `Cls.__init__`
             target = names.function_named(analysis, name, fn)
             if target is not None:
-                yield target, None
+                if target not in lazily_called:  # its name is that call's, not a callback
+                    yield target, None
             elif names.is_module_level_name(analysis, name, fn):
                 for handed_on in self._functions_in_module_value(name):
                     yield handed_on, None

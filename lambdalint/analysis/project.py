@@ -64,6 +64,7 @@ class ProjectAnalysis:
         self._call_index: Optional[Dict[Function, List[Tuple[Function, Optional[cst.Call]]]]] = None
         self._expanded: Dict[Tuple[int, str], str] = {}
         self._settings: Optional[Dict[Function, FunctionSettings]] = None
+        self._eager: Optional[Set[Function]] = None  # the path without lazily made calls
         self._remembered: Dict[str, Any] = {}
         # The call chains, walked back: the first (function, receiver) of each function on
         # the path, and the state each state was reached from
@@ -125,6 +126,26 @@ class ProjectAnalysis:
                         self._reached_as[fn] = state
                     following.extend((callee, state) for callee in fn.module.calls.callees_on(fn, receiver))
                 todo = following
+
+    def reached_only_lazily(self, fn: Function) -> bool:
+        """Every way from an entry point to `fn` goes through a call made behind a
+        lazy-initialisation guard (`if _repo is None: _repo = Repository()`): its body runs
+        once per environment, like Init (computed for every function on the first question)."""
+        if self._eager is None:
+            entries = {entry.function for entry in self.entry_points}
+            eager: Set[Function] = set()
+            seen: Set[_State] = set()
+            todo: List[_State] = [(entry, None) for entry in entries]
+            while todo:
+                state = todo.pop()
+                current, receiver = state
+                if state in seen or (current.cached and current not in entries):
+                    continue
+                seen.add(state)
+                eager.add(current)
+                todo.extend(current.module.calls.callees_on(current, receiver, eagerly=True))
+            self._eager = eager
+        return fn in self.path and fn not in self._eager
 
     def settings_for(self, fn: Function) -> "FunctionSettings":
         """How Lambda runs `fn`: the settings of every entry point that reaches it, combined

@@ -232,7 +232,7 @@ class ClientInHandler(Rule):
                     continue
                 if fn in shared and _hands_back(site, fn):
                     continue  # what the shared factory makes: reported at its invariant calls, if any
-                if not analysis.is_invariant(call, fn) or analysis.is_lazily_initialised(site):
+                if not analysis.is_invariant(call, fn) or analysis.runs_once_per_environment(site):
                     continue
                 if _always_injected(analysis, site, fn) or _reopened_after_error(site, fn):
                     continue
@@ -277,7 +277,7 @@ class ClientInHandler(Rule):
         analysis = self.analysis
         return (
             all(analysis.is_invariant(arg.value, fn) for arg in site.node.args)
-            and not analysis.is_lazily_initialised(site)
+            and not analysis.runs_once_per_environment(site)
             and not _loop_variables_used(site, fn)  # one per item: no single call to hoist
         )
 

@@ -421,7 +421,7 @@ class InvariantIoInHandler(Rule):
                     continue
                 if self._reported_by_outer(site, fn) or self._moved_to_callers(site):
                     continue
-                if analysis.is_lazily_initialised(site) or self._disk_cached(site, fn) or _or_default(site):
+                if analysis.runs_once_per_environment(site) or self._disk_cached(site, fn) or _or_default(site):
                     continue
                 if io.kind == "http" and isinstance(site.parent, cst.Expr):
                     continue  # the response is not used: a ping or webhook, not a read
@@ -449,7 +449,7 @@ class InvariantIoInHandler(Rule):
                     return None
             elif not self._invariant(passed, fn):
                 return None
-        if self.analysis.is_lazily_initialised(site) or self._disk_cached(site, fn) or _or_default(site):
+        if self.analysis.runs_once_per_environment(site) or self._disk_cached(site, fn) or _or_default(site):
             return None
         return self._helper_call_finding(site, fn, helper, shared.io)
 
