@@ -65,6 +65,7 @@ class ProjectAnalysis:
         self._expanded: Dict[Tuple[int, str], str] = {}
         self._settings: Optional[Dict[Function, FunctionSettings]] = None
         self._eager: Optional[Set[Function]] = None  # the path without lazily made calls
+        self._returned_classes: Dict[Function, Optional[ClassRef]] = {}
         self._remembered: Dict[str, Any] = {}
         # The call chains, walked back: the first (function, receiver) of each function on
         # the path, and the state each state was reached from
@@ -272,8 +273,25 @@ class ProjectAnalysis:
             return found
         if isinstance(func, cst.Call):
             made = self.called(func.func, fn, module, depth + 1)
+            if isinstance(made, Function):  # `get_repository().save()`: what the getter returns
+                made = self.returned_class(made, depth + 1)
             return InstanceRef(made) if isinstance(made, ClassRef) else None
         return None
+
+    def returned_class(self, fn: Function, depth: int = 0) -> Optional[ClassRef]:
+        """The project class whose instance `fn` returns, as its annotation says
+        (`-> Repository`, `-> Optional[Repository]`, `-> Repository | None`)."""
+        if fn not in self._returned_classes:
+            self._returned_classes[fn] = None  # guards a getter whose annotation names itself
+            found = None
+            annotation = fn.node.returns.annotation if fn.node.returns is not None else None
+            for part in _annotated_types(annotation):
+                symbol = self.called(part, None, fn.module, depth + 1) if fn.module is not None else None
+                if isinstance(symbol, ClassRef):
+                    found = symbol
+                    break
+            self._returned_classes[fn] = found
+        return self._returned_classes[fn]
 
     def _through_namespace_packages(
         self, func: cst.Attribute, fn: Optional[Function], module: "ModuleAnalysis", depth: int
@@ -389,3 +407,22 @@ class ProjectAnalysis:
                 return qualified
             inner = self.expand(made, module, depth + 1)
         return f"{inner}.{tail}" if tail else inner
+
+
+def _annotated_types(annotation: Optional["cst.BaseExpression"]) -> Iterator["cst.BaseExpression"]:
+    """The types an annotation names: `X`, and `X` in `Optional[X]` and `X | None`."""
+    if annotation is None:
+        return
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        yield from _annotated_types(annotation.left)
+        yield from _annotated_types(annotation.right)
+    elif isinstance(annotation, cst.Subscript):
+        name = annotation.value
+        if isinstance(name, (cst.Name, cst.Attribute)) and (
+            name.value if isinstance(name, cst.Name) else name.attr.value
+        ) == "Optional":
+            for element in annotation.slice:
+                if isinstance(element.slice, cst.Index):
+                    yield element.slice.value
+    elif isinstance(annotation, (cst.Name, cst.Attribute)):
+        yield annotation
