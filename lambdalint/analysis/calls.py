@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import guards, names
+from lambdalint.analysis import names
 from lambdalint.analysis.model import Function, Site
 from lambdalint.analysis.nodes import assigned_bases, assigned_in, callable_references, names_in
 from lambdalint.analysis.project import ClassRef, InstanceRef, Symbol
@@ -19,14 +19,12 @@ Receiver = Optional[ClassRef]  # the class of the object a method runs on, where
 
 def _made_lazily(analysis: "ModuleAnalysis", site: Site, fn: Function) -> bool:
     """A call behind a lazy-initialisation guard whose state outlives the call: it fills in
-    a global (`if _repo is None: _repo = Repository()` with `global _repo`), or a flag or
-    memo that is one.  A local tested and set again (`if resp.ok: resp = notify()`,
-    `if not started: started = True; start()`) guards nothing beyond this call; nor, here,
-    does an attribute, whose object may itself be made per request."""
-    if not analysis.is_lazily_initialised(site):
-        return False
-    if guards.memo_guards(site):
-        return True
+    a global (`if _repo is None: _repo = Repository()` with `global _repo`), or the guard's
+    flag is one (`if not _started: _started = True; start()`).  A local tested and set
+    again (`if resp.ok: resp = notify()`) guards nothing beyond this call; nor, here, does
+    an attribute, whose object may itself be made per request."""
+    if not fn.globals_declared or not analysis.is_lazily_initialised(site):
+        return False  # (the first test is the cheap one: most functions declare no global)
     keys = assigned_bases(site)
     if not keys:  # a call whose result is not kept: the guard's own flags decide
         for anc in site.ancestors:
