@@ -334,6 +334,32 @@ def test_a_layer_folder_named_like_its_module_does_not_make_the_name_ambiguous(t
     assert found(doc) == {("lambda_layers/boto_utils/python/boto_utils.py", 7, "LAM202")}
 
 
+def test_a_with_statement_runs_the_context_managers_enter_and_exit(tmp_path):
+    """`with Connection() as cursor:` runs `Connection.__enter__` and `__exit__`, in
+    another module too; `async with` runs `__aenter__` and `__aexit__`."""
+    (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\n")
+    (tmp_path / "db.py").write_text(
+        "import os\n\nimport pymysql\n\n\nclass Connection:\n"
+        "    def __enter__(self):\n"
+        "        self.conn = pymysql.connect(host=os.environ['DB_HOST'], user='app')\n"
+        "        return self.conn.cursor()\n\n"
+        "    def __exit__(self, *exc):\n        self.conn.close()\n\n\n"
+        "class Session:\n    async def __aenter__(self):\n        import boto3\n"
+        "        self.sqs = boto3.client('sqs')\n        return self.sqs\n\n"
+        "    async def __aexit__(self, *exc):\n        return None\n"
+    )
+    (tmp_path / "handler.py").write_text(
+        "from db import Connection, Session\n\n\ndef handler(event, context):\n"
+        "    with Connection() as cursor:\n        cursor.execute('SELECT 1')\n\n\n"
+        "async def consume(event, context):\n    async with Session() as sqs:\n"
+        "        await sqs.send_message(QueueUrl='q', MessageBody='m')\n"
+    )
+    assert {(path, line, code) for path, line, code in found(check(tmp_path, "."))} >= {
+        ("db.py", 8, "LAM201"),
+        ("db.py", 18, "LAM201"),
+    }
+
+
 def test_an_import_is_looked_up_only_in_the_roots_that_hold_its_name(tmp_path, monkeypatch):
     """In a monorepo every function's CodeUri is a source root.  Resolving an import must
     not try each of them (that made set-up quadratic in the project's size): the number of

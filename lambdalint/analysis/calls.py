@@ -187,6 +187,8 @@ class CallGraph:
             target = self.resolve(func, fn)
             if target is not None:
                 yield target, self._receiver_of(func, fn, target, receiver)
+            if isinstance(site.parent, cst.WithItem) and site.parent.item is site.node:
+                yield from self._context_manager_methods(site, fn)
         for name in fn.referenced:
             if name in analysis.classes or names.imports_a_class(analysis, name, fn):
                 continue  # `Cls.method` / `isinstance(x, Cls)` do not run `Cls.__init__`
@@ -197,6 +199,19 @@ class CallGraph:
             elif names.is_module_level_name(analysis, name, fn):
                 for handed_on in self._functions_in_module_value(name):
                     yield handed_on, None
+
+    def _context_manager_methods(self, site: Site, fn: Function) -> Iterator[Tuple[Function, Receiver]]:
+        """`with Connection() as cursor:` runs the class's `__enter__` and `__exit__` too
+        (`__aenter__` / `__aexit__` under `async with`)."""
+        cls = _class_of(self.analysis.project.called(site.node.func, fn, self.analysis))
+        if cls is None:
+            return
+        statement = site.ancestors[-2] if len(site.ancestors) > 1 else None
+        asynchronous = isinstance(statement, cst.With) and statement.asynchronous is not None
+        for name in ("__aenter__", "__aexit__") if asynchronous else ("__enter__", "__exit__"):
+            method = self.analysis.project.method(cls, name)
+            if method is not None:
+                yield method, cls
 
     def _self_dispatch(
         self, func: cst.Attribute, fn: Function, receiver: Receiver
