@@ -110,6 +110,9 @@ def function_named(analysis: "ModuleAnalysis", name: str, fn: Optional[Function]
     """The function a name means inside `fn` (nested, module-level, or a class's __init__)."""
     scope = binding_scope(name, fn)
     if scope is not None:
+        if name in scope.local_aliases and analysis.project.layout is not None:
+            # `from .service import list_subnets` inside the function
+            return analysis.project.as_function(analysis.project.lookup(scope.local_aliases[name], analysis))
         return next((child for child in scope.children if child.name == name), None)
     if name in analysis.module_functions:
         return analysis.module_functions[name]

@@ -260,6 +260,8 @@ class ProjectAnalysis:
         if isinstance(func, cst.Name):
             name = func.value
             scope = binding_scope(name, fn)
+            if scope is not None and name in scope.local_aliases:
+                return self.lookup(scope.local_aliases[name], module, depth + 1)  # a local import
             if scope is not None:
                 call = names.binding_call(module, func, fn)
                 made = self.called(call.func, scope, module, depth + 1) if call is not None else None
