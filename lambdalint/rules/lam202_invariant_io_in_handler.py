@@ -814,12 +814,17 @@ class InvariantIoInHandler(Rule):
             identity.append(pieces)
         return tuple(identity)
 
-    def _service(self, receiver, fn: Optional[Function], depth: int) -> Optional[Tuple[str, Optional[str]]]:
+    def _service(
+        self, receiver, fn: Optional[Function], depth: int, passed: Optional[Dict[str, cst.BaseExpression]] = None
+    ) -> Optional[Tuple[str, Optional[str]]]:
         """(service, resource class or None) of an AWS client or resource object, when it
-        was built from invariant arguments; None when unknown."""
+        was built from invariant arguments; None when unknown.  `passed`: inside a factory
+        followed from its call, what the call passes for each parameter (`get_client("ssm")`
+        into `def get_client(name): return boto3.client(name)`)."""
         analysis = self.analysis
         if depth > 8:
             return None
+        passed = passed or {}
         if isinstance(receiver, cst.Call):
             func = receiver.func
             if isinstance(func, cst.Attribute) and func.attr.value in ("Object", "Bucket"):
@@ -832,9 +837,15 @@ class InvariantIoInHandler(Rule):
                 return None
             qn = analysis.qualified_name(func, fn)
             if qn in CLIENT_CONSTRUCTORS and qn.endswith(("client", "resource")):
-                if not analysis.is_invariant(receiver, fn):
-                    return None
-                name = string_value(_arg(receiver, 0, "service_name"))
+                if not all(
+                    (isinstance(a.value, cst.Name) and a.value.value in passed) or analysis.is_invariant(a.value, fn)
+                    for a in receiver.args
+                ):
+                    return None  # (what the call passes was checked at the call)
+                written = _arg(receiver, 0, "service_name")
+                if isinstance(written, cst.Name) and written.value in passed:
+                    written = passed[written.value]
+                name = string_value(written)
                 if name is None:
                     return None
                 return name, ("resource" if qn.endswith("resource") else None)
@@ -847,13 +858,26 @@ class InvariantIoInHandler(Rule):
                 and helper.cls is None
                 and all(self._invariant(a.value, fn) for a in receiver.args)
             ):
+                given = _passed_arguments(receiver, helper)
                 found = {
-                    self._service(r.node.value, helper, depth + 1)
+                    self._service(r.node.value, helper, depth + 1, given)
                     for r in helper.iter(cst.Return)
                     if r.node.value is not None and r.function is helper
                 }
                 return found.pop() if len(found) == 1 else None
             return None
+        if isinstance(receiver, cst.Subscript) and isinstance(receiver.value, cst.Name) and fn is not None:
+            # `return _clients[name]` after `_clients[name] = boto3.client(name)`: a memo of clients
+            memo = receiver.value.value
+            found = {
+                self._service(site.node.value, fn, depth + 1, passed)
+                for site in fn.iter(cst.Assign)
+                for target in site.node.targets
+                if isinstance(target.target, cst.Subscript)
+                and isinstance(target.target.value, cst.Name)
+                and target.target.value.value == memo
+            }
+            return found.pop() if len(found) == 1 else None
         if (
             isinstance(receiver, cst.Attribute)
             and isinstance(receiver.value, cst.Name)
@@ -866,19 +890,19 @@ class InvariantIoInHandler(Rule):
             scope, values = self._bindings(receiver.value, fn)
             module = analysis.owner(fn)
             found = {
-                self._service_in(module, v, s, depth + 1)
+                self._service_in(module, v, s, depth + 1, passed if s is fn else None)
                 for s, v in values
                 if not (isinstance(v, cst.Name) and v.value == "None")
             }
             return found.pop() if len(found) == 1 else None
         return None
 
-    def _service_in(self, module, value, scope: Optional[Function], depth: int):
+    def _service_in(self, module, value, scope: Optional[Function], depth: int, passed=None):
         """`_service` of a value bound at the top level of `module` (a factory followed into
         another module of the project returns that module's client): names in it mean
         what they mean there."""
         if scope is not None or module is self.analysis:
-            return self._service(value, scope, depth)
+            return self._service(value, scope, depth, passed)
         here, self.analysis = self.analysis, module
         try:
             return self._service(value, None, depth)
@@ -1536,6 +1560,26 @@ def _parameter_owner(name: str, fn: Optional[Function]) -> Optional[Function]:
 
 def _powertools_getter(kind: str) -> str:
     return {"secret": "secret", "configuration": "app_config"}.get(kind, "parameter")
+
+
+def _passed_arguments(call: cst.Call, helper: Function) -> Dict[str, cst.BaseExpression]:
+    """What `call` passes for each parameter of `helper`, by position or keyword; a
+    parameter left to its default gets the default."""
+    positional = helper.positional_params()
+    passed: Dict[str, cst.BaseExpression] = {}
+    for param in helper.node.params.params:
+        if param.default is not None:
+            passed[param.name.value] = param.default
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return {}  # `*args` / `**kwargs`: which parameter gets what is not known
+        if arg.keyword is not None:
+            passed[arg.keyword.value] = arg.value
+        elif index < len(positional):
+            passed[positional[index]] = arg.value
+            index += 1
+    return passed
 
 
 def _arg(call: cst.Call, index: int, *keywords: str):
