@@ -420,9 +420,10 @@ def _annotated_types(annotation: Optional["cst.BaseExpression"]) -> Iterator["cs
         yield from _annotated_types(annotation.right)
     elif isinstance(annotation, cst.Subscript):
         name = annotation.value
-        if isinstance(name, (cst.Name, cst.Attribute)) and (
-            name.value if isinstance(name, cst.Name) else name.attr.value
-        ) == "Optional":
+        if (
+            isinstance(name, (cst.Name, cst.Attribute))
+            and (name.value if isinstance(name, cst.Name) else name.attr.value) == "Optional"
+        ):
             for element in annotation.slice:
                 if isinstance(element.slice, cst.Index):
                     yield element.slice.value

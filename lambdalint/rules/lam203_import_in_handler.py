@@ -214,6 +214,7 @@ class ImportInHandler(Rule):
         """Every module the statement names is in `sys.modules` before the handler runs, in
         every function whose invocation path holds `fn`: the statement is a dictionary
         lookup and moves no cost onto the request."""
+        wanted: List[Optional[str]]
         if isinstance(node, cst.ImportFrom):
             dots = "." * len(node.relative)
             if node.module is not None:
