@@ -14,6 +14,7 @@ recompute.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -35,6 +36,7 @@ def default_directory(root: str) -> str:
     return os.environ.get(CACHE_DIR_ENV) or os.path.join(os.path.abspath(root), DEFAULT_DIR_NAME)
 
 
+@functools.lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
     """lambdalint's version plus the size and mtime of its modules, so that editing a
     rule in a development checkout (same version number) does not serve stale results."""
@@ -229,23 +231,63 @@ class ResultCache:
         if self._prepared:
             return
         self._prepared = True
-        root = os.path.dirname(self.directory)
-        os.makedirs(root, exist_ok=True)
-        for name, text in (
-            (".gitignore", "# Created by lambdalint automatically.\n*\n"),
-            (
-                "CACHEDIR.TAG",
-                "Signature: 8a477f597d28d172789f06886806bc55\n"
-                "# This file is a cache directory tag created by lambdalint.\n",
-            ),
-        ):
-            target = os.path.join(root, name)
-            if not os.path.exists(target):
-                try:
-                    with open(target, "x", encoding="utf-8") as f:
-                        f.write(text)
-                except OSError:
-                    pass  # another run created it first
+        _mark_as_cache(os.path.dirname(self.directory))
+
+
+class ParseStore:
+    """Templates and CDK apps as read, by a digest of their bytes: a warm run in a
+    checkout with hundreds of templates takes them from here instead of parsing them
+    again (YAML is most of such a run's set-up).  What is stored is only what the file
+    says, never what it resolves to on disk (whether the handler's module exists is
+    looked up on every run).  Keyed by lambdalint's code too; an entry that does not
+    decode is a miss, and a store that cannot be written is no store."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = os.path.join(directory, f"v{__version__}", "parsed")
+        self._code = hashlib.sha256(_code_fingerprint().encode()).hexdigest()
+        self._prepared = False
+
+    def _entry(self, kind: str, key: str) -> str:
+        digest = hashlib.sha256(f"{self._code}\0{kind}\0{key}".encode()).hexdigest()
+        return os.path.join(self.directory, digest[:2], digest[2:] + ".json")
+
+    def get(self, kind: str, key: str):
+        try:
+            with open(self._entry(kind, key), encoding="utf-8") as f:
+                return json.load(f)
+        except (OSError, ValueError, RecursionError):
+            return None
+
+    def put(self, kind: str, key: str, value) -> None:
+        path = self._entry(kind, key)
+        try:
+            if not self._prepared:
+                self._prepared = True
+                _mark_as_cache(os.path.dirname(os.path.dirname(self.directory)))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            replace_atomically(path, json.dumps(value).encode("utf-8"), durable=False, prefix=".tmp-")
+        except (OSError, ValueError, RecursionError):
+            pass  # the result cache says once that the directory cannot be written
+
+
+def _mark_as_cache(root: str) -> None:
+    """`.gitignore` and `CACHEDIR.TAG` in the cache directory, so git and backup tools skip it."""
+    os.makedirs(root, exist_ok=True)
+    for name, text in (
+        (".gitignore", "# Created by lambdalint automatically.\n*\n"),
+        (
+            "CACHEDIR.TAG",
+            "Signature: 8a477f597d28d172789f06886806bc55\n"
+            "# This file is a cache directory tag created by lambdalint.\n",
+        ),
+    ):
+        target = os.path.join(root, name)
+        if not os.path.exists(target):
+            try:
+                with open(target, "x", encoding="utf-8") as f:
+                    f.write(text)
+            except OSError:
+                pass  # another run created it first
 
 
 def _report_to_json(report: FileReport) -> dict:

@@ -185,6 +185,7 @@ def prepare(request: Request) -> Project:
         root,
         more_templates=tree_templates,
         more_python=tree_python,
+        store=_parse_store(request, root),
     )
     files = _with_handlers_of_given_templates(files, list(given), found, root, cwd)
     options = Options(
@@ -301,6 +302,16 @@ def _plan(files, tree_python, options: Options, sources: Dict[str, str], display
 
     assert options.layout is not None  # prepare always gives a project its layout
     return build_plan(files, tree_python, options.layout, may_hold_entry_point, imports_of, display)
+
+
+def _parse_store(request: Request, root: str):
+    """Templates and CDK apps parsed by earlier runs, beside the result cache (none with
+    `--no-cache`)."""
+    if not request.cache:
+        return None
+    from lambdalint.cache import ParseStore, default_directory
+
+    return ParseStore(default_directory(root))
 
 
 def _cache(request: Request, options: Options, root: str):

@@ -684,3 +684,119 @@ def test_cdk_code_is_read_only_in_cdk_apps(tmp_path):
     )
     result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     assert findings(result)[1] == {("with_cdk/fn/app.py", 5, "LAM201")}
+
+
+STORED_TEMPLATE = textwrap.dedent(
+    """
+    AWSTemplateFormatVersion: 2010-09-09
+    Transform: AWS::Serverless-2016-10-31
+    Globals:
+      Function:
+        Timeout: 30
+    Resources:
+      Thumbs:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src/
+          Handler: thumbs.run
+          Runtime: python3.12
+          Environment:
+            Variables:
+              TABLE: !Ref Table
+              ARN: !GetAtt [Table, Arn]
+          Events:
+            Upload: {Type: S3, Properties: {Bucket: !Sub "${AWS::StackName}-in"}}
+    """
+).lstrip()
+
+CDK_APP = textwrap.dedent(
+    """
+    from aws_cdk import aws_lambda as lambda_
+
+
+    def build(stack):
+        lambda_.Function(
+            stack,
+            "Resize",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="resize.run",
+            code=lambda_.Code.from_asset("lambda"),
+        )
+    """
+).lstrip()
+
+
+def test_a_stored_document_is_the_parsed_one():
+    """Marks, intrinsics, dates and flow collections survive the parse store's JSON."""
+    from lambdalint.templates.loading import from_stored_form, stored_form
+
+    doc = templates.load_yaml(STORED_TEMPLATE)
+    back = from_stored_form(json.loads(json.dumps(stored_form(doc))))
+    assert back == doc
+    props = back["Resources"]["Thumbs"]["Properties"]
+    assert props.marks == doc["Resources"]["Thumbs"]["Properties"].marks
+    assert props.marks["Handler"] == (11, 16)
+    assert props["Environment"]["Variables"]["TABLE"] == templates.Intrinsic("!Ref", "Table")
+
+
+def test_a_warm_run_takes_templates_and_cdk_apps_from_the_parse_store(tmp_path, monkeypatch):
+    """Parsed once, then read back: the second run parses no template and walks no CDK
+    app, and finds the same entry points."""
+    import importlib
+
+    from lambdalint import pipeline
+
+    cdk = importlib.import_module("lambdalint.templates.cdk")
+    scan = importlib.import_module("lambdalint.templates.scan")
+
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.lambdalint]\n",
+            "template.yaml": STORED_TEMPLATE,
+            "src/thumbs.py": HANDLER,
+            "cdk.json": "{}",
+            "app.py": CDK_APP,
+            "lambda/resize.py": HANDLER,
+        },
+    )
+    parsed = []
+    monkeypatch.setattr(scan, "load_yaml", lambda text: parsed.append("yaml") or templates.load_yaml(text))
+    walked = cdk._cdk_functions
+    monkeypatch.setattr(cdk, "_cdk_functions", lambda *a: parsed.append("cdk") or walked(*a))
+
+    def entry_points():
+        project = pipeline.prepare(pipeline.Request(paths=["."], cwd=str(tmp_path)))
+        return project.options.entry_points
+
+    first = entry_points()
+    assert sorted(parsed) == ["cdk", "yaml"]
+    assert entry_points() == first and sorted(parsed) == ["cdk", "yaml"]  # nothing parsed again
+    assert {path.rsplit("/", 1)[-1] for path in first} == {"thumbs.py", "resize.py"}
+
+
+def test_the_parse_store_follows_the_file_and_survives_damage(tmp_path):
+    from conftest import default_cache_env
+
+    env = default_cache_env()
+    """An edited template is read anew; a damaged store entry is a miss, never an error."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.lambdalint]\n",
+            "template.yaml": STORED_TEMPLATE,
+            "src/thumbs.py": HANDLER,
+            "src/other.py": HANDLER.replace("def run", "def go"),
+        },
+    )
+    _, first = findings(run_cli("check", "--format", "json", ".", cwd=tmp_path, env=env))
+    assert first == {("src/thumbs.py", 5, "LAM201")}
+    (tmp_path / "template.yaml").write_text(STORED_TEMPLATE.replace("thumbs.run", "other.go"))
+    _, edited = findings(run_cli("check", "--format", "json", ".", cwd=tmp_path, env=env))
+    assert edited == {("src/other.py", 5, "LAM201")}
+    entries = list((tmp_path / ".lambdalint_cache").glob("v*/parsed/*/*.json"))
+    assert entries
+    for entry in entries:
+        entry.write_text('{"doc": {"d": [["Resources", {"l": 7}]], "m": 3}}')
+    result = run_cli("check", "--format", "json", ".", cwd=tmp_path, env=env)
+    assert findings(result)[1] == edited and result.stderr == ""

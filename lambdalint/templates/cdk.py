@@ -6,11 +6,13 @@ literal keyword arguments give (`runtime`, `timeout`, `memory_size`, `snap_start
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import os
 from typing import Dict, List, Optional, Set, Tuple
 
 from lambdalint.model import FunctionSettings
-from lambdalint.templates.refs import HandlerRef, resolve, runs_web_adapter
+from lambdalint.templates.refs import HandlerRef, ref_to_stored, refs_from_stored, resolve, runs_web_adapter
 from lambdalint.templates.settings import SettingsReader
 
 _CDK_FUNCTION = {"aws_cdk.aws_lambda.Function"}
@@ -33,14 +35,29 @@ _CDK_DURABLE_CONFIG = "aws_cdk.aws_lambda.DurableConfig"
 _CDK_DURATIONS = {"aws_cdk.Duration.seconds": 1, "aws_cdk.Duration.minutes": 60, "aws_cdk.Duration.hours": 3600}
 
 
-def cdk_refs(path: str, text: str) -> List[HandlerRef]:
-    """Functions a CDK app builds with literal handler and asset paths (read with `ast`)."""
+def cdk_refs(path: str, text: str, store=None, data: Optional[bytes] = None) -> List[HandlerRef]:
+    """Functions a CDK app builds with literal handler and asset paths (read with `ast`).
+    `store`: a `lambdalint.cache.ParseStore`, which keeps what the app says (by its bytes,
+    path and app directory); where that leads on disk is looked up on every run."""
+    app_dir = cdk_root(path) or os.path.dirname(os.path.abspath(path))
+    if store is None:
+        return [resolve(ref) for ref in _cdk_functions(path, text, app_dir)]
+    digest = hashlib.sha256(data if data is not None else text.encode("utf-8")).hexdigest()
+    key = json.dumps([digest, os.path.abspath(path), app_dir])
+    refs = refs_from_stored(store.get("cdk", key))
+    if refs is None:
+        refs = _cdk_functions(path, text, app_dir)
+        store.put("cdk", key, [ref_to_stored(ref) for ref in refs])
+    return [resolve(ref) for ref in refs]
+
+
+def _cdk_functions(path: str, text: str, app_dir: str) -> List[HandlerRef]:
+    """`cdk_refs` before the handlers are looked up on disk."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError):
         return []  # the Python lint reports it
     aliases = _ast_aliases(tree)
-    app_dir = cdk_root(path) or os.path.dirname(os.path.abspath(path))
     refs: List[HandlerRef] = []
     bound, attached = _capacity_provider_functions(tree, aliases)
     for node in ast.walk(tree):
@@ -82,21 +99,19 @@ def cdk_refs(path: str, text: str) -> List[HandlerRef]:
         construct_id = _ast_str(node.args[1]) if len(node.args) > 1 else None
         settings, notes = _cdk_settings(kwargs, aliases, construct_id or handler, bound.get(id(node)) in attached)
         refs.append(
-            resolve(
-                HandlerRef(
-                    origin=path,
-                    line=where.lineno,
-                    column=where.col_offset + 1,
-                    kind="CDK",
-                    name=construct_id or "",
-                    handler=handler,
-                    code_dir=os.path.normpath(os.path.join(app_dir, code_dir)),
-                    code_label=f"asset directory `{code_dir}`",
-                    runtime_known=runtime_known,
-                    settings=settings,
-                    notes=notes,
-                    web_adapter=_runs_web_adapter(kwargs),
-                )
+            HandlerRef(
+                origin=path,
+                line=where.lineno,
+                column=where.col_offset + 1,
+                kind="CDK",
+                name=construct_id or "",
+                handler=handler,
+                code_dir=os.path.normpath(os.path.join(app_dir, code_dir)),
+                code_label=f"asset directory `{code_dir}`",
+                runtime_known=runtime_known,
+                settings=settings,
+                notes=notes,
+                web_adapter=_runs_web_adapter(kwargs),
             )
         )
     return refs

@@ -167,3 +167,78 @@ def load_json(text: str):
         raise TemplateError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise TemplateError("invalid JSON: too deeply nested") from None
+
+
+# -- the parse store's form of a document -------------------------------------------------
+#
+# JSON with every container tagged, so that no key a template writes can be mistaken for
+# the encoding: a mapping is {"d": [[key, value], ...], "m": {key: [line, column]}}
+# (`Located`'s marks; a plain dict has no "m"), a list {"l": [...]}, an intrinsic
+# {"i": tag, "v": value}, a date {"date": iso} or {"datetime": iso}.  Scalars are
+# themselves.  A document holding anything else (binary, sets) is not stored.
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class _NotStorable(Exception):
+    pass
+
+
+def stored_form(doc):
+    """The document as JSON-ready data, or None when it holds a value the form lacks."""
+    try:
+        return _encode(doc)
+    except (_NotStorable, RecursionError):
+        return None
+
+
+def _encode(value):
+    import datetime
+
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, dict):
+        out = {"d": [[_encode(k), _encode(v)] for k, v in value.items()]}
+        marks = getattr(value, "marks", None)
+        if marks is not None:
+            out["m"] = {str(k): list(v) for k, v in marks.items()}
+        return out
+    if isinstance(value, list):
+        return {"l": [_encode(v) for v in value]}
+    if isinstance(value, Intrinsic):
+        return {"i": value.tag, "v": _encode(value.value)}
+    if isinstance(value, datetime.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    raise _NotStorable(type(value).__name__)
+
+
+def from_stored_form(data):
+    """The document back from `stored_form`.  Raises ValueError (or TypeError, KeyError,
+    RecursionError) on data that is not that form: a damaged or planted entry."""
+    import datetime
+
+    if isinstance(data, _SCALARS):
+        return data
+    if not isinstance(data, dict):
+        raise ValueError("not a stored document")
+    if "d" in data:
+        mapping = Located() if "m" in data else {}
+        for key, value in data["d"]:
+            key = from_stored_form(key)
+            if isinstance(key, (dict, list)):
+                raise ValueError("unhashable key")
+            mapping[key] = from_stored_form(value)
+        if "m" in data:
+            mapping.marks = {str(k): (int(v[0]), int(v[1])) for k, v in data["m"].items()}
+        return mapping
+    if "l" in data:
+        return [from_stored_form(v) for v in data["l"]]
+    if "i" in data:
+        return Intrinsic(str(data["i"]), from_stored_form(data["v"]))
+    if "datetime" in data:
+        return datetime.datetime.fromisoformat(data["datetime"])
+    if "date" in data:
+        return datetime.date.fromisoformat(data["date"])
+    raise ValueError("not a stored document")

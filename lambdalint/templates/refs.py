@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -49,6 +50,47 @@ class HandlerRef:
     def label(self, shown_origin: str) -> str:
         where = f"{shown_origin}:{self.line}" if self.line else shown_origin
         return f"{self.kind} {where} ({self.name})" if self.name else f"{self.kind} {where}"
+
+
+def ref_to_stored(ref: HandlerRef) -> dict:
+    """A handler as a template or app names it (before `resolve`), JSON-ready."""
+    return dataclasses.asdict(ref)
+
+
+def refs_from_stored(data) -> Optional[List[HandlerRef]]:
+    """`ref_to_stored` forms back, or None when `data` is not a list of them (a damaged or
+    planted entry): every field is checked against its type."""
+    if not isinstance(data, list):
+        return None
+    refs = []
+    try:
+        for item in data:
+            fields = dict(item)
+            fields["settings"] = FunctionSettings(**fields["settings"])
+            ref = HandlerRef(**fields)
+            for f in dataclasses.fields(HandlerRef):
+                value = getattr(ref, f.name)
+                if f.name == "settings":
+                    continue
+                if f.name == "notes":
+                    if not (isinstance(value, list) and all(isinstance(n, str) for n in value)):
+                        return None
+                elif f.name in ("problem", "module_path"):
+                    if value is not None and not isinstance(value, str):
+                        return None
+                elif not isinstance(value, type(getattr(_EMPTY_REF, f.name))):
+                    return None
+            for f in dataclasses.fields(FunctionSettings):
+                value = getattr(ref.settings, f.name)
+                if value is not None and not isinstance(value, (bool, int, str)):
+                    return None
+            refs.append(ref)
+    except (TypeError, KeyError, ValueError):
+        return None
+    return refs
+
+
+_EMPTY_REF = HandlerRef(origin="", line=0, column=0, kind="", name="", handler="", code_dir="")
 
 
 # The project being read: templates are untrusted, so no path they name outside it is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -13,7 +14,14 @@ from lambdalint.model import FileError, NamedHandler
 from lambdalint.templates.cdk import cdk_refs, cdk_root
 from lambdalint.templates.cloudformation import cloudformation_refs
 from lambdalint.templates.layers import layer_dirs
-from lambdalint.templates.loading import MAX_TEMPLATE_BYTES, TemplateError, load_json, load_yaml
+from lambdalint.templates.loading import (
+    MAX_TEMPLATE_BYTES,
+    TemplateError,
+    from_stored_form,
+    load_json,
+    load_yaml,
+    stored_form,
+)
 from lambdalint.templates.refs import OUTSIDE, HandlerRef, outside_project, project_boundary, within
 from lambdalint.templates.serverless import serverless_refs
 
@@ -33,10 +41,11 @@ def is_template_name(name: str) -> bool:
 
 
 def template_refs(
-    path: str, seen: Optional[Set[str]] = None, layers: Optional[List[str]] = None
+    path: str, seen: Optional[Set[str]] = None, layers: Optional[List[str]] = None, store=None
 ) -> Tuple[List[HandlerRef], List[FileError]]:
     """The handlers one template names (following local nested stacks), and its errors;
-    the local directories of the layers it builds are added to `layers`."""
+    the local directories of the layers it builds are added to `layers`.  `store`: a
+    `lambdalint.cache.ParseStore` holding documents already parsed."""
     seen = set() if seen is None else seen
     real = os.path.realpath(path)
     if real in seen:
@@ -63,10 +72,8 @@ def template_refs(
     except UnicodeDecodeError as exc:
         return [], [FileError(path, f"cannot decode template as UTF-8 (byte {exc.start}: {exc.reason})")]
     try:
-        if name.endswith(".json") or (name.endswith(".template") and text.lstrip().startswith("{")):
-            doc = load_json(text)
-        else:
-            doc = load_yaml(text)
+        json_like = name.endswith(".json") or (name.endswith(".template") and text.lstrip().startswith("{"))
+        doc = _parsed(text, data, json_like, store)
     except TemplateError as exc:
         return [], [FileError(path, str(exc))]
     outside: List[str] = []
@@ -76,8 +83,35 @@ def template_refs(
     errors = [FileError(path, f"layer directory `{written}` {OUTSIDE}") for written in outside]
     if name in SERVERLESS_NAMES:
         return serverless_refs(doc, path), errors
-    refs, more = cloudformation_refs(doc, path, text, seen, lambda nested, seen: template_refs(nested, seen, layers))
+    refs, more = cloudformation_refs(
+        doc, path, text, seen, lambda nested, seen: template_refs(nested, seen, layers, store)
+    )
     return refs, errors + more
+
+
+def _parsed(text: str, data: bytes, json_like: bool, store):
+    """The document (raises TemplateError), from the parse store when it holds these bytes."""
+    if store is None:
+        return load_json(text) if json_like else load_yaml(text)
+    key = f"{hashlib.sha256(data).hexdigest()}:{'json' if json_like else 'yaml'}"
+    stored = store.get("template", key)
+    if isinstance(stored, dict):
+        if isinstance(stored.get("error"), str):
+            raise TemplateError(stored["error"])
+        if "doc" in stored:
+            try:
+                return from_stored_form(stored["doc"])
+            except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+                pass  # damaged: parsed again below
+    try:
+        doc = load_json(text) if json_like else load_yaml(text)
+    except TemplateError as exc:
+        store.put("template", key, {"error": str(exc)})
+        raise
+    form = stored_form(doc)
+    if form is not None:
+        store.put("template", key, {"doc": form})
+    return doc
 
 
 @dataclass
@@ -170,12 +204,14 @@ def scan(
     root: Optional[str] = None,
     more_templates: Sequence[str] = (),
     more_python: Sequence[str] = (),
+    store=None,
 ) -> TemplateScan:
     """Every handler the templates and CDK apps under `paths` name; `more_templates` and
     `more_python` (the rest of the project) are read for entry points, not reported.
-    Nothing outside the project (`root`, default: the working directory) is read."""
+    Nothing outside the project (`root`, default: the working directory) is read.
+    `store`: a `lambdalint.cache.ParseStore` for documents parsed by earlier runs."""
     with within(root or cwd):
-        return _scan(paths, python_files, config, cwd, root, more_templates, more_python)
+        return _scan(paths, python_files, config, cwd, root, more_templates, more_python, store)
 
 
 def _scan(
@@ -186,6 +222,7 @@ def _scan(
     root: Optional[str],
     more_templates: Sequence[str],
     more_python: Sequence[str],
+    store=None,
 ) -> TemplateScan:
     result = TemplateScan()
     seen: Set[str] = set()
@@ -195,7 +232,7 @@ def _scan(
     for template in [*reported, *extra]:
         before = len(seen)
         try:
-            refs, errors = template_refs(template, seen, result.layer_dirs)
+            refs, errors = template_refs(template, seen, result.layer_dirs, store)
         except Exception as exc:  # a template must never stop the run
             refs, errors = [], [FileError(template, f"cannot read template: {type(exc).__name__}: {exc}")]
         if len(seen) == before and not refs and not errors:
@@ -222,7 +259,7 @@ def _scan(
         # large CDK monorepo), and `ast` need not read it.
         if b"aws_cdk" in data and b"Function" in data:
             try:
-                refs = cdk_refs(file, data.decode("utf-8-sig"))
+                refs = cdk_refs(file, data.decode("utf-8-sig"), store, data)
             except UnicodeDecodeError:
                 continue
             result.refs.extend(refs)
