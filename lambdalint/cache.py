@@ -28,7 +28,7 @@ from lambdalint.model import FileError, FileReport, Finding, Fix
 
 CACHE_DIR_ENV = "LAMBDALINT_CACHE_DIR"
 DEFAULT_DIR_NAME = ".lambdalint_cache"
-_FORMAT = 2  # bump when the entry or index layout changes
+_FORMAT = 3  # bump when the entry or index layout changes
 _RACY_NS = 2_000_000_000
 
 
@@ -294,6 +294,7 @@ def _report_to_json(report: FileReport) -> dict:
     return {
         "findings": [_finding_to_json(f) for f in report.findings],
         "errors": [dataclasses.asdict(e) for e in report.errors],
+        "notes": list(report.notes),  # "empty file": a warm run says what a cold one says
     }
 
 
@@ -317,6 +318,9 @@ def _report_from_json(data: dict) -> FileReport:
     report = FileReport(path="")
     report.findings = [_finding_from_json(f) for f in data["findings"]]
     report.errors = [FileError(**e) for e in data["errors"]]
+    report.notes = list(data["notes"])
+    if not all(isinstance(note, str) for note in report.notes):
+        raise TypeError("notes")
     for item in [*report.findings, *report.errors, *(f.fix for f in report.findings if f.fix is not None)]:
         _check_types(item)
     return report

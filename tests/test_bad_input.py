@@ -109,6 +109,18 @@ def test_empty_files_are_valid_python(tmp_path):
     assert text.stderr == "note: skipped 1 empty file (nothing to check): __init__.py\n"
 
 
+def test_a_warm_run_names_the_empty_files_a_cold_run_names(tmp_path):
+    """An empty `__init__.py` analysed with the handler that imports its package: the
+    result cache keeps the note too, so the second run says the same."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "util.py").write_text("def go():\n    return 1\n")
+    (tmp_path / "app.py").write_text("from pkg import util\n\n\ndef handler(event, context):\n    return util.go()\n")
+    env = {**os.environ, "LAMBDALINT_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [run_cli("check", ".", cwd=tmp_path, env=env) for _ in range(2)]
+    assert [r.stderr for r in runs] == ["note: skipped 1 empty file (nothing to check): pkg/__init__.py\n"] * 2
+
+
 def test_many_empty_files_are_one_short_line_before_the_summary(tmp_path):
     package = tmp_path / "pkg"
     for index in range(40):
