@@ -76,6 +76,12 @@ CLIENT_CONSTRUCTORS = frozenset(
     }
 )
 
+# The services boto3 has a resource interface for (`boto3.resource("s3")`); for any other
+# service only `boto3.client` works.
+BOTO3_RESOURCE_SERVICES = frozenset(
+    {"cloudformation", "cloudwatch", "dynamodb", "ec2", "glacier", "iam", "opsworks", "s3", "sns", "sqs"}
+)
+
 # Keyword arguments that give a client or session its credentials.
 CREDENTIAL_KEYWORDS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token"})
 

@@ -97,6 +97,7 @@ class ModuleAnalysis:
         self.named: Mapping[str, NamedHandler] = _named_handlers(named)
         # Filled in by the collector:
         self.aliases: Dict[str, str] = {}  # local name -> qualified name, from imports
+        self.star_imports: List[str] = []  # modules of `from x import *` at module level
         self.module_bindings: Dict[str, List[object]] = {}  # name -> values bound at module level
         self.module_functions: Dict[str, Function] = {}
         self.functions: Dict[str, Function] = {}  # by qualname, methods and nested defs included

@@ -170,6 +170,8 @@ class Collector:
             module = dotted_name(node.module) if node.module is not None else ""
             module = "." * len(node.relative) + (module or "")
             if isinstance(node.names, cst.ImportStar):
+                if not self.functions:  # `from .aws import *` in a package's __init__.py
+                    self.a.star_imports.append(module)
                 return
             for alias in node.names:
                 name = dotted_name(alias.name)

@@ -244,6 +244,10 @@ class ProjectAnalysis:
             submodule = self.layout.resolve("." + name, module.real_path)
             if submodule is not None and submodule in self.modules:
                 return ModuleRef(self.modules[submodule])
+        for starred in module.star_imports:  # `from .aws import *`: what that module defines
+            found = self.lookup(f"{starred}.{name}" if not starred.endswith(".") else starred + name, module, depth + 1)
+            if found is not None:
+                return found
         return None
 
     def called(

@@ -7,7 +7,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names
 from lambdalint.analysis.model import IterOf
-from lambdalint.analysis.nodes import argument
+from lambdalint.analysis.nodes import argument, string_value
 from lambdalint.catalog import (
     CLIENT_CONSTRUCTORS,
     CLOSING_METHODS,
@@ -234,6 +234,8 @@ class ClientInHandler(Rule):
                     continue  # what the shared factory makes: reported at its invariant calls, if any
                 if not analysis.is_invariant(call, fn) or analysis.runs_once_per_environment(site):
                     continue
+                if not self._stored_keywords_invariant(site, fn):
+                    continue
                 if _always_injected(analysis, site, fn) or _reopened_after_error(site, fn):
                     continue
                 yield self._finding(site, fn, qn)
@@ -270,6 +272,17 @@ class ClientInHandler(Rule):
             if fed and (fn in at_init or any(not module.is_invariant(site.node, fn) for site, _ in fed)):
                 shared[fn] = fed[0]
         return shared
+
+    def _stored_keywords_invariant(self, site: Site, fn: Function) -> bool:
+        """`boto3.client(**args)`: what the function stores into `args` later
+        (`args["region_name"] = index["region"]`, `args["aws_session_token"] = ...`) counts
+        as an argument too; temporary credentials or a loop's item make it per call."""
+        for key, value in _stored_keywords(site, fn):
+            if not self.analysis.is_invariant(value, fn) or _loop_variables_in(value, fn):
+                return False
+            if key in CREDENTIAL_KEYWORDS and _from_temporary_credentials(value, fn, depth=0):
+                return False
+        return True
 
     def _invariant_call(self, site: Site, fn: Function) -> bool:
         """A call of a shared factory whose arguments do not depend on the event, made
@@ -697,8 +710,27 @@ def _loop_variables_used(site: Site, fn: Function) -> List[str]:
     once per item, so there is no one value to build at module level."""
     used: Set[str] = set()
     for arg in site.node.args:
-        used.update(free_names(arg.value))
-    return sorted(n for n in used if any(isinstance(v, IterOf) for v in fn.assigned.get(n, ())))
+        used.update(_loop_variables_in(arg.value, fn))
+    return sorted(used)
+
+
+def _loop_variables_in(value, fn: Function) -> List[str]:
+    return [n for n in free_names(value) if any(isinstance(v, IterOf) for v in fn.assigned.get(n, ()))]
+
+
+def _stored_keywords(site: Site, fn: Function) -> List[Tuple[Optional[str], cst.BaseExpression]]:
+    """(key, value) of each `args[key] = value` in `fn` for the `**args` the construction
+    passes (the key None when it is not a string literal)."""
+    names = {a.value.value for a in site.node.args if a.star == "**" and isinstance(a.value, cst.Name)}
+    out: List[Tuple[Optional[str], cst.BaseExpression]] = []
+    for assign in fn.iter(cst.Assign) if names else ():
+        for target in assign.node.targets:
+            t = target.target
+            if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value in names:
+                index = t.slice[0].slice if len(t.slice) == 1 else None
+                key = string_value(index.value) if isinstance(index, cst.Index) else None
+                out.append((key, assign.node.value))
+    return out
 
 
 def _hands_back(site: Site, fn: Function) -> bool:

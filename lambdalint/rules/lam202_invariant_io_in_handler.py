@@ -14,6 +14,7 @@ from lambdalint.catalog import (
     AWS_READS,
     AWS_RESOURCE_READS,
     AWS_WRITABLE_READS,
+    BOTO3_RESOURCE_SERVICES,
     CLIENT_CONSTRUCTORS,
     CLOCK_READS_WITHOUT_TIME,
     DOCUMENT_URL_EXTENSIONS,
@@ -837,12 +838,15 @@ class InvariantIoInHandler(Rule):
                 return None
             qn = analysis.qualified_name(func, fn)
             if qn in CLIENT_CONSTRUCTORS and qn.endswith(("client", "resource")):
-                if not all(
-                    (isinstance(a.value, cst.Name) and a.value.value in passed) or analysis.is_invariant(a.value, fn)
-                    for a in receiver.args
-                ):
+                values = [a.value for a in receiver.args]
+                keywords = _splatted_dict(receiver, fn)  # `boto3.client(**args)`, `args = {...}`
+                if keywords is not None:
+                    values = [v for v in values if not isinstance(v, cst.Name)] + list(keywords.values())
+                if not all((isinstance(v, cst.Name) and v.value in passed) or self._settled(v, fn) for v in values):
                     return None  # (what the call passes was checked at the call)
                 written = _arg(receiver, 0, "service_name")
+                if written is None and keywords is not None:
+                    written = keywords.get("service_name")
                 if isinstance(written, cst.Name) and written.value in passed:
                     written = passed[written.value]
                 name = string_value(written)
@@ -855,7 +859,6 @@ class InvariantIoInHandler(Rule):
             if (
                 helper is not None
                 and helper.parent is None
-                and helper.cls is None
                 and all(self._invariant(a.value, fn) for a in receiver.args)
             ):
                 given = _passed_arguments(receiver, helper)
@@ -864,6 +867,12 @@ class InvariantIoInHandler(Rule):
                     for r in helper.iter(cst.Return)
                     if r.node.value is not None and r.function is helper
                 }
+                if len(found) == 2 and all(f is not None for f in found):
+                    # `return boto3.resource(**args)` / `return boto3.client(**args)` by a flag:
+                    # a service without a boto3 resource interface can only be the client
+                    services = {f[0] for f in found if f is not None}
+                    if len(services) == 1 and not services & BOTO3_RESOURCE_SERVICES:
+                        found = {(services.pop(), None)}
                 return found.pop() if len(found) == 1 else None
             return None
         if isinstance(receiver, cst.Subscript) and isinstance(receiver.value, cst.Name) and fn is not None:
@@ -897,6 +906,18 @@ class InvariantIoInHandler(Rule):
             return found.pop() if len(found) == 1 else None
         return None
 
+    def _settled(self, value, fn: Optional[Function]) -> bool:
+        """Invariant, or `self.<attr>` that every method of the class sets to an invariant
+        value (`self._config = Config(...)` in `__init__`)."""
+        if self.analysis.is_invariant(value, fn):
+            return True
+        if not (isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self"):
+            return False
+        values = self._self_attribute_values(value.attr.value, fn)
+        return bool(values) and all(
+            not isinstance(v, cst.Attribute) and self.analysis.is_invariant(v, scope) for scope, v in values
+        )
+
     def _service_in(self, module, value, scope: Optional[Function], depth: int, passed=None):
         """`_service` of a value bound at the top level of `module` (a factory followed into
         another module of the project returns that module's client): names in it mean
@@ -917,6 +938,8 @@ class InvariantIoInHandler(Rule):
         module = analysis.owner(fn)
         if isinstance(func, cst.Name) and module.is_module_level_name(func.value, None):
             return module.function_named(func.value, None)
+        if isinstance(func, cst.Attribute):  # `conn.get_client` of a module-level instance
+            return module.resolve_call(func, None)
         return None
 
     # -- expression helpers ----------------------------------------------------------------
@@ -943,7 +966,7 @@ class InvariantIoInHandler(Rule):
         if owner is None:
             return []
         out = []
-        for method in self.analysis.functions.values():
+        for method in self.analysis.owner(owner).functions.values():  # the class's own module
             if method.cls != owner.cls:
                 continue
             for site in method.iter(cst.Assign):
@@ -1560,6 +1583,24 @@ def _parameter_owner(name: str, fn: Optional[Function]) -> Optional[Function]:
 
 def _powertools_getter(kind: str) -> str:
     return {"secret": "secret", "configuration": "app_config"}.get(kind, "parameter")
+
+
+def _splatted_dict(call: cst.Call, fn: Optional[Function]) -> Optional[Dict[str, cst.BaseExpression]]:
+    """The string keys and values of the dict literal that `call` passes as `**name`, when
+    `name` is bound in `fn` to that one literal."""
+    star = [a for a in call.args if a.star == "**"]
+    if fn is None or len(star) != 1 or not isinstance(star[0].value, cst.Name):
+        return None
+    bound = [v for v in fn.assigned.get(star[0].value.value, ()) if isinstance(v, cst.BaseExpression)]
+    if len(bound) != 1 or not isinstance(bound[0], cst.Dict):
+        return None
+    out: Dict[str, cst.BaseExpression] = {}
+    for element in bound[0].elements:
+        key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+        if key is None:
+            return None
+        out[key] = element.value
+    return out
 
 
 def _passed_arguments(call: cst.Call, helper: Function) -> Dict[str, cst.BaseExpression]:
