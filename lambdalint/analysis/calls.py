@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
-from lambdalint.analysis import names
+from lambdalint.analysis import guards, names
 from lambdalint.analysis.model import Function, Site
-from lambdalint.analysis.nodes import assigned_bases, assigned_in, callable_references, names_in
+from lambdalint.analysis.nodes import assigned_bases, callable_references
 from lambdalint.analysis.project import ClassRef, InstanceRef, Symbol
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,7 +29,7 @@ def _made_lazily(analysis: "ModuleAnalysis", site: Site, fn: Function) -> bool:
     if not keys:  # a call whose result is not kept: the guard's own flags decide
         for anc in site.ancestors:
             if isinstance(anc, cst.If):
-                keys |= {n.value for n in names_in(anc.test)} & assigned_in(anc.body)
+                keys |= guards.guard_flags(anc)
     return bool(keys) and all(key in fn.globals_declared for key in keys)
 
 

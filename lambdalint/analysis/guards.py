@@ -24,6 +24,13 @@ def _guard(node, cache: Optional[GuardCache]) -> Tuple[Set[str], Set[str]]:
     return mentioned, assigned
 
 
+def guard_flags(node, cache: Optional[GuardCache] = None) -> Set[str]:
+    """The names an `if`'s test reads that its own body assigns (`if not _started:
+    _started = True`)."""
+    mentioned, assigned = _guard(node, cache)
+    return mentioned & assigned
+
+
 def is_lazily_initialised(site: Site, cache: Optional[GuardCache] = None) -> bool:
     """The node sits under `if x is None:` (or similar) guarding the name it assigns,
     or under an `if` whose test reads a name that its own body assigns (a lazy load

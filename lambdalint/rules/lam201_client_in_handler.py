@@ -7,7 +7,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names
 from lambdalint.analysis.model import IterOf
-from lambdalint.analysis.nodes import argument, string_value
+from lambdalint.analysis.nodes import argument, string_value, walk_nodes
 from lambdalint.catalog import (
     CLIENT_CONSTRUCTORS,
     CLOSING_METHODS,
@@ -681,14 +681,13 @@ def _from_temporary_credentials(value, fn: Function, depth: int) -> bool:
     """`value` is read from the result of an STS call made in `fn` (through local names)."""
     if depth > 4:
         return False
-    todo = [value]
-    while todo:  # `sts.assume_role(...)["Credentials"]`: the call may sit inside
-        node = todo.pop()
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in TEMPORARY_CREDENTIAL_CALLS:
-                return True
-        todo.extend(node.children)
+    for node in walk_nodes(value):  # `sts.assume_role(...)["Credentials"]`: the call may sit inside
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in TEMPORARY_CREDENTIAL_CALLS
+        ):
+            return True
     for name in free_names(value):
         for bound in fn.assigned.get(name, ()):
             if isinstance(bound, cst.BaseExpression) and _from_temporary_credentials(bound, fn, depth + 1):

@@ -1606,20 +1606,16 @@ def _splatted_dict(call: cst.Call, fn: Optional[Function]) -> Optional[Dict[str,
 def _passed_arguments(call: cst.Call, helper: Function) -> Dict[str, cst.BaseExpression]:
     """What `call` passes for each parameter of `helper`, by position or keyword; a
     parameter left to its default gets the default."""
-    positional = helper.positional_params()
+    if any(arg.star for arg in call.args):
+        return {}  # `*args` / `**kwargs`: which parameter gets what is not known
     passed: Dict[str, cst.BaseExpression] = {}
-    for param in helper.node.params.params:
-        if param.default is not None:
-            passed[param.name.value] = param.default
-    index = 0
-    for arg in call.args:
-        if arg.star:
-            return {}  # `*args` / `**kwargs`: which parameter gets what is not known
-        if arg.keyword is not None:
-            passed[arg.keyword.value] = arg.value
-        elif index < len(positional):
-            passed[positional[index]] = arg.value
-            index += 1
+    for name in [*helper.positional_params(), *helper.extra_params]:
+        index = helper.positional_index(name) if name in helper.params else -1
+        value = argument(call, index, name)
+        if value is None:
+            value = param_default(helper.node, name)
+        if value is not None:
+            passed[name] = value
     return passed
 
 
