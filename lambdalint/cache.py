@@ -212,9 +212,7 @@ class ResultCache:
     def _write_json(self, path: str, data) -> None:
         try:
             self._prepare()
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            # not fsync'ed: a cache entry lost in a crash is only a miss
-            replace_atomically(path, json.dumps(data).encode("utf-8"), durable=False, prefix=".tmp-")
+            _write_entry(path, data)
         except OSError as exc:
             # A read-only checkout, a full disk or a cache directory that is a file must not
             # fail the lint: said once, and the run goes on uncached.
@@ -264,10 +262,16 @@ class ParseStore:
             if not self._prepared:
                 self._prepared = True
                 _mark_as_cache(os.path.dirname(os.path.dirname(self.directory)))
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            replace_atomically(path, json.dumps(value).encode("utf-8"), durable=False, prefix=".tmp-")
+            _write_entry(path, value)
         except (OSError, ValueError, RecursionError):
             pass  # the result cache says once that the directory cannot be written
+
+
+def _write_entry(path: str, data) -> None:
+    """One cache entry as JSON, whole or not at all; not fsync'ed: an entry lost in a crash
+    is only a miss.  Raises OSError."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    replace_atomically(path, json.dumps(data).encode("utf-8"), durable=False, prefix=".tmp-")
 
 
 def _mark_as_cache(root: str) -> None:
