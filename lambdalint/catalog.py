@@ -1074,6 +1074,23 @@ STABLE_ENVIRONMENT_VARIABLES = frozenset(
     }
 )
 
+# Variables the runtime defines for every function ("Defined runtime environment variables";
+# not the log group and stream, which SnapStart functions lack).  Code that runs only where
+# one is missing (`if "AWS_EXECUTION_ENV" not in os.environ:`) is local development, as is
+# code that runs only where `sam local` sets AWS_SAM_LOCAL.
+ALWAYS_DEFINED_IN_LAMBDA = frozenset(
+    {
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+ONLY_DEFINED_LOCALLY = frozenset({"AWS_SAM_LOCAL"})
+
 # -- side effects outside a step (LAM502) ------------------------------------------------------
 
 # HTTP requests made by module functions (sessions and pools are CLIENT_CONSTRUCTORS: every
@@ -1325,6 +1342,14 @@ HTTP_URL_POSITION = {
 # `socket.setdefaulttimeout(...)` sets (requests passes an explicit None instead).
 SOCKET_DEFAULT_APPLIES = frozenset({"urllib", "urllib3"})
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def names_local_host(url: str) -> bool:
+    """The URL (or its leading text) points at this machine: a Lambda extension, or in a
+    client's `endpoint_url` a local emulator (DynamoDB Local, LocalStack) for development."""
+    return any(f"//{host}" in url for host in LOCAL_HOSTS)
+
+
 HTTP_ADAPTERS = frozenset({"requests.adapters.HTTPAdapter", "requests.HTTPAdapter"})
 TIMEOUT_TYPES = frozenset({"httpx.Timeout", "urllib3.Timeout", "urllib3.util.Timeout", "urllib3.util.timeout.Timeout"})
 SOCKET_DEFAULT_TIMEOUT = "socket.setdefaulttimeout"

@@ -253,6 +253,11 @@ class ModuleAnalysis:
         that are (`if _repo is None: _repo = Repository()` runs `Repository.__init__` once)."""
         return self.is_lazily_initialised(site) or self.project.reached_only_lazily(site.function)
 
+    def never_runs_in_lambda(self, site: Site) -> bool:
+        """The site is in a branch for local development (`if "AWS_EXECUTION_ENV" not in
+        os.environ:`): whatever it builds is never built in Lambda."""
+        return guards.only_outside_lambda(site)
+
     # -- layout ----------------------------------------------------------------------------------
     def top_level_index(self, node: cst.CSTNode) -> int:
         return self.layout.top_level_index(node)

@@ -1,4 +1,5 @@
-"""Code that runs once although it sits in a function: lazy initialisation behind a guard."""
+"""Code that runs once although it sits in a function (lazy initialisation behind a guard),
+and code that never runs in Lambda (a branch for local development)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import Dict, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis.model import Site, binding_scope
-from lambdalint.analysis.nodes import assigned_bases, assigned_in, names_in, target_keys
+from lambdalint.analysis.nodes import assigned_bases, assigned_in, names_in, string_value, target_keys
+from lambdalint.catalog import ALWAYS_DEFINED_IN_LAMBDA, ONLY_DEFINED_LOCALLY
 
 # id(if or while node) -> (names its test reads, names its body assigns): asked again for
 # every site under the same `if`, and a long handler has many.
@@ -131,3 +133,64 @@ def _filled_in(statements, fn) -> Set[str]:
             out.add(node.func.value.value)
         stack.extend(node.children)
     return {name for name in out if binding_scope(name, fn) is None}
+
+
+def only_outside_lambda(site: Site) -> bool:
+    """The site is in a branch that Lambda never takes: `if "AWS_EXECUTION_ENV" not in
+    os.environ:`, `if not os.getenv("AWS_LAMBDA_FUNCTION_NAME"):`, `if
+    os.environ.get("AWS_SAM_LOCAL"):`, or the `else` of `if "LAMBDA_TASK_ROOT" in os.environ:`."""
+    module = site.function.module
+    if module is None:
+        return False
+    chain = (*site.ancestors, site.node)
+    for anc, inner in zip(chain, chain[1:]):
+        if not isinstance(anc, cst.If):
+            continue
+        in_lambda = _in_lambda(anc.test, site.function)
+        if (inner is anc.body and in_lambda is False) or (inner is anc.orelse and in_lambda is True):
+            return True
+    return False
+
+
+def _in_lambda(test: cst.BaseExpression, fn) -> Optional[bool]:
+    """True when the test holds exactly in Lambda, False when exactly outside it, None
+    when it says neither (tests of other variables, mixed conditions)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _in_lambda(test.expression, fn)
+        return None if inner is None else not inner
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        operator, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        if isinstance(operator, (cst.In, cst.NotIn)) and _is_environ(right, fn):
+            defined = _defined_in_lambda(string_value(test.left))
+            if defined is None:
+                return None
+            return defined if isinstance(operator, cst.In) else not defined
+        if isinstance(operator, (cst.Is, cst.IsNot)) and isinstance(right, cst.Name) and right.value == "None":
+            defined = _defined_in_lambda(_read_variable(test.left, fn))
+            if defined is None:
+                return None
+            return defined if isinstance(operator, cst.IsNot) else not defined
+        return None
+    return _defined_in_lambda(_read_variable(test, fn))
+
+
+def _defined_in_lambda(variable: Optional[str]) -> Optional[bool]:
+    if variable in ALWAYS_DEFINED_IN_LAMBDA:
+        return True
+    if variable in ONLY_DEFINED_LOCALLY:
+        return False
+    return None
+
+
+def _read_variable(node: cst.BaseExpression, fn) -> Optional[str]:
+    """`VAR` of `os.getenv("VAR")` / `os.environ.get("VAR")` with no default."""
+    if not isinstance(node, cst.Call) or len(node.args) != 1 or node.args[0].keyword is not None:
+        return None
+    qualified = fn.module.qualified_name(node.func, fn)
+    if qualified not in ("os.getenv", "os.environ.get"):
+        return None
+    return string_value(node.args[0].value)
+
+
+def _is_environ(node: cst.BaseExpression, fn) -> bool:
+    return fn.module.qualified_name(node, fn) == "os.environ"

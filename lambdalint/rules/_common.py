@@ -7,10 +7,81 @@ from typing import Dict, Optional
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, ModuleAnalysis, Site, free_names
-from lambdalint.analysis.nodes import walk_nodes  # noqa: F401 - rules use it from here
+from lambdalint.analysis.nodes import argument, param_default, string_value, walk_nodes  # noqa: F401 - rules use walk_nodes from here
 from lambdalint.model import UNSAFE, Fix
 
 _BUILTINS = frozenset(dir(builtins))
+
+
+def passed_arguments(call: cst.Call, helper: Function) -> Dict[str, cst.BaseExpression]:
+    """What `call` passes for each parameter of `helper`, by position or keyword; a
+    parameter left to its default gets the default."""
+    if any(arg.star for arg in call.args):
+        return {}  # `*args` / `**kwargs`: which parameter gets what is not known
+    passed: Dict[str, cst.BaseExpression] = {}
+    for name in [*helper.positional_params(), *helper.extra_params]:
+        index = helper.positional_index(name) if name in helper.params else -1
+        value = argument(call, index, name)
+        if value is None:
+            value = param_default(helper.node, name)
+        if value is not None:
+            passed[name] = value
+    return passed
+
+
+def splatted_dict(call: cst.Call, fn: Optional[Function]) -> Optional[Dict[str, cst.BaseExpression]]:
+    """The string keys and values of the dict literal that `call` passes as `**name`, when
+    `name` is bound in `fn` to that one literal."""
+    star = [a for a in call.args if a.star == "**"]
+    if fn is None or len(star) != 1 or not isinstance(star[0].value, cst.Name):
+        return None
+    bound = [v for v in fn.assigned.get(star[0].value.value, ()) if isinstance(v, cst.BaseExpression)]
+    if len(bound) != 1 or not isinstance(bound[0], cst.Dict):
+        return None
+    out: Dict[str, cst.BaseExpression] = {}
+    for element in bound[0].elements:
+        key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+        if key is None:
+            return None
+        out[key] = element.value
+    return out
+
+
+def settled(analysis: ModuleAnalysis, value, fn: Optional[Function]) -> bool:
+    """Invariant, or `self.<attr>` that every method of the class sets to an invariant
+    value (`self._config = Config(...)` in `__init__`)."""
+    if analysis.is_invariant(value, fn):
+        return True
+    if not (isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self"):
+        return False
+    values = self_attribute_values(analysis, value.attr.value, fn)
+    return bool(values) and all(
+        not isinstance(v, cst.Attribute) and analysis.is_invariant(v, scope) for scope, v in values
+    )
+
+
+def self_attribute_values(analysis: ModuleAnalysis, attr: str, fn: Optional[Function]):
+    """Every `self.<attr> = value` in the methods of `fn`'s class, with its method."""
+    owner = fn
+    while owner is not None and owner.cls is None:
+        owner = owner.parent
+    if owner is None:
+        return []
+    out = []
+    for method in analysis.owner(owner).functions.values():  # the class's own module
+        if method.cls != owner.cls:
+            continue
+        for site in method.iter(cst.Assign):
+            for target in site.node.targets:
+                t = target.target
+                if (
+                    isinstance(t, cst.Attribute)
+                    and t.attr.value == attr
+                    and isinstance(t.value, cst.Name)
+                    and t.value.value == "self"
+                ):
+                    out.append((method, site.node.value))
+    return out
 
 
 def snippet(module, node, limit: int = 80) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, Site, dotted_name, free_names
 from lambdalint.analysis.model import IterOf
-from lambdalint.analysis.nodes import argument, string_value, walk_nodes
+from lambdalint.analysis.nodes import argument, param_default, string_value, walk_nodes
 from lambdalint.catalog import (
     CLIENT_CONSTRUCTORS,
     CLOSING_METHODS,
@@ -16,6 +16,7 @@ from lambdalint.catalog import (
     SELF_RECONNECTING_CLIENTS,
     TEMPORARY_CREDENTIAL_CALLS,
     client_kind,
+    names_local_host,
 )
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
@@ -122,6 +123,26 @@ class ClientInHandler(Rule):
         ),
         Valid(
             """
+            import os
+
+            import boto3
+
+            TABLE = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+
+
+            def table():
+                if "AWS_EXECUTION_ENV" not in os.environ:
+                    # local development only: Lambda always sets AWS_EXECUTION_ENV
+                    return boto3.resource("dynamodb", endpoint_url="http://localhost:8000").Table("orders")
+                return TABLE
+
+
+            def handler(event, context):
+                return table().get_item(Key={"id": event["id"]})
+            """
+        ),
+        Valid(
+            """
             import boto3
 
             _sqs = None
@@ -224,15 +245,24 @@ class ClientInHandler(Rule):
                 call = site.node
                 qn = analysis.qualified_name(call.func, fn)
                 if qn not in factories:
-                    factory = shared.get(analysis.resolve_call(call.func, fn)) if shared else None
+                    helper = analysis.resolve_call(call.func, fn) if shared else None
+                    factory = shared.get(helper) if helper is not None else None
                     if factory is not None and self._invariant_call(site, fn):
-                        yield self._factory_call_finding(site, fn, *factory)
+                        built, built_qn, role_switches = factory
+                        if not _turns_on_any(call, helper, role_switches):
+                            yield self._factory_call_finding(site, fn, built, built_qn)
                     continue
                 if self._inner_of_chain(site, fn, factories):
                     continue
-                if fn in shared and _hands_back(site, fn):
+                if (
+                    fn in shared
+                    and _hands_back(site, fn)
+                    and (shared[fn] is not None or _role_switches(site, fn) != set())
+                ):
                     continue  # what the shared factory makes: reported at its invariant calls, if any
                 if not analysis.is_invariant(call, fn) or analysis.runs_once_per_environment(site):
+                    continue
+                if analysis.never_runs_in_lambda(site) or _local_endpoint(call):
                     continue
                 if not self._stored_keywords_invariant(site, fn):
                     continue
@@ -240,7 +270,7 @@ class ClientInHandler(Rule):
                     continue
                 yield self._finding(site, fn, qn)
 
-    def _shared_factories(self, factories) -> Dict[Function, Optional[Tuple[Site, str]]]:
+    def _shared_factories(self, factories) -> Dict[Function, Optional[SharedFactory]]:
         """Helpers on the invocation path that build and return a client for their callers,
         with what each makes (None: a helper whose client cannot be kept, see below).
 
@@ -248,14 +278,16 @@ class ClientInHandler(Rule):
         finding belongs at each invariant call of the helper on the invocation path, not in
         the helper.  A helper that returns, on some path, a client made on a session or
         credentials it builds itself (AssumeRole credentials expire) gets no finding at its
-        calls, and the clients it returns none inside it.  Computed once per project (its
-        modules share the configuration, so `factories` too)."""
+        calls, and the clients it makes on them none inside it, unless that path is taken only
+        when a parameter is passed (`if role_arn:`): then the calls that leave it out are
+        reported.  Computed once per project (its modules share the configuration, so
+        `factories` too)."""
         return self.analysis.project.remember("lam201_shared_factories", lambda: self._find_shared_factories(factories))
 
-    def _find_shared_factories(self, factories) -> Dict[Function, Optional[Tuple[Site, str]]]:
+    def _find_shared_factories(self, factories) -> Dict[Function, Optional[SharedFactory]]:
         project = self.analysis.project
         at_init = _restore.called_at_init(self.analysis)
-        shared: Dict[Function, Optional[Tuple[Site, str]]] = {}
+        shared: Dict[Function, Optional[SharedFactory]] = {}
         for fn in project.path:
             if not fn.params or any(entry.function is fn for entry in project.entry_points):
                 continue
@@ -265,19 +297,22 @@ class ClientInHandler(Rule):
                 qn = module.qualified_name(site.node.func, fn)
                 if qn in factories and _hands_back(site, fn) and not self._inner_of_chain(site, fn, factories):
                     products.append((site, str(qn)))
-            if any(_on_credentials_made_here(site, fn) for site, _ in products):
+            switches = [_role_switches(site, fn) for site, _ in products]
+            if any(switch is None for switch in switches):
                 shared[fn] = None
                 continue
-            fed = [(site, qn) for site, qn in products if _from_parameters(module, site, fn)]
+            role_switches = frozenset().union(*switches)
+            fed = [(site, qn) for site, qn in products if _from_parameters(module, site, fn, role_switches)]
             if fed and (fn in at_init or any(not module.is_invariant(site.node, fn) for site, _ in fed)):
-                shared[fn] = fed[0]
+                fed.sort(key=lambda product: product[0].in_control_flow())  # named after its default product
+                shared[fn] = (*fed[0], role_switches)
         return shared
 
     def _stored_keywords_invariant(self, site: Site, fn: Function) -> bool:
         """`boto3.client(**args)`: what the function stores into `args` later
         (`args["region_name"] = index["region"]`, `args["aws_session_token"] = ...`) counts
         as an argument too; temporary credentials or a loop's item make it per call."""
-        for key, value in _stored_keywords(site, fn):
+        for key, value, _ in _stored_keywords(site, fn):
             if not self.analysis.is_invariant(value, fn) or _loop_variables_in(value, fn):
                 return False
             if key in CREDENTIAL_KEYWORDS and _from_temporary_credentials(value, fn, depth=0):
@@ -291,6 +326,7 @@ class ClientInHandler(Rule):
         return (
             all(analysis.is_invariant(arg.value, fn) for arg in site.node.args)
             and not analysis.runs_once_per_environment(site)
+            and not analysis.never_runs_in_lambda(site)
             and not _loop_variables_used(site, fn)  # one per item: no single call to hoist
         )
 
@@ -646,35 +682,116 @@ def _injected_parameter(site: Site, fn: Function) -> Optional[str]:
     return None
 
 
-def _from_parameters(module, site: Site, fn: Function) -> bool:
+def _from_parameters(module, site: Site, fn: Function, role_switches: FrozenSet[str] = frozenset()) -> bool:
     """Every argument of the construction is a parameter of `fn` or an invariant value that
     uses none: then its callers' arguments decide (not, say, AssumeRole credentials that
-    expire, read inside the factory)."""
-    for arg in site.node.args:
-        value = arg.value
-        if isinstance(value, cst.Name) and value.value in fn.params:
+    expire, read inside the factory); `self.<attr>` set to an invariant value counts as
+    one.  For `boto3.client(**args)`, the values of the dict literal `args` and those stored
+    into it count, but not credentials stored only when a role switch is on (the calls
+    that may turn it on are not reported)."""
+    values = [arg.value for arg in site.node.args]
+    literal = _common.splatted_dict(site.node, fn)
+    if literal is not None:
+        values = [v for v in values if not isinstance(v, cst.Name)] + list(literal.values())
+    values += [
+        value
+        for key, value, store in _stored_keywords(site, fn)
+        if not (key in CREDENTIAL_KEYWORDS and _switched_on_by(store, fn) & role_switches)
+    ]
+    params = set(fn.positional_params()) | set(fn.extra_params)  # not `self`: its settled attributes count
+    for value in values:
+        if isinstance(value, cst.Name) and value.value in params:
             continue
-        if set(free_names(value)) & set(fn.params) or not module.is_invariant(value, fn):
+        if set(free_names(value)) & params or not _common.settled(module, value, fn):
             return False
     return True
 
 
-def _on_credentials_made_here(site: Site, fn: Function) -> bool:
-    """The client is made with temporary credentials that `fn` obtains itself
-    (`creds = sts.assume_role(...)["Credentials"]`, then `aws_session_token=creds[...]`),
-    directly or through the session it is made on: they expire, so the function rebuilds
-    the client on purpose."""
-    calls = [site.node]
+SharedFactory = Tuple[Site, str, FrozenSet[str]]
+
+
+def _role_switches(site: Site, fn: Function) -> Optional[FrozenSet[str]]:
+    """The parameters that make the construction use temporary credentials that `fn`
+    obtains itself (`creds = sts.assume_role(...)["Credentials"]`, then
+    `aws_session_token=creds[...]`, directly, stored into its `**args`, or through the
+    session it is made on): they expire, so the function rebuilds the client on purpose.
+    Empty when it never does; None when it may whatever its caller passes; else the
+    parameters (default None / "" / False) whose `if role_arn:` guards every such use."""
+    calls = [(site.node, site)]
     func = site.node.func
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-        calls += [v for v in fn.assigned.get(func.value.value, ()) if isinstance(v, cst.Call)]
-    return any(
-        arg.keyword is not None
+        calls += [(v, None) for v in fn.assigned.get(func.value.value, ()) if isinstance(v, cst.Call)]
+    uses: List[Optional[Site]] = [
+        where
+        for call, where in calls
+        for arg in call.args
+        if arg.keyword is not None
         and arg.keyword.value in CREDENTIAL_KEYWORDS
         and _from_temporary_credentials(arg.value, fn, depth=0)
-        for call in calls
-        for arg in call.args
+    ]
+    uses += [
+        store
+        for key, value, store in _stored_keywords(site, fn)
+        if key in CREDENTIAL_KEYWORDS and _from_temporary_credentials(value, fn, depth=0)
+    ]
+    switches: Set[str] = set()
+    for where in uses:
+        switch = _switched_on_by(where, fn) if where is not None else frozenset()
+        if not switch:
+            return None
+        switches |= switch
+    return frozenset(switches)
+
+
+def _switched_on_by(where: Site, fn: Function) -> FrozenSet[str]:
+    """The parameters whose truth is required for `where` to run: `if role_arn:` or
+    `if role_arn is not None:` around it, the parameter defaulting to None, "" or False."""
+    found: Set[str] = set()
+    for anc, inner in zip(where.ancestors, (*where.ancestors[1:], where.node)):
+        if not isinstance(anc, cst.If) or inner is not anc.body:
+            continue
+        test = anc.test
+        if (
+            isinstance(test, cst.Comparison)
+            and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.IsNot)
+            and _is_none(test.comparisons[0].comparator)
+        ):
+            test = test.left
+        if isinstance(test, cst.Name) and test.value in fn.params and _falsy(param_default(fn.node, test.value)):
+            found.add(test.value)
+    return frozenset(found)
+
+
+def _turns_on_any(call: cst.Call, helper: Function, switches: FrozenSet[str]) -> bool:
+    """The call may pass a true value for one of the factory's role switches."""
+    if not switches:
+        return False
+    if any(arg.star for arg in call.args):
+        return True  # which parameter gets what is not known
+    passed = _common.passed_arguments(call, helper)
+    return any(not _falsy(passed.get(name)) for name in switches)
+
+
+def _falsy(value: Optional[cst.BaseExpression]) -> bool:
+    """`None`, `False`, `""` or `0` written out."""
+    if isinstance(value, cst.Name):
+        return value.value in ("None", "False")
+    if isinstance(value, cst.Integer):
+        return value.value == "0"
+    return value is not None and string_value(value) == ""
+
+
+def _local_endpoint(call: cst.Call) -> bool:
+    """`endpoint_url="http://localhost:8000"`: a client of a local emulator, for development."""
+    url = next(
+        (string_value(a.value) for a in call.args if a.keyword is not None and a.keyword.value == "endpoint_url"), None
     )
+    return url is not None and names_local_host(url)
+
+
+def _is_none(value) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
 
 
 def _from_temporary_credentials(value, fn: Function, depth: int) -> bool:
@@ -717,18 +834,18 @@ def _loop_variables_in(value, fn: Function) -> List[str]:
     return [n for n in free_names(value) if any(isinstance(v, IterOf) for v in fn.assigned.get(n, ()))]
 
 
-def _stored_keywords(site: Site, fn: Function) -> List[Tuple[Optional[str], cst.BaseExpression]]:
-    """(key, value) of each `args[key] = value` in `fn` for the `**args` the construction
-    passes (the key None when it is not a string literal)."""
+def _stored_keywords(site: Site, fn: Function) -> List[Tuple[Optional[str], cst.BaseExpression, Site]]:
+    """(key, value, the assignment) of each `args[key] = value` in `fn` for the `**args`
+    the construction passes (the key None when it is not a string literal)."""
     names = {a.value.value for a in site.node.args if a.star == "**" and isinstance(a.value, cst.Name)}
-    out: List[Tuple[Optional[str], cst.BaseExpression]] = []
+    out: List[Tuple[Optional[str], cst.BaseExpression, Site]] = []
     for assign in fn.iter(cst.Assign) if names else ():
         for target in assign.node.targets:
             t = target.target
             if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value in names:
                 index = t.slice[0].slice if len(t.slice) == 1 else None
                 key = string_value(index.value) if isinstance(index, cst.Index) else None
-                out.append((key, assign.node.value))
+                out.append((key, assign.node.value, assign))
     return out
 
 

@@ -422,7 +422,9 @@ class InvariantIoInHandler(Rule):
                     continue
                 if self._reported_by_outer(site, fn) or self._moved_to_callers(site):
                     continue
-                if analysis.runs_once_per_environment(site) or self._disk_cached(site, fn) or _or_default(site):
+                if analysis.runs_once_per_environment(site) or analysis.never_runs_in_lambda(site):
+                    continue
+                if self._disk_cached(site, fn) or _or_default(site):
                     continue
                 if io.kind == "http" and isinstance(site.parent, cst.Expr):
                     continue  # the response is not used: a ping or webhook, not a read
@@ -450,7 +452,10 @@ class InvariantIoInHandler(Rule):
                     return None
             elif not self._invariant(passed, fn):
                 return None
-        if self.analysis.runs_once_per_environment(site) or self._disk_cached(site, fn) or _or_default(site):
+        analysis = self.analysis
+        if analysis.runs_once_per_environment(site) or analysis.never_runs_in_lambda(site):
+            return None
+        if self._disk_cached(site, fn) or _or_default(site):
             return None
         return self._helper_call_finding(site, fn, helper, shared.io)
 
@@ -839,10 +844,13 @@ class InvariantIoInHandler(Rule):
             qn = analysis.qualified_name(func, fn)
             if qn in CLIENT_CONSTRUCTORS and qn.endswith(("client", "resource")):
                 values = [a.value for a in receiver.args]
-                keywords = _splatted_dict(receiver, fn)  # `boto3.client(**args)`, `args = {...}`
+                keywords = _common.splatted_dict(receiver, fn)  # `boto3.client(**args)`, `args = {...}`
                 if keywords is not None:
                     values = [v for v in values if not isinstance(v, cst.Name)] + list(keywords.values())
-                if not all((isinstance(v, cst.Name) and v.value in passed) or self._settled(v, fn) for v in values):
+                if not all(
+                    (isinstance(v, cst.Name) and v.value in passed) or _common.settled(self.analysis, v, fn)
+                    for v in values
+                ):
                     return None  # (what the call passes was checked at the call)
                 written = _arg(receiver, 0, "service_name")
                 if written is None and keywords is not None:
@@ -861,7 +869,7 @@ class InvariantIoInHandler(Rule):
                 and helper.parent is None
                 and all(self._invariant(a.value, fn) for a in receiver.args)
             ):
-                given = _passed_arguments(receiver, helper)
+                given = _common.passed_arguments(receiver, helper)
                 found = {
                     self._service(r.node.value, helper, depth + 1, given)
                     for r in helper.iter(cst.Return)
@@ -892,7 +900,7 @@ class InvariantIoInHandler(Rule):
             and isinstance(receiver.value, cst.Name)
             and receiver.value.value == "self"
         ):
-            values = self._self_attribute_values(receiver.attr.value, fn)
+            values = _common.self_attribute_values(self.analysis, receiver.attr.value, fn)
             found = {self._service(v, s, depth + 1) for s, v in values}
             return found.pop() if len(found) == 1 else None
         if isinstance(receiver, cst.Name):
@@ -905,18 +913,6 @@ class InvariantIoInHandler(Rule):
             }
             return found.pop() if len(found) == 1 else None
         return None
-
-    def _settled(self, value, fn: Optional[Function]) -> bool:
-        """Invariant, or `self.<attr>` that every method of the class sets to an invariant
-        value (`self._config = Config(...)` in `__init__`)."""
-        if self.analysis.is_invariant(value, fn):
-            return True
-        if not (isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == "self"):
-            return False
-        values = self._self_attribute_values(value.attr.value, fn)
-        return bool(values) and all(
-            not isinstance(v, cst.Attribute) and self.analysis.is_invariant(v, scope) for scope, v in values
-        )
 
     def _service_in(self, module, value, scope: Optional[Function], depth: int, passed=None):
         """`_service` of a value bound at the top level of `module` (a factory followed into
@@ -957,29 +953,6 @@ class InvariantIoInHandler(Rule):
             if name in other.globals_declared:
                 values.extend((other, v) for v in other.assigned.get(name, []))
         return None, values
-
-    def _self_attribute_values(self, attr: str, fn: Optional[Function]):
-        """Every `self.<attr> = value` in the methods of `fn`'s class, with its method."""
-        owner = fn
-        while owner is not None and owner.cls is None:
-            owner = owner.parent
-        if owner is None:
-            return []
-        out = []
-        for method in self.analysis.owner(owner).functions.values():  # the class's own module
-            if method.cls != owner.cls:
-                continue
-            for site in method.iter(cst.Assign):
-                for target in site.node.targets:
-                    t = target.target
-                    if (
-                        isinstance(t, cst.Attribute)
-                        and t.attr.value == attr
-                        and isinstance(t.value, cst.Name)
-                        and t.value.value == "self"
-                    ):
-                        out.append((method, site.node.value))
-        return out
 
     def _values_of(self, name: str, fn: Optional[Function]):
         return self._bindings(name, fn)[1]
@@ -1583,40 +1556,6 @@ def _parameter_owner(name: str, fn: Optional[Function]) -> Optional[Function]:
 
 def _powertools_getter(kind: str) -> str:
     return {"secret": "secret", "configuration": "app_config"}.get(kind, "parameter")
-
-
-def _splatted_dict(call: cst.Call, fn: Optional[Function]) -> Optional[Dict[str, cst.BaseExpression]]:
-    """The string keys and values of the dict literal that `call` passes as `**name`, when
-    `name` is bound in `fn` to that one literal."""
-    star = [a for a in call.args if a.star == "**"]
-    if fn is None or len(star) != 1 or not isinstance(star[0].value, cst.Name):
-        return None
-    bound = [v for v in fn.assigned.get(star[0].value.value, ()) if isinstance(v, cst.BaseExpression)]
-    if len(bound) != 1 or not isinstance(bound[0], cst.Dict):
-        return None
-    out: Dict[str, cst.BaseExpression] = {}
-    for element in bound[0].elements:
-        key = string_value(element.key) if isinstance(element, cst.DictElement) else None
-        if key is None:
-            return None
-        out[key] = element.value
-    return out
-
-
-def _passed_arguments(call: cst.Call, helper: Function) -> Dict[str, cst.BaseExpression]:
-    """What `call` passes for each parameter of `helper`, by position or keyword; a
-    parameter left to its default gets the default."""
-    if any(arg.star for arg in call.args):
-        return {}  # `*args` / `**kwargs`: which parameter gets what is not known
-    passed: Dict[str, cst.BaseExpression] = {}
-    for name in [*helper.positional_params(), *helper.extra_params]:
-        index = helper.positional_index(name) if name in helper.params else -1
-        value = argument(call, index, name)
-        if value is None:
-            value = param_default(helper.node, name)
-        if value is not None:
-            passed[name] = value
-    return passed
 
 
 def _arg(call: cst.Call, index: int, *keywords: str):

@@ -16,10 +16,10 @@ from lambdalint.catalog import (
     HTTP_REQUEST_FUNCTIONS,
     HTTP_TIMEOUT_POSITION,
     HTTP_URL_POSITION,
-    LOCAL_HOSTS,
     SOCKET_DEFAULT_APPLIES,
     SOCKET_DEFAULT_TIMEOUT,
     TIMEOUT_TYPES,
+    names_local_host,
 )
 from lambdalint.model import UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
@@ -368,7 +368,7 @@ class NetworkCallWithoutTimeout(Rule):
             args = _hygiene.positional(call)
             url = args[index] if len(args) > index else None
         prefix = _leading_text(self.analysis, url.value if url is not None else None, fn)
-        return prefix is not None and any(f"//{host}" in prefix for host in LOCAL_HOSTS)
+        return prefix is not None and names_local_host(prefix)
 
     # -- the finding and its fix --------------------------------------------------------------------------
     def _finding(self, site: Site, fn: Function, request: _Request, missing: Missing) -> RawFinding:
