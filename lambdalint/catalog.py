@@ -102,6 +102,9 @@ TEMPORARY_CREDENTIAL_CALLS = frozenset(
 # Methods that release a client or connection: a handler that calls them on the object
 # owns its lifetime, so hoisting it would hand a closed object to the next request.
 CLOSING_METHODS = frozenset({"close", "dispose", "disconnect", "shutdown", "aclose", "terminate"})
+# Methods that configure a session or client after it is built (`session.mount(prefix,
+# adapter)`, `session.headers.update(...)`): given per-call values, each call's object differs.
+CONFIGURING_METHODS = frozenset({"mount", "update", "setdefault", "set", "add_header", "set_cookie"})
 
 
 def client_kind(qualified_name: str) -> str:

@@ -118,6 +118,26 @@ def test_fix_summary_counts_safe_and_unsafe(tmp_path):
     assert result.returncode == 0
 
 
+def test_a_client_filling_in_a_parameter_is_reported_but_never_moved(tmp_path):
+    """`if client is None: client = boto3.client(...)` where no caller passes a client: built
+    on every call, but moving it to module level would leave the parameter None."""
+    (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\n")
+    source = (
+        "import boto3\n\n\n"
+        "def buckets(client=None):\n"
+        "    if client is None:\n"
+        '        client = boto3.client("s3")\n'
+        "    return client.list_buckets()\n\n\n"
+        "def handler(event, context):\n"
+        "    return buckets()\n"
+    )
+    (tmp_path / "app.py").write_text(source)
+    result = run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", "--output-format", "concise", ".", cwd=tmp_path)
+    assert result.stdout.splitlines()[0].startswith("app.py:6:18: LAM201 AWS SDK client `boto3.client(\"s3\")`")
+    assert result.returncode == 1
+    assert (tmp_path / "app.py").read_text() == source
+
+
 # -- behaviour across warm invocations (moto stands in for AWS) ----------------------------
 
 moto = pytest.importorskip("moto")

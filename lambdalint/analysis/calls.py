@@ -19,18 +19,37 @@ Receiver = Optional[ClassRef]  # the class of the object a method runs on, where
 
 def _made_lazily(analysis: "ModuleAnalysis", site: Site, fn: Function) -> bool:
     """A call behind a lazy-initialisation guard whose state outlives the call: it fills in
-    a global (`if _repo is None: _repo = Repository()` with `global _repo`), or the guard's
-    flag is one (`if not _started: _started = True; start()`).  A local tested and set
-    again (`if resp.ok: resp = notify()`) guards nothing beyond this call; nor, here, does
-    an attribute, whose object may itself be made per request."""
-    if not fn.globals_declared or not analysis.is_lazily_initialised(site):
+    a global (`if _repo is None: _repo = Repository()` with `global _repo`) or a class
+    attribute (`if cls._instance is None: cls._instance = cls()`, a singleton), or the
+    guard's flag is one (`if not _started: _started = True; start()`).  A local tested and
+    set again (`if resp.ok: resp = notify()`) guards nothing beyond this call; nor, here,
+    does an instance attribute, whose object may itself be made per request."""
+    durable = set(fn.globals_declared)
+    if fn.is_method and fn.cls is not None:
+        durable |= _class_attributes_set(fn)
+    if not durable or not analysis.is_lazily_initialised(site):
         return False  # (the first test is the cheap one: most functions declare no global)
     keys = assigned_bases(site)
     if not keys:  # a call whose result is not kept: the guard's own flags decide
         for anc in site.ancestors:
             if isinstance(anc, cst.If):
                 keys |= guards.guard_flags(anc)
-    return bool(keys) and all(key in fn.globals_declared for key in keys)
+    return bool(keys) and all(key in durable for key in keys)
+
+
+def _class_attributes_set(fn: Function) -> Set[str]:
+    """Attributes `fn` sets on its class: `cls.x = ...` in a class method, `Name.x = ...`
+    with the class's own name in any of its methods."""
+    receivers = {fn.cls}
+    if fn.params and fn.params[0] == "cls":
+        receivers.add("cls")
+    out: Set[str] = set()
+    for site in fn.iter(cst.Assign):
+        for target in site.node.targets:
+            t = target.target
+            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in receivers:
+                out.add(t.attr.value)
+    return out
 
 
 def _class_of(symbol: Optional[Symbol]) -> Receiver:

@@ -38,17 +38,33 @@ def is_lazily_initialised(site: Site, cache: Optional[GuardCache] = None) -> boo
     or under an `if` whose test reads a name that its own body assigns (a lazy load
     into another name: `if _cfg is None: with open(p) as f: _cfg = json.load(f)`, or a
     refresh: `if time.time() > _expires: _secret = ...; _expires = ...`)."""
-    targets = assigned_bases(site)
+    fn = site.function
+    # A local or parameter is per call: filling it in (`if client is None: client = ...`)
+    # is not a cache.  A global, a module-level container or an attribute can be.
+    targets = {t for t in assigned_bases(site) if binding_scope(t, fn) is not fn}
     for anc in site.ancestors:
         if isinstance(anc, cst.If):
             mentioned, assigned = _guard(anc, cache)
-            # A parameter is per call: filling it in is not a cache.
-            if mentioned & (targets | (assigned - set(site.function.params))):
+            if mentioned & (targets | {a for a in assigned if binding_scope(a, fn) is not fn}):
                 return True
         if isinstance(anc, (cst.While, cst.IfExp)):
             if _guard(anc, cache)[0] & targets:
                 return True
-    return bool(memo_guards(site))
+    return bool(_or_default(site, targets) or memo_guards(site))
+
+
+def _or_default(site: Site, targets: Set[str]) -> bool:
+    """`_client = _client or make()` (`Engine._forwarder = Engine._forwarder or make()`):
+    the call runs only while the kept value is unset, like `if not _client:`."""
+    node: cst.CSTNode = site.node
+    for anc in reversed(site.ancestors):
+        if isinstance(anc, cst.BooleanOperation) and isinstance(anc.operator, cst.Or) and anc.right is node:
+            if {n.value for n in names_in(anc.left)} & targets:
+                return True
+        elif not isinstance(anc, (cst.BooleanOperation, cst.Attribute, cst.Call, cst.Arg, cst.Subscript)):
+            return False
+        node = anc
+    return False
 
 
 # Methods that put an entry into a container (a memo being filled in).

@@ -11,6 +11,7 @@ from lambdalint.analysis.nodes import argument, param_default, string_value, wal
 from lambdalint.catalog import (
     CLIENT_CONSTRUCTORS,
     CLOSING_METHODS,
+    CONFIGURING_METHODS,
     CONNECTION_DRIVERS,
     CREDENTIAL_KEYWORDS,
     SELF_RECONNECTING_CLIENTS,
@@ -268,6 +269,8 @@ class ClientInHandler(Rule):
                     continue
                 if _always_injected(analysis, site, fn) or _reopened_after_error(site, fn):
                     continue
+                if self._configured_per_call(site, fn) or self._never_switched_on(site, fn):
+                    continue
                 yield self._finding(site, fn, qn)
 
     def _shared_factories(self, factories) -> Dict[Function, Optional[SharedFactory]]:
@@ -318,6 +321,62 @@ class ClientInHandler(Rule):
             if key in CREDENTIAL_KEYWORDS and _from_temporary_credentials(value, fn, depth=0):
                 return False
         return True
+
+    def _never_switched_on(self, site: Site, fn: Function) -> bool:
+        """`if region: return boto3.resource(name, region_name=region)` where no call on the
+        invocation path passes a region: the branch never runs there."""
+        switches = _switched_on_by(site, fn)
+        return bool(switches) and self._always_off(fn, switches, depth=0)
+
+    def _always_off(self, fn: Function, switches: FrozenSet[str], depth: int) -> bool:
+        """No call of `fn` on the invocation path passes a true value for a switch: each
+        leaves it to its default, passes a falsy literal, or passes on a parameter of its
+        own that its callers in turn always leave off (`write(key, region=None)` calling
+        `make("s3", region)`)."""
+        calls = list(self.analysis.call_sites(fn))
+        if not calls or depth > 3:
+            return False
+        for caller, call in calls:
+            if call is None or not _turns_on_any(call, fn, switches):
+                if call is None:
+                    return False  # handed on as a callback: its calls are not known
+                continue
+            passed = _common.passed_arguments(call, fn)
+            for name in switches:
+                value = passed.get(name)
+                if _falsy(value):
+                    continue
+                if not (
+                    isinstance(value, cst.Name)
+                    and value.value in caller.params
+                    and _falsy(param_default(caller.node, value.value))
+                    and self._always_off(caller, frozenset({value.value}), depth + 1)
+                ):
+                    return False
+        return True
+
+    def _configured_per_call(self, site: Site, fn: Function) -> bool:
+        """`session = Session(); session.auth = (user, password)`: what the function sets on
+        the object after building it depends on the call, so each call's object differs
+        (one kept at module level would carry one caller's credentials into another's)."""
+        name = _common.assigned_name(site)
+        if name is None:
+            return False
+        analysis = self.analysis
+        for assign in fn.iter(cst.Assign):
+            if any(_part_of(t.target, name) for t in assign.node.targets):
+                if not analysis.is_invariant(assign.node.value, fn):
+                    return True
+        for call_site in fn.iter(cst.Call):
+            func = call_site.node.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in CONFIGURING_METHODS
+                and (_part_of(func.value, name) or dotted_name(func.value) == name)
+                and not all(analysis.is_invariant(arg.value, fn) for arg in call_site.node.args)
+            ):
+                return True
+        return False
 
     def _invariant_call(self, site: Site, fn: Function) -> bool:
         """A call of a shared factory whose arguments do not depend on the event, made
@@ -566,6 +625,8 @@ class ClientInHandler(Rule):
             return None
         if len(fn.assigned.get(name, [])) != 1 or name in fn.globals_declared:
             return None
+        if name in fn.params or name in fn.extra_params:
+            return None  # `if client is None: client = ...`: the parameter would stay None
         if not analysis.is_module_name_free(name):
             return None
         if not _common.uses_only_module_names(analysis, site.node, fn, statement):
@@ -600,6 +661,14 @@ def _getter_code(kept: str, getter: str, construction: str, driver) -> str:
         lines += [f"        except {driver.error}:", f"            {kept} = None"]
     lines += [f"    if {kept} is None:", f"        {kept} = {construction}", f"    return {kept}", ""]
     return "\n".join(lines)
+
+
+def _part_of(node: cst.BaseExpression, name: str) -> bool:
+    """`name.auth`, `name.headers["X"]`: an attribute or item of the object `name`."""
+    seen_part = False
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node, seen_part = node.value, True
+    return seen_part and isinstance(node, cst.Name) and node.value == name
 
 
 def _lifetime_owned(fn: Function, name: str, site: Optional[Site]) -> Optional[str]:

@@ -1364,7 +1364,9 @@ class InvariantIoInHandler(Rule):
         """Bound once in `fn`, not a global, and never changed in place by it (a value
         shared by every request must not carry one request's edits into the next).
         With `rebinding_ok`, only in-place changes count."""
-        if not rebinding_ok and (name in fn.globals_declared or name in fn.nonlocals_declared or name in fn.params):
+        if not rebinding_ok and (
+            name in fn.globals_declared or name in fn.nonlocals_declared or name in fn.params or name in fn.extra_params
+        ):
             return False
         for site in fn.sites:
             node = site.node
