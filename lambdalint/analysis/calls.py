@@ -39,8 +39,10 @@ def _made_lazily(analysis: "ModuleAnalysis", site: Site, fn: Function) -> bool:
 
 def _class_attributes_set(fn: Function) -> Set[str]:
     """Attributes `fn` sets on its class: `cls.x = ...` in a class method, `Name.x = ...`
-    with the class's own name in any of its methods."""
-    receivers = {fn.cls}
+    with the class's own name in any of its methods (then the name too, which an
+    assignment's keys include)."""
+    class_name = str(fn.cls).rsplit(".", 1)[-1]
+    receivers = {class_name}
     if fn.params and fn.params[0] == "cls":
         receivers.add("cls")
     out: Set[str] = set()
@@ -48,7 +50,7 @@ def _class_attributes_set(fn: Function) -> Set[str]:
         for target in site.node.targets:
             t = target.target
             if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in receivers:
-                out.add(t.attr.value)
+                out |= {t.attr.value, t.value.value} - {"cls"}
     return out
 
 
