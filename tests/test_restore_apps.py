@@ -160,7 +160,7 @@ def test_sarif_validates_and_carries_the_findings(app):
             "snapstart_sam",
             [
                 "src/export.py:6: handler  (template: CloudFormation template template.yaml:48 (ExportFunction); "
-                "python3.13, Managed Instances)",
+                "python3.13, timeout 3 s, Managed Instances)",
                 "src/identity.py:10: handler  (template: SAM template template.yaml:22 (IdentityFunction); "
                 "python3.12, timeout 30 s, 1024 MB, SnapStart)",
                 "src/plain.py:11: handler  (template: SAM template template.yaml:28 (PlainFunction); "
@@ -253,7 +253,7 @@ def test_a_handler_made_by_code_not_followed_still_gives_its_module_init_the_set
     found = [(f["path"], f["line"], f["column"], f["code"]) for f in doc["findings"]]
     assert found == ([("src/api.py", 6, 15, "LAM401")] if snapstart else []), result.stderr
     shown = run_cli("check", "--show-handlers", ".", cwd=tmp_path).stdout.splitlines()
-    settings = "python3.12, SnapStart" if snapstart else "python3.12"
+    settings = "python3.12, timeout 3 s, SnapStart" if snapstart else "python3.12, timeout 3 s"
     assert shown == [
         "src/api.py:7: handler  (template: SAM template template.yaml:6 (Api); made by `mangum.Mangum(...)`, "
         f"not a function of the project: its settings apply to the module's Init code; {settings})"
@@ -286,7 +286,7 @@ def test_the_routes_of_a_mangum_app_run_with_its_handlers_settings(tmp_path):
     result, doc = check_json(tmp_path)
     assert [(f["path"], f["line"], f["code"]) for f in doc["findings"]] == [("src/main.py", 6, "LAM401")], result.stderr
     shown = run_cli("check", "--show-handlers", ".", cwd=tmp_path).stdout.splitlines()
-    assert "src/main.py:10: items  (framework: Mangum FastAPI @get; python3.12, SnapStart)" in shown
+    assert "src/main.py:10: items  (framework: Mangum FastAPI @get; python3.12, timeout 3 s, SnapStart)" in shown
 
 
 def test_lam106_fix_names_the_file_after_the_request(tmp_path):

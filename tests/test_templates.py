@@ -53,9 +53,12 @@ def test_app_findings_are_exactly_the_expected_ones(app):
         ("sam_yaml", "src/thumbs.py:6: run  (template: SAM template template.yaml:35 (ThumbsFunction); python3.12)"),
         (
             "sam_json",
-            "handlers/ingest.py:6: main  (template: CloudFormation template template.json:10 (IngestFunction); python3.11)",
+            "handlers/ingest.py:6: main  (template: CloudFormation template template.json:10 (IngestFunction); python3.11, timeout 3 s)",
         ),
-        ("serverless", "handlers/ingest.py:4: process  (template: Serverless serverless.yml:17 (ingest); python3.12)"),
+        (
+            "serverless",
+            "handlers/ingest.py:4: process  (template: Serverless serverless.yml:17 (ingest); python3.12, timeout 6 s)",
+        ),
         ("cdk", "lambda/resize.py:4: go  (template: CDK infra/app.py:17 (Resize); python3.12)"),
         ("powertools", "api.py:17: get_order  (framework: Powertools APIGatewayRestResolver @get)"),
         ("chalice_app", "app.py:14: on_upload  (framework: Chalice @on_s3_event)"),
@@ -416,7 +419,10 @@ def test_broken_templates_are_errors_and_the_run_goes_on(tmp_path):
     assert "error: bad_yaml/template.yaml: invalid YAML" in text.stdout
     shown = run_cli("check", "--show-handlers", ".", cwd=tmp_path)
     assert shown.returncode == 0
-    assert "good/app.py:4: run  (template: SAM template good/template.yaml:4 (Fn); python3.12)" in shown.stdout
+    assert (
+        "good/app.py:4: run  (template: SAM template good/template.yaml:4 (Fn); python3.12, timeout 3 s)"
+        in shown.stdout
+    )
     assert "bad_json/template.json: error: invalid JSON" in shown.stdout
 
 

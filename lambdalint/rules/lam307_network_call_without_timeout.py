@@ -76,9 +76,10 @@ class NetworkCallWithoutTimeout(Rule):
         The fix adds `timeout=N` to the call (or replaces `timeout=None`), and is **unsafe**:
         a request that used to wait now raises (`requests.Timeout`, `socket.timeout`,
         `httpx.TimeoutException`, `urllib3.exceptions.TimeoutError`) when the peer is slower
-        than N seconds. N is 80% of the function's `Timeout` when a template gives it, so the
-        request gives up while the handler can still handle the error, and 10 seconds
-        otherwise. For `requests` and `urllib3` the timeout applies to connecting and to each
+        than N seconds. N is 80% of the function's timeout when a template describes the
+        function (its `Timeout`, or Lambda's default of 3 s when it gives none; 6 s for the
+        Serverless Framework), so the request gives up while the handler can still handle the
+        error, and 10 seconds for a function no template describes. For `requests` and `urllib3` the timeout applies to connecting and to each
         read, not to the whole download.
     """
     references = [

@@ -95,6 +95,13 @@ def _integer(value) -> Optional[int]:
     return None
 
 
+# What a function runs with when its template leaves `Timeout` out: Lambda's default
+# (AWS Lambda Developer Guide, "Configure Lambda function timeout"), and the Serverless
+# Framework's own default for `timeout`.
+LAMBDA_DEFAULT_TIMEOUT = 3
+SERVERLESS_DEFAULT_TIMEOUT = 6
+
+
 class SettingsReader:
     """Collects the settings of one function and the notes about what was not understood."""
 
@@ -147,7 +154,7 @@ def cloudformation_settings(props: Mapping, name: str, sam: bool) -> Tuple[Funct
     reader = SettingsReader(name)
     runtime = props.get("Runtime")
     reader.runtime = runtime.strip() if isinstance(runtime, str) and "${" not in runtime else None
-    reader.timeout = _integer(props.get("Timeout"))
+    reader.timeout = _integer(props.get("Timeout")) if "Timeout" in props else LAMBDA_DEFAULT_TIMEOUT
     reader.memory = _integer(props.get("MemorySize"))
     if "SnapStart" in props:
         snap = props["SnapStart"]
@@ -214,7 +221,8 @@ def serverless_settings(provider: Mapping, spec: Mapping, name: str) -> Tuple[Fu
     reader = SettingsReader(name)
     runtime = spec.get("runtime", provider.get("runtime"))
     reader.runtime = runtime.strip() if isinstance(runtime, str) and "${" not in runtime else None
-    reader.timeout = _integer(spec.get("timeout", provider.get("timeout")))
+    timeout = spec.get("timeout", provider.get("timeout", SERVERLESS_DEFAULT_TIMEOUT))
+    reader.timeout = _integer(timeout)
     reader.memory = _integer(spec.get("memorySize", provider.get("memorySize")))
     if "snapStart" in spec:
         snap = spec["snapStart"]
