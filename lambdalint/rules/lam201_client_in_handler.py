@@ -786,7 +786,7 @@ def _role_switches(site: Site, fn: Function) -> Optional[FrozenSet[str]]:
     session it is made on): they expire, so the function rebuilds the client on purpose.
     Empty when it never does; None when it may whatever its caller passes; else the
     parameters (default None / "" / False) whose `if role_arn:` guards every such use."""
-    calls = [(site.node, site)]
+    calls: List[Tuple[cst.Call, Optional[Site]]] = [(site.node, site)]
     func = site.node.func
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
         calls += [(v, None) for v in fn.assigned.get(func.value.value, ()) if isinstance(v, cst.Call)]
