@@ -52,7 +52,8 @@ class ImportInHandler(Rule):
         and what those import at module level; another function of the project loads its
         own modules in its own environment), loaded by the interpreter itself, or loaded by
         a library imported at Init (`import logging` loads `traceback`, `import boto3` loads
-        `botocore.exceptions`; the catalogue holds what was measured). Such a statement is a
+        `botocore.exceptions`, `import requests` loads `requests.adapters`; the catalogue
+        holds what was measured). Such a statement is a
         dictionary lookup and moves no cost onto a request.
     """
     fix_safety = """
