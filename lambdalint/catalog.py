@@ -739,6 +739,10 @@ DEFAULT_HANDLER_NAMES = ("lambda_handler", "handler")
 # EVENT_PARAM on raw text.
 EVENT_PARAM = r"^_*(?:\w+_)?(?:event|evt)$"
 CONTEXT_PARAM = r"^_*(?:\w+_)?(?:context|ctx)$|^_$"
+# The parts of a CloudFormation custom resource's event that hold the resource's properties
+# as the stack declares them: the same on every call for that resource (until the stack
+# changes them), so a name built from them is reused, not made anew per request.
+DEPLOYMENT_EVENT_KEYS = frozenset({"ResourceProperties", "OldResourceProperties"})
 # What differs per request on the Lambda context object (the rest describes the function
 # or the environment, or is a timer).
 REQUEST_CONTEXT_ATTRIBUTES = frozenset({"aws_request_id", "client_context", "identity"})
