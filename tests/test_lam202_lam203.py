@@ -375,3 +375,78 @@ def test_an_import_is_loaded_only_by_the_init_of_the_function_that_runs_it(tmp_p
     result = run_cli("check", "--no-cache", "--select", "LAM203", "--format", "json", ".", cwd=tmp_path)
     findings = [(f["path"], f["line"], f["handler"]) for f in json.loads(result.stdout)["findings"]]
     assert ("api/routes.py", 6, "api/routes.py:status") in findings
+
+
+INIT_CALLS = {
+    "common/search.py": """
+        class Manager:
+            def __init__(self):
+                self._client = None
+                self._connect()
+
+            def _connect(self):
+                from opensearchpy import OpenSearch
+
+                self._client = OpenSearch
+
+            def client(self):
+                if self._client is None:
+                    self._connect()
+                return self._client
+
+
+        manager = Manager()
+    """,
+    "common/setup.py": """
+        def warm():
+            import pandas
+
+            from . import heavy
+
+            return pandas, heavy
+    """,
+    "common/heavy.py": """
+        import numpy
+    """,
+    "handlers/app.py": """
+        from common import setup
+        from common.search import manager
+
+        setup.warm()
+
+
+        def handler(event, context):
+            import numpy
+            import pandas
+            from opensearchpy import OpenSearch
+
+            return manager.client(), OpenSearch, pandas, numpy
+    """,
+    "handlers/other.py": """
+        from common import setup
+
+
+        def handler(event, context):
+            import pandas
+
+            return setup.warm(), pandas
+    """,
+}
+
+
+def test_modules_imported_by_functions_that_init_calls_are_loaded_at_init(tmp_path):
+    """`manager = Manager()` and `setup.warm()` run at Init, with the imports of the
+    functions they call (across modules, relative ones from the callee's own package); a
+    handler whose Init calls neither still pays for its import."""
+    (tmp_path / "pyproject.toml").write_text("")
+    for name, text in INIT_CALLS.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    result = run_cli("check", "--no-cache", "--select", "LAM203", "--format", "json", ".", cwd=tmp_path)
+    findings = sorted((f["path"], f["line"], f["handler"]) for f in json.loads(result.stdout)["findings"])
+    assert findings == [
+        ("common/setup.py", 2, "handlers/other.py:handler"),
+        ("common/setup.py", 4, "handlers/other.py:handler"),
+        ("handlers/other.py", 5, "handlers/other.py:handler"),
+    ]

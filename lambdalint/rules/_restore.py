@@ -68,19 +68,28 @@ def closed_at_init(analysis: ModuleAnalysis, name: str) -> bool:
     )
 
 
+def init_call_targets(analysis: ModuleAnalysis) -> List[Tuple[Function, Ancestors]]:
+    """The functions that this module's Init code calls, each with the ancestors of the
+    call (a call inside a `try` may have failed)."""
+
+    def compute() -> List[Tuple[Function, Ancestors]]:
+        found: List[Tuple[Function, Ancestors]] = []
+        for node, ancestors in init_calls(analysis):
+            target = analysis.resolve_call(node.func, None)
+            if target is not None:
+                found.append((target, ancestors))
+        return found
+
+    return analysis.remember("init_call_targets", compute)
+
+
 def called_at_init(analysis: ModuleAnalysis) -> Set[Function]:
     """The functions that module-level code of any module of the project calls (once per
     project: every module's rules ask the same question)."""
     project = analysis.project
 
     def compute() -> Set[Function]:
-        found: Set[Function] = set()
-        for module in project.modules.values():
-            for node, _ in init_calls(module):
-                target = module.resolve_call(node.func, None)
-                if target is not None:
-                    found.add(target)
-        return found
+        return {target for module in project.modules.values() for target, _ in init_call_targets(module)}
 
     return project.remember("called_at_init", compute)
 

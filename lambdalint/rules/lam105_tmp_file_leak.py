@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import Iterator, List, Optional, Sequence, Set, Tuple
 
+from lambdalint import catalog
 from lambdalint._lazy import cst
-from lambdalint.analysis import Function, Site, free_names, target_names
+from lambdalint.analysis import Function, Site, binding_scope, free_names, target_names
+from lambdalint.analysis.nodes import argument
 from lambdalint.model import RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common
@@ -66,7 +68,11 @@ class TmpFileLeak(Rule):
         `with tempfile.NamedTemporaryFile() as f:`.
 
         A file with a fixed name (a cache or model reused across invocations) is not a leak
-        and is not flagged, nor are files only read from /tmp. A removal that runs on the
+        and is not flagged, nor are files only read from /tmp. A name is fixed when it is
+        built only from what the deployment fixes: literals, environment variables,
+        module-level constants, and the properties that a CloudFormation custom resource's
+        event carries (`event["ResourceProperties"]`, `OldResourceProperties`), which the
+        stack declares; every call for that resource writes the same file again. A removal that runs on the
         normal path after the work (not only in an `if`, a loop or an `except`, and not
         skipped by an earlier `return`) is accepted even though an exception before it would
         skip it; a `finally:` or a context manager also covers failed invocations. A helper
@@ -141,6 +147,24 @@ class TmpFileLeak(Rule):
                 return os.path.getsize(MODEL_PATH)
             """
         ),
+        Valid(
+            """
+            import json
+
+            import boto3
+
+            s3 = boto3.client("s3")
+
+
+            def handler(event, context):
+                # a custom resource: the stack fixes its properties, so the name is reused
+                props = event["ResourceProperties"]
+                path = "/tmp/" + props["StackName"] + "-conf.json"
+                with open(path, "w") as out:
+                    json.dump({"threshold": int(props["Threshold"])}, out)
+                s3.upload_file(path, props["Bucket"], "conf.json")
+            """
+        ),
     ]
     invalid = [
         Invalid(
@@ -213,7 +237,7 @@ class TmpFileLeak(Rule):
                 if created is None:
                     continue
                 what, path = created
-                if path is not None and (not self._under_tmp(path, fn, 0) or self.analysis.is_invariant(path, fn)):
+                if path is not None and (not self._under_tmp(path, fn, 0) or self._fixed_per_deployment(path, fn)):
                     continue  # elsewhere, or a fixed name reused across invocations
                 flow = FunctionFlow.of(fn)
                 handles = self._handles(site, fn, path)
@@ -323,6 +347,136 @@ class TmpFileLeak(Rule):
                 return [(v, scope) for v in scope.assigned.get(name, [])]
             scope = scope.parent
         return [(v, None) for v in self.analysis.module_bindings.get(name, [])]
+
+    # -- whether the name is the same on every invocation ----------------------------------
+    def _fixed_per_deployment(self, expr: object, fn: Optional[Function], active: Optional[Set[str]] = None) -> bool:
+        """The value is the same on every invocation of this deployment, so a file named
+        after it is overwritten, not accumulated: invariant, or built by pure operations
+        (through local names and helpers' parameters) from invariant parts and the
+        properties a CloudFormation custom resource's event carries
+        (`event["ResourceProperties"]["StackName"]`), which the stack fixes."""
+        if self.analysis.is_invariant(expr, fn):
+            return True
+        if not isinstance(expr, cst.CSTNode) or (active is not None and len(active) > 3 * _MAX_DEPTH):
+            return False
+        active = set() if active is None else active
+
+        def fixed(e: object) -> bool:
+            return self._fixed_per_deployment(e, fn, active)
+
+        if self._resource_properties(expr, fn, active):
+            return True
+        if isinstance(expr, cst.Name):
+            return self._name_fixed(expr.value, fn, active)
+        if isinstance(expr, (cst.ConcatenatedString, cst.BinaryOperation, cst.BooleanOperation)):
+            return fixed(expr.left) and fixed(expr.right)
+        if isinstance(expr, cst.FormattedString):
+            return all(fixed(p.expression) for p in expr.parts if isinstance(p, cst.FormattedStringExpression))
+        if isinstance(expr, cst.Comparison):
+            return fixed(expr.left) and all(fixed(c.comparator) for c in expr.comparisons)
+        if isinstance(expr, cst.UnaryOperation):
+            return fixed(expr.expression)
+        if isinstance(expr, cst.IfExp):
+            return fixed(expr.test) and fixed(expr.body) and fixed(expr.orelse)
+        if isinstance(expr, cst.Subscript):
+            return fixed(expr.value) and all(
+                isinstance(s.slice, cst.Index) and fixed(s.slice.value) for s in expr.slice
+            )
+        if isinstance(expr, cst.Call) and all(fixed(a.value) for a in expr.args):
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in catalog.PURE_METHODS:
+                return fixed(func.value)  # props["Key"].split("/")[-1]
+            qn = self.analysis.qualified_name(func, fn)
+            if qn in PATH_JOINS or qn in catalog.PURE_CALLS:
+                return True
+            return (
+                isinstance(func, cst.Name)
+                and qn is None
+                and func.value in catalog.PURE_CALLS
+                and binding_scope(func.value, fn) is None
+                and not self.analysis.is_module_level_name(func.value, fn)
+            )  # a builtin: str(...), int(...)
+        return False
+
+    def _resource_properties(self, expr: cst.CSTNode, fn: Optional[Function], active: Set[str]) -> bool:
+        """`event["ResourceProperties"]` or `event.get("ResourceProperties")` of the event an
+        entry point receives."""
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+            key, holder = expr.slice[0].slice.value, expr.value
+        elif (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value == "get"
+            and expr.args
+            and expr.args[0].keyword is None
+        ):
+            key, holder = expr.args[0].value, expr.func.value
+        else:
+            return False
+        if not isinstance(key, cst.SimpleString) or key.evaluated_value not in catalog.DEPLOYMENT_EVENT_KEYS:
+            return False
+        return self._is_event(holder, fn, active)
+
+    def _is_event(self, expr: cst.BaseExpression, fn: Optional[Function], active: Set[str]) -> bool:
+        """The whole event of an entry point: its first parameter, or a name or helper's
+        parameter that holds only that."""
+        if not isinstance(expr, cst.Name):
+            return False
+        name = expr.value
+        scope = binding_scope(name, fn)
+        if scope is None:
+            return False
+        key = f"event:{id(scope)}:{name}"
+        if key in active:
+            return False
+        active.add(key)
+        try:
+            if name in scope.params:
+                if name in self.analysis.entry_params(scope):
+                    positional = scope.positional_params()
+                    return bool(positional) and positional[0] == name
+                return self._every_caller_passes(scope, name, lambda arg, caller: self._is_event(arg, caller, active))
+            values = scope.assigned.get(name, [])
+            return bool(values) and all(
+                isinstance(v, cst.BaseExpression) and self._is_event(v, scope, active) for v in values
+            )
+        finally:
+            active.discard(key)
+
+    def _name_fixed(self, name: str, fn: Optional[Function], active: Set[str]) -> bool:
+        """A local name whose every assignment is fixed, or a helper's parameter that every
+        caller passes a fixed value (module-level names are for `is_invariant`)."""
+        scope = binding_scope(name, fn)
+        if scope is None:
+            return False
+        key = f"fixed:{id(scope)}:{name}"
+        if key in active:
+            return False
+        active.add(key)
+        try:
+            if name in scope.params:
+                if name in self.analysis.entry_params(scope) or name not in scope.positional_params():
+                    return False
+                return self._every_caller_passes(
+                    scope, name, lambda arg, caller: self._fixed_per_deployment(arg, caller, active)
+                )
+            values = scope.assigned.get(name, [])
+            return bool(values) and all(  # a loop variable or an unpacked tuple is not followed
+                isinstance(v, cst.BaseExpression) and self._fixed_per_deployment(v, scope, active) for v in values
+            )
+        finally:
+            active.discard(key)
+
+    def _every_caller_passes(self, fn: Function, name: str, test) -> bool:
+        if any(e.function is fn for e in self.analysis.entry_points) or name not in fn.positional_params():
+            return False
+        calls = list(self.analysis.call_sites(fn))
+        index = fn.positional_index(name)
+        for caller, call in calls:
+            arg = argument(call, index, name) if call is not None else None
+            if arg is None or not test(arg, caller):
+                return False
+        return bool(calls)
 
     # -- which names refer to the file, and where it is removed ----------------------------
     def _handles(self, site: Site, fn: Function, path: Optional[cst.BaseExpression]) -> Set[str]:

@@ -11,7 +11,7 @@ from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
 from lambdalint.project.imports import dotted_prefixes
 from lambdalint.rule import Invalid, Rule, Valid
 from lambdalint.rules import _common
-from lambdalint.rules._restore import init_nodes
+from lambdalint.rules._restore import init_call_targets, init_nodes
 
 # Code that changes what a later import does (the env vars a library reads when imported,
 # the search path); an import moved above it would behave differently.
@@ -46,13 +46,17 @@ class ImportInHandler(Rule):
         `try/except ImportError`, a module only some routes need) is still reported, because
         the cost still lands on a request; its fix is marked unsafe. Imports under
         `if TYPE_CHECKING:` never run and are not reported, and neither are imports of a
-        module that is already loaded before the handler runs: imported at module level (not
-        inside a `try`, which may have failed) by a module that this function's Init loads
-        (the handler's module, a module that imports it, such as the app module of a route,
-        and what those import at module level; another function of the project loads its
-        own modules in its own environment), loaded by the interpreter itself, or loaded by
+        module that is already loaded before the handler runs: imported during Init (at
+        module level, or in a function that module-level code calls, such as the `__init__`
+        of a module-level client manager and the methods it calls; not inside a `try` that
+        carries on after a failure, where the import may have failed) by a module that this
+        function's Init loads (the handler's module, a module that imports it, such as the
+        app module of a route, and what those import at Init; another function of the
+        project loads its own modules in its own environment), loaded by the interpreter
+        itself, or loaded by
         a library imported at Init (`import logging` loads `traceback`, `import boto3` loads
-        `botocore.exceptions`; the catalogue holds what was measured). Such a statement is a
+        `botocore.exceptions`, `import requests` loads `requests.adapters`; the catalogue
+        holds what was measured). Such a statement is a
         dictionary lookup and moves no cost onto a request.
     """
     fix_safety = """
@@ -111,6 +115,36 @@ class ImportInHandler(Rule):
                     return json.dumps(boto3.client("s3").list_buckets())
                 except ClientError:
                     return "{}"
+            """
+        ),
+        Valid(
+            """
+            class SearchClient:
+                def __init__(self):
+                    self._client = None
+                    self._connect()
+
+                def _connect(self):
+                    from opensearchpy import OpenSearch  # runs at Init: `search` below
+
+                    self._client = OpenSearch(hosts=["search.internal"])
+
+                def get(self):
+                    if self._client is None:
+                        self._connect()
+                    return self._client
+
+
+            search = SearchClient()
+
+
+            def handler(event, context):
+                from opensearchpy.exceptions import NotFoundError  # loaded with it at Init
+
+                try:
+                    return search.get().get(index="docs", id=event["id"])
+                except NotFoundError:
+                    return None
             """
         ),
     ]
@@ -443,7 +477,7 @@ def _closure(start: Set[str], edges: Dict[str, Set[str]]) -> Set[str]:
 
 
 def _init_import_graph(project) -> Tuple[Dict[str, Set[str]], Dict[str, Set[str]]]:
-    """(real path -> the project modules it imports at module level, and the reverse).
+    """(real path -> the project modules it imports at Init, and the reverse).
     Imports inside a `try` count: a module of the project is in the deployment package, so
     the import succeeds unless what that module imports is missing, and then its libraries
     are not loaded anyway."""
@@ -454,39 +488,73 @@ def _init_import_graph(project) -> Tuple[Dict[str, Set[str]], Dict[str, Set[str]
         targets = graph.setdefault(real, set())
         if layout is None:
             continue  # a module linted alone imports no project module
-        for dotted in _init_imports(module)[1]:
-            found = layout.resolve(dotted, real)
+        for dotted, importer in _init_imports(module)[1]:
+            found = layout.resolve(dotted, importer)
             if found is not None and found != real:
                 targets.add(found)
                 importers.setdefault(found, set()).add(real)
     return graph, importers
 
 
-def _init_imports(module) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+def _init_imports(module) -> Tuple[FrozenSet[str], Tuple[Tuple[str, str], ...]]:
     """What `module`'s Init code imports, walked once per module: (the absolute names
-    imported outside any `try`, with their parent packages; every name an import may load,
-    relative ones with their dots, for finding the project modules it imports)."""
+    certainly imported, with their parent packages; every name an import may load, relative
+    ones with their dots, each with the real path of the file it resolves from, for finding
+    the project modules it imports).  Init code is the module-level code and the functions
+    it calls, with what they call: `manager = Manager()` runs the imports of
+    `Manager.__init__` and of the methods that it calls during Init."""
 
-    def compute() -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+    def compute() -> Tuple[FrozenSet[str], Tuple[Tuple[str, str], ...]]:
         certain: Set[str] = set()
-        candidates: List[str] = []
-        for node, ancestors in init_nodes(module):
-            if not isinstance(node, (cst.Import, cst.ImportFrom)):
-                continue
-            candidates.extend(_imported_names(node))
-            if any(isinstance(a, cst.Try) for a in ancestors):
-                continue  # an optional import that may have failed: tried again later
+        candidates: List[Tuple[str, str]] = []
+
+        def add(node, ancestors, real_path: str, may_fail: bool) -> None:
+            candidates.extend((name, real_path) for name in _imported_names(node))
+            if may_fail or _may_have_failed(ancestors) or _type_checking_only(ancestors):
+                return  # an optional import that may have failed: tried again later
             if isinstance(node, cst.Import):
                 names = [dotted_name(alias.name) for alias in node.names]
             elif not node.relative and node.module is not None:
                 names = [dotted_name(node.module)]
             else:
-                continue
+                return
             for name in names:
                 certain.update(dotted_prefixes(name or ""))
+
+        for node, ancestors in init_nodes(module):
+            if isinstance(node, (cst.Import, cst.ImportFrom)):
+                add(node, ancestors, module.real_path, False)
+        reached: Dict[Function, bool] = {}  # function -> every Init call of it may have failed
+        for target, ancestors in init_call_targets(module):
+            may_fail = _may_have_failed(ancestors)
+            for fn in target.module.reachable_from(target):
+                reached[fn] = reached.get(fn, True) and may_fail
+        for fn, may_fail in reached.items():
+            for site in fn.iter(cst.Import, cst.ImportFrom):
+                add(site.node, site.ancestors, fn.module.real_path, may_fail)
         return frozenset(certain), tuple(dict.fromkeys(candidates))
 
     return module.remember("lam203_init_imports", compute)
+
+
+def _may_have_failed(ancestors) -> bool:
+    """Code under these ancestors (outermost first) may fail without stopping Init: it sits
+    in a `try` that goes on after the failure.  The body of a `try` whose every handler
+    raises again does not: if it fails, Init fails, and no handler runs."""
+    for i, anc in enumerate(ancestors):
+        if not isinstance(anc, (cst.Try, cst.TryStar)):
+            continue
+        inside = ancestors[i + 1] if i + 1 < len(ancestors) else None
+        if inside is not anc.body or not anc.handlers or not all(_raises_again(h) for h in anc.handlers):
+            return True
+    return False
+
+
+def _raises_again(handler) -> bool:
+    """The `except` block ends with a `raise`."""
+    body = handler.body.body
+    last = body[-1] if body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Raise)
 
 
 def _imported_names(node) -> List[str]:
@@ -538,7 +606,12 @@ def _modules_loaded_by(modules: Iterable) -> Set[str]:
 
 
 def _under_type_checking(site: Site) -> bool:
-    for anc in site.ancestors:
+    return _type_checking_only(site.ancestors)
+
+
+def _type_checking_only(ancestors) -> bool:
+    """Code under `if TYPE_CHECKING:`, which never runs."""
+    for anc in ancestors:
         if isinstance(anc, cst.If):
             name = dotted_name(anc.test) or ""
             if name == "TYPE_CHECKING" or name.endswith(".TYPE_CHECKING"):
