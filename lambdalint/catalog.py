@@ -837,6 +837,33 @@ ASGI_ROUTE_METHODS = frozenset(
     }
 )
 MANGUM = frozenset({"mangum.Mangum", "mangum.adapter.Mangum"})
+# Flask (WSGI) apps served on Lambda by an adapter called with the event: the app's routes
+# and request hooks run per invocation, in whichever module they are registered.
+WSGI_ROUTE = r"^flask(?:\.[\w.]+)?\.(?P<cls>Flask|Blueprint)\(\)\.(?P<method>\w+)$"
+WSGI_ROUTE_METHODS = frozenset(
+    {
+        "route",
+        "get",
+        "post",
+        "put",
+        "delete",
+        "patch",
+        "before_request",
+        "after_request",
+        "teardown_request",
+        "errorhandler",
+        "before_app_request",
+        "after_app_request",
+    }
+)
+WSGI_ADAPTERS = frozenset(
+    {
+        "serverless_wsgi.handle_request",
+        "awsgi.response",
+        "aws_wsgi.response",
+        "apig_wsgi.make_lambda_handler",
+    }
+)
 # `app.current_event` (Powertools), `app.current_request` (Chalice): this request's data.
 REQUEST_ATTRIBUTES = ("current_event", "current_request")
 # Powertools decorators whose wrapper calls the handler with (event, context).

@@ -132,6 +132,21 @@ def test_same_named_modules_resolve_in_their_own_function(tmp_path):
     assert {f["handler"] for f in doc["findings"]} == {"functions/orders/app.py:place"}
 
 
+def test_flask_routes_served_through_a_wsgi_adapter_run_with_the_handlers_settings(tmp_path):
+    """`serverless_wsgi.handle_request(app, event, context)` in the template's handler: the
+    app's routes and request hooks, registered in another module, run per invocation with
+    that function's settings; without the adapter the same app has no entry points."""
+    out = run_cli("check", "--show-handlers", ".", cwd=PROJECTS / "flask_wsgi").stdout.splitlines()
+    assert "src/api/routes.py:11: account  (framework: Flask @before_request; python3.12, timeout 20 s)" in out
+    assert "src/api/routes.py:17: submit  (framework: Flask @route; python3.12, timeout 20 s)" in out
+    target = tmp_path / "flask_wsgi"
+    shutil.copytree(PROJECTS / "flask_wsgi", target)
+    (target / "src" / "lambda_handler.py").write_text(
+        "from api import app\n\n\ndef handler(event, context):\n    return {'statusCode': 404, 'app': app.name}\n"
+    )
+    assert check(target, ".")["findings"] == []
+
+
 def test_show_handlers_lists_what_each_entry_point_reaches():
     out = run_cli("check", "--show-handlers", ".", cwd=PROJECTS / "powertools_routes").stdout
     assert "app/routes/users.py:7: get_user  (framework: Powertools APIGatewayRestResolver @get)" in out

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _POWERTOOLS_ROUTE = re.compile(catalog.POWERTOOLS_ROUTE)
 _CHALICE_ROUTE = re.compile(catalog.CHALICE_ROUTE)
 _ASGI_ROUTE = re.compile(catalog.ASGI_ROUTE)
+_WSGI_ROUTE = re.compile(catalog.WSGI_ROUTE)
 _TEST_FUNCTION = re.compile(r"^test(?:_|[A-Z0-9]|$)")  # pytest and unittest test names
 
 
@@ -71,9 +72,9 @@ def find_entry_points(analysis: "ModuleAnalysis", named: Mapping[str, NamedHandl
         fn = _instance_call(analysis, name)
         if fn is not None and len(fn.positional_params()) >= 2:
             add(fn, "class instance")
-    mangum = analysis.project.has_mangum
+    mangum, wsgi = analysis.project.has_mangum, analysis.project.has_wsgi_adapter
     for fn in analysis.functions.values():
-        framework = _framework_entry(analysis, fn, mangum)
+        framework = _framework_entry(analysis, fn, mangum, wsgi)
         if framework is not None and _loadable(fn, framework[0]):
             add(fn, *framework)
     return list(found.values())
@@ -109,22 +110,38 @@ def _configured_phases(analysis: "ModuleAnalysis", qualname: str, settings: Func
 
 
 def give_routes_their_adapters_settings(modules: Iterable["ModuleAnalysis"], entries: List[EntryPoint]) -> None:
-    """The routes of a Mangum app run in the function whose handler is `Mangum(app)`: a
-    template's settings for that handler (SnapStart, timeout...) apply to them too."""
-    adapters = [
+    """The routes of a Mangum app run in the function whose handler is `Mangum(app)`, those
+    of a Flask app in the handler that passes the event to a WSGI adapter: a template's
+    settings for that handler (SnapStart, timeout...) apply to them too."""
+    modules = list(modules)
+    asgi = [
         how.settings
         for analysis in modules
         for name, how in analysis.opaque_handlers.items()
         if made_by(analysis, name) in catalog.MANGUM
     ]
-    if not adapters:
-        return
-    settings = adapters[0]
-    for other in adapters[1:]:
-        settings = settings.combined(other)
-    for entry in entries:
-        if entry.source == "framework" and entry.detail.startswith("Mangum "):
-            entry.settings = entry.settings.combined(settings)
+    wsgi = [
+        how.settings
+        for analysis in modules
+        for name, how in analysis.opaque_handlers.items()
+        if made_by(analysis, name) in catalog.WSGI_ADAPTERS
+    ] + [entry.settings for entry in entries if entry.source != "framework" and _calls_wsgi_adapter(entry.function)]
+    for adapters, prefix in ((asgi, "Mangum "), (wsgi, "Flask ")):
+        if not adapters:
+            continue
+        settings = adapters[0]
+        for other in adapters[1:]:
+            settings = settings.combined(other)
+        for entry in entries:
+            if entry.source == "framework" and entry.detail.startswith(prefix):
+                entry.settings = entry.settings.combined(settings)
+
+
+def _calls_wsgi_adapter(fn: Function) -> bool:
+    module = fn.module
+    return module is not None and any(
+        module.qualified_name(site.node.func, fn) in catalog.WSGI_ADAPTERS for site in fn.iter(cst.Call)
+    )
 
 
 def made_by(analysis: "ModuleAnalysis", name: str) -> Optional[str]:
@@ -143,7 +160,24 @@ def has_mangum(analysis: "ModuleAnalysis") -> bool:
     )
 
 
-def _framework_entry(analysis: "ModuleAnalysis", fn: Function, mangum: bool) -> Optional[Tuple[str, str]]:
+def has_wsgi_adapter(analysis: "ModuleAnalysis") -> bool:
+    """A WSGI adapter called with the event (`serverless_wsgi.handle_request(app, event,
+    context)`, `awsgi.response(...)`) or a handler made by one
+    (`apig_wsgi.make_lambda_handler(app)`): a Flask app's routes run per invocation."""
+    if any(
+        isinstance(v, cst.Call) and analysis.qualified_name(v.func, None) in catalog.WSGI_ADAPTERS
+        for values in analysis.module_bindings.values()
+        for v in values
+    ):
+        return True
+    return any(
+        analysis.qualified_name(site.node.func, fn) in catalog.WSGI_ADAPTERS
+        for fn in analysis.module_functions.values()
+        for site in fn.iter(cst.Call)
+    )
+
+
+def _framework_entry(analysis: "ModuleAnalysis", fn: Function, mangum: bool, wsgi: bool) -> Optional[Tuple[str, str]]:
     """("framework" | "decorator", detail) when a decorator makes `fn` run per request."""
     for decorator in fn.decorators:
         match = _POWERTOOLS_ROUTE.match(decorator)
@@ -159,6 +193,10 @@ def _framework_entry(analysis: "ModuleAnalysis", fn: Function, mangum: bool) -> 
         match = _ASGI_ROUTE.match(decorator)
         if mangum and match and match["method"] in catalog.ASGI_ROUTE_METHODS:
             return "framework", f"Mangum {match['cls']} @{match['method']}"
+        match = _WSGI_ROUTE.match(decorator)
+        if wsgi and match and match["method"] in catalog.WSGI_ROUTE_METHODS:
+            app = "Flask" if match["cls"] == "Flask" else "Flask Blueprint"
+            return "framework", f"{app} @{match['method']}"
         if is_powertools_handler_decorator(analysis, decorator):
             return "decorator", f"Powertools @{decorator.rsplit('.', 1)[-1]}"
         if is_durable_execution_decorator(decorator):

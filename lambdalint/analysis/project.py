@@ -72,6 +72,7 @@ class ProjectAnalysis:
         self._reached_as: Dict[Function, _State] = {}
         self._parents: Dict[_State, Optional[_State]] = {}
         self.has_mangum = False
+        self.has_wsgi_adapter = False
         self.loaded_by_lambda = False
 
     def remember(self, key: str, compute: Callable[[], _T]) -> _T:
@@ -92,6 +93,7 @@ class ProjectAnalysis:
             for fn in analysis.functions.values():
                 fn.decorators = [names.decorator_name(analysis, d.decorator, fn.parent) for d in fn.node.decorators]
         self.has_mangum = any(entry_points.has_mangum(a) for a in self.modules.values())
+        self.has_wsgi_adapter = any(entry_points.has_wsgi_adapter(a) for a in self.modules.values())
         for analysis in self.modules.values():
             analysis.entry_points = entry_points.find_entry_points(analysis, analysis.named)
             self.entry_points.extend(analysis.entry_points)
