@@ -1378,10 +1378,19 @@ SOCKET_DEFAULT_APPLIES = frozenset({"urllib", "urllib3"})
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
+# The host name LocalStack's own docker-compose file gives its container.
+LOCAL_EMULATOR_HOSTS = ("localstack",)
+
+
 def names_local_host(url: str) -> bool:
     """The URL (or its leading text) points at this machine: a Lambda extension, or in a
     client's `endpoint_url` a local emulator (DynamoDB Local, LocalStack) for development."""
     return any(f"//{host}" in url for host in LOCAL_HOSTS)
+
+
+def names_local_emulator(url: str) -> bool:
+    """A client's `endpoint_url` for development: this machine or a LocalStack container."""
+    return names_local_host(url) or any(f"//{host}" in url for host in LOCAL_EMULATOR_HOSTS)
 
 
 HTTP_ADAPTERS = frozenset({"requests.adapters.HTTPAdapter", "requests.HTTPAdapter"})

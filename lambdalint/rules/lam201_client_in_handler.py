@@ -17,7 +17,7 @@ from lambdalint.catalog import (
     SELF_RECONNECTING_CLIENTS,
     TEMPORARY_CREDENTIAL_CALLS,
     client_kind,
-    names_local_host,
+    names_local_emulator,
 )
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
@@ -248,7 +248,7 @@ class ClientInHandler(Rule):
                 if qn not in factories:
                     helper = analysis.resolve_call(call.func, fn) if shared else None
                     factory = shared.get(helper) if helper is not None else None
-                    if factory is not None and self._invariant_call(site, fn):
+                    if factory is not None and self._invariant_call(site, fn) and not _chained_to_local(site):
                         built, built_qn, role_switches = factory
                         if not _turns_on_any(call, helper, role_switches):
                             yield self._factory_call_finding(site, fn, built, built_qn)
@@ -306,7 +306,11 @@ class ClientInHandler(Rule):
                 continue
             role_switches = frozenset().union(*switches)
             fed = [(site, qn) for site, qn in products if _from_parameters(module, site, fn, role_switches)]
-            if fed and (fn in at_init or any(not module.is_invariant(site.node, fn) for site, _ in fed)):
+            per_caller = any(
+                not module.is_invariant(site.node, fn) or not self._stored_keywords_invariant(site, fn)
+                for site, _ in fed
+            )
+            if fed and (fn in at_init or per_caller):
                 fed.sort(key=lambda product: product[0].in_control_flow())  # named after its default product
                 shared[fn] = (*fed[0], role_switches)
         return shared
@@ -399,7 +403,7 @@ class ClientInHandler(Rule):
             "so every warm request pays again for its set-up and new connections"
         )
         name = _common.assigned_name(site)
-        target = f"`{name} = {snippet}`" if name is not None else f"`{snippet}`"
+        target = f"`{name or _name_for(factory.name)} = {snippet}`"
         suggestion = (
             f"Call it once at module level ({target} below the imports) and use that name in "
             f"`{fn.qualname}`; `{factory.qualname}` itself stays as it is, since Init code or "
@@ -771,9 +775,21 @@ def _from_parameters(module, site: Site, fn: Function, role_switches: FrozenSet[
     for value in values:
         if isinstance(value, cst.Name) and value.value in params:
             continue
-        if set(free_names(value)) & params or not _common.settled(module, value, fn):
+        if set(free_names(value)) & params:
+            if _reads_from(value):
+                continue  # `credentials["AccessKeyId"]`: a part of what the caller passed
+            return False
+        if not _common.settled(module, value, fn):
             return False
     return True
+
+
+_READ_NODES = (cst.Name, cst.Attribute, cst.Subscript, cst.SubscriptElement, cst.Index, cst.SimpleString, cst.Integer)
+
+
+def _reads_from(value: cst.BaseExpression) -> bool:
+    """The value only reads names, attributes and items (`creds["AccessKeyId"]`): no call."""
+    return all(isinstance(node, _READ_NODES) for node in walk_nodes(value))
 
 
 SharedFactory = Tuple[Site, str, FrozenSet[str]]
@@ -851,12 +867,32 @@ def _falsy(value: Optional[cst.BaseExpression]) -> bool:
     return value is not None and string_value(value) == ""
 
 
+def _name_for(factory: str) -> str:
+    """A module-level name for what a factory returns: `session` for `get_session`."""
+    for prefix in ("get_", "make_", "create_", "build_", "new_", "_get_", "_make_", "_create_"):
+        if factory.startswith(prefix) and len(factory) > len(prefix):
+            return factory[len(prefix) :]
+    return f"{factory.lstrip('_')}_client"
+
+
+def _chained_to_local(site: Site) -> bool:
+    """`get_session().resource("s3", endpoint_url="http://localstack:4566")`."""
+    anc = site.ancestors
+    return (
+        len(anc) >= 2
+        and isinstance(anc[-1], cst.Attribute)
+        and isinstance(anc[-2], cst.Call)
+        and _local_endpoint(anc[-2])
+    )
+
+
 def _local_endpoint(call: cst.Call) -> bool:
-    """`endpoint_url="http://localhost:8000"`: a client of a local emulator, for development."""
+    """`endpoint_url="http://localhost:8000"` (or a LocalStack container): a client of a
+    local emulator, for development."""
     url = next(
         (string_value(a.value) for a in call.args if a.keyword is not None and a.keyword.value == "endpoint_url"), None
     )
-    return url is not None and names_local_host(url)
+    return url is not None and names_local_emulator(url)
 
 
 def _is_none(value) -> bool:
