@@ -1,5 +1,6 @@
 """Autofix end to end: fixed code parses, is stable, keeps behaviour across warm invocations."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -136,6 +137,22 @@ def test_a_client_filling_in_a_parameter_is_reported_but_never_moved(tmp_path):
     assert result.stdout.splitlines()[0].startswith("app.py:6:18: LAM201 AWS SDK client `boto3.client(\"s3\")`")
     assert result.returncode == 1
     assert (tmp_path / "app.py").read_text() == source
+
+
+def test_a_reset_that_belongs_in_another_files_handler_is_suggested_not_offered_as_a_fix(tmp_path):
+    """The list lives in routes.py, the handler that should reset it in app.py: the fix of
+    routes.py cannot edit app.py, so none is offered (an empty one would claim a fix)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.lambdalint]\n")
+    (tmp_path / "routes.py").write_text(
+        'done = []\n\n\ndef route(event):\n    done.append(event["step"])\n    return done\n'
+    )
+    (tmp_path / "app.py").write_text(
+        "from routes import route\n\n\ndef lambda_handler(event, context):\n    return route(event)\n"
+    )
+    result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["path"], finding["line"], finding["code"], finding["fix"]) == ("routes.py", 5, "LAM101", None)
+    assert "at the top of `lambda_handler` in app.py (importing it from this module)" in finding["suggestion"]
 
 
 # -- behaviour across warm invocations (moto stands in for AWS) ----------------------------

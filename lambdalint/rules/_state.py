@@ -480,7 +480,35 @@ def handled_per_invocation(analysis: ModuleAnalysis, mutation: Mutation) -> bool
     entries = analysis.entries_reaching(fn)
     if not entries or any(e.function is fn for e in entries):
         return False
-    return all(entry_resets_before_calling(analysis, e.function, name, fn) for e in entries)
+    return all(resets_on_every_way(analysis, e.function, name, fn, depth=0) for e in entries)
+
+
+def resets_on_every_way(analysis: ModuleAnalysis, caller: Function, name: str, target: Function, depth: int) -> bool:
+    """Every way from `caller` into `target` passes a reset of the container: `caller`
+    resets it before its first call toward `target`, or each function it calls on the way
+    does (`lambda_handler` -> `route`, which starts with `global done; done = []`)."""
+    if entry_resets_before_calling(analysis, caller, name, target):
+        return True
+    if depth >= 4:
+        return False
+    toward: List[Function] = []
+    for site in caller.iter(cst.Call):
+        callee = analysis.function_called(site.node.func, caller)
+        if callee is None:
+            continue
+        if callee is target or callee is caller:
+            return False
+        if target in analysis.reachable_from(callee) and callee not in toward:
+            toward.append(callee)
+    handed_on = {
+        f
+        for n in _names_in(caller.node.body)
+        for f in [analysis.function_named(n.value, caller)]
+        if f is not None and (f is target or target in analysis.reachable_from(f))
+    }
+    if not toward or handed_on - set(toward):
+        return False  # the way in is a callback or not seen: no reset can be shown on it
+    return all(resets_on_every_way(analysis, callee, name, target, depth + 1) for callee in toward)
 
 
 def entry_resets_before_calling(analysis: ModuleAnalysis, entry: Function, name: str, target: Function) -> bool:

@@ -231,7 +231,7 @@ class MutableGlobalMutated(Rule):
             f"{glob.describe()} is mutated by `{snippet}` on every "
             "invocation and keeps its contents across warm invocations"
         )
-        handlers = ", ".join(f"`{e.qualname}`" for e in entries) or f"`{fn.qualname}`"
+        handlers = ", ".join(_where(e, analysis) for e in entries) or f"`{fn.qualname}`"
         if plan is not None and plan.removals:
             suggestion = (
                 f"Create `{glob.name}` inside `{fn.qualname}` (move "
@@ -296,6 +296,8 @@ class MutableGlobalMutated(Rule):
 
     def _reset_plan(self, glob: _state.MutableGlobal, entries: List[Function]) -> Optional["_Plan"]:
         analysis = self.analysis
+        if any(entry.module is not analysis for entry in entries):
+            return None  # a handler in another file: this file's fix cannot edit it
         inserts = {}
         clear = _state.starts_empty(analysis, glob.value)
         for entry in entries:
@@ -319,6 +321,13 @@ class _Plan:
 
     inserts: Dict[cst.CSTNode, List[cst.CSTNode]]
     removals: List[cst.CSTNode]
+
+
+def _where(entry: Function, analysis) -> str:
+    """`handler`, or `handler` in app.py (importing the container) for another file's."""
+    if entry.module is analysis or entry.module is None:
+        return f"`{entry.qualname}`"
+    return f"`{entry.qualname}` in {entry.module.path} (importing it from this module)"
 
 
 def _merged_fixes(module: cst.Module, plans: List[Optional[_Plan]]) -> List[Optional[Fix]]:

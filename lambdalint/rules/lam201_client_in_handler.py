@@ -830,19 +830,24 @@ def _role_switches(site: Site, fn: Function) -> Optional[FrozenSet[str]]:
 
 def _switched_on_by(where: Site, fn: Function) -> FrozenSet[str]:
     """The parameters whose truth is required for `where` to run: `if role_arn:` or
-    `if role_arn is not None:` around it, the parameter defaulting to None, "" or False."""
+    `if role_arn is not None:` around it, or the `else:` of `if session is None:` / `if not
+    session:`, the parameter defaulting to None, "" or False."""
     found: Set[str] = set()
     for anc, inner in zip(where.ancestors, (*where.ancestors[1:], where.node)):
-        if not isinstance(anc, cst.If) or inner is not anc.body:
+        if not isinstance(anc, cst.If) or inner not in (anc.body, anc.orelse):
             continue
-        test = anc.test
-        if (
+        test, negated = anc.test, False
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, negated = test.expression, True
+        elif (
             isinstance(test, cst.Comparison)
             and len(test.comparisons) == 1
-            and isinstance(test.comparisons[0].operator, cst.IsNot)
+            and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))
             and _is_none(test.comparisons[0].comparator)
         ):
-            test = test.left
+            test, negated = test.left, isinstance(test.comparisons[0].operator, cst.Is)
+        if negated != (inner is anc.orelse):
+            continue  # this branch runs when the parameter is left off
         if isinstance(test, cst.Name) and test.value in fn.params and _falsy(param_default(fn.node, test.value)):
             found.add(test.value)
     return frozenset(found)
