@@ -241,6 +241,8 @@ class ProjectAnalysis:
         call = names.single_call(module, name)
         if call is not None and name not in module.rebound_globals:
             made = self.called(call.func, None, module, depth + 1)
+            if isinstance(made, Function):  # `repository = make_repository()` at module level
+                made = self.returned_class(made, depth + 1)
             return InstanceRef(made) if isinstance(made, ClassRef) else None
         if module.real_path.endswith("__init__.py") and self.layout is not None:
             submodule = self.layout.resolve("." + name, module.real_path)
@@ -271,6 +273,8 @@ class ProjectAnalysis:
             if scope is not None:
                 call = names.binding_call(module, func, fn)
                 made = self.called(call.func, scope, module, depth + 1) if call is not None else None
+                if isinstance(made, Function):  # `poller = make_poller(event)`: what it returns
+                    made = self.returned_class(made, depth + 1)
                 return InstanceRef(made) if isinstance(made, ClassRef) else None
             return self.module_attribute(module, name, depth + 1)
         if isinstance(func, cst.Attribute):
@@ -288,7 +292,8 @@ class ProjectAnalysis:
 
     def returned_class(self, fn: Function, depth: int = 0) -> Optional[ClassRef]:
         """The project class whose instance `fn` returns, as its annotation says
-        (`-> Repository`, `-> Optional[Repository]`, `-> Repository | None`)."""
+        (`-> Repository`, `-> Optional[Repository]`, `-> Repository | None`), or as every
+        `return` of it builds one (`return StackPoller(event)`)."""
         if fn not in self._returned_classes:
             self._returned_classes[fn] = None  # guards a getter whose annotation names itself
             found = None
@@ -298,8 +303,22 @@ class ProjectAnalysis:
                 if isinstance(symbol, ClassRef):
                     found = symbol
                     break
+            if found is None and annotation is None and fn.module is not None:
+                found = self._class_every_return_builds(fn, depth)
             self._returned_classes[fn] = found
         return self._returned_classes[fn]
+
+    def _class_every_return_builds(self, fn: Function, depth: int) -> Optional[ClassRef]:
+        built: Set[ClassRef] = set()
+        for site in fn.iter(cst.Return):
+            value = site.node.value
+            if site.function is not fn or not isinstance(value, cst.Call):
+                return None
+            symbol = self.called(value.func, fn, fn.module, depth + 1)
+            if not isinstance(symbol, ClassRef):
+                return None
+            built.add(symbol)
+        return built.pop() if len(built) == 1 else None
 
     def _through_namespace_packages(
         self, func: cst.Attribute, fn: Optional[Function], module: "ModuleAnalysis", depth: int

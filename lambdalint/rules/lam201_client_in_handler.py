@@ -784,12 +784,10 @@ def _from_parameters(module, site: Site, fn: Function, role_switches: FrozenSet[
     return True
 
 
-_READ_NODES = (cst.Name, cst.Attribute, cst.Subscript, cst.SubscriptElement, cst.Index, cst.SimpleString, cst.Integer)
-
-
 def _reads_from(value: cst.BaseExpression) -> bool:
     """The value only reads names, attributes and items (`creds["AccessKeyId"]`): no call."""
-    return all(isinstance(node, _READ_NODES) for node in walk_nodes(value))
+    reads = (cst.Name, cst.Attribute, cst.Subscript, cst.SubscriptElement, cst.Index, cst.SimpleString, cst.Integer)
+    return all(isinstance(node, reads) for node in walk_nodes(value))
 
 
 SharedFactory = Tuple[Site, str, FrozenSet[str]]
