@@ -8,6 +8,7 @@ from typing import Iterator, List, Optional, Tuple
 from lambdalint._lazy import cst
 from lambdalint.analysis import Function, ModuleAnalysis, Site, string_value
 from lambdalint.analysis.model import binding_scope
+from lambdalint.rules import _common
 
 
 def keyword(call: cst.Call, name: str) -> Optional[cst.Arg]:
@@ -213,21 +214,8 @@ def attribute_values(analysis: ModuleAnalysis, attr: str, fn: Optional[Function]
     owner = fn.owning_method() if fn is not None else None
     if owner is None:
         return []
-    out = []
-    for method in analysis.functions.values():
-        if method.cls != owner.cls:
-            continue
-        for site in method.iter(cst.Assign):
-            for target in site.node.targets:
-                t = target.target
-                if (
-                    isinstance(t, cst.Attribute)
-                    and t.attr.value == attr
-                    and isinstance(t.value, cst.Name)
-                    and t.value.value == "self"
-                ):
-                    out.append((method, site.node.value))
-    cls = analysis.classes.get(owner.cls or "")
+    out: List[Tuple[Optional[Function], cst.BaseExpression]] = list(_common.self_attribute_values(analysis, attr, fn))
+    cls = analysis.owner(owner).classes.get(owner.cls or "")
     if cls is not None and isinstance(cls.body, cst.IndentedBlock):
         for stmt in cls.body.body:
             if isinstance(stmt, cst.SimpleStatementLine):
