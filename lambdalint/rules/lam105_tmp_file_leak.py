@@ -423,47 +423,48 @@ class TmpFileLeak(Rule):
         if not isinstance(expr, cst.Name):
             return False
         name = expr.value
-        scope = binding_scope(name, fn)
-        if scope is None:
-            return False
-        key = f"event:{id(scope)}:{name}"
-        if key in active:
-            return False
-        active.add(key)
-        try:
-            if name in scope.params:
-                if name in self.analysis.entry_params(scope):
-                    positional = scope.positional_params()
-                    return bool(positional) and positional[0] == name
-                return self._every_caller_passes(scope, name, lambda arg, caller: self._is_event(arg, caller, active))
-            values = scope.assigned.get(name, [])
-            return bool(values) and all(
-                isinstance(v, cst.BaseExpression) and self._is_event(v, scope, active) for v in values
-            )
-        finally:
-            active.discard(key)
+
+        def parameter(scope: Function) -> bool:
+            if name in self.analysis.entry_params(scope):
+                positional = scope.positional_params()
+                return bool(positional) and positional[0] == name
+            return self._every_caller_passes(scope, name, lambda arg, caller: self._is_event(arg, caller, active))
+
+        return self._every_binding(
+            "event", name, fn, active, parameter, lambda value, scope: self._is_event(value, scope, active)
+        )
 
     def _name_fixed(self, name: str, fn: Optional[Function], active: Set[str]) -> bool:
         """A local name whose every assignment is fixed, or a helper's parameter that every
         caller passes a fixed value (module-level names are for `is_invariant`)."""
+
+        def parameter(scope: Function) -> bool:
+            if name in self.analysis.entry_params(scope) or name not in scope.positional_params():
+                return False
+            return self._every_caller_passes(
+                scope, name, lambda arg, caller: self._fixed_per_deployment(arg, caller, active)
+            )
+
+        return self._every_binding(
+            "fixed", name, fn, active, parameter, lambda value, scope: self._fixed_per_deployment(value, scope, active)
+        )
+
+    def _every_binding(self, kind: str, name: str, fn: Optional[Function], active: Set[str], parameter, value) -> bool:
+        """`parameter(scope)` when the local `name` is a parameter, else `value(v, scope)` for
+        every value assigned to it (a loop variable or an unpacked tuple is not followed);
+        False for a module-level name, and for a name already being followed (`active`)."""
         scope = binding_scope(name, fn)
         if scope is None:
             return False
-        key = f"fixed:{id(scope)}:{name}"
+        key = f"{kind}:{id(scope)}:{name}"
         if key in active:
             return False
         active.add(key)
         try:
             if name in scope.params:
-                if name in self.analysis.entry_params(scope) or name not in scope.positional_params():
-                    return False
-                return self._every_caller_passes(
-                    scope, name, lambda arg, caller: self._fixed_per_deployment(arg, caller, active)
-                )
+                return parameter(scope)
             values = scope.assigned.get(name, [])
-            return bool(values) and all(  # a loop variable or an unpacked tuple is not followed
-                isinstance(v, cst.BaseExpression) and self._fixed_per_deployment(v, scope, active) for v in values
-            )
+            return bool(values) and all(isinstance(v, cst.BaseExpression) and value(v, scope) for v in values)
         finally:
             active.discard(key)
 
