@@ -356,16 +356,21 @@ TWO_FUNCTIONS = {
 }
 
 
+def write_project(root, files) -> None:
+    """An empty pyproject.toml and each file of `files` (relative path -> dedented text)."""
+    (root / "pyproject.toml").write_text("")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+
+
 def test_an_import_is_loaded_only_by_the_init_of_the_function_that_runs_it(tmp_path):
     """Two functions of one project: the indexer's module-level import does not load the
     module in the search function's environment, so the search handler's import is still
     a request's cost (and fixing one no longer silences the other). A route's module is
     loaded by the app module that imports it, and that app's imports are loaded for it."""
-    (tmp_path / "pyproject.toml").write_text("")
-    for name, text in TWO_FUNCTIONS.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    write_project(tmp_path, TWO_FUNCTIONS)
     result = run_cli("check", "--no-cache", "--select", "LAM203", "--format", "json", ".", cwd=tmp_path)
     findings = [(f["path"], f["line"], f["handler"]) for f in json.loads(result.stdout)["findings"]]
     assert findings == [("handlers/search.py", 5, "handlers/search.py:handler")]
@@ -438,11 +443,7 @@ def test_modules_imported_by_functions_that_init_calls_are_loaded_at_init(tmp_pa
     """`manager = Manager()` and `setup.warm()` run at Init, with the imports of the
     functions they call (across modules, relative ones from the callee's own package); a
     handler whose Init calls neither still pays for its import."""
-    (tmp_path / "pyproject.toml").write_text("")
-    for name, text in INIT_CALLS.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    write_project(tmp_path, INIT_CALLS)
     result = run_cli("check", "--no-cache", "--select", "LAM203", "--format", "json", ".", cwd=tmp_path)
     findings = sorted((f["path"], f["line"], f["handler"]) for f in json.loads(result.stdout)["findings"])
     assert findings == [
