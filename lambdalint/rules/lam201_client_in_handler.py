@@ -21,7 +21,7 @@ from lambdalint.catalog import (
 )
 from lambdalint.model import SAFE, UNSAFE, Fix, RawFinding
 from lambdalint.rule import Invalid, Rule, Valid
-from lambdalint.rules import _common, _restore
+from lambdalint.rules import _common, _hygiene, _restore
 
 
 class ClientInHandler(Rule):
@@ -341,9 +341,9 @@ class ClientInHandler(Rule):
         if not calls or depth > 3:
             return False
         for caller, call in calls:
-            if call is None or not _turns_on_any(call, fn, switches):
-                if call is None:
-                    return False  # handed on as a callback: its calls are not known
+            if call is None:
+                return False  # handed on as a callback: its calls are not known
+            if not _turns_on_any(call, fn, switches):
                 continue
             passed = _common.passed_arguments(call, fn)
             for name in switches:
@@ -841,7 +841,7 @@ def _switched_on_by(where: Site, fn: Function) -> FrozenSet[str]:
             isinstance(test, cst.Comparison)
             and len(test.comparisons) == 1
             and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))
-            and _is_none(test.comparisons[0].comparator)
+            and _hygiene.is_none(test.comparisons[0].comparator)
         ):
             test, negated = test.left, isinstance(test.comparisons[0].operator, cst.Is)
         if negated != (inner is anc.orelse):
@@ -892,14 +892,9 @@ def _chained_to_local(site: Site) -> bool:
 def _local_endpoint(call: cst.Call) -> bool:
     """`endpoint_url="http://localhost:8000"` (or a LocalStack container): a client of a
     local emulator, for development."""
-    url = next(
-        (string_value(a.value) for a in call.args if a.keyword is not None and a.keyword.value == "endpoint_url"), None
-    )
+    endpoint = _hygiene.keyword(call, "endpoint_url")
+    url = string_value(endpoint.value) if endpoint is not None else None
     return url is not None and names_local_emulator(url)
-
-
-def _is_none(value) -> bool:
-    return isinstance(value, cst.Name) and value.value == "None"
 
 
 def _from_temporary_credentials(value, fn: Function, depth: int) -> bool:
