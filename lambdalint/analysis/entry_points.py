@@ -21,6 +21,7 @@ _POWERTOOLS_ROUTE = re.compile(catalog.POWERTOOLS_ROUTE)
 _CHALICE_ROUTE = re.compile(catalog.CHALICE_ROUTE)
 _ASGI_ROUTE = re.compile(catalog.ASGI_ROUTE)
 _WSGI_ROUTE = re.compile(catalog.WSGI_ROUTE)
+_WSGI_ADAPTER_PACKAGES = frozenset(name.partition(".")[0] for name in catalog.WSGI_ADAPTERS)
 _TEST_FUNCTION = re.compile(r"^test(?:_|[A-Z0-9]|$)")  # pytest and unittest test names
 
 
@@ -139,8 +140,10 @@ def give_routes_their_adapters_settings(modules: Iterable["ModuleAnalysis"], ent
 
 def _calls_wsgi_adapter(fn: Function) -> bool:
     module = fn.module
-    return module is not None and any(
-        module.qualified_name(site.node.func, fn) in catalog.WSGI_ADAPTERS for site in fn.iter(cst.Call)
+    return (
+        module is not None
+        and module.project.has_wsgi_adapter
+        and any(module.qualified_name(site.node.func, fn) in catalog.WSGI_ADAPTERS for site in fn.iter(cst.Call))
     )
 
 
@@ -164,6 +167,12 @@ def has_wsgi_adapter(analysis: "ModuleAnalysis") -> bool:
     """A WSGI adapter called with the event (`serverless_wsgi.handle_request(app, event,
     context)`, `awsgi.response(...)`) or a handler made by one
     (`apig_wsgi.make_lambda_handler(app)`): a Flask app's routes run per invocation."""
+    imported = [
+        *analysis.aliases.values(),
+        *(q for fn in analysis.functions.values() for q in fn.local_aliases.values()),
+    ]
+    if not any(q.partition(".")[0] in _WSGI_ADAPTER_PACKAGES for q in imported):
+        return False  # the cheap test first: most modules import no adapter
     if any(
         isinstance(v, cst.Call) and analysis.qualified_name(v.func, None) in catalog.WSGI_ADAPTERS
         for values in analysis.module_bindings.values()
